@@ -1,0 +1,374 @@
+"""``CrowNestClient``: the typed async client for the Workspace Runs API."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import AsyncIterator, Mapping
+from types import TracebackType
+from typing import Any, Self, TypeVar
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from .. import __version__
+from .credentials import Connection, Secret, resolve_connection
+from .errors import INVALID_RESPONSE, MISSING_CREDENTIAL, CrowNestError
+from .events import EventPage, parse_event_page
+from .http import OriginBearerAuth, QueryList, Requester, decode_json
+from .ids import check_id
+from .models import (
+    ArchiveTransfer,
+    ArchiveUploadResult,
+    Artifact,
+    CreateRunRequest,
+    EvidenceBundle,
+    Page,
+    Project,
+    WorkspaceRun,
+)
+from .retry import Backoff
+from .stream import EventStream, StreamOptions
+
+M = TypeVar("M", bound=BaseModel)
+MAX_PAGE_LIMIT = 500
+
+
+def new_idempotency_key() -> str:
+    return f"crownest-tui-{uuid.uuid4().hex}"
+
+
+def _parse(model: type[M], data: Any, what: str) -> M:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise CrowNestError(
+            f"The API sent a {what} this client cannot read ({where}: {first['msg']})",
+            code=INVALID_RESPONSE,
+        ) from None
+
+
+def _field(body: Any, key: str) -> Any:
+    if not isinstance(body, dict) or key not in body:
+        raise CrowNestError(f"The API answer has no {key!r} field", code=INVALID_RESPONSE)
+    return body[key]
+
+
+class CrowNestClient:
+    """Async client for CrowNest Workspace Runs; use as ``async with CrowNestClient()``.
+
+    Missing ``api_key``/``base_url`` are resolved from the environment and the official
+    CLI's config. Idempotent calls are retried on connection errors, 429 (honouring
+    ``Retry-After``) and 502/503/504. Every mutation carries an ``Idempotency-Key``
+    that its retries reuse, so a retry can never create a second run.
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        *,
+        connection: Connection | None = None,
+        timeout: float = 30.0,
+        max_attempts: int = 5,
+        backoff: Backoff | None = None,
+        stream_options: StreamOptions | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        self.connection = connection or resolve_connection(api_key, base_url, environ=environ)
+        self.base_url = self.connection.base_url
+        self.stream_options = stream_options or StreamOptions()
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url,
+            auth=OriginBearerAuth(self.connection.credential, self.base_url),
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+            headers={"User-Agent": f"crownest-tui/{__version__}"},
+            transport=transport,
+            follow_redirects=False,
+        )
+        self._requester = Requester(self._http, backoff or Backoff(), max_attempts)
+
+    def __repr__(self) -> str:
+        return f"CrowNestClient(base_url={self.base_url!r}, credential=<hidden>)"
+
+    @property
+    def has_credential(self) -> bool:
+        return self.connection.credential is not None
+
+    @property
+    def credential(self) -> Secret | None:
+        return self.connection.credential
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        """The underlying httpx client (shared by the event stream)."""
+        return self._http
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    # -- plumbing ---------------------------------------------------------------
+
+    def _require_credential(self) -> None:
+        if self.connection.credential is None:
+            raise CrowNestError(
+                "No CrowNest credential: set CROWNEST_API_KEY or CROWNEST_BEARER_TOKEN, "
+                "or log in with the official CrowNest CLI",
+                code=MISSING_CREDENTIAL,
+            )
+
+    async def _get(self, path: str, params: QueryList | None = None) -> Any:
+        self._require_credential()
+        response = await self._requester.send("GET", path, idempotent=True, params=params)
+        return decode_json(response)
+
+    async def _mutate(
+        self,
+        path: str,
+        *,
+        json_body: Any = None,
+        content: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        idempotency_key: str | None = None,
+        method: str = "POST",
+    ) -> Any:
+        self._require_credential()
+        all_headers = {"Idempotency-Key": idempotency_key or new_idempotency_key()}
+        all_headers.update(headers or {})
+        response = await self._requester.send(
+            method,
+            path,
+            idempotent=True,
+            json_body=json_body,
+            content=content,
+            headers=all_headers,
+        )
+        return decode_json(response) if response.content else None
+
+    @staticmethod
+    def _run_path(run_id: str, suffix: str = "") -> str:
+        return f"/v1/workspace-runs/{check_id(run_id, 'wsr')}{suffix}"
+
+    # -- runs --------------------------------------------------------------------
+
+    async def list_runs(
+        self,
+        *,
+        project_id: str | None = None,
+        status: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> Page[WorkspaceRun]:
+        """One page of runs, newest first, filtered server-side."""
+        params: QueryList = []
+        if project_id:
+            params.append(("projectId", check_id(project_id, "prj")))
+        if status:
+            params.append(("status", status))
+        for key, value in (metadata or {}).items():
+            params.append((f"metadata.{key}", value))
+        if limit is not None:
+            params.append(("limit", str(max(1, min(MAX_PAGE_LIMIT, limit)))))
+        if cursor:
+            params.append(("cursor", cursor))
+        body = await self._get("/v1/workspace-runs", params)
+        return _parse(Page[WorkspaceRun], body, "run list")
+
+    async def iter_runs(
+        self,
+        *,
+        project_id: str | None = None,
+        status: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        page_size: int = 100,
+    ) -> AsyncIterator[WorkspaceRun]:
+        """Every run matching the filters, fetching pages as they are consumed."""
+        cursor: str | None = None
+        while True:
+            page = await self.list_runs(
+                project_id=project_id,
+                status=status,
+                metadata=metadata,
+                limit=page_size,
+                cursor=cursor,
+            )
+            for run in page.data:
+                yield run
+            if not page.has_more or not page.next_cursor:
+                return
+            cursor = page.next_cursor
+
+    async def get_run(self, run_id: str) -> WorkspaceRun:
+        body = await self._get(self._run_path(run_id))
+        return _parse(WorkspaceRun, _field(body, "workspaceRun"), "run")
+
+    async def create_run(
+        self,
+        request: CreateRunRequest | None = None,
+        *,
+        idempotency_key: str | None = None,
+        **fields: Any,
+    ) -> WorkspaceRun:
+        """Create a run in ``awaiting_archive`` (pass a request or its fields)."""
+        req = request or CreateRunRequest.model_validate(fields)
+        body = await self._mutate(
+            "/v1/workspace-runs", json_body=req.to_wire(), idempotency_key=idempotency_key
+        )
+        return _parse(WorkspaceRun, _field(body, "workspaceRun"), "run")
+
+    async def upload_archive(
+        self,
+        run_id: str,
+        data: bytes,
+        *,
+        sha256: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> ArchiveUploadResult:
+        """Direct upload of the ``.tar.gz`` bytes (sha256 computed when not given)."""
+        digest = sha256 or hashlib.sha256(data).hexdigest()
+        body = await self._mutate(
+            self._run_path(run_id, "/archive"),
+            method="PUT",
+            content=data,
+            headers={
+                "Content-Type": "application/gzip",
+                "x-crownest-archive-sha256": digest,
+                "x-crownest-archive-size": str(len(data)),
+            },
+            idempotency_key=idempotency_key,
+        )
+        return _parse(ArchiveUploadResult, body, "upload result")
+
+    async def create_archive_transfer(
+        self, run_id: str, *, sha256: str, size_bytes: int, idempotency_key: str | None = None
+    ) -> ArchiveTransfer:
+        body = await self._mutate(
+            self._run_path(run_id, "/archive-transfer"),
+            json_body={"sha256": sha256, "sizeBytes": size_bytes},
+            idempotency_key=idempotency_key,
+        )
+        return _parse(ArchiveTransfer, _field(body, "transfer"), "archive transfer")
+
+    async def upload_to_transfer(self, transfer: ArchiveTransfer, data: bytes) -> None:
+        """PUT the bytes to the staged URL; the credential goes only to the API origin."""
+        url = transfer.upload_url
+        target = url if url.startswith(("http://", "https://")) else f"{self.base_url}{url}"
+        await self._requester.send(
+            transfer.method.upper() or "PUT",
+            target,
+            idempotent=True,
+            content=data,
+            headers=transfer.headers,
+        )
+
+    async def finalize_archive(
+        self,
+        run_id: str,
+        *,
+        upload_id: str,
+        sha256: str,
+        size_bytes: int,
+        idempotency_key: str | None = None,
+    ) -> ArchiveUploadResult:
+        body = await self._mutate(
+            self._run_path(run_id, "/archive/finalize"),
+            json_body={"uploadId": upload_id, "sha256": sha256, "sizeBytes": size_bytes},
+            idempotency_key=idempotency_key,
+        )
+        return _parse(ArchiveUploadResult, body, "upload result")
+
+    async def start_run(self, run_id: str, *, idempotency_key: str | None = None) -> WorkspaceRun:
+        body = await self._mutate(self._run_path(run_id, "/start"), idempotency_key=idempotency_key)
+        return _parse(WorkspaceRun, _field(body, "workspaceRun"), "run")
+
+    async def cancel_run(self, run_id: str, *, idempotency_key: str | None = None) -> WorkspaceRun:
+        body = await self._mutate(
+            self._run_path(run_id, "/cancel"), idempotency_key=idempotency_key
+        )
+        return _parse(WorkspaceRun, _field(body, "workspaceRun"), "run")
+
+    async def evidence(self, run_id: str) -> EvidenceBundle:
+        body = await self._get(self._run_path(run_id, "/evidence"))
+        return _parse(EvidenceBundle, _field(body, "evidence"), "evidence bundle")
+
+    # -- events ------------------------------------------------------------------
+
+    async def replay_events(
+        self, run_id: str, *, after_seq: int | None = None, limit: int = MAX_PAGE_LIMIT
+    ) -> EventPage:
+        """One page of stored events with ``seq > after_seq``."""
+        self._require_credential()
+        params: QueryList = [("limit", str(max(1, min(MAX_PAGE_LIMIT, limit))))]
+        if after_seq is not None:
+            params.append(("afterSeq", str(max(0, after_seq))))
+        response = await self._requester.send(
+            "GET", self._run_path(run_id, "/events"), idempotent=True, params=params
+        )
+        try:
+            return parse_event_page(response.content)
+        except ValueError as exc:
+            raise CrowNestError(
+                f"The API sent an events page this client cannot read: {exc}",
+                code=INVALID_RESPONSE,
+                status=response.status_code,
+            ) from None
+
+    def stream_events(
+        self,
+        run_id: str,
+        after_seq: int | None = None,
+        *,
+        options: StreamOptions | None = None,
+    ) -> EventStream:
+        """A resumable, exactly-once live stream of the run's events (see EventStream)."""
+        check_id(run_id, "wsr")
+        return EventStream(self, run_id, after_seq, options or self.stream_options)
+
+    # -- projects and artifacts -----------------------------------------------------
+
+    async def list_projects(
+        self, *, limit: int | None = None, cursor: str | None = None
+    ) -> Page[Project]:
+        params: QueryList = []
+        if limit is not None:
+            params.append(("limit", str(max(1, min(MAX_PAGE_LIMIT, limit)))))
+        if cursor:
+            params.append(("cursor", cursor))
+        body = await self._get("/v1/projects", params)
+        return _parse(Page[Project], body, "project list")
+
+    async def iter_projects(self, *, page_size: int = 100) -> AsyncIterator[Project]:
+        cursor: str | None = None
+        while True:
+            page = await self.list_projects(limit=page_size, cursor=cursor)
+            for project in page.data:
+                yield project
+            if not page.has_more or not page.next_cursor:
+                return
+            cursor = page.next_cursor
+
+    async def get_artifact(self, artifact_id: str) -> Artifact:
+        body = await self._get(f"/v1/artifacts/{check_id(artifact_id, 'art')}")
+        return _parse(Artifact, _field(body, "artifact"), "artifact")
+
+    async def download_artifact(self, artifact_id: str) -> bytes:
+        self._require_credential()
+        response = await self._requester.send(
+            "GET", f"/v1/artifacts/{check_id(artifact_id, 'art')}/download", idempotent=True
+        )
+        return response.content

@@ -1,0 +1,466 @@
+"""The event stream engine: exactly-once delivery of a run's events, for hours.
+
+``EventStream`` follows ``GET …/events?stream=true`` and hides the network from its
+consumer:
+
+* it resumes with ``afterSeq=<last delivered seq>`` after anything that ends a
+  connection before a ``terminal``/``error`` event: EOF, a reset, an HTTP error that may
+  pass, or a *stall* (no bytes for ``stall_timeout`` seconds: a watchdog, not the read
+  timeout, so a slow but live stream is never cut);
+* events with ``seq`` at or below the last delivered one are dropped (counted);
+* a jump in ``seq`` (or a heartbeat that names a seq we never saw) is back-filled from
+  the replay endpoint before delivery goes on;
+* a ``stream_gap`` error becomes a notice, and the stream goes on from the oldest event
+  the server still has, counting what was lost;
+* reconnects never give up while someone is listening: the first retry is immediate,
+  then capped exponential backoff with jitter (reset on progress); 401/403/404 and
+  other final 4xx answers stop it with the error.
+
+Its :class:`StreamStatus` (state, attempt, delay, last seq, counters) is observable via
+``add_listener`` so a screen can always say what is happening.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+import httpx
+
+from .errors import INVALID_RESPONSE, STREAM_STALLED, CrowNestError
+from .events import (
+    BadPayload,
+    ErrorEvent,
+    HeartbeatEvent,
+    RunEvent,
+    TerminalEvent,
+    parse_events,
+)
+from .http import QueryList, connection_error, error_from_response, is_retryable
+from .models import WorkspaceRun
+from .retry import Backoff
+from .sse import SSEDecoder
+
+if TYPE_CHECKING:
+    from .client import CrowNestClient
+
+STREAM_GAP = "stream_gap"
+
+
+class StreamState(StrEnum):
+    CONNECTING = "connecting"
+    LIVE = "live"
+    RECONNECTING = "reconnecting"
+    ENDED = "ended"  # a terminal event arrived (or the run is over and fully replayed)
+    FAILED = "failed"  # a final error: 401/403/404, or an error event
+    CLOSED = "closed"  # the consumer stopped listening
+
+
+@dataclass(frozen=True)
+class StreamOptions:
+    """Tuning of the stream engine."""
+
+    stall_timeout: float = 30.0
+    backoff: Backoff = field(default_factory=lambda: Backoff(base=0.5, cap=15.0, first=0.0))
+    replay_page_size: int = 500
+    connect_timeout: float = 10.0
+
+
+@dataclass(frozen=True)
+class StreamStatus:
+    """A snapshot of the stream's connection state and counters."""
+
+    state: StreamState = StreamState.CONNECTING
+    attempt: int = 0
+    retry_delay: float | None = None
+    retry_at: float | None = None  # time.monotonic() of the next try
+    last_seq: int | None = None
+    events_delivered: int = 0
+    reconnects: int = 0
+    duplicates_dropped: int = 0
+    gaps_filled: int = 0
+    events_lost: int = 0
+    bad_payloads: int = 0
+    stalls: int = 0
+    problem: str | None = None  # why the last connection ended
+    error: CrowNestError | None = None
+    notices: tuple[str, ...] = ()
+    final_run: WorkspaceRun | None = None
+
+    @property
+    def is_over(self) -> bool:
+        return self.state in (StreamState.ENDED, StreamState.FAILED, StreamState.CLOSED)
+
+    def retry_in(self, now: float | None = None) -> float | None:
+        if self.retry_at is None:
+            return None
+        return max(0.0, self.retry_at - (time.monotonic() if now is None else now))
+
+    def summary(self) -> str:
+        """E.g. ``2 reconnects, 0 lost, 1 gap filled``."""
+        parts = [
+            f"{self.reconnects} reconnect{'s' * (self.reconnects != 1)}",
+            f"{self.events_lost} lost",
+        ]
+        if self.gaps_filled:
+            parts.append(f"{self.gaps_filled} back-filled")
+        if self.duplicates_dropped:
+            parts.append(f"{self.duplicates_dropped} duplicates dropped")
+        if self.bad_payloads:
+            parts.append(f"{self.bad_payloads} unreadable")
+        return ", ".join(parts)
+
+
+class _Stalled(Exception):
+    pass
+
+
+class _Forced(Exception):
+    pass
+
+
+StatusListener = Callable[[StreamStatus], None]
+
+
+class EventStream:
+    """Async iterator of a run's events, each delivered exactly once, in seq order.
+
+    Iterate it directly for single events, or ``batches()`` for lists (cheaper per
+    event: one list per network read).
+    """
+
+    def __init__(
+        self,
+        client: CrowNestClient,
+        run_id: str,
+        after_seq: int | None,
+        options: StreamOptions,
+    ) -> None:
+        self.run_id = run_id
+        self.options = options
+        self._client = client
+        self._status = StreamStatus(
+            last_seq=after_seq if after_seq is not None and after_seq >= 0 else None
+        )
+        self._listeners: list[StatusListener] = []
+        self._finished = False
+        self._from_oldest = False  # after stream_gap: resume from what the server has
+        self._accept_jump = False  # the first seq jump after a stream_gap is a loss
+        self._forced = False
+        self._wake = asyncio.Event()
+        self._read_deadline: asyncio.Timeout | None = None
+
+    # -- observation ------------------------------------------------------------
+
+    @property
+    def status(self) -> StreamStatus:
+        return self._status
+
+    def add_listener(self, listener: StatusListener) -> None:
+        """Call ``listener(status)`` on every change of state or counters."""
+        self._listeners.append(listener)
+
+    def _update(self, **changes: object) -> None:
+        self._status = replace(self._status, **changes)  # type: ignore[arg-type]
+        for listener in self._listeners:
+            listener(self._status)
+
+    def _notice(self, text: str) -> None:
+        self._update(notices=(*self._status.notices[-19:], text))
+
+    def reconnect_now(self) -> None:
+        """Skip the backoff wait, or drop a live connection and resume at once."""
+        self._wake.set()
+        if self._read_deadline is not None:
+            self._forced = True
+            self._read_deadline.reschedule(asyncio.get_running_loop().time())
+
+    # -- iteration ----------------------------------------------------------------
+
+    def __aiter__(self) -> AsyncIterator[RunEvent]:
+        return self._events()
+
+    async def _events(self) -> AsyncIterator[RunEvent]:
+        async for batch in self.batches():
+            for event in batch:
+                yield event
+
+    async def batches(self) -> AsyncIterator[list[RunEvent]]:
+        """Lists of new events until the run ends, a final error, or the consumer stops."""
+        try:
+            async for batch in self._follow():
+                yield batch
+        finally:
+            if not self._status.is_over:
+                self._update(state=StreamState.CLOSED, retry_at=None)
+
+    async def _follow(self) -> AsyncIterator[list[RunEvent]]:
+        attempt = 0
+        while True:
+            delivered_before = self._status.events_delivered
+            retry_after: float | None = None
+            reachable = True
+            try:
+                async for batch in self._connection():
+                    yield batch
+                if self._finished:
+                    return
+                problem = "the server closed the stream"
+            except _Stalled:
+                problem = f"no data for {self.options.stall_timeout:g}s; reconnecting"
+                self._update(stalls=self._status.stalls + 1)
+            except _Forced:
+                problem = "reconnect requested"
+            except CrowNestError as err:
+                if not is_retryable(err):
+                    self._update(state=StreamState.FAILED, error=err, problem=err.message)
+                    raise
+                problem, retry_after = err.message, err.retry_after
+                reachable = err.status is not None
+            except httpx.HTTPError as exc:
+                problem, reachable = connection_error(exc).message, False
+            if self._finished:
+                return
+            if self._from_oldest:
+                problem = "the server no longer has some events; resuming from what it has"
+            progressed = self._status.events_delivered > delivered_before
+            if progressed:
+                attempt = 0
+            elif reachable and not self._from_oldest and problem != "reconnect requested":
+                try:
+                    async for batch in self._drain_if_run_is_over():
+                        yield batch
+                except CrowNestError as err:
+                    if not is_retryable(err):
+                        raise
+                except httpx.HTTPError:
+                    pass
+                if self._finished:
+                    return
+            delay = self.options.backoff.delay(attempt, retry_after)
+            attempt += 1
+            self._update(
+                state=StreamState.RECONNECTING,
+                attempt=attempt,
+                retry_delay=delay,
+                retry_at=time.monotonic() + delay,
+                reconnects=self._status.reconnects + 1,
+                problem=problem,
+            )
+            await self._sleep(delay)
+
+    async def _sleep(self, delay: float) -> None:
+        self._wake.clear()
+        if delay <= 0:
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout=delay)
+
+    async def _connection(self) -> AsyncIterator[list[RunEvent]]:
+        """One HTTP connection: yield accepted batches until it ends."""
+        params: QueryList = [("stream", "true")]
+        last = self._status.last_seq
+        if last is not None and not self._from_oldest:
+            params.append(("afterSeq", str(last)))
+        self._from_oldest = False
+        self._update(
+            state=StreamState.CONNECTING
+            if self._status.reconnects == 0
+            else StreamState.RECONNECTING,
+            retry_at=None,
+        )
+        timeout = httpx.Timeout(None, connect=self.options.connect_timeout)
+        headers = {"Accept": "text/event-stream", "Cache-Control": "no-cache"}
+        path = f"/v1/workspace-runs/{self.run_id}/events"
+        self._client._require_credential()
+        async with self._client.http.stream(
+            "GET", path, params=params, headers=headers, timeout=timeout
+        ) as response:
+            if not response.is_success:
+                await response.aread()
+                raise error_from_response(response)
+            ctype = response.headers.get("content-type", "")
+            if not ctype.startswith("text/event-stream"):
+                raise CrowNestError(
+                    f"expected an event stream, got {ctype or 'no content type'}",
+                    code=INVALID_RESPONSE,
+                    status=503,  # treat like a proxy hiccup: worth another try
+                )
+            self._update(state=StreamState.LIVE, problem=None, retry_delay=None)
+            async for batch in self._read(response):
+                yield batch
+                if self._finished:
+                    return
+
+    async def _read(self, response: httpx.Response) -> AsyncIterator[list[RunEvent]]:
+        decoder = SSEDecoder()
+        chunks = response.aiter_bytes()
+        stall = self.options.stall_timeout
+        while True:
+            self._forced = False
+            try:
+                async with asyncio.timeout(stall) as deadline:
+                    self._read_deadline = deadline
+                    chunk = await anext(chunks)
+            except StopAsyncIteration:
+                return
+            except TimeoutError:
+                raise (_Forced() if self._forced else _Stalled()) from None
+            finally:
+                self._read_deadline = None
+            payloads = decoder.feed(chunk)
+            if payloads:
+                batch, error = await self._accept(parse_events(payloads))
+                if batch:
+                    yield batch
+                if error is not None:
+                    raise error
+                if self._finished or self._from_oldest:
+                    return
+
+    # -- exactly-once bookkeeping ------------------------------------------------------
+
+    async def _accept(
+        self, items: list[RunEvent | BadPayload]
+    ) -> tuple[list[RunEvent], Exception | None]:
+        """Dedupe, back-fill and end-detect a decoded batch.
+
+        Returns the events to deliver and, if a back-fill failed, the error to raise
+        *after* delivering them (so nothing counted as delivered is ever dropped).
+        """
+        out: list[RunEvent] = []
+        status = self._status
+        last = status.last_seq
+        dups = bad = 0
+        try:
+            for item in items:
+                if isinstance(item, BadPayload):
+                    bad += 1
+                    self._notice(f"unreadable event skipped: {item.reason}")
+                    continue
+                if isinstance(item, ErrorEvent):
+                    if item.code == STREAM_GAP:
+                        self._notice(f"server lost events after seq {last}: {item.message}")
+                        self._from_oldest = True
+                        break
+                    out.append(item)
+                    self._finish_with_error(item)
+                    break
+                seq = item.seq
+                if isinstance(item, HeartbeatEvent):
+                    if last is not None and seq > last:
+                        last = await self._backfill(out, last, seq)
+                    out.append(item)
+                    continue
+                if last is not None and seq <= last:
+                    dups += 1
+                    continue
+                if last is not None and seq > last + 1:
+                    if status.last_seq is not None and self._lost_ok():
+                        self._update(events_lost=self._status.events_lost + seq - last - 1)
+                    else:
+                        last = await self._backfill(out, last, seq - 1)
+                out.append(item)
+                last = seq
+                if isinstance(item, TerminalEvent):
+                    self._finished = True
+                    self._update(state=StreamState.ENDED, final_run=item.workspace_run)
+                    break
+        except (CrowNestError, httpx.HTTPError) as exc:
+            return self._commit(out, last, dups, bad), exc
+        return self._commit(out, last, dups, bad), None
+
+    def _lost_ok(self) -> bool:
+        """After a stream_gap, the first jump is accepted as loss (once)."""
+        if self._accept_jump:
+            self._accept_jump = False
+            return True
+        return False
+
+    def _commit(self, out: list[RunEvent], last: int | None, dups: int, bad: int) -> list[RunEvent]:
+        delivered = sum(1 for e in out if not isinstance(e, HeartbeatEvent))
+        if self._from_oldest:
+            self._accept_jump = True
+        self._update(
+            last_seq=last,
+            events_delivered=self._status.events_delivered + delivered,
+            duplicates_dropped=self._status.duplicates_dropped + dups,
+            bad_payloads=self._status.bad_payloads + bad,
+        )
+        return out
+
+    async def _backfill(self, out: list[RunEvent], after: int, upto: int) -> int:
+        """Append stored events with ``after < seq <= upto`` to ``out``; return new last."""
+        filled = 0
+        cursor = after
+        while cursor < upto:
+            page = await self._client.replay_events(
+                self.run_id, after_seq=cursor, limit=self.options.replay_page_size
+            )
+            progressed = False
+            for event in page.events:
+                if event.seq <= cursor or isinstance(event, HeartbeatEvent):
+                    continue
+                if event.seq > upto:
+                    break
+                out.append(event)
+                cursor = event.seq
+                filled += 1
+                progressed = True
+            if not page.has_more or not progressed:
+                break
+        if filled:
+            self._update(gaps_filled=self._status.gaps_filled + filled)
+        # Seqs the server does not have in that range are not events we can deliver.
+        return max(cursor, upto)
+
+    def _finish_with_error(self, event: ErrorEvent) -> None:
+        self._finished = True
+        error = CrowNestError(event.message or event.code, code=event.code)
+        self._update(state=StreamState.FAILED, error=error, problem=error.message)
+
+    async def _drain_if_run_is_over(self) -> AsyncIterator[list[RunEvent]]:
+        """A connection that brought nothing: if the run is over, replay what is left.
+
+        Stops an endless reconnect loop when the caller asked to resume after the
+        last event of a finished run, or the server closes streams of finished runs.
+        """
+        try:
+            run = await self._client.get_run(self.run_id)
+        except CrowNestError as err:
+            if not is_retryable(err):
+                self._update(state=StreamState.FAILED, error=err, problem=err.message)
+                raise
+            return
+        if not run.is_terminal:
+            return
+        while not self._finished:
+            last = self._status.last_seq
+            page = await self._client.replay_events(
+                self.run_id, after_seq=last, limit=self.options.replay_page_size
+            )
+            batch, error = await self._accept(list(page.events))
+            if batch:
+                yield batch
+            if error is not None:
+                raise error
+            if not page.has_more or not page.events:
+                break
+        if not self._finished:
+            self._finished = True
+            self._update(state=StreamState.ENDED, final_run=run)
+
+
+__all__ = [
+    "STREAM_GAP",
+    "STREAM_STALLED",
+    "EventStream",
+    "StreamOptions",
+    "StreamState",
+    "StreamStatus",
+]
