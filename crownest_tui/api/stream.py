@@ -148,6 +148,7 @@ class EventStream:
             last_seq=after_seq if after_seq is not None and after_seq >= 0 else None
         )
         self._listeners: list[StatusListener] = []
+        self._generators: list[AsyncIterator[list[RunEvent]]] = []
         self._finished = False
         self._from_oldest = False  # after stream_gap: resume from what the server has
         self._accept_jump = False  # the first seq jump after a stream_gap is a loss
@@ -185,19 +186,33 @@ class EventStream:
     def __aiter__(self) -> AsyncIterator[RunEvent]:
         return self._events()
 
+    async def __aenter__(self) -> EventStream:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Stop following: close the connection now (not when the GC gets to it)."""
+        for generator in self._generators:
+            await generator.aclose()  # type: ignore[attr-defined]
+        self._generators.clear()
+        if not self._status.is_over:
+            self._update(state=StreamState.CLOSED, retry_at=None)
+
     async def _events(self) -> AsyncIterator[RunEvent]:
         async for batch in self.batches():
             for event in batch:
                 yield event
 
-    async def batches(self) -> AsyncIterator[list[RunEvent]]:
-        """Lists of new events until the run ends, a final error, or the consumer stops."""
-        try:
-            async for batch in self._follow():
-                yield batch
-        finally:
-            if not self._status.is_over:
-                self._update(state=StreamState.CLOSED, retry_at=None)
+    def batches(self) -> AsyncIterator[list[RunEvent]]:
+        """Lists of new events until the run ends, a final error, or the consumer stops.
+
+        ``status.last_seq`` is the seq of the last event of the last batch handed out.
+        """
+        generator = self._follow()
+        self._generators.append(generator)
+        return generator
 
     async def _follow(self) -> AsyncIterator[list[RunEvent]]:
         attempt = 0
@@ -399,9 +414,9 @@ class EventStream:
         filled = 0
         cursor = after
         while cursor < upto:
-            page = await self._client.replay_events(
-                self.run_id, after_seq=cursor, limit=self.options.replay_page_size
-            )
+            # Ask for no more than the gap: small gaps cost small requests.
+            limit = min(self.options.replay_page_size, upto - cursor)
+            page = await self._client.replay_events(self.run_id, after_seq=cursor, limit=limit)
             progressed = False
             for event in page.events:
                 if event.seq <= cursor or isinstance(event, HeartbeatEvent):

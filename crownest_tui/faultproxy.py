@@ -1,0 +1,195 @@
+"""A fault-injecting TCP proxy for HTTP on loopback: the weather a dashboard must survive.
+
+Put it between a client and a CrowNest server (the local backend, say). Each new
+connection draws a fault from :class:`FaultPlan`: pass through untouched, cut the
+response after a random number of bytes (mid-event included), stall it (keep the
+socket open, forward nothing more), or answer itself with 429 + ``Retry-After``, 503,
+an HTML 502 page, truncated JSON or garbage bytes. Faults can be switched off at any
+time (``proxy.plan = FaultPlan.calm()``) to check that clients recover by themselves.
+
+It only ever listens on and connects to loopback addresses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+from collections import Counter
+from dataclasses import dataclass, field
+
+LOOPBACK = "127.0.0.1"
+
+
+def _response(status: str, content_type: str, body: bytes, extra: str = "") -> bytes:
+    head = (
+        f"HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\n{extra}"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    )
+    return head.encode() + body
+
+
+CANNED: dict[str, bytes] = {
+    "http_429": _response(
+        "429 Too Many Requests",
+        "application/json",
+        b'{"error":{"code":"rate_limited","message":"Slow down."}}',
+        "Retry-After: 0\r\n",
+    ),
+    "http_503": _response(
+        "503 Service Unavailable",
+        "application/json",
+        b'{"error":{"code":"unavailable","message":"Try again later."}}',
+    ),
+    "html_502": _response(
+        "502 Bad Gateway",
+        "text/html",
+        b"<html><body><h1>502 Bad Gateway</h1><hr>nginx</body></html>\n",
+    ),
+    # A 200 whose body is cut short of its announced length.
+    "truncated_json": (
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 80\r\n"
+        b'Connection: close\r\n\r\n{"data": [{"id": "wsr_'
+    ),
+    "garbage": b"\x00\xff\x13garbage\r\n\r\n\xde\xad\xbe\xef not http at all",
+}
+
+
+@dataclass
+class FaultPlan:
+    """Probabilities (per connection) of each fault; the rest pass through."""
+
+    cut: float = 0.0
+    stall: float = 0.0
+    canned: dict[str, float] = field(default_factory=dict)
+    cut_bytes: tuple[int, int] = (0, 65536)
+    stall_seconds: float = 3600.0
+
+    @classmethod
+    def calm(cls) -> FaultPlan:
+        return cls()
+
+    @classmethod
+    def stormy(cls) -> FaultPlan:
+        """Every kind of fault, often."""
+        return cls(
+            cut=0.35,
+            stall=0.05,
+            canned={name: 0.03 for name in CANNED},
+        )
+
+    def draw(self, rng: random.Random) -> str:
+        roll = rng.random()
+        for name, chance in (("cut", self.cut), ("stall", self.stall), *self.canned.items()):
+            if roll < chance:
+                return name
+            roll -= chance
+        return "pass"
+
+
+class FaultProxy:
+    """``async with FaultProxy(upstream_port, plan) as proxy: proxy.url``."""
+
+    def __init__(
+        self,
+        upstream_port: int,
+        plan: FaultPlan | None = None,
+        *,
+        upstream_host: str = LOOPBACK,
+        seed: int | None = None,
+    ) -> None:
+        if upstream_host not in (LOOPBACK, "localhost", "::1"):
+            raise ValueError("the fault proxy only forwards to loopback")
+        self.upstream = (upstream_host, upstream_port)
+        self.plan = plan or FaultPlan()
+        self.rng = random.Random(seed)
+        self.faults: Counter[str] = Counter()
+        self._server: asyncio.Server | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://{LOOPBACK}:{self.port}"
+
+    async def __aenter__(self) -> FaultProxy:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._handle, LOOPBACK, self.port)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+        for task in list(self._tasks):
+            task.cancel()
+        for task in list(self._tasks):
+            with contextlib.suppress(BaseException):
+                await task
+        if self._server is not None:
+            with contextlib.suppress(Exception):
+                await self._server.wait_closed()
+
+    def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.get_running_loop().create_task(self._serve(reader, writer))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        fault = self.plan.draw(self.rng)
+        self.faults[fault] += 1
+        try:
+            if fault in CANNED:
+                await reader.readuntil(b"\r\n\r\n")
+                writer.write(CANNED[fault])
+                await writer.drain()
+                return
+            up_reader, up_writer = await asyncio.open_connection(*self.upstream)
+            limit: int | None = None
+            if fault in ("cut", "stall"):
+                limit = self.rng.randint(*self.plan.cut_bytes)
+            try:
+                await self._pump(reader, writer, up_reader, up_writer, fault, limit)
+            finally:
+                up_writer.close()
+        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
+            pass
+        finally:
+            writer.close()
+
+    async def _pump(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        up_reader: asyncio.StreamReader,
+        up_writer: asyncio.StreamWriter,
+        fault: str,
+        limit: int | None,
+    ) -> None:
+        async def requests() -> None:
+            while chunk := await reader.read(65536):
+                up_writer.write(chunk)
+                await up_writer.drain()
+            with contextlib.suppress(OSError):
+                up_writer.write_eof()
+
+        forward = asyncio.get_running_loop().create_task(requests())
+        try:
+            sent = 0
+            while chunk := await up_reader.read(65536):
+                if limit is not None and sent + len(chunk) > limit:
+                    writer.write(chunk[: limit - sent])
+                    await writer.drain()
+                    if fault == "stall":
+                        await asyncio.sleep(self.plan.stall_seconds)
+                    return
+                writer.write(chunk)
+                await writer.drain()
+                sent += len(chunk)
+        finally:
+            forward.cancel()

@@ -1,0 +1,164 @@
+"""Every wire choice of the local backend that the public contract leaves open.
+
+The hosted service may answer differently; this is the one place to change when it
+does (see ``shared/crownest-api.md``, lines marked "our choice").
+
+* Event ``seq`` starts at 1 (a ``status: awaiting_archive`` event at creation) and is
+  contiguous within a run. ``heartbeat`` events are never stored: they carry the seq
+  of the last stored event and add nothing new.
+* SSE framing for every event: ``id: <seq>\\ndata: <compact json>\\n\\n``.
+* Replay page: ``{"data": [...], "hasMore": bool, "nextSeq": int}`` where ``nextSeq``
+  is the ``afterSeq`` to ask for next (the last seq of the page, or the given
+  ``afterSeq`` when the page is empty).
+* Runs and projects are listed newest first; cursors are opaque strings.
+* Cancel of a terminal run: 409 ``invalid_request``. Evidence before terminal: 404
+  ``not_found``. A staged transfer past its expiry: 410 ``upload_expired``.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+from datetime import UTC, datetime
+from typing import Any, Final
+
+from ..api.models import TERMINAL_STATUSES, RunStatus
+
+ORG_ID: Final = "org_local"
+TOKEN_PREFIX: Final = "cn_local_"
+
+# -- limits -------------------------------------------------------------------------
+MAX_ARCHIVE_BYTES: Final = 8 * 1024 * 1024
+MAX_EXTRACTED_BYTES: Final = 512 * 1024 * 1024
+MAX_EXTRACTED_FILES: Final = 20_000
+MAX_ARTIFACT_BYTES: Final = 64 * 1024 * 1024
+PAGE_LIMIT_MAX: Final = 500
+PAGE_LIMIT_DEFAULT: Final = 100
+EVENTS_LIMIT_DEFAULT: Final = 100
+IDEMPOTENCY_KEY_MAX: Final = 255
+METADATA_MAX_KEYS: Final = 50
+METADATA_KEY_MAX: Final = 64
+METADATA_VALUE_MAX: Final = 512
+METADATA_MAX_BYTES: Final = 8 * 1024
+METADATA_KEY_CHARS: Final = frozenset(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-:/"
+)
+
+# -- timing (defaults; the server has flags for each) -------------------------------
+HEARTBEAT_SECONDS: Final = 5.0
+CANCEL_GRACE_SECONDS: Final = 3.0
+TRANSFER_TTL_SECONDS: Final = 15 * 60.0
+#: Output is coalesced for this long, and cut into events of at most this many chars.
+OUTPUT_WINDOW_SECONDS: Final = 0.02
+OUTPUT_CHUNK_CHARS: Final = 8192
+#: Stored events are flushed to SQLite at least this often.
+FLUSH_SECONDS: Final = 0.05
+#: Progress events while archive bytes arrive: one per this many bytes (and at the end).
+PROGRESS_STEP_BYTES: Final = 256 * 1024
+
+# -- scopes ---------------------------------------------------------------------------
+SCOPE_READ: Final = "workspace_run:read"
+SCOPE_CREATE: Final = "workspace_run:create"
+SCOPE_CANCEL: Final = "workspace_run:cancel"
+SCOPE_ARTIFACT_READ: Final = "artifact:read"
+SCOPE_ARTIFACT_CREATE: Final = "artifact:create"
+SCOPE_FILE_READ: Final = "file:read"
+ALL_SCOPES: Final = frozenset(
+    {
+        SCOPE_READ,
+        SCOPE_CREATE,
+        SCOPE_CANCEL,
+        SCOPE_ARTIFACT_READ,
+        SCOPE_ARTIFACT_CREATE,
+        SCOPE_FILE_READ,
+    }
+)
+#: Artifact collection runs with the scopes of the key that started the run.
+COLLECT_SCOPES: Final = frozenset({SCOPE_ARTIFACT_CREATE, SCOPE_FILE_READ})
+
+# -- error codes and their HTTP statuses ------------------------------------------------
+ERROR_STATUS: Final[dict[str, int]] = {
+    "unauthorized": 401,
+    "invalid_api_key": 401,
+    "forbidden": 403,
+    "not_found": 404,
+    "invalid_request": 400,
+    "idempotency_key_reused": 409,
+    "idempotency_request_in_progress": 409,
+    "upload_checksum_mismatch": 400,
+    "upload_size_mismatch": 400,
+    "upload_expired": 410,
+    "upload_incomplete": 409,
+    "upload_not_found": 404,
+    "upload_conflict": 409,
+    "file_too_large": 413,
+    "invalid_metadata_key": 400,
+    "invalid_metadata_value": 400,
+    "metadata_too_large": 400,
+    "metadata_too_many_keys": 400,
+    "internal_error": 500,
+}
+
+# -- templates: all run the same way locally; the ids make runs look like hosted ones --
+TEMPLATES: Final[dict[str, tuple[str, str, str]]] = {
+    # slug: (templateId, templateVersion, templateVersionId)
+    "python-node": ("tpl_python_node", "2025.06.1", "tplv_python_node_2025061"),
+    "python": ("tpl_python", "2025.05.2", "tplv_python_2025052"),
+    "node": ("tpl_node", "2025.05.1", "tplv_node_2025051"),
+    "base": ("tpl_base", "2025.04.3", "tplv_base_2025043"),
+}
+DEFAULT_TEMPLATE: Final = "python-node"
+
+TERMINAL: Final = TERMINAL_STATUSES
+#: Statuses in which the server itself is doing something for the run; a run left in
+#: one of them by a server that died is failed with ``internal_error`` on restart.
+IN_FLIGHT: Final = frozenset(
+    {RunStatus.STARTING, RunStatus.EXTRACTING, RunStatus.RUNNING, RunStatus.COLLECTING}
+)
+
+
+def now_iso() -> str:
+    """The current time as ISO-8601 UTC with milliseconds, e.g. ``2025-01-02T03:04:05.678Z``."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}_{secrets.token_hex(10)}"
+
+
+def new_token() -> str:
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def dumps(value: Any) -> str:
+    """Compact JSON, the form every stored event and answer body uses."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def event_json(kind: str, seq: int, fields: dict[str, Any], created_at: str | None = None) -> str:
+    """One event's JSON text: ``type``, ``seq``, ``createdAt`` and the type's fields."""
+    return dumps({"type": kind, "seq": seq, "createdAt": created_at or now_iso(), **fields})
+
+
+def sse_frame(seq: int, payload: str) -> str:
+    return f"id: {seq}\ndata: {payload}\n\n"
+
+
+def heartbeat_frame(last_seq: int) -> bytes:
+    return sse_frame(last_seq, event_json("heartbeat", last_seq, {})).encode()
+
+
+def encode_cursor(rank: int) -> str:
+    return base64.urlsafe_b64encode(f"r{rank}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int | None:
+    """The rank a cursor stands for, or None for a cursor this server never made."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not raw.startswith("r") or not raw[1:].isdigit():
+        return None
+    return int(raw[1:])

@@ -1,0 +1,184 @@
+"""The local backend as a child process (the dashboard's ``--demo`` mode, and tests).
+
+``start_local_backend`` runs ``python -m crownest_tui local serve --port 0 …``, waits
+for its two ready lines and hands back a :class:`LocalBackendProcess` with the real
+URL and token; ``stop()`` sends SIGTERM, then SIGKILL. Its stderr (the request log)
+goes to ``server.log`` in the state dir unless told otherwise.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import selectors
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Coroutine, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any, ParamSpec, Self, TypeVar
+
+READY_TIMEOUT = 30.0
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class LocalBackendError(RuntimeError):
+    """The backend did not start (its log tail is in the message)."""
+
+
+class LocalBackendProcess:
+    def __init__(
+        self, proc: subprocess.Popen[bytes], url: str, token: str, state_dir: Path
+    ) -> None:
+        self.proc = proc
+        self.url = url
+        self.token = token
+        self.state_dir = state_dir
+
+    def __repr__(self) -> str:
+        return f"LocalBackendProcess(url={self.url!r}, pid={self.pid}, token=<hidden>)"
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    @property
+    def running(self) -> bool:
+        return self.proc.poll() is None
+
+    @property
+    def env(self) -> dict[str, str]:
+        """``CROWNEST_API_URL`` and ``CROWNEST_API_KEY`` for a client of this backend."""
+        return {"CROWNEST_API_URL": self.url, "CROWNEST_API_KEY": self.token}
+
+    def stop(self, timeout: float = 10.0) -> int:
+        """SIGTERM, then SIGKILL after ``timeout`` seconds; returns the exit status."""
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
+        return self.proc.returncode
+
+    def kill(self) -> None:
+        """SIGKILL at once (a crash, for restart-recovery tests)."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+    async def astop(self, grace: float = 10.0) -> int:
+        return await asyncio.to_thread(self.stop, grace)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.astop()
+
+
+def _read_ready_lines(
+    stream: IO[bytes], proc: subprocess.Popen[bytes], timeout: float
+) -> dict[str, str]:
+    found: dict[str, str] = {}
+    buffer = b""
+    deadline = time.monotonic() + timeout
+    fd = stream.fileno()
+    with selectors.DefaultSelector() as selector:
+        selector.register(fd, selectors.EVENT_READ)
+        while len(found) < 2:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError
+            if not selector.select(min(left, 0.2)):
+                if proc.poll() is not None:
+                    raise EOFError
+                continue
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                raise EOFError
+            buffer += chunk
+            while b"\n" in buffer:
+                line, buffer = buffer.split(b"\n", 1)
+                key, sep, value = line.decode().strip().partition("=")
+                if sep and key in ("CROWNEST_API_URL", "CROWNEST_API_KEY"):
+                    found[key] = value
+    return found
+
+
+def _log_tail(path: Path, lines: int = 20) -> str:
+    with contextlib.suppress(OSError):
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    return ""
+
+
+def start_local_backend(
+    state_dir: Path,
+    *,
+    seed_demo: bool = False,
+    token: str | None = None,
+    extra_args: Sequence[str] = (),
+    log_path: Path | None = None,
+    ready_timeout: float = READY_TIMEOUT,
+) -> LocalBackendProcess:
+    """Start ``crownest-tui local serve`` on a free loopback port and wait until ready."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    args = [sys.executable, "-m", "crownest_tui", "local", "serve", "--port", "0"]
+    args += ["--state-dir", str(state_dir)]
+    if seed_demo:
+        args.append("--seed-demo")
+    if token is not None:
+        args += ["--token", token]
+    args += list(extra_args)
+    log_file = log_path or state_dir / "server.log"
+    with log_file.open("ab") as log:
+        proc = subprocess.Popen(
+            args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log, close_fds=True
+        )
+    assert proc.stdout is not None
+    try:
+        found = _read_ready_lines(proc.stdout, proc, ready_timeout)
+    except (TimeoutError, EOFError) as exc:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        what = "timed out" if isinstance(exc, TimeoutError) else f"exited ({proc.returncode})"
+        raise LocalBackendError(
+            f"the local backend {what} before it was ready:\n{_log_tail(log_file)}"
+        ) from None
+    return LocalBackendProcess(
+        proc, found["CROWNEST_API_URL"], found["CROWNEST_API_KEY"], state_dir
+    )
+
+
+def _in_thread(function: Callable[P, R]) -> Callable[P, Coroutine[Any, Any, R]]:
+    async def threaded(*args: P.args, **kwargs: P.kwargs) -> R:
+        return await asyncio.to_thread(function, *args, **kwargs)
+
+    threaded.__doc__ = f":func:`{function.__name__}` without blocking the event loop."
+    return threaded
+
+
+astart_local_backend = _in_thread(start_local_backend)

@@ -1,0 +1,98 @@
+"""Artifact routes, and the test hooks (only with ``--test-hooks``).
+
+Test hooks fill the store fast, through the same store code the server uses, for
+tests and benchmarks that need many runs or events:
+
+* ``POST /v1/_test/projects`` ``{"name"}`` creates a project: ``{"project"}``.
+* ``POST /v1/_test/bulk-runs`` ``{"count", "projectId"?, "metadata"?, "status"?}``
+  inserts ``count`` runs (default status ``succeeded``) in one transaction; their
+  metadata also gets ``"n": "<index>"``. Answers ``{"created": count}``.
+* ``POST /v1/_test/bulk-events`` ``{"runId", "count", "line"?}`` appends ``count``
+  ``stdout`` events (``line`` + index each) to a run awaiting its archive, then
+  finishes it as ``succeeded``. Answers ``{"workspaceRun"}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.responses import FileResponse, Response
+
+from ..api.ids import check_id
+from ..api.models import CreateRunRequest, RunStatus
+from .contract import event_json, now_iso
+from .endpoint import Call, json_response
+from .errors import bad_request, not_found
+from .validation import check_metadata, size_value
+
+
+def _artifact(call: Call) -> tuple[str, str]:
+    artifact_id = call.param("artifact_id")
+    try:
+        check_id(artifact_id, "art")
+    except ValueError:
+        raise bad_request(f"{artifact_id!r} is not an artifact id") from None
+    found = call.backend.store.get_artifact(artifact_id)
+    if found is None:
+        raise not_found("artifact", artifact_id)
+    return found
+
+
+async def get_artifact(call: Call) -> Response:
+    doc, _ = _artifact(call)
+    return json_response(f'{{"artifact":{doc}}}')
+
+
+async def download_artifact(call: Call) -> Response:
+    _, file = _artifact(call)
+    return FileResponse(file, media_type="application/octet-stream")
+
+
+async def create_project(call: Call) -> Response:
+    name = (await call.body()).get("name")
+    if not isinstance(name, str) or not name:
+        raise bad_request("name is required")
+    return json_response({"project": call.backend.create_project(name)}, 201)
+
+
+async def bulk_runs(call: Call) -> Response:
+    body = await call.body()
+    count = size_value(body.get("count"), "count")
+    status = str(body.get("status") or RunStatus.SUCCEEDED.value)
+    metadata = check_metadata(body.get("metadata"))
+    template = CreateRunRequest(command="true", project_id=body.get("projectId"))
+    backend = call.backend
+    rows: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    for index in range(count):
+        doc, spec = backend.new_run_doc(template)
+        doc["status"] = status
+        doc["metadata"] = {**metadata, "n": str(index)}
+        doc["command"] = f"echo bulk {index}"
+        rows.append((doc, spec))
+    backend.store.insert_runs(rows)
+    backend.store.insert_events(
+        [(doc["id"], 1, event_json("status", 1, {"status": status})) for doc, _ in rows]
+    )
+    return json_response({"created": count}, 201)
+
+
+async def bulk_events(call: Call) -> Response:
+    body = await call.body()
+    run_id = str(body.get("runId", ""))
+    count = size_value(body.get("count"), "count")
+    line = str(body.get("line") or "bulk output line ")
+    backend = call.backend
+    run = backend.run(run_id)
+    if run["status"] != RunStatus.AWAITING_ARCHIVE:
+        raise bad_request("bulk-events needs a run awaiting its archive")
+    await backend.hub.drain()
+    first = backend.store.last_seq(run_id) + 1
+    created = now_iso()
+    rows = [
+        (run_id, seq, event_json("stdout", seq, {"data": f"{line}{seq}\n"}, created))
+        for seq in range(first, first + count)
+    ]
+    backend.store.insert_events(rows)
+    backend.hub.forget(run_id)
+    done = backend.finish(run_id, RunStatus.SUCCEEDED.value, exitCode=0, startedAt=created)
+    return json_response({"workspaceRun": done})

@@ -1,0 +1,222 @@
+"""``crownest-tui local serve``: the local backend in the foreground.
+
+When it is ready it prints exactly two lines to stdout, ``CROWNEST_API_URL=…`` and
+``CROWNEST_API_KEY=…``, then logs requests to stderr (never a credential). SIGINT and
+SIGTERM stop it cleanly: runs in progress are ended (their whole process trees) and
+failed with ``internal_error``, live streams are closed, the state is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import ipaddress
+import logging
+import logging.config
+import signal
+import socket
+import sys
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import platformdirs
+import uvicorn
+
+from .app import build_app
+from .backend import Backend
+from .contract import CANCEL_GRACE_SECONDS, HEARTBEAT_SECONDS, TRANSFER_TTL_SECONDS
+from .keys import KeyRing, load_or_create_token
+from .settings import Settings
+
+log = logging.getLogger("crownest_tui.local")
+
+LOG_CONFIG: dict[str, Any] = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(message)s"},
+        "access": {
+            "()": "uvicorn.logging.AccessFormatter",
+            "fmt": '%(asctime)s %(client_addr)s "%(request_line)s" %(status_code)s',
+            "use_colors": False,
+        },
+    },
+    "handlers": {
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "stream": "ext://sys.stderr",
+        },
+        "access": {
+            "class": "logging.StreamHandler",
+            "formatter": "access",
+            "stream": "ext://sys.stderr",
+        },
+    },
+    "loggers": {
+        "uvicorn": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        "uvicorn.error": {"level": "INFO"},
+        "uvicorn.access": {"handlers": ["access"], "level": "INFO", "propagate": False},
+        "crownest_tui.local": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+    },
+}
+
+
+def default_state_dir() -> Path:
+    return Path(platformdirs.user_data_dir("crownest-tui")) / "local-backend"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="crownest-tui local", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="serve the Workspace Runs API in the foreground")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8765, help="0 picks a free port")
+    serve.add_argument("--state-dir", type=Path, help=f"default: {default_state_dir()}")
+    serve.add_argument("--token", help="the API key to accept (default: one kept in the state dir)")
+    serve.add_argument("--seed-demo", action="store_true", help="create demo projects and runs")
+    serve.add_argument(
+        "--allow-remote", action="store_true", help="allow a host that is not loopback"
+    )
+    serve.add_argument(
+        "--heartbeat-interval",
+        type=float,
+        default=HEARTBEAT_SECONDS,
+        help="seconds of silence before a live stream gets a heartbeat",
+    )
+    serve.add_argument(
+        "--cancel-grace",
+        type=float,
+        default=CANCEL_GRACE_SECONDS,
+        help="seconds between SIGTERM and SIGKILL when a run is stopped",
+    )
+    serve.add_argument(
+        "--transfer-ttl",
+        type=float,
+        default=TRANSFER_TTL_SECONDS,
+        help="seconds a staged archive transfer stays open",
+    )
+    serve.add_argument("--test-hooks", action="store_true", help="enable the /v1/_test bulk routes")
+    return parser
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host.strip("[]"), port))
+    sock.listen(512)
+    sock.set_inheritable(False)
+    return sock
+
+
+def _url(host: str, port: int) -> str:
+    if host in ("0.0.0.0", "::", "[::]", "localhost"):
+        host = "127.0.0.1"
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, telling us when it is ready and when it starts to stop."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.ready = asyncio.Event()
+        self.exiting = asyncio.Event()
+        self._loop = asyncio.get_running_loop()
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        self.ready.set()
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        super().handle_exit(sig, frame)
+        self._loop.call_soon_threadsafe(self.exiting.set)
+
+
+async def _serve(args: argparse.Namespace, state_dir: Path, token: str) -> int:
+    settings = Settings(
+        state_dir=state_dir,
+        heartbeat=args.heartbeat_interval,
+        cancel_grace=args.cancel_grace,
+        transfer_ttl=args.transfer_ttl,
+        test_hooks=args.test_hooks,
+    )
+    backend = Backend(settings)
+    app = build_app(backend, KeyRing(state_dir, token))
+    sock = _bind(args.host, args.port)
+    port = int(sock.getsockname()[1])
+    config = uvicorn.Config(
+        app,
+        log_config=LOG_CONFIG,
+        timeout_graceful_shutdown=2,
+        loop="asyncio",
+        http="h11",
+        lifespan="on",
+    )
+    server = _Server(config)
+
+    async def announce() -> None:
+        await server.ready.wait()
+        if server.should_exit:
+            return
+        sys.stdout.write(f"CROWNEST_API_URL={_url(args.host, port)}\nCROWNEST_API_KEY={token}\n")
+        sys.stdout.flush()
+        if args.seed_demo:
+            from .seed import seed_demo
+
+            await seed_demo(backend)
+
+    async def stop_runs_on_exit() -> None:
+        await server.exiting.wait()
+        await backend.shutdown()
+
+    tasks = [asyncio.create_task(announce()), asyncio.create_task(stop_runs_on_exit())]
+    try:
+        await server.serve(sockets=[sock])
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        sock.close()
+    return 0 if server.started else 1
+
+
+def main(argv: list[str]) -> int:
+    """Entry point of ``crownest-tui local …`` (``argv`` starts with ``serve``)."""
+    args = build_parser().parse_args(argv)
+    if not is_loopback(args.host) and not args.allow_remote:
+        print(
+            f"crownest-tui local: refusing to listen on {args.host}, which is not a loopback "
+            "address; pass --allow-remote to allow it",
+            file=sys.stderr,
+        )
+        return 2
+    state_dir: Path = (args.state_dir or default_state_dir()).expanduser().resolve()
+    state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    token = args.token or load_or_create_token(state_dir)
+    logging.config.dictConfig(LOG_CONFIG)
+    # uvicorn re-raises the signal that stopped it once it is done; make that a no-op
+    # so a clean stop exits 0.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: None)
+    try:
+        return asyncio.run(_serve(args, state_dir, token))
+    except OSError as exc:
+        print(f"crownest-tui local: cannot serve: {exc}", file=sys.stderr)
+        return 1

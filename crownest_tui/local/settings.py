@@ -1,0 +1,44 @@
+"""The local backend's settings and the layout of its state dir."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .archive import Limits
+from .contract import CANCEL_GRACE_SECONDS, HEARTBEAT_SECONDS, TRANSFER_TTL_SECONDS
+
+
+@dataclass(frozen=True)
+class Settings:
+    state_dir: Path
+    heartbeat: float = HEARTBEAT_SECONDS
+    cancel_grace: float = CANCEL_GRACE_SECONDS
+    transfer_ttl: float = TRANSFER_TTL_SECONDS
+    test_hooks: bool = False
+    limits: Limits = field(default_factory=Limits)
+
+
+class StatePaths:
+    """Where things live under the state dir (directories are made on first use)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.database = root / "state.sqlite3"
+        for name in ("archives", "uploads", "workspaces", "artifacts", "homes"):
+            (root / name).mkdir(parents=True, exist_ok=True)
+
+    def archive(self, run_id: str) -> Path:
+        return self.root / "archives" / f"{run_id}.tar.gz"
+
+    def upload(self, upload_id: str) -> Path:
+        return self.root / "uploads" / f"{upload_id}.part"
+
+    def workspace(self, run_id: str) -> Path:
+        return self.root / "workspaces" / run_id
+
+    def home(self, run_id: str) -> Path:
+        return self.root / "homes" / run_id
+
+    def artifact(self, artifact_id: str) -> Path:
+        return self.root / "artifacts" / artifact_id

@@ -1,0 +1,121 @@
+"""Process control: cancel and timeout end the whole tree; restart and shutdown recovery."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import httpx
+
+from crownest_tui.local.process import LocalBackendProcess
+
+from .conftest import BackendFactory
+from .support import (
+    alive,
+    all_events,
+    client_for,
+    output_of,
+    pids_with_marker,
+    run_to_end,
+    start_run,
+    wait_for,
+    wait_until,
+)
+
+# A shell with children and grandchildren: in the group, in a new session via setsid(),
+# and ones that ignore SIGTERM (they need the KILL after the grace period).
+TREE = """
+sleep 300 &
+python3 -c 'import os, time; os.setsid(); time.sleep(301)' &
+python3 -c 'import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(302)' &
+sh -c 'trap "" TERM; sleep 303; echo never' &
+echo started
+wait
+"""
+
+
+async def _tree_is_up(http: httpx.AsyncClient, run_id: str) -> list[int]:
+    await wait_for(http, run_id, lambda r: r["status"] == "running")
+    marker = f"CROWNEST_RUN_ID={run_id}"
+    await wait_until(lambda: len(pids_with_marker(marker)) >= 6)
+    return pids_with_marker(marker)
+
+
+async def test_cancel_leaves_no_process_behind(http: httpx.AsyncClient) -> None:
+    run = await start_run(http, TREE)
+    pids = await _tree_is_up(http, run["id"])
+    groups = {os.getpgid(pid) for pid in pids}
+    assert len(groups) >= 2  # the setsid() grandchild left the run's process group
+    response = await http.post(f"/v1/workspace-runs/{run['id']}/cancel")
+    assert response.status_code == 200
+    final = response.json()["workspaceRun"]
+    assert (final["status"], final["failureClass"]) == ("canceled", "canceled")
+    assert [pid for pid in pids if alive(pid)] == []
+    assert pids_with_marker(f"CROWNEST_RUN_ID={run['id']}") == []
+    events = await all_events(http, run["id"])
+    assert events[-2]["status"] == "canceled" and events[-1]["type"] == "terminal"
+    assert "never" not in output_of(events)
+
+
+async def test_timeout_ends_the_tree_too(http: httpx.AsyncClient) -> None:
+    run = await start_run(http, TREE, timeoutMs=1500)
+    pids = await _tree_is_up(http, run["id"])
+    final = await wait_for(http, run["id"])
+    assert (final["status"], final["failureReason"]) == ("failed", "timeout")
+    assert [pid for pid in pids if alive(pid)] == []
+
+
+async def test_background_leftovers_do_not_hold_the_run(http: httpx.AsyncClient) -> None:
+    final = await run_to_end(http, "sleep 300 & echo bye")
+    assert final["status"] == "succeeded"
+    assert pids_with_marker(f"CROWNEST_RUN_ID={final['id']}") == []
+
+
+async def test_restart_fails_runs_that_were_in_flight(make_backend: BackendFactory) -> None:
+    first = make_backend()
+    async with client_for(first) as http:
+        done = await run_to_end(http, "echo kept")
+        run = await start_run(http, "echo before-crash; sleep 300")
+        pids = await _tree_is_up_simple(http, run["id"])
+        waiting = (await http.post("/v1/workspace-runs", json={"command": "true"})).json()
+    first.kill()  # a crash: nothing is cleaned up
+    assert any(alive(pid) for pid in pids)
+    second = make_backend(state_dir=first.state_dir)
+    assert second.token == first.token  # kept in the state dir
+    async with client_for(second) as http:
+        failed = (await http.get(f"/v1/workspace-runs/{run['id']}")).json()["workspaceRun"]
+        assert failed["status"] == "failed"
+        assert (failed["failureReason"], failed["failureClass"]) == ("internal_error", "platform")
+        assert failed["orchestrationSucceeded"] is False
+        assert [pid for pid in pids if alive(pid)] == []
+        events = await all_events(http, run["id"])
+        assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
+        assert output_of(events) == "before-crash\n"
+        assert events[-1]["type"] == "terminal"
+        kept = (await http.get(f"/v1/workspace-runs/{done['id']}")).json()["workspaceRun"]
+        assert kept == done
+        assert output_of(await all_events(http, done["id"])) == "kept\n"
+        still = (await http.get(f"/v1/workspace-runs/{waiting['workspaceRun']['id']}")).json()
+        assert still["workspaceRun"]["status"] == "awaiting_archive"
+        assert (await http.get(f"/v1/workspace-runs/{run['id']}/evidence")).status_code == 200
+
+
+async def _tree_is_up_simple(http: httpx.AsyncClient, run_id: str) -> list[int]:
+    await wait_for(http, run_id, lambda r: r["status"] == "running")
+    marker = f"CROWNEST_RUN_ID={run_id}"
+    await wait_until(lambda: len(pids_with_marker(marker)) >= 1)
+    return pids_with_marker(marker)
+
+
+async def test_sigterm_stops_cleanly(make_backend: BackendFactory) -> None:
+    server: LocalBackendProcess = make_backend()
+    async with client_for(server) as http:
+        run = await start_run(http, TREE)
+        pids = await _tree_is_up(http, run["id"])
+    os.kill(server.pid, signal.SIGTERM)
+    assert server.proc.wait(15) == 0
+    assert [pid for pid in pids if alive(pid)] == []
+    again = make_backend(state_dir=server.state_dir)
+    async with client_for(again) as http:
+        final = (await http.get(f"/v1/workspace-runs/{run['id']}")).json()["workspaceRun"]
+        assert (final["status"], final["failureReason"]) == ("failed", "internal_error")
