@@ -1,11 +1,19 @@
-"""Shared fixtures: isolated config dirs and environment for every test."""
+"""Shared fixtures: isolated config dirs and environment for every test, and a real
+local backend child process on 127.0.0.1.
+
+``backend`` is one server for the whole session (fast; tests make their own runs).
+``make_backend`` starts a fresh one in a fresh state dir for tests that need
+isolation (restarts, short transfer TTLs, the CLI itself); each is stopped afterwards.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
+from crownest_tui.local.process import LocalBackendProcess, start_local_backend
 
 
 @pytest.fixture(autouse=True)
@@ -26,3 +34,33 @@ def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
     monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
     monkeypatch.setenv("XDG_STATE_HOME", str(home / ".local" / "state"))
     yield home
+
+
+FAST = ["--test-hooks", "--heartbeat-interval", "0.3", "--cancel-grace", "1"]
+BackendFactory = Callable[..., LocalBackendProcess]
+
+
+@pytest.fixture(scope="session")
+def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalBackendProcess]:
+    with start_local_backend(tmp_path_factory.mktemp("local-state"), extra_args=FAST) as server:
+        yield server
+
+
+@pytest.fixture
+def make_backend(tmp_path: Path) -> Iterator[BackendFactory]:
+    started: list[LocalBackendProcess] = []
+
+    def make(
+        state_dir: Path | None = None, extra_args: tuple[str, ...] = (), **kwargs: object
+    ) -> LocalBackendProcess:
+        server = start_local_backend(
+            state_dir or tmp_path / f"state-{len(started)}",
+            extra_args=[*FAST, *extra_args],
+            **kwargs,  # type: ignore[arg-type]
+        )
+        started.append(server)
+        return server
+
+    yield make
+    for server in started:
+        server.stop()

@@ -1,50 +1,15 @@
-"""Fixtures: a real local backend child process on 127.0.0.1.
-
-``backend`` is one server for the whole session (fast; tests there make their own
-runs). ``make_backend`` starts a fresh one in a fresh state dir for tests that need
-isolation (restarts, short transfer TTLs, the CLI itself); each is stopped afterwards.
-"""
+"""Fixtures of the backend tests (``backend`` and ``make_backend`` are in tests/conftest.py)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 
-from crownest_tui.local.process import LocalBackendProcess, start_local_backend
+from crownest_tui.local.process import LocalBackendProcess
 
 from .support import client_for
-
-FAST = ["--test-hooks", "--heartbeat-interval", "0.3", "--cancel-grace", "1"]
-BackendFactory = Callable[..., LocalBackendProcess]
-
-
-@pytest.fixture(scope="session")
-def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalBackendProcess]:
-    with start_local_backend(tmp_path_factory.mktemp("local-state"), extra_args=FAST) as server:
-        yield server
-
-
-@pytest.fixture
-def make_backend(tmp_path: Path) -> Iterator[BackendFactory]:
-    started: list[LocalBackendProcess] = []
-
-    def make(
-        state_dir: Path | None = None, extra_args: tuple[str, ...] = (), **kwargs: object
-    ) -> LocalBackendProcess:
-        server = start_local_backend(
-            state_dir or tmp_path / f"state-{len(started)}",
-            extra_args=[*FAST, *extra_args],
-            **kwargs,  # type: ignore[arg-type]
-        )
-        started.append(server)
-        return server
-
-    yield make
-    for server in started:
-        server.stop()
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from crownest_tui.local.process import LocalBackendProcess
+from tests.conftest import BackendFactory
 
-from .conftest import BackendFactory
 from .support import client_for, create, error_code, make_archive, run_to_end, sha256, upload
 
 

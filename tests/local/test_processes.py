@@ -8,8 +8,8 @@ import signal
 import httpx
 
 from crownest_tui.local.process import LocalBackendProcess
+from tests.conftest import BackendFactory
 
-from .conftest import BackendFactory
 from .support import (
     alive,
     all_events,

@@ -8,7 +8,8 @@ from typing import Any
 
 import httpx
 
-from .conftest import BackendFactory
+from tests.conftest import BackendFactory
+
 from .support import all_events, client_for, output_of
 
 LIVE = {"tests", "build", "stuck"}
