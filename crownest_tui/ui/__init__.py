@@ -1,0 +1,1 @@
+"""The Textual dashboard: app, screens and widgets. Talks to CrowNest only via ``api``."""
