@@ -11,66 +11,99 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, TypeAdapter, ValidationError
+from pydantic import AwareDatetime, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic.alias_generators import to_camel
+from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 from .ids import ArtifactId
-from .models import ArtifactError, StatusField, Timestamp, WireModel, WorkspaceRun
+from .models import ArtifactError, StatusField, WireModel, WorkspaceRun
+
+# Events are slotted pydantic dataclasses rather than BaseModels: they are made by the
+# hundred thousand per second, and this is ~20% faster to validate (bench/).
+_EVENT_CONFIG = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
 
 
-class BaseEvent(WireModel):
+@pydantic_dataclass(frozen=True, slots=True, kw_only=True, config=_EVENT_CONFIG)
+class BaseEvent:
+    """Fields every event has; ``to_wire()`` gives the camelCase JSON dict back."""
+
     seq: int
-    created_at: Timestamp | None = None
+    # AwareDatetime is checked in Rust; a naive time is repaired in parse_event.
+    created_at: AwareDatetime | None = None
+
+    def to_wire(self) -> dict[str, Any]:
+        adapter = _DUMPERS.get(type(self))
+        if adapter is None:
+            adapter = _DUMPERS[type(self)] = TypeAdapter(type(self))
+        wire: dict[str, Any] = adapter.dump_python(
+            self, mode="json", by_alias=True, exclude_none=True
+        )
+        return wire
 
 
+_DUMPERS: dict[type, TypeAdapter[Any]] = {}
+
+
+@pydantic_dataclass(frozen=True, slots=True, kw_only=True, config=_EVENT_CONFIG)
 class StatusEvent(BaseEvent):
     type: Literal["status"] = "status"
     status: StatusField
 
 
+@pydantic_dataclass(frozen=True, slots=True, kw_only=True, config=_EVENT_CONFIG)
 class ArchiveProgressEvent(BaseEvent):
     type: Literal["archive_progress"] = "archive_progress"
     received_bytes: int
     size_bytes: int | None = None
 
 
+@pydantic_dataclass(frozen=True, slots=True, kw_only=True, config=_EVENT_CONFIG)
 class StdoutEvent(BaseEvent):
     type: Literal["stdout"] = "stdout"
     data: str
 
 
+@pydantic_dataclass(frozen=True, slots=True, kw_only=True, config=_EVENT_CONFIG)
 class StderrEvent(BaseEvent):
     type: Literal["stderr"] = "stderr"
     data: str
 
 
+@pydantic_dataclass(frozen=True, slots=True, kw_only=True, config=_EVENT_CONFIG)
 class ArtifactCollectedEvent(BaseEvent):
     type: Literal["artifact_collected"] = "artifact_collected"
     artifact_id: ArtifactId
     path: str
 
 
+@pydantic_dataclass(frozen=True, slots=True, kw_only=True, config=_EVENT_CONFIG)
 class ArtifactErrorEvent(BaseEvent):
     type: Literal["artifact_error"] = "artifact_error"
     error: ArtifactError
 
 
+@pydantic_dataclass(frozen=True, slots=True, kw_only=True, config=_EVENT_CONFIG)
 class HeartbeatEvent(BaseEvent):
     type: Literal["heartbeat"] = "heartbeat"
 
 
+@pydantic_dataclass(frozen=True, slots=True, kw_only=True, config=_EVENT_CONFIG)
 class TerminalEvent(BaseEvent):
     type: Literal["terminal"] = "terminal"
     workspace_run: WorkspaceRun
 
 
+@pydantic_dataclass(frozen=True, slots=True, kw_only=True, config=_EVENT_CONFIG)
 class ErrorEvent(BaseEvent):
     type: Literal["error"] = "error"
     code: str
     message: str = ""
 
 
+@pydantic_dataclass(frozen=True, slots=True, kw_only=True, config=_EVENT_CONFIG)
 class UnknownEvent(BaseEvent):
     """An event type this client does not know: kept, with its raw payload."""
 
@@ -106,6 +139,8 @@ OutputEvent = StdoutEvent | StderrEvent
 ENDING_TYPES = frozenset({"terminal", "error"})
 
 KNOWN_EVENT_ADAPTER: TypeAdapter[KnownEvent] = TypeAdapter(KnownEvent)
+_UNKNOWN_ADAPTER: TypeAdapter[UnknownEvent] = TypeAdapter(UnknownEvent)
+_DATETIME: TypeAdapter[datetime] = TypeAdapter(datetime)
 _BATCH_ADAPTER: TypeAdapter[list[KnownEvent]] = TypeAdapter(list[KnownEvent])
 
 
@@ -129,12 +164,15 @@ def parse_event(payload: bytes | str | dict[str, Any]) -> RunEvent | BadPayload:
     try:
         return KNOWN_EVENT_ADAPTER.validate_python(obj)
     except ValidationError as exc:
+        if _is_naive_time(exc, obj):
+            created = _DATETIME.validate_python(obj["createdAt"]).replace(tzinfo=UTC)
+            return parse_event({**obj, "createdAt": created.isoformat()})
         kind = obj.get("type")
         seq = obj.get("seq")
         known = kind in _KNOWN_TYPES
         if not known and isinstance(kind, str) and isinstance(seq, int):
             try:
-                return UnknownEvent.model_validate(
+                return _UNKNOWN_ADAPTER.validate_python(
                     {"type": kind, "seq": seq, "createdAt": obj.get("createdAt"), "raw": obj}
                 )
             except ValidationError:
@@ -142,6 +180,12 @@ def parse_event(payload: bytes | str | dict[str, Any]) -> RunEvent | BadPayload:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first.get("loc", ()))
         return BadPayload(raw_bytes[:500], f"invalid {kind or 'event'}: {where} {first['msg']}")
+
+
+def _is_naive_time(exc: ValidationError, obj: dict[str, Any]) -> bool:
+    """A ``createdAt`` without a zone: taken as UTC, like every other timestamp."""
+    created = obj.get("createdAt")
+    return isinstance(created, str) and any(e["type"] == "timezone_aware" for e in exc.errors())
 
 
 _KNOWN_TYPES = frozenset(
@@ -164,7 +208,7 @@ def parse_events(payloads: list[bytes]) -> list[RunEvent | BadPayload]:
     if not payloads:
         return []
     try:
-        return list(_BATCH_ADAPTER.validate_json(b"[" + b",".join(payloads) + b"]"))
+        return _BATCH_ADAPTER.validate_json(b"[" + b",".join(payloads) + b"]")  # type: ignore[return-value]
     except (ValidationError, ValueError):
         return [parse_event(p) for p in payloads]
 

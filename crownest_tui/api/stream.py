@@ -34,11 +34,18 @@ import httpx
 
 from .errors import INVALID_RESPONSE, STREAM_STALLED, CrowNestError
 from .events import (
+    ArchiveProgressEvent,
+    ArtifactCollectedEvent,
+    ArtifactErrorEvent,
     BadPayload,
     ErrorEvent,
     HeartbeatEvent,
     RunEvent,
+    StatusEvent,
+    StderrEvent,
+    StdoutEvent,
     TerminalEvent,
+    UnknownEvent,
     parse_events,
 )
 from .http import QueryList, connection_error, error_from_response, is_retryable
@@ -114,6 +121,32 @@ class StreamStatus:
         if self.bad_payloads:
             parts.append(f"{self.bad_payloads} unreadable")
         return ", ".join(parts)
+
+
+# Event types that need no bookkeeping beyond their seq.
+_PLAIN_TYPES = frozenset(
+    {
+        StdoutEvent,
+        StderrEvent,
+        StatusEvent,
+        ArchiveProgressEvent,
+        ArtifactCollectedEvent,
+        ArtifactErrorEvent,
+        UnknownEvent,
+    }
+)
+
+
+def _plain_run_of_seqs(items: list[RunEvent | BadPayload], last: int | None) -> bool:
+    """The common case, checked at C speed: plain events whose seqs continue ``last``
+    without a gap, a duplicate or a special event (heartbeat, terminal, error, bad)."""
+    if not items or not _PLAIN_TYPES.issuperset(map(type, items)):
+        return False
+    first = items[0].seq  # type: ignore[union-attr]
+    if last is not None and first != last + 1:
+        return False
+    seqs = [item.seq for item in items]  # type: ignore[union-attr]
+    return seqs == list(range(first, first + len(items)))
 
 
 class _Stalled(Exception):
@@ -348,9 +381,12 @@ class EventStream:
         Returns the events to deliver and, if a back-fill failed, the error to raise
         *after* delivering them (so nothing counted as delivered is ever dropped).
         """
+        last = self._status.last_seq
+        if _plain_run_of_seqs(items, last):
+            plain: list[RunEvent] = items  # type: ignore[assignment]
+            return self._commit(plain, plain[-1].seq, 0, 0, delivered=len(plain)), None
         out: list[RunEvent] = []
         status = self._status
-        last = status.last_seq
         dups = bad = 0
         try:
             for item in items:
@@ -397,8 +433,16 @@ class EventStream:
             return True
         return False
 
-    def _commit(self, out: list[RunEvent], last: int | None, dups: int, bad: int) -> list[RunEvent]:
-        delivered = sum(1 for e in out if not isinstance(e, HeartbeatEvent))
+    def _commit(
+        self,
+        out: list[RunEvent],
+        last: int | None,
+        dups: int,
+        bad: int,
+        delivered: int | None = None,
+    ) -> list[RunEvent]:
+        if delivered is None:
+            delivered = len(out) - sum(type(e) is HeartbeatEvent for e in out)
         if self._from_oldest:
             self._accept_jump = True
         self._update(

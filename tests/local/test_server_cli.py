@@ -106,18 +106,6 @@ def test_default_state_dir_is_the_user_data_dir(isolated_environment: Path) -> N
     assert token_file.read_text().strip() == key
 
 
-def test_local_modules_never_import_textual() -> None:
-    code = (
-        "import sys, pkgutil, importlib, crownest_tui.local as pkg\n"
-        "for m in pkgutil.walk_packages(pkg.__path__, 'crownest_tui.local.'):\n"
-        "    if '.demo.project' not in m.name: importlib.import_module(m.name)\n"
-        "bad = [m for m in sys.modules if m.split('.')[0] == 'textual']\n"
-        "print(bad); sys.exit(1 if bad else 0)\n"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stdout + done.stderr
-
-
 async def test_async_start_does_not_block_the_loop(tmp_path: Path) -> None:
     ticks = 0
 
