@@ -135,6 +135,13 @@ class FaultProxy:
             with contextlib.suppress(Exception):
                 await self._server.wait_closed()
 
+    def drop_connections(self) -> int:
+        """Cut every open connection now (kept-alive ones too); return how many."""
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        return len(tasks)
+
     def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.get_running_loop().create_task(self._serve(reader, writer))
         self._tasks.add(task)

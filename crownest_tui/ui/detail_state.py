@@ -1,0 +1,147 @@
+"""What the run detail screen knows about a run, built from its event stream.
+
+Pure state (no widgets): the screen feeds it batches of events and hands the parts
+down to its widgets. Output events become :class:`OutputChunk`s for the log view;
+every event becomes one line for the raw Events view.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from ..api.events import (
+    ArchiveProgressEvent,
+    ArtifactCollectedEvent,
+    ArtifactErrorEvent,
+    ErrorEvent,
+    HeartbeatEvent,
+    RunEvent,
+    StatusEvent,
+    StderrEvent,
+    StdoutEvent,
+    TerminalEvent,
+    UnknownEvent,
+)
+from ..api.models import ArtifactError, WorkspaceRun
+from .log.chunk import OutputChunk
+
+SUMMARY_WIDTH = 160
+
+
+@dataclass(frozen=True)
+class TimelineStep:
+    """One status the run passed through: when it began, and when the next began."""
+
+    status: str
+    started: datetime
+    ended: datetime | None
+
+
+@dataclass
+class ArtifactRow:
+    """An artifact the run produced (size filled in when fetched)."""
+
+    artifact_id: str
+    path: str
+    size_bytes: int | None = None
+
+
+@dataclass
+class RunDetailState:
+    """Everything the detail screen derives from the stream, in seq order."""
+
+    run: WorkspaceRun | None = None
+    timeline: list[TimelineStep] = field(default_factory=list)
+    received_bytes: int | None = None
+    archive_size: int | None = None
+    artifacts: dict[str, ArtifactRow] = field(default_factory=dict)
+    artifact_errors: list[ArtifactError] = field(default_factory=list)
+    stream_error: ErrorEvent | None = None
+    last_heartbeat: datetime | None = None
+
+    def ingest(self, events: list[RunEvent]) -> tuple[list[OutputChunk], list[OutputChunk]]:
+        """Take a batch; return (log chunks, raw event lines) for the two views."""
+        output: list[OutputChunk] = []
+        raw: list[OutputChunk] = []
+        for event in events:
+            raw.append(OutputChunk("stdout", event_line(event) + "\n", event.seq, event.created_at))
+            if isinstance(event, (StdoutEvent, StderrEvent)):
+                output.append(OutputChunk(event.type, event.data, event.seq, event.created_at))
+            elif isinstance(event, StatusEvent):
+                self._status(event)
+            elif isinstance(event, ArchiveProgressEvent):
+                self.received_bytes = event.received_bytes
+                if event.size_bytes is not None:
+                    self.archive_size = event.size_bytes
+            elif isinstance(event, ArtifactCollectedEvent):
+                row = self.artifacts.setdefault(
+                    event.artifact_id, ArtifactRow(event.artifact_id, "")
+                )
+                row.path = row.path or event.path
+            elif isinstance(event, ArtifactErrorEvent):
+                self._add_error(event.error)
+            elif isinstance(event, TerminalEvent):
+                self.set_run(event.workspace_run)
+            elif isinstance(event, ErrorEvent):
+                self.stream_error = event
+            elif isinstance(event, HeartbeatEvent):
+                self.last_heartbeat = event.created_at
+        return output, raw
+
+    def set_run(self, run: WorkspaceRun) -> None:
+        """A fresher copy of the run (GET, terminal event, cancel answer)."""
+        self.run = run
+        for error in run.artifact_errors:
+            self._add_error(error)
+        for artifact_id in run.artifact_ids:
+            self.artifacts.setdefault(artifact_id, ArtifactRow(artifact_id, ""))
+        if run.archive is not None and self.archive_size is None:
+            self.archive_size = run.archive.size_bytes
+
+    def _add_error(self, error: ArtifactError) -> None:
+        """The same error arrives as an event and in the final run: keep it once."""
+        if error not in self.artifact_errors:
+            self.artifact_errors.append(error)
+
+    def _status(self, event: StatusEvent) -> None:
+        at = event.created_at
+        if at is None:
+            return
+        if self.timeline and self.timeline[-1].status == event.status:
+            return
+        if self.timeline:
+            last = self.timeline[-1]
+            self.timeline[-1] = TimelineStep(last.status, last.started, at)
+        self.timeline.append(TimelineStep(str(event.status), at, None))
+
+
+def event_line(event: RunEvent) -> str:
+    """``seq type summary`` for the raw Events view (times come from the view)."""
+    return f"{event.seq:>8}  {event.type:<18}  {event_summary(event)}"
+
+
+def event_summary(event: RunEvent) -> str:
+    """A one-line description of an event's payload."""
+    if isinstance(event, (StdoutEvent, StderrEvent)):
+        text = json.dumps(event.data, ensure_ascii=False)
+    elif isinstance(event, StatusEvent):
+        text = str(event.status)
+    elif isinstance(event, ArchiveProgressEvent):
+        size = f"/{event.size_bytes}" if event.size_bytes is not None else ""
+        text = f"{event.received_bytes}{size} bytes"
+    elif isinstance(event, ArtifactCollectedEvent):
+        text = f"{event.artifact_id} {event.path}"
+    elif isinstance(event, ArtifactErrorEvent):
+        text = f"{event.error.code} {event.error.path}: {event.error.message}"
+    elif isinstance(event, TerminalEvent):
+        run = event.workspace_run
+        text = f"{run.status} exit={run.exit_code} reason={run.failure_reason}"
+    elif isinstance(event, ErrorEvent):
+        text = f"{event.code}: {event.message}"
+    elif isinstance(event, UnknownEvent):
+        text = json.dumps(event.raw, ensure_ascii=False, sort_keys=True)
+    else:
+        text = ""
+    return text if len(text) <= SUMMARY_WIDTH else text[: SUMMARY_WIDTH - 1] + "…"

@@ -1,0 +1,50 @@
+"""Collected artifacts (downloadable) and artifact errors."""
+
+from __future__ import annotations
+
+import humanize
+from rich.text import Text
+from textual.widgets import DataTable
+
+from ...api.models import ArtifactError
+from ..detail_state import ArtifactRow
+from .kv_table import inert
+
+
+class ArtifactsTable(DataTable[str | Text]):
+    """One row per artifact (key = artifact id) and one per artifact error."""
+
+    DEFAULT_CSS = """
+    ArtifactsTable { height: auto; max-height: 12; }
+    """
+
+    def on_mount(self) -> None:
+        self.cursor_type = "row"
+        self.add_columns("Artifact", "Path", "Size", "Note")
+
+    def show(self, artifacts: list[ArtifactRow], errors: list[ArtifactError]) -> None:
+        """Replace the rows, keeping the cursor on the same artifact when possible."""
+        selected = self.selected_artifact()
+        self.clear()
+        for row in artifacts:
+            size = "—" if row.size_bytes is None else humanize.naturalsize(row.size_bytes)
+            self.add_row(
+                row.artifact_id, inert(row.path or "—"), size, "d downloads", key=row.artifact_id
+            )
+        for index, error in enumerate(errors):
+            self.add_row(
+                Text(str(error.code), style="bold red"),
+                inert(error.path or "—"),
+                "—",
+                inert(error.message),
+                key=f"error-{index}",
+            )
+        if selected is not None and selected in {a.artifact_id for a in artifacts}:
+            self.move_cursor(row=self.get_row_index(selected))
+
+    def selected_artifact(self) -> str | None:
+        """The artifact id under the cursor, if the cursor is on an artifact."""
+        if self.row_count == 0:
+            return None
+        key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        return key if key and key.startswith("art_") else None

@@ -1,0 +1,59 @@
+"""One line that always says what the event stream is doing."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widgets import Static
+
+from ...api.stream import StreamState, StreamStatus
+from ..log.sanitize import plain_text
+
+_CLASSES = {f"-{state.value}" for state in StreamState}
+
+
+def describe(status: StreamStatus) -> str:
+    """``● live · seq 120 · 0 reconnects, 0 lost`` and friends."""
+    state = status.state
+    if state is StreamState.CONNECTING:
+        head = "○ connecting…"
+    elif state is StreamState.LIVE:
+        head = "● live"
+    elif state is StreamState.RECONNECTING:
+        wait = status.retry_in()
+        when = f", next try in {wait:.0f}s" if wait else ""
+        why = f" ({status.problem})" if status.problem else ""
+        head = f"◌ reconnecting: attempt {status.attempt}{when}{why}"
+    elif state is StreamState.ENDED:
+        head = "■ ended"
+    elif state is StreamState.FAILED:
+        reason = status.error.message if status.error else status.problem or "unknown error"
+        head = f"✘ failed: {reason}"
+    else:
+        head = "□ closed"
+    seq = "—" if status.last_seq is None else str(status.last_seq)
+    return f"{head} · seq {seq} · {status.summary()}"
+
+
+class ConnectionBar(Static):
+    """Shows a :class:`StreamStatus`; its CSS class follows the state (``-live`` …)."""
+
+    DEFAULT_CSS = """
+    ConnectionBar { height: 1; padding: 0 1; background: $panel; color: $text-muted; }
+    ConnectionBar.-live { color: $success; }
+    ConnectionBar.-reconnecting, ConnectionBar.-connecting { color: $warning; }
+    ConnectionBar.-failed { color: $error; }
+    """
+
+    status: reactive[StreamStatus] = reactive(StreamStatus, always_update=True)
+    """The stream's latest status."""
+
+    def watch_status(self, status: StreamStatus) -> None:
+        self.remove_class(*_CLASSES)
+        self.add_class(f"-{status.state.value}")
+        self.update(Text(plain_text(describe(status)) + "  (R reconnects now)"))
+
+    def tick(self) -> None:
+        """Re-render the countdown while waiting to reconnect."""
+        if self.status.state is StreamState.RECONNECTING:
+            self.watch_status(self.status)

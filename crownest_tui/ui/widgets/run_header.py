@@ -1,0 +1,110 @@
+"""The detail screen's header: every field of the run, for people."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+import humanize
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widgets import Static
+
+from ...api.models import WorkspaceRun
+from ..format import (
+    STATUS_RICH,
+    absolute_time,
+    format_duration,
+    metadata_chips,
+    relative_time,
+    run_duration,
+    status_class,
+    status_label,
+)
+from .kv_table import Row, inert, kv_table
+
+SHORT_SHA = 12
+
+
+def when(moment: datetime | None, now: datetime) -> str:
+    """``3 minutes ago (2026-11-28 20:14:03 UTC)``, or ``—``."""
+    if moment is None:
+        return "—"
+    return f"{relative_time(moment, now)} ({absolute_time(moment)})"
+
+
+class RunHeader(Static):
+    """Shows ``run`` (set by the screen); ``tick()`` re-renders the live duration."""
+
+    DEFAULT_CSS = """
+    RunHeader { height: auto; padding: 0 1; }
+    """
+
+    run: reactive[WorkspaceRun | None] = reactive(None)
+    """The run shown; ``None`` while it loads."""
+
+    full_sha: reactive[bool] = reactive(False)
+    """Show the archive's whole sha256 instead of its first characters."""
+
+    def __init__(self, clock: Callable[[], datetime], *, id: str | None = None) -> None:  # noqa: A002
+        super().__init__(id=id)
+        self.clock = clock
+
+    def tick(self) -> None:
+        if self.run is not None and not self.run.is_terminal:
+            self.refresh_header()
+
+    def watch_run(self) -> None:
+        self.refresh_header()
+
+    def watch_full_sha(self) -> None:
+        self.refresh_header()
+
+    def refresh_header(self) -> None:
+        run = self.run
+        if run is None:
+            self.update("Loading run…")
+            return
+        self.update(Group(self._title(run), kv_table(self._rows(run), columns=2)))
+
+    def _title(self, run: WorkspaceRun) -> Table:
+        style = STATUS_RICH.get(status_class(run.status), "")
+        title = Table.grid(padding=(0, 2))
+        title.add_row(
+            Text(status_label(run.status).upper(), style=style),
+            Text(run.id, style="bold"),
+            inert(run.command),
+        )
+        return title
+
+    def _rows(self, run: WorkspaceRun) -> list[Row]:
+        now = self.clock()
+        failure = " / ".join(str(x) for x in (run.failure_reason, run.failure_class) if x)
+        exit_style = "bold red" if run.exit_code not in (None, 0) else ""
+        rows: list[Row] = [
+            ("Project", run.project_id),
+            ("Template", f"{run.template_slug or '—'} {run.template_version}".strip()),
+            ("Created", when(run.created_at, now)),
+            ("Duration", run_duration(run, now)),
+            ("Started", when(run.started_at, now)),
+            ("Finished", when(run.finished_at, now)),
+            ("Exit code", Text("—" if run.exit_code is None else str(run.exit_code), exit_style)),
+            ("Failure", Text(failure or "—", "bold red" if failure else "")),
+            ("Sandbox", run.sandbox_id or "—"),
+            ("Command id", run.command_id or "—"),
+            ("Archive", self._archive(run)),
+            ("Keep sandbox", "yes" if run.keep_sandbox else "no"),
+            ("Timeout", format_duration(run.timeout_ms / 1000) if run.timeout_ms else "—"),
+            ("Env keys", ", ".join(run.env_keys) or "—"),
+            ("Metadata", metadata_chips(run.metadata) or "—"),
+            ("Source", metadata_chips(run.source_metadata) or "—"),
+        ]
+        return rows
+
+    def _archive(self, run: WorkspaceRun) -> str:
+        if run.archive is None:
+            return "—"
+        sha = run.archive.sha256 if self.full_sha else run.archive.sha256[:SHORT_SHA] + "…"
+        return f"{humanize.naturalsize(run.archive.size_bytes, binary=True)}  sha256 {sha}"
