@@ -8,6 +8,7 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
 import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -215,3 +216,31 @@ async def test_stream_of_a_live_run_is_exact_through_a_faulty_network(
     assert stream.status.state is StreamState.ENDED and stream.status.events_lost == 0
     text = "".join(getattr(e, "data", "") for e in got)
     assert text.count("✓") == 6000
+
+
+async def test_over_500_cuts_against_the_local_backend(backend: LocalBackendProcess) -> None:
+    """Every connection cut at a random byte offset: the transcript is still exact."""
+    headers = {"Authorization": f"Bearer {backend.token}"}
+    async with httpx.AsyncClient(base_url=backend.url, headers=headers, timeout=60) as http:
+        run_id = (await http.post("/v1/workspace-runs", json={"command": "bulk"})).json()[
+            "workspaceRun"
+        ]["id"]
+        await http.post(
+            "/v1/_test/bulk-events", json={"runId": run_id, "count": 9000, "line": "ünï ✓ "}
+        )
+    port = int(backend.url.rsplit(":", 1)[1])
+    options = StreamOptions(stall_timeout=2, backoff=Backoff(base=0.001, cap=0.005, first=0.0))
+    async with (
+        CrowNestClient(backend.token, backend.url) as direct,
+        FaultProxy(port, FaultPlan(cut=1.0, cut_bytes=(0, 4000)), seed=8) as proxy,
+        CrowNestClient(backend.token, proxy.url, max_attempts=200, backoff=options.backoff) as api,
+    ):
+        stream = api.stream_events(run_id, options=options)
+        got = [(e.seq, e.type, getattr(e, "data", "")) async for e in stream]
+        truth = [
+            (e.seq, e.type, getattr(e, "data", "")) async for e in direct.stream_events(run_id)
+        ]
+        cuts = proxy.faults["cut"]
+    assert cuts >= 500, cuts
+    assert got == truth
+    assert stream.status.events_lost == 0 and stream.status.reconnects >= 500
