@@ -1,27 +1,146 @@
-"""The command line: subcommands dispatch to the layer that owns them."""
+"""The command line: flags, settings and the API (hosted or a local child), then the app.
+
+``crownest-tui local …`` dispatches to the local backend's own command line.
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import NoReturn
 
 from . import __version__
+from .api.client import CrowNestClient
+from .api.credentials import ConfigError, Connection, Secret, resolve_connection
+from .api.ids import check_id
+from .config import Settings, config_path, load_settings
+from .ui.filters import FilterError, RunFilters, check_status, parse_metadata_pair
+
+
+class UsageError(Exception):
+    """A bad flag value: one line on stderr and exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+def _refresh(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 <= value <= 3600:
+        raise argparse.ArgumentTypeError("must be between 0 (manual) and 3600 seconds")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="crownest-tui",
         description="A terminal dashboard for CrowNest Workspace Runs.",
+        epilog=(
+            "Credentials: CROWNEST_API_KEY or CROWNEST_BEARER_TOKEN, else the official "
+            "CrowNest CLI's login. Settings: $CROWNEST_TUI_CONFIG or "
+            f"{config_path()}. `crownest-tui local serve` runs the local backend alone."
+        ),
     )
     parser.add_argument("--version", action="version", version=f"crownest-tui {__version__}")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--api-url", metavar="URL", help="CrowNest API origin")
+    where.add_argument(
+        "--demo", action="store_true", help="run a local backend with demo data (offline)"
+    )
+    where.add_argument(
+        "--local", action="store_true", help="run the local backend on its persistent state dir"
+    )
+    parser.add_argument("--project", metavar="prj_…", help="show one project's runs")
+    parser.add_argument("--status", metavar="S", help="a status, or 'active' / 'terminal'")
+    parser.add_argument(
+        "--metadata",
+        metavar="KEY=VALUE",
+        action="append",
+        default=[],
+        help="metadata filter (repeatable)",
+    )
+    parser.add_argument(
+        "--refresh", metavar="SECONDS", type=_refresh, help="auto-refresh period, 0 = manual"
+    )
+    parser.add_argument("--read-only", action="store_true", help="hide every cancel action")
     return parser
 
 
-def run(argv: list[str]) -> int:
-    if argv[:1] == ["local"]:
+def _filters(args: argparse.Namespace) -> RunFilters:
+    try:
+        project = check_id(args.project, "prj") if args.project else None
+        status = check_status(args.status) if args.status else None
+        pairs = [parse_metadata_pair(text) for text in args.metadata]
+    except (ValueError, FilterError) as exc:
+        raise UsageError(str(exc)) from None
+    return RunFilters.build(project, status, pairs)
+
+
+@contextlib.contextmanager
+def _connection(args: argparse.Namespace, settings: Settings) -> Iterator[Connection]:
+    """The hosted connection, or a local backend child kept alive for the ``with``."""
+    if not (args.demo or args.local):
+        yield resolve_connection(base_url=args.api_url, profile_url=settings.api.url)
+        return
+    from .local.process import start_local_backend
+    from .local.server import default_state_dir
+
+    temp = Path(tempfile.mkdtemp(prefix="crownest-demo-")) if args.demo else None
+    state_dir = temp if temp is not None else default_state_dir()
+    print(f"starting the local CrowNest backend in {state_dir} …", file=sys.stderr)
+    try:
+        with start_local_backend(state_dir, seed_demo=args.demo) as backend:
+            yield Connection(
+                base_url=backend.url,
+                credential=Secret(backend.token),
+                credential_source="local backend",
+                base_url_source="local backend",
+            )
+    finally:
+        if temp is not None:
+            shutil.rmtree(temp, ignore_errors=True)
+
+
+def _run_app(args: argparse.Namespace, settings: Settings, filters: RunFilters) -> int:
+    from .ui.app import CrowNestApp
+
+    with _connection(args, settings) as connection:
+        client = CrowNestClient(connection=connection)
+        app = CrowNestApp(
+            client,
+            filters=filters,
+            refresh_interval=settings.ui.refresh if args.refresh is None else args.refresh,
+            read_only=args.read_only or settings.ui.read_only,
+            page_size=settings.ui.page_size,
+            theme=settings.ui.theme,
+            keymap=settings.keys,
+            exit_on_signals=True,
+        )
+        app.run()
+        return app.return_code or 0
+
+
+def run(argv: Sequence[str]) -> int:
+    if list(argv[:1]) == ["local"]:
         from .local.server import main as local_main
 
-        return local_main(argv[1:])
-    parser = build_parser()
-    parser.parse_args(argv)
-    parser.error("the dashboard lands with issue 4; try `crownest-tui local serve`")
-    return 2
+        return local_main(list(argv[1:]))
+    try:
+        args = build_parser().parse_args(list(argv))
+        settings = load_settings()
+        return _run_app(args, settings, _filters(args))
+    except (UsageError, ConfigError) as exc:
+        print(f"crownest-tui: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,111 @@
+"""The Textual app: takes its client, shows the runs list (or the welcome screen)."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import importlib.util
+import signal
+from collections.abc import Callable
+from datetime import datetime
+
+from textual.app import App
+from textual.binding import Binding
+
+from ..api.client import CrowNestClient
+from .commands import RunsCommands
+from .filters import RunFilters
+from .messages import OpenRun, RunChanged
+from .run_list import ListOptions
+from .screens.help import HelpScreen, help_entries
+from .screens.runs import RunsScreen
+from .screens.welcome import WelcomeScreen
+from .stylesheets import stylesheet
+
+DETAIL_MODULE = "crownest_tui.ui.screens.detail"
+
+
+def _local_now() -> datetime:
+    return datetime.now().astimezone()
+
+
+class CrowNestApp(App[None]):
+    """The dashboard. ``client`` is ready to use (hosted or local is decided by the
+    caller); ``clock`` is injectable so screens can be rendered at a frozen time."""
+
+    TITLE = "CrowNest"
+    SUB_TITLE = "Workspace Runs"
+    CSS_PATH = [stylesheet("app")]
+    COMMANDS = App.COMMANDS | {RunsCommands}
+    BINDINGS = [
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True, id="app.interrupt"),
+    ]
+
+    def __init__(
+        self,
+        client: CrowNestClient,
+        *,
+        filters: RunFilters | None = None,
+        refresh_interval: float = 5.0,
+        read_only: bool = False,
+        page_size: int = 100,
+        clock: Callable[[], datetime] | None = None,
+        theme: str | None = None,
+        keymap: dict[str, str] | None = None,
+        exit_on_signals: bool = False,
+    ) -> None:
+        super().__init__()
+        self.client = client
+        self.options = ListOptions(filters or RunFilters(), refresh_interval, read_only, page_size)
+        self.read_only = read_only
+        self.clock = clock or _local_now
+        self.exit_on_signals = exit_on_signals
+        self._startup_warnings = list(client.connection.warnings)
+        if theme and theme in self.available_themes:
+            self.theme = theme
+        elif theme:
+            self._startup_warnings.append(f"unknown theme {theme!r} (ignored)")
+        if keymap:
+            self.set_keymap(keymap)
+        if read_only:
+            self.sub_title = "Workspace Runs (read-only)"
+
+    def on_mount(self) -> None:
+        if self.exit_on_signals:
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGHUP):
+                loop.add_signal_handler(sig, self.exit)
+        for warning in self._startup_warnings:
+            self.notify(warning, title="Configuration", severity="warning", markup=False)
+        if not self.client.has_credential:
+            self.push_screen(WelcomeScreen(self.client.base_url))
+            return
+        self.push_screen(RunsScreen(self.client, self.options, clock=self.clock))
+
+    @property
+    def runs_screen(self) -> RunsScreen | None:
+        """The runs list if it is on the stack."""
+        for screen in self.screen_stack:
+            if isinstance(screen, RunsScreen):
+                return screen
+        return None
+
+    def on_open_run(self, message: OpenRun) -> None:
+        """Open the detail screen when it exists, else say it is coming."""
+        if importlib.util.find_spec(DETAIL_MODULE) is None:
+            self.notify(f"{message.run_id}: detail screen coming", title="Not yet", markup=False)
+            return
+        module = importlib.import_module(DETAIL_MODULE)
+        screen = module.RunDetailScreen(self.client, message.run_id, read_only=self.read_only)
+        self.push_screen(screen)
+
+    def on_run_changed(self, message: RunChanged) -> None:
+        """A screen (the detail, say) learnt newer run state: the list shows it too."""
+        screen = self.runs_screen
+        if screen is not None:
+            screen.apply_run(message.run)
+
+    def action_help(self) -> None:
+        """Show every binding of the current screen."""
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(help_entries(self.screen)))

@@ -1,0 +1,80 @@
+"""Command palette provider: jump to a run, set filters, auto-refresh, theme."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from functools import partial
+from typing import TYPE_CHECKING
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from ..api.ids import check_id
+from .filters import STATUS_CHOICES, RunFilters
+from .messages import OpenRun
+
+if TYPE_CHECKING:
+    from .screens.runs import RunsScreen
+
+Command = tuple[str, Callable[[], object], str]
+MAX_RUN_HITS = 20
+
+
+class RunsCommands(Provider):
+    """Palette commands for the runs list (only while it is on the screen stack)."""
+
+    def _runs_screen(self) -> RunsScreen | None:
+        from .screens.runs import RunsScreen
+
+        for screen in reversed(self.app.screen_stack):
+            if isinstance(screen, RunsScreen):
+                return screen
+        return None
+
+    def _commands(self, screen: RunsScreen) -> Iterator[Command]:
+        filters = screen.filters
+        yield ("Clear all filters", screen.action_clear_filters, "Show every run")
+        yield ("Toggle auto-refresh", screen.action_toggle_auto, "Pause or resume refreshing")
+        yield ("Refresh now", screen.action_refresh, "Load the newest runs")
+        for status in STATUS_CHOICES:
+            new = RunFilters.build(filters.project_id, status, filters.metadata)
+            yield (f"Filter status: {status}", partial(screen.set_filters, new), "")
+        for project_id, name in sorted(screen.projects.items(), key=lambda p: p[1]):
+            new = RunFilters.build(project_id, filters.status, filters.metadata)
+            yield (f"Filter project: {name}", partial(screen.set_filters, new), project_id)
+        for theme in sorted(self.app.available_themes):
+            yield (f"Theme: {theme}", partial(setattr, self.app, "theme", theme), "")
+
+    def _jump(self, screen: RunsScreen, run_id: str) -> None:
+        if not screen.select_run(run_id):
+            self.app.post_message(OpenRun(run_id))
+
+    async def discover(self) -> Hits:
+        screen = self._runs_screen()
+        if screen is None:
+            return
+        for text, callback, help_text in list(self._commands(screen))[:3]:
+            yield DiscoveryHit(text, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        screen = self._runs_screen()
+        if screen is None:
+            return
+        matcher = self.matcher(query)
+        needle = query.strip()
+        if needle.startswith("wsr_"):
+            try:
+                check_id(needle, "wsr")
+            except ValueError:
+                pass
+            else:
+                yield Hit(1.0, f"Open run {needle}", partial(self._jump, screen, needle))
+        fragment = needle.lower().removeprefix("jump to run").strip()
+        if len(fragment) >= 3:
+            found = [r for r in screen.table.shown_ids if fragment in r.lower() and r != needle]
+            for run_id in found[:MAX_RUN_HITS]:
+                text = f"Jump to run {run_id}"
+                yield Hit(0.9, matcher.highlight(text), partial(self._jump, screen, run_id))
+        for text, callback, help_text in self._commands(screen):
+            score = matcher.match(text)
+            if score > 0:
+                yield Hit(score, matcher.highlight(text), callback, help=help_text or None)

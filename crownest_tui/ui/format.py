@@ -1,0 +1,119 @@
+"""Humane text for runs: status glyph + word + colour class, durations, times.
+
+Every function takes ``now`` explicitly so screens can be rendered with a frozen
+clock (snapshot tests) and nothing here reads the wall clock itself.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import humanize
+
+from ..api.models import RunStatus, WorkspaceRun, is_terminal
+from .log.sanitize import plain_text
+
+#: status -> (glyph, colour class); unknown statuses fall back to "?" / status-unknown.
+STATUS_STYLE: dict[str, tuple[str, str]] = {
+    RunStatus.AWAITING_ARCHIVE: ("…", "status-waiting"),
+    RunStatus.ARCHIVE_UPLOADED: ("↑", "status-waiting"),
+    RunStatus.STARTING: ("◔", "status-active"),
+    RunStatus.EXTRACTING: ("◑", "status-active"),
+    RunStatus.RUNNING: ("▶", "status-active"),
+    RunStatus.COLLECTING: ("◕", "status-active"),
+    RunStatus.SUCCEEDED: ("✔", "status-succeeded"),
+    RunStatus.FAILED: ("✘", "status-failed"),
+    RunStatus.CANCELED: ("■", "status-canceled"),
+}
+#: Rich styles matching the classes, for cells of a DataTable (which cannot take CSS).
+STATUS_RICH: dict[str, str] = {
+    "status-waiting": "yellow",
+    "status-active": "bold cyan",
+    "status-succeeded": "green",
+    "status-failed": "bold red",
+    "status-canceled": "magenta",
+    "status-unknown": "dim",
+}
+
+
+def status_glyph(status: str) -> str:
+    """A one-character glyph readable without colour."""
+    return STATUS_STYLE.get(status, ("?", "status-unknown"))[0]
+
+
+def status_class(status: str) -> str:
+    """The CSS class naming this status's colour."""
+    return STATUS_STYLE.get(status, ("?", "status-unknown"))[1]
+
+
+def status_label(status: str) -> str:
+    """Glyph and word, e.g. ``"✔ succeeded"`` (unknown statuses shown as sent, inert)."""
+    return f"{status_glyph(status)} {safe_line(status)}"
+
+
+def format_duration(seconds: float) -> str:
+    """Compact duration: ``0.4s``, ``12s``, ``3m 05s``, ``2h 10m``."""
+    seconds = max(0.0, seconds)
+    if seconds < 10:
+        return f"{seconds:.1f}s"
+    whole = int(seconds)
+    if whole < 60:
+        return f"{whole}s"
+    minutes, secs = divmod(whole, 60)
+    if minutes < 60:
+        return f"{minutes}m {secs:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours}h {minutes:02d}m"
+    return f"{hours // 24}d {hours % 24}h"
+
+
+def run_duration(run: WorkspaceRun, now: datetime) -> str:
+    """Finished runs: their duration; active runs: time since start (ticks); else ``—``."""
+    if run.duration_ms is not None and is_terminal(run.status):
+        return format_duration(run.duration_ms / 1000)
+    if run.started_at is not None:
+        end = run.finished_at if run.finished_at is not None else now
+        return format_duration((end - run.started_at).total_seconds())
+    return "—"
+
+
+def relative_time(moment: datetime, now: datetime) -> str:
+    """``"3 minutes ago"`` (humanize), never in the future."""
+    return str(humanize.naturaltime(max(timedelta(0), now - moment)))
+
+
+def absolute_time(moment: datetime) -> str:
+    """``2026-11-28 20:14:03 UTC`` in the moment's own zone."""
+    return moment.strftime("%Y-%m-%d %H:%M:%S %Z").strip()
+
+
+def ago(seconds: float) -> str:
+    """Short "updated … ago" phrase: ``just now``, ``3 s ago``, ``2 min ago``."""
+    if seconds < 1:
+        return "just now"
+    if seconds < 60:
+        return f"{int(seconds)} s ago"
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min ago"
+    return f"{int(seconds // 3600)} h ago"
+
+
+_WHITESPACE = str.maketrans("\t\n\r\v\f", "     ")
+
+
+def safe_line(text: str) -> str:
+    """Untrusted text from the API as one inert line: no escape sequences or control
+    characters (they would reach the real terminal), whitespace runs made one space."""
+    return " ".join(plain_text(text.translate(_WHITESPACE)).split())
+
+
+def metadata_chips(metadata: dict[str, str]) -> str:
+    """``key=value`` pairs separated by spaces, in key order (made inert)."""
+    return safe_line(" ".join(f"{k}={v}" for k, v in sorted(metadata.items())))
+
+
+def truncate(text: str, width: int) -> str:
+    """One inert line of at most ``width`` characters, with an ellipsis when cut."""
+    line = safe_line(text)
+    return line if len(line) <= width else line[: max(0, width - 1)] + "…"

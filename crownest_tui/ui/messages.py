@@ -1,0 +1,37 @@
+"""Messages the screens and the app exchange (widget-specific ones live on the widget)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+from ..api.models import WorkspaceRun
+
+
+class OpenRun(Message):
+    """Ask the app to open a run's detail screen (``enter`` on a row, the palette)."""
+
+    def __init__(self, run_id: str) -> None:
+        super().__init__()
+        self.run_id = run_id
+
+
+class RunChanged(Message):
+    """A run's state is newer than what the list shows (after a cancel, say)."""
+
+    def __init__(self, run: WorkspaceRun) -> None:
+        super().__init__()
+        self.run = run
+
+
+@dataclass(frozen=True)
+class FailureInfo:
+    """An API failure as the UI shows it: title, message and when it happened."""
+
+    title: str
+    message: str
+    code: str
+    status: int | None
+    details: str
+    when: str

@@ -1,0 +1,197 @@
+"""The runs list's data side: pages, refresh schedule, backoff, and the one failure handler.
+
+:class:`RunsLoader` is the base of the runs screen. It keeps a :class:`RunList` loaded
+through the client in exclusive workers, refreshes it on a schedule (backing off while
+the API fails) and turns every failed job into a banner or a notification. The screen
+that inherits it decides how to show things (:meth:`RunsLoader.show_runs`).
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Callable
+from datetime import datetime
+
+from textual import work
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.worker import Worker, WorkerState
+
+from ...api.client import CrowNestClient
+from ...api.models import Page, WorkspaceRun
+from ..failures import cancel_failure_text, failure_info
+from ..filters import RunFilters
+from ..format import safe_line
+from ..messages import FailureInfo, RunChanged
+from ..refresh import RefreshSchedule
+from ..run_list import ListOptions, RunList
+
+Clock = Callable[[], datetime]
+MAX_PAGE = 500
+
+
+class RunsLoader(Screen[None]):
+    """Loads, pages and refreshes runs for the current filters (no widgets here)."""
+
+    filters: reactive[RunFilters] = reactive(RunFilters, init=False)
+    """The server-side filters in force; changing them reloads from the first page."""
+
+    failure: reactive[FailureInfo | None] = reactive(None, init=False)
+    """The last load failure, ``None`` once a load succeeds again."""
+
+    projects: reactive[dict[str, str]] = reactive(dict, init=False)
+    """Known projects (id -> name)."""
+
+    def __init__(self, client: CrowNestClient, options: ListOptions, *, clock: Clock) -> None:
+        super().__init__()
+        self.client = client
+        self.options = options
+        self.clock = clock
+        self.schedule = RefreshSchedule(options.refresh_interval)
+        self.run_list = RunList(options.filters)
+        self.set_reactive(RunsLoader.filters, options.filters)
+        self.last_success: datetime | None = None
+        self._generation = 0
+        self._refresh_timer: Timer | None = None
+
+    def show_runs(self) -> None:
+        """Hand the current state down to the widgets (the subclass's job)."""
+        raise NotImplementedError
+
+    def show_status(self) -> None:
+        """Refresh the status line only (the subclass's job)."""
+        raise NotImplementedError
+
+    def busy(self, group: str) -> bool:
+        """Whether a job of ``group`` (load, refresh, cancel, projects) is under way."""
+        return any(w.group == group and not w.is_finished for w in self.workers)
+
+    # -- jobs ------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        """Start again from the first page (new filters)."""
+        self._generation += 1
+        self.workers.cancel_group(self, "refresh")
+        self.run_list.reset(self.filters)
+        self.load_first(self._generation)
+        self.show_runs()
+
+    def refresh_now(self) -> None:
+        """Refresh (or, before the first success, load) at once."""
+        if self.run_list.loaded:
+            self.refresh_runs(self._generation)
+        else:
+            self.load_first(self._generation)
+
+    def load_next_page(self) -> None:
+        """Ask for the next page unless one is on its way or there is none."""
+        if self.run_list.has_more and not self.busy("load"):
+            self.load_more(self._generation)
+            self.show_status()
+
+    @work(exclusive=True, group="load", exit_on_error=False, description="first page of runs")
+    async def load_first(self, generation: int) -> None:
+        page = await self._fetch(self.options.page_size, None)
+        if generation == self._generation:
+            self.run_list.set_first_page(page)
+            self._loaded()
+
+    @work(exclusive=True, group="load", exit_on_error=False, description="next page of runs")
+    async def load_more(self, generation: int) -> None:
+        page = await self._fetch(self.options.page_size, self.run_list.next_cursor)
+        if generation == self._generation:
+            self.run_list.add_page(page)
+            self._loaded()
+
+    @work(exclusive=True, group="refresh", exit_on_error=False, description="refresh runs")
+    async def refresh_runs(self, generation: int) -> None:
+        asked = max(self.options.page_size, min(MAX_PAGE, len(self.run_list.runs)))
+        page = await self._fetch(asked, None)
+        if generation == self._generation:
+            self.run_list.merge_refresh(page)
+            self._loaded()
+
+    @work(group="projects", exit_on_error=False, description="list projects")
+    async def load_projects(self) -> None:
+        projects = self.client.iter_projects(page_size=MAX_PAGE)
+        self.projects = {p.id: safe_line(p.name) async for p in projects}
+        self.show_runs()
+
+    def cancel(self, run: WorkspaceRun) -> Worker[None]:
+        """Cancel ``run`` in a worker named after it; failures reach the one handler."""
+        return self.run_worker(self._cancel(run), name=run.id, group="cancel", exit_on_error=False)
+
+    async def _cancel(self, run: WorkspaceRun) -> None:
+        updated = await self.client.cancel_run(run.id)
+        self.post_message(RunChanged(updated))
+        self.notify(
+            f"{run.id} is now {safe_line(updated.status)}.", title="Cancel sent", markup=False
+        )
+
+    async def _fetch(self, limit: int, cursor: str | None) -> Page[WorkspaceRun]:
+        return await self.client.list_runs(
+            project_id=self.filters.project_id,
+            status=self.filters.server_status,
+            metadata=self.filters.metadata_dict,
+            limit=limit,
+            cursor=cursor,
+        )
+
+    def _loaded(self) -> None:
+        # Thousands of long-lived run models make each full garbage collection slow
+        # (≈70 ms at 10,000 runs: a hitch while typing). They are freed by reference
+        # counting, so collect what is garbage now and keep the rest out of later
+        # collections (cheap once most objects are frozen).
+        gc.collect()
+        gc.freeze()
+        self.last_success = self.clock()
+        self.schedule.succeeded()
+        self.failure = None
+        self.show_runs()
+        self._arm_refresh()
+        if self.run_list.has_more and len(self.run_list.runs) < self.options.page_size // 2:
+            self.load_more(self._generation)  # a status group can thin pages out
+
+    # -- schedule --------------------------------------------------------------------
+
+    def _arm_refresh(self) -> None:
+        if self._refresh_timer is not None:
+            self._refresh_timer.stop()
+            self._refresh_timer = None
+        delay = self.schedule.next_delay()
+        if delay is not None:
+            self._refresh_timer = self.set_timer(delay, self._refresh_due)
+
+    def _refresh_due(self) -> None:
+        self._refresh_timer = None
+        self.refresh_now()
+
+    def toggle_auto_refresh(self) -> bool:
+        """Pause or resume auto-refresh; returns whether it is now on."""
+        on_now = self.schedule.toggle()
+        self._arm_refresh()
+        self.show_runs()
+        return on_now
+
+    # -- the one failure handler ---------------------------------------------------
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place where failed jobs become a banner or a notification."""
+        worker = event.worker
+        if event.state is not WorkerState.ERROR or worker.error is None:
+            if worker.group == "load" and worker.is_finished:
+                self.show_status()
+            return
+        error = worker.error
+        if worker.group == "cancel":
+            title, message = cancel_failure_text(error, str(worker.name))
+            self.notify(message, title=title, severity="error", timeout=8, markup=False)
+        elif worker.group == "projects":
+            message = failure_info(error, self.clock()).message
+            self.notify(message, title="Projects not loaded", markup=False)
+        else:
+            self.schedule.failed()
+            self.failure = failure_info(error, self.clock())
+            self._arm_refresh()
+            self.show_runs()

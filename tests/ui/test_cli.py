@@ -1,0 +1,85 @@
+"""The command line: bad flags, the settings file, and the demo backend's lifetime."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import httpx
+import pytest
+
+from crownest_tui.cli import _connection, _filters, build_parser, run
+from crownest_tui.config import Settings, config_path, load_settings
+from crownest_tui.ui.filters import RunFilters
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--refresh", "soon"],
+        ["--refresh", "-1"],
+        ["--status", "sleeping"],
+        ["--project", "storefront"],
+        ["--metadata", "branch"],
+        ["--demo", "--api-url", "http://127.0.0.1:1"],
+        ["--api-url", "ftp://example.com"],
+        ["--no-such-flag"],
+    ],
+)
+def test_bad_flags_get_one_line_and_exit_2(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("crownest-tui: error: ")
+    assert err.count("\n") == 1
+
+
+def test_bad_config_file_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "config.toml"
+    bad.write_text("[ui]\nrefresh = 'often'\n")
+    monkeypatch.setenv("CROWNEST_TUI_CONFIG", str(bad))
+    assert run([]) == 2
+    err = capsys.readouterr().err
+    assert "ui.refresh" in err and err.count("\n") == 1
+
+
+def test_flags_become_filters() -> None:
+    args = build_parser().parse_args(
+        ["--project", "prj_abc", "--status", "active", "--metadata", "a=1", "--metadata", "b=2"]
+    )
+    assert _filters(args) == RunFilters.build("prj_abc", "active", {"a": "1", "b": "2"})
+
+
+def test_settings_file_location_and_values(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, isolated_environment: Path
+) -> None:
+    assert config_path() == isolated_environment / ".config" / "crownest-tui" / "config.toml"
+    assert load_settings() == Settings()
+    path = tmp_path / "mine.toml"
+    path.write_text('[api]\nurl = "http://127.0.0.1:8765"\n[ui]\nrefresh = 0\nread_only = true\n')
+    monkeypatch.setenv("CROWNEST_TUI_CONFIG", str(path))
+    settings = load_settings()
+    assert settings.api.url == "http://127.0.0.1:8765"
+    assert settings.ui.refresh == 0 and settings.ui.read_only
+
+
+def _demo_args() -> argparse.Namespace:
+    return build_parser().parse_args(["--demo"])
+
+
+def test_demo_backend_stops_on_exit_and_on_a_crash() -> None:
+    with _connection(_demo_args(), Settings()) as connection:
+        assert connection.credential is not None
+        url = connection.base_url
+        assert httpx.get(f"{url}/v1/projects").status_code == 401
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{url}/v1/projects")
+
+    with pytest.raises(RuntimeError), _connection(_demo_args(), Settings()) as connection:
+        url = connection.base_url
+        raise RuntimeError("the app crashed")
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{url}/v1/projects")
