@@ -52,14 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument("--version", action="version", version=f"crownest-tui {__version__}")
-    where = parser.add_mutually_exclusive_group()
-    where.add_argument("--api-url", metavar="URL", help="CrowNest API origin")
-    where.add_argument(
-        "--demo", action="store_true", help="run a local backend with demo data (offline)"
-    )
-    where.add_argument(
-        "--local", action="store_true", help="run the local backend on its persistent state dir"
-    )
+    _add_api_choice(parser)
     parser.add_argument("--project", metavar="prj_…", help="show one project's runs")
     parser.add_argument("--status", metavar="S", help="a status, or 'active' / 'terminal'")
     parser.add_argument(
@@ -73,6 +66,51 @@ def build_parser() -> argparse.ArgumentParser:
         "--refresh", metavar="SECONDS", type=_refresh, help="auto-refresh period, 0 = manual"
     )
     parser.add_argument("--read-only", action="store_true", help="hide every cancel action")
+    return parser
+
+
+def _add_api_choice(parser: argparse.ArgumentParser) -> None:
+    """``--api-url`` | ``--demo`` | ``--local``: which CrowNest to talk to."""
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--api-url", metavar="URL", help="CrowNest API origin")
+    where.add_argument(
+        "--demo", action="store_true", help="run a local backend with demo data (offline)"
+    )
+    where.add_argument(
+        "--local", action="store_true", help="run the local backend on its persistent state dir"
+    )
+
+
+def _after_seq(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
+
+
+def _run_id(text: str) -> str:
+    try:
+        return check_id(text.strip(), "wsr")
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def build_open_parser() -> argparse.ArgumentParser:
+    """``crownest-tui open wsr_… [--after-seq N]``: straight to a run's detail screen."""
+    parser = _Parser(
+        prog="crownest-tui open",
+        description="Open one run's detail screen (escape goes to the runs list).",
+    )
+    parser.add_argument("run_id", metavar="wsr_…", type=_run_id, help="the run to open")
+    parser.add_argument(
+        "--after-seq", metavar="N", type=_after_seq, help="show only events after seq N"
+    )
+    _add_api_choice(parser)
+    parser.add_argument("--read-only", action="store_true", help="hide every cancel action")
+    parser.set_defaults(project=None, status=None, metadata=[], refresh=None)
     return parser
 
 
@@ -113,6 +151,10 @@ def _connection(args: argparse.Namespace, settings: Settings) -> Iterator[Connec
 
 def _run_app(args: argparse.Namespace, settings: Settings, filters: RunFilters) -> int:
     from .ui.app import CrowNestApp
+    from .ui.messages import OpenRun
+
+    run_id: str | None = getattr(args, "run_id", None)
+    open_run = OpenRun(run_id, args.after_seq) if run_id else None
 
     with _connection(args, settings) as connection:
         client = CrowNestClient(connection=connection)
@@ -125,6 +167,7 @@ def _run_app(args: argparse.Namespace, settings: Settings, filters: RunFilters) 
             theme=settings.ui.theme,
             keymap=settings.keys,
             exit_on_signals=True,
+            open_run=open_run,
         )
         app.run()
         return app.return_code or 0
@@ -136,7 +179,10 @@ def run(argv: Sequence[str]) -> int:
 
         return local_main(list(argv[1:]))
     try:
-        args = build_parser().parse_args(list(argv))
+        if list(argv[:1]) == ["open"]:
+            args = build_open_parser().parse_args(list(argv[1:]))
+        else:
+            args = build_parser().parse_args(list(argv))
         settings = load_settings()
         return _run_app(args, settings, _filters(args))
     except (UsageError, ConfigError) as exc:

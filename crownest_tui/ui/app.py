@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib
-import importlib.util
 import signal
 from collections.abc import Callable
 from datetime import datetime
@@ -17,12 +15,11 @@ from .commands import RunsCommands
 from .filters import RunFilters
 from .messages import OpenRun, RunChanged
 from .run_list import ListOptions
+from .screens.detail import RunDetailScreen
 from .screens.help import HelpScreen, help_entries
 from .screens.runs import RunsScreen
 from .screens.welcome import WelcomeScreen
 from .stylesheets import stylesheet
-
-DETAIL_MODULE = "crownest_tui.ui.screens.detail"
 
 
 def _local_now() -> datetime:
@@ -53,13 +50,19 @@ class CrowNestApp(App[None]):
         theme: str | None = None,
         keymap: dict[str, str] | None = None,
         exit_on_signals: bool = False,
+        open_run: OpenRun | None = None,
+        bell: bool = False,
     ) -> None:
+        """``open_run`` opens that run's detail screen over the list at start-up
+        (``crownest-tui open``); ``bell`` rings when a followed run ends."""
         super().__init__()
         self.client = client
         self.options = ListOptions(filters or RunFilters(), refresh_interval, read_only, page_size)
         self.read_only = read_only
         self.clock = clock or _local_now
         self.exit_on_signals = exit_on_signals
+        self.open_run = open_run
+        self.bell_on_end = bell
         self._startup_warnings = list(client.connection.warnings)
         if theme and theme in self.available_themes:
             self.theme = theme
@@ -81,6 +84,8 @@ class CrowNestApp(App[None]):
             self.push_screen(WelcomeScreen(self.client.base_url))
             return
         self.push_screen(RunsScreen(self.client, self.options, clock=self.clock))
+        if self.open_run is not None:
+            self.post_message(self.open_run)
 
     @property
     def runs_screen(self) -> RunsScreen | None:
@@ -91,13 +96,17 @@ class CrowNestApp(App[None]):
         return None
 
     def on_open_run(self, message: OpenRun) -> None:
-        """Open the detail screen when it exists, else say it is coming."""
-        if importlib.util.find_spec(DETAIL_MODULE) is None:
-            self.notify(f"{message.run_id}: detail screen coming", title="Not yet", markup=False)
-            return
-        module = importlib.import_module(DETAIL_MODULE)
-        screen = module.RunDetailScreen(self.client, message.run_id, read_only=self.read_only)
-        self.push_screen(screen)
+        """Open a run's detail screen over the list."""
+        self.push_screen(
+            RunDetailScreen(
+                self.client,
+                message.run_id,
+                after_seq=message.after_seq,
+                read_only=self.read_only,
+                bell=self.bell_on_end,
+                clock=self.clock,
+            )
+        )
 
     def on_run_changed(self, message: RunChanged) -> None:
         """A screen (the detail, say) learnt newer run state: the list shows it too."""

@@ -10,11 +10,13 @@ from ..api.models import WorkspaceRun
 
 
 class OpenRun(Message):
-    """Ask the app to open a run's detail screen (``enter`` on a row, the palette)."""
+    """Ask the app to open a run's detail screen (``enter`` on a row, the palette,
+    ``crownest-tui open``), optionally resuming after an event ``seq``."""
 
-    def __init__(self, run_id: str) -> None:
+    def __init__(self, run_id: str, after_seq: int | None = None) -> None:
         super().__init__()
         self.run_id = run_id
+        self.after_seq = after_seq
 
 
 class RunChanged(Message):

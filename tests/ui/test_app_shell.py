@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from textual.widgets import Markdown, Static
 
 from crownest_tui.api import CrowNestClient, Page, WorkspaceRun
 from crownest_tui.local.process import LocalBackendProcess
-from crownest_tui.ui import app as app_module
+from crownest_tui.ui.app import CrowNestApp
 from crownest_tui.ui.messages import OpenRun
+from crownest_tui.ui.screens.detail import RunDetailScreen
 from crownest_tui.ui.screens.help import HelpScreen
+from crownest_tui.ui.screens.runs import RunsScreen
 from crownest_tui.ui.screens.welcome import WelcomeScreen
 
 from .conftest import (
@@ -92,17 +93,37 @@ async def test_enter_asks_the_app_to_open_the_run(backend: LocalBackendProcess) 
     await client.aclose()
 
 
-async def test_without_a_detail_screen_enter_says_it_is_coming(
-    backend: LocalBackendProcess, monkeypatch: pytest.MonkeyPatch
+async def test_enter_opens_the_detail_screen_and_escape_comes_back(
+    backend: LocalBackendProcess,
 ) -> None:
-    monkeypatch.setattr(app_module, "DETAIL_MODULE", "crownest_tui.ui.screens.no_such_screen")
-    app = suite_app(backend, 1)
+    app = suite_app(backend, 2)
     client = app.client
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(pilot)
+        await pilot.press("down")
+        selected = shown_ids(app)[1]
         await pilot.press("enter")
         await pilot.pause()
-        assert app.said("detail screen coming")
+        assert isinstance(app.screen, RunDetailScreen) and app.screen.run_id == selected
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, RunsScreen)
+        assert runs_screen(app).table.selected_id == selected
+    await client.aclose()
+
+
+async def test_the_app_can_start_on_a_run(backend: LocalBackendProcess) -> None:
+    filters = suite_runs(backend, 1)
+    client = client_for(backend)
+    (run_id,) = [r.id async for r in client.iter_runs(metadata=dict(filters.metadata))]
+    app = CrowNestApp(client, refresh_interval=0, filters=filters, open_run=OpenRun(run_id, 0))
+    async with app.run_test(size=(160, 40)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, RunDetailScreen)
+        assert app.screen.run_id == run_id and app.screen.after_seq == 0
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, RunsScreen)
     await client.aclose()
 
 

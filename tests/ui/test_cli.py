@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from crownest_tui.cli import _connection, _filters, build_parser, run
+from crownest_tui.cli import _connection, _filters, build_open_parser, build_parser, run
 from crownest_tui.config import Settings, config_path, load_settings
 from crownest_tui.ui.filters import RunFilters
 
@@ -24,6 +24,11 @@ from crownest_tui.ui.filters import RunFilters
         ["--demo", "--api-url", "http://127.0.0.1:1"],
         ["--api-url", "ftp://example.com"],
         ["--no-such-flag"],
+        ["open"],
+        ["open", "prj_1"],
+        ["open", "wsr_1", "--after-seq", "-1"],
+        ["open", "wsr_1", "--after-seq", "x"],
+        ["open", "wsr_1", "--demo", "--local"],
     ],
 )
 def test_bad_flags_get_one_line_and_exit_2(
@@ -44,6 +49,12 @@ def test_bad_config_file_is_one_line(
     assert run([]) == 2
     err = capsys.readouterr().err
     assert "ui.refresh" in err and err.count("\n") == 1
+
+
+def test_open_takes_a_run_and_a_resume_point() -> None:
+    args = build_open_parser().parse_args(["wsr_abc", "--after-seq", "12", "--demo"])
+    assert (args.run_id, args.after_seq, args.demo) == ("wsr_abc", 12, True)
+    assert _filters(args) == RunFilters()
 
 
 def test_flags_become_filters() -> None:
