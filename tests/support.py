@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
-from collections.abc import AsyncIterator
+import threading
+from collections.abc import AsyncIterator, Iterator
 
 import uvicorn
 from starlette.types import ASGIApp
@@ -33,3 +34,28 @@ async def serve_app(app: ASGIApp) -> AsyncIterator[int]:
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await asyncio.wait_for(task, 5)
         sock.close()
+
+
+@contextlib.contextmanager
+def serve_app_in_thread(app: ASGIApp) -> Iterator[int]:
+    """``serve_app`` on a thread of its own, for synchronous tests (snapshots)."""
+    port_box: list[int] = []
+    started = threading.Event()
+    stop = threading.Event()
+
+    async def main() -> None:
+        async with serve_app(app) as port:
+            port_box.append(port)
+            started.set()
+            while not stop.is_set():
+                await asyncio.sleep(0.02)
+
+    thread = threading.Thread(target=asyncio.run, args=(main(),), daemon=True)
+    thread.start()
+    if not started.wait(10):
+        raise RuntimeError("the test server did not start")
+    try:
+        yield port_box[0]
+    finally:
+        stop.set()
+        thread.join(10)

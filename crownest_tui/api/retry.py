@@ -23,6 +23,7 @@ class Backoff:
     cap: float = 10.0
     first: float | None = None
     max_retry_after: float = 60.0
+    jitter: bool = True
 
     def delay(self, attempt: int, retry_after: float | None = None) -> float:
         if retry_after is not None:
@@ -31,7 +32,7 @@ class Backoff:
             return self.first
         n = attempt - 1 if self.first is not None else attempt
         ceiling = min(self.cap, self.base * (2 ** min(n, 30)))
-        return random.uniform(ceiling / 2, ceiling)
+        return random.uniform(ceiling / 2, ceiling) if self.jitter else ceiling
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:

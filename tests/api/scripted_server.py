@@ -8,6 +8,7 @@ last seq, write in random chunk sizes, and answer ``stream_gap`` for seqs it "fo
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 from collections.abc import AsyncIterator
@@ -65,6 +66,7 @@ class Misbehaviour:
     oldest_seq: int = 1  # events before this are "gone": asking for them is a stream_gap
     max_chunk: int = 4096
     end_without_terminal: bool = False
+    hold_open: bool = False  # after the last event, keep the stream open (a live run)
     per_connection: int = 0  # close (cleanly) after this many events; 0 = never
 
 
@@ -74,6 +76,7 @@ class ScriptedRun:
     misbehave: Misbehaviour = field(default_factory=Misbehaviour)
     seed: int = 0
     status: int = 200  # answer the stream with this status (errors end as JSON)
+    run_status: str = "succeeded"  # what GET …/{id} and the evidence say
     connections: int = 0
 
     def __post_init__(self) -> None:
@@ -88,11 +91,19 @@ class ScriptedRun:
             routes=[
                 Route(f"/v1/workspace-runs/{RUN_ID}", self.get_run),
                 Route(f"/v1/workspace-runs/{RUN_ID}/events", self.events_route),
+                Route(f"/v1/workspace-runs/{RUN_ID}/evidence", self.evidence),
             ]
         )
 
     async def get_run(self, request: Request) -> Response:
-        return JSONResponse({"workspaceRun": run_json()})
+        return JSONResponse({"workspaceRun": run_json(self.run_status)})
+
+    async def evidence(self, request: Request) -> Response:
+        if self.run_status not in ("succeeded", "failed", "canceled"):
+            return JSONResponse({"error": {"code": "not_found", "message": "not yet"}}, 404)
+        run = run_json(self.run_status)
+        bundle = {k: v for k, v in run.items() if k not in ("id", "keepSandbox")}
+        return JSONResponse({"evidence": {"workspaceRunId": RUN_ID, **bundle}})
 
     async def events_route(self, request: Request) -> Response:
         asked = request.query_params.get("afterSeq")
@@ -139,3 +150,5 @@ class ScriptedRun:
                 del out[:size]
         if out:
             yield bytes(out)
+        if mis.hold_open:
+            await asyncio.Event().wait()

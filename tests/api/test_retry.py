@@ -37,3 +37,8 @@ def test_retry_after_parses_seconds_and_http_dates() -> None:
     assert parse_retry_after("soon") is None
     assert parse_retry_after(None) is None
     assert parse_retry_after("-4") == 0.0
+
+
+def test_jitter_can_be_switched_off() -> None:
+    backoff = Backoff(base=1.0, cap=8.0, jitter=False)
+    assert [backoff.delay(n) for n in range(5)] == [1, 2, 4, 8, 8]

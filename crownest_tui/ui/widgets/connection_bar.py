@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from rich.text import Text
 from textual.reactive import reactive
 from textual.widgets import Static
@@ -21,7 +23,7 @@ def describe(status: StreamStatus) -> str:
         head = "● live"
     elif state is StreamState.RECONNECTING:
         wait = status.retry_in()
-        when = f", next try in {wait:.0f}s" if wait else ""
+        when = f", next try in {math.ceil(wait)}s" if wait else ""
         why = f" ({status.problem})" if status.problem else ""
         head = f"◌ reconnecting: attempt {status.attempt}{when}{why}"
     elif state is StreamState.ENDED:

@@ -1,0 +1,110 @@
+"""Snapshots of the run detail screen over a scripted server (fixed ids and times)."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Awaitable, Callable, Iterator
+from datetime import UTC, datetime
+
+import pytest
+from textual.app import App
+from textual.pilot import Pilot
+
+from crownest_tui.api import Backoff, CrowNestClient, StreamOptions
+from crownest_tui.ui.screens.detail import RunDetailScreen
+from tests.api.scripted_server import RUN_ID, Misbehaviour, ScriptedRun, make_events
+from tests.support import serve_app_in_thread
+
+SIZE = (130, 36)
+FROZEN = datetime(2026, 11, 28, 10, 5, 0, tzinfo=UTC)
+SnapCompare = Callable[..., bool]
+
+
+class SnapshotHost(App[None]):
+    def __init__(self, port: int, **options: object) -> None:
+        super().__init__()
+        self.client = CrowNestClient(
+            "cn_test_key",
+            f"http://127.0.0.1:{port}",
+            stream_options=StreamOptions(
+                stall_timeout=30, backoff=Backoff(base=100, cap=100, first=100, jitter=False)
+            ),
+            max_attempts=1,
+        )
+        self.options = options
+
+    def on_mount(self) -> None:
+        self.push_screen(
+            RunDetailScreen(self.client, RUN_ID, clock=lambda: FROZEN, **self.options)  # type: ignore[arg-type]
+        )
+
+
+def scripted(**kwargs: object) -> ScriptedRun:
+    events = make_events(40, random.Random(42))
+    return ScriptedRun(events, **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def live_server() -> Iterator[int]:
+    run = scripted(misbehave=Misbehaviour(end_without_terminal=True, hold_open=True))
+    run.run_status = "running"
+    with serve_app_in_thread(run.app()) as port:
+        yield port
+
+
+@pytest.fixture
+def finished_server() -> Iterator[int]:
+    with serve_app_in_thread(scripted().app()) as port:
+        yield port
+
+
+@pytest.fixture
+def failing_server() -> Iterator[int]:
+    run = scripted(status=503)
+    run.run_status = "running"
+    with serve_app_in_thread(run.app()) as port:
+        yield port
+
+
+def until(
+    check: Callable[[RunDetailScreen], bool], *keys: str
+) -> Callable[[Pilot[None]], Awaitable[None]]:
+    async def run_before(pilot: Pilot[None]) -> None:
+        screen = pilot.app.screen
+        assert isinstance(screen, RunDetailScreen)
+        for _ in range(500):
+            await pilot.pause(0.02)
+            if check(screen):
+                break
+        else:
+            raise AssertionError("the screen never got there")
+        await pilot.press(*keys)
+        await pilot.pause(0.2)
+
+    return run_before
+
+
+def streamed(count: int) -> Callable[[RunDetailScreen], bool]:
+    return lambda s: s.stream is not None and s.stream.status.events_delivered >= count
+
+
+def test_live_run(snap_compare: SnapCompare, live_server: int) -> None:
+    app = SnapshotHost(live_server)
+    assert snap_compare(app, run_before=until(streamed(39)), terminal_size=SIZE)
+
+
+def test_finished_run_with_evidence(snap_compare: SnapCompare, finished_server: int) -> None:
+    app = SnapshotHost(finished_server)
+    done = lambda s: s.query_one("EvidenceView").evidence is not None  # noqa: E731
+    assert snap_compare(app, run_before=until(done, "3"), terminal_size=SIZE)
+
+
+def test_cancel_confirmation(snap_compare: SnapCompare, live_server: int) -> None:
+    app = SnapshotHost(live_server)
+    assert snap_compare(app, run_before=until(streamed(39), "c"), terminal_size=SIZE)
+
+
+def test_reconnecting(snap_compare: SnapCompare, failing_server: int) -> None:
+    app = SnapshotHost(failing_server)
+    waiting = lambda s: s.stream is not None and s.stream.status.attempt >= 1  # noqa: E731
+    assert snap_compare(app, run_before=until(waiting), terminal_size=SIZE)
