@@ -114,6 +114,43 @@ def build_open_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def build_command_parser(name: str) -> argparse.ArgumentParser:
+    """The parser of a script-friendly subcommand (``launch``, ``logs``, ``runs``…)."""
+    from .commands import COMMANDS
+
+    spec = COMMANDS[name]
+    parser = _Parser(prog=f"crownest-tui {name}", description=spec.description)
+    spec.add_arguments(parser)
+    _add_api_choice(parser)
+    return parser
+
+
+def _run_subcommand(name: str, argv: list[str], settings: Settings) -> int:
+    """Run ``logs``/``runs``/``evidence``/``launch``; a launch then opens its tail."""
+    from .commands import COMMANDS
+    from .commands.runner import run_command
+
+    spec = COMMANDS[name]
+    args = build_command_parser(name).parse_args(argv)
+    with _connection(args, settings) as connection:
+        if name != "launch" or args.no_tail:
+            return run_command(spec.run, args, connection)
+        launched: list[str] = []
+
+        async def launch(args: argparse.Namespace, client: CrowNestClient) -> int:
+            from .commands.launch_cmd import run_launch
+
+            launched.append(await run_launch(args, client))
+            return 0
+
+        status = run_command(launch, args, connection)
+        if status or not launched:
+            return status
+        return _run_dashboard(
+            connection, settings, RunFilters(), args, open_run=(launched[0], None)
+        )
+
+
 def _filters(args: argparse.Namespace) -> RunFilters:
     try:
         project = check_id(args.project, "prj") if args.project else None
@@ -150,27 +187,38 @@ def _connection(args: argparse.Namespace, settings: Settings) -> Iterator[Connec
 
 
 def _run_app(args: argparse.Namespace, settings: Settings, filters: RunFilters) -> int:
+    run_id: str | None = getattr(args, "run_id", None)
+    with _connection(args, settings) as connection:
+        opening = (run_id, args.after_seq) if run_id else None
+        return _run_dashboard(connection, settings, filters, args, open_run=opening)
+
+
+def _run_dashboard(
+    connection: Connection,
+    settings: Settings,
+    filters: RunFilters,
+    args: argparse.Namespace,
+    *,
+    open_run: tuple[str, int | None] | None = None,
+) -> int:
     from .ui.app import CrowNestApp
     from .ui.messages import OpenRun
 
-    run_id: str | None = getattr(args, "run_id", None)
-    open_run = OpenRun(run_id, args.after_seq) if run_id else None
-
-    with _connection(args, settings) as connection:
-        client = CrowNestClient(connection=connection)
-        app = CrowNestApp(
-            client,
-            filters=filters,
-            refresh_interval=settings.ui.refresh if args.refresh is None else args.refresh,
-            read_only=args.read_only or settings.ui.read_only,
-            page_size=settings.ui.page_size,
-            theme=settings.ui.theme,
-            keymap=settings.keys,
-            exit_on_signals=True,
-            open_run=open_run,
-        )
-        app.run()
-        return app.return_code or 0
+    client = CrowNestClient(connection=connection)
+    refresh = getattr(args, "refresh", None)
+    app = CrowNestApp(
+        client,
+        filters=filters,
+        refresh_interval=settings.ui.refresh if refresh is None else refresh,
+        read_only=getattr(args, "read_only", False) or settings.ui.read_only,
+        page_size=settings.ui.page_size,
+        theme=settings.ui.theme,
+        keymap=settings.keys,
+        exit_on_signals=True,
+        open_run=OpenRun(*open_run) if open_run else None,
+    )
+    app.run()
+    return app.return_code or 0
 
 
 def run(argv: Sequence[str]) -> int:
@@ -179,6 +227,10 @@ def run(argv: Sequence[str]) -> int:
 
         return local_main(list(argv[1:]))
     try:
+        from .commands import COMMANDS
+
+        if argv[:1] and argv[0] in COMMANDS:
+            return _run_subcommand(argv[0], list(argv[1:]), load_settings())
         if list(argv[:1]) == ["open"]:
             args = build_open_parser().parse_args(list(argv[1:]))
         else:

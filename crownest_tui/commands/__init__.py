@@ -1,0 +1,73 @@
+"""Command-line subcommands that need no UI: ``launch``, ``logs``, ``runs``, ``evidence``.
+
+Each module offers ``add_<name>_arguments(parser)`` and
+``async def run_<name>(args, client) -> int`` (the exit status), except
+``run_launch``, which returns the new run's id (for the caller to open its detail
+screen) and raises ``exitcodes.CommandFailed(status)`` after printing its error.
+``runner.run_command`` runs any of them to an exit status. Output is plain text
+(never Textual); anything a run or the server wrote is untrusted and is made inert
+before it reaches a terminal. Errors are one line on stderr:
+``crownest-tui: error: <what happened> [<code>]``.
+
+Exit statuses (``exitcodes.py``), the same for every subcommand:
+
+====  ==========================================================================
+code  meaning
+====  ==========================================================================
+0     success (``logs --follow``: the run succeeded)
+1     ``logs --follow``: the run failed or was canceled without an exit code of its
+      own (with one, that code is the status, so 1..255 may come from the run)
+2     bad arguments (argparse usage error, raised by the caller's parser)
+65    the server refused the request as invalid (400/409/413/422: bad metadata,
+      bad template, archive rejected…), or the folder packs over the 8 MiB limit
+66    not found: no such run/project (404), or the launch folder does not exist
+69    CrowNest unavailable: no connection, or 5xx/429 after every retry
+74    a local file could not be read while packing
+75    not yet: ``evidence`` of a run that has not ended (try again later)
+76    protocol error: an answer this client cannot read, or the event stream ended
+      with an error event
+77    not allowed: missing credential, 401 or 403
+130   interrupted (Ctrl+C)
+====  ==========================================================================
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from ..api.client import CrowNestClient
+from .evidence_cmd import add_evidence_arguments, run_evidence
+from .launch_cmd import add_launch_arguments, run_launch
+from .logs_cmd import add_logs_arguments, run_logs
+from .runs_cmd import add_runs_arguments, run_runs
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    """How ``cli.py`` builds and runs one subcommand."""
+
+    description: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace, CrowNestClient], Awaitable[int]]
+
+
+async def _launch_only(args: argparse.Namespace, client: CrowNestClient) -> int:
+    """``launch --no-tail``: the run id is printed, nothing is followed."""
+    await run_launch(args, client)
+    return 0
+
+
+COMMANDS: dict[str, CommandSpec] = {
+    "launch": CommandSpec(
+        "Pack a folder, upload it, start COMMAND on it, then follow the run.",
+        add_launch_arguments,
+        _launch_only,
+    ),
+    "logs": CommandSpec(
+        "Print a run's stdout and stderr (exactly once).", add_logs_arguments, run_logs
+    ),
+    "runs": CommandSpec("List runs as a table (or JSON lines).", add_runs_arguments, run_runs),
+    "evidence": CommandSpec("Print a run's Evidence Bundle.", add_evidence_arguments, run_evidence),
+}

@@ -1,0 +1,152 @@
+"""``crownest-tui launch [DIR] [options] -- COMMAND…``: pack DIR, create, upload, start.
+
+The command after ``--`` runs under ``/bin/sh -c`` in the sandbox: one word is taken
+as a whole shell command (``-- "pytest -x && echo ok"``), several words are quoted
+and joined (``-- python -c 'print(1)'``). Source metadata gets git's remote, branch,
+commit and dirty flag when DIR is in a work tree; ``--source-metadata`` overrides.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shlex
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..api.client import CrowNestClient
+from ..api.models import ArtifactRequest, CreateRunRequest
+from ..launch.flow import LaunchError, launch
+from ..launch.gitmeta import source_metadata
+from ..launch.pack import ArchiveTooLarge, PackedArchive, PackError, pack_directory
+from . import exitcodes
+from .args import add_pairs_option, parse_duration, project_id
+from .progress import ProgressPrinter
+
+DEFAULT_TEMPLATE = "python-node"
+
+
+def _split_at_double_dash(parser: argparse.ArgumentParser) -> None:
+    """Make everything after the first ``--`` the COMMAND, whatever it looks like.
+
+    argparse alone cannot tell ``launch -- make test`` from ``launch make -- test``
+    (it would take ``make`` as DIR), so this parser's ``parse_known_args`` is wrapped to
+    parse only the words before ``--`` and keep the rest verbatim. It works the same
+    when the parser is a subcommand's (argparse calls that method on subparsers).
+    """
+    parse = parser.parse_known_args
+
+    def parse_known_args(
+        args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        words = list(sys.argv[1:] if args is None else args)
+        if "--" not in words:
+            return parse(words, namespace)
+        cut = words.index("--")
+        parsed, extra = parse(words[:cut], namespace)
+        if parsed.command:
+            parser.error("give DIR before --, and the command after it")
+        parsed.command = words[cut + 1 :]
+        return parsed, extra
+
+    parser.parse_known_args = parse_known_args  # type: ignore[method-assign,assignment]
+
+
+def add_launch_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("dir", nargs="?", default=".", metavar="DIR", help="folder to pack")
+    parser.add_argument("--project", metavar="prj_…", type=project_id, help="the run's project")
+    parser.add_argument("--template", default=DEFAULT_TEMPLATE, help="sandbox template slug")
+    add_pairs_option(parser, "--metadata", "the run's metadata (repeatable)")
+    add_pairs_option(
+        parser,
+        "--source-metadata",
+        "source facts (override what git says: repo, branch, commit, dirty)",
+    )
+    parser.add_argument(
+        "--timeout", metavar="DURATION", type=parse_duration, help="e.g. 90s, 10m, 1h30m"
+    )
+    parser.add_argument(
+        "--artifact", metavar="PATH", action="append", default=[], help="collect this file"
+    )
+    parser.add_argument("--keep-sandbox", action="store_true", help="keep the sandbox after")
+    parser.add_argument(
+        "--no-tail", action="store_true", help="print the run id instead of following it"
+    )
+    parser.add_argument(
+        "--staged-upload", action="store_true", help="upload through a staged transfer"
+    )
+    parser.add_argument("command", nargs="*", metavar="-- COMMAND", help="what to run")
+    _split_at_double_dash(parser)
+
+
+def shell_command(words: Sequence[str]) -> str:
+    """One word as is (a shell command line); several words quoted and joined."""
+    return words[0] if len(words) == 1 else shlex.join(words)
+
+
+def build_request(args: argparse.Namespace, folder: Path) -> CreateRunRequest:
+    fields: dict[str, Any] = {
+        "command": shell_command(args.command),
+        "project_id": args.project,
+        "template": args.template,
+        "metadata": dict(args.metadata) or None,
+        "source_metadata": {**source_metadata(folder), **dict(args.source_metadata)} or None,
+        "artifacts": [ArtifactRequest(path=path) for path in args.artifact] or None,
+        "keep_sandbox": True if args.keep_sandbox else None,
+        "timeout_ms": round(args.timeout * 1000) if args.timeout else None,
+    }
+    return CreateRunRequest.model_validate(fields)
+
+
+def _fail(message: str, status: int) -> exitcodes.CommandFailed:
+    return exitcodes.CommandFailed(exitcodes.fail(message, status))
+
+
+async def _pack(folder: Path, printer: ProgressPrinter) -> PackedArchive:
+    try:
+        archive = await asyncio.to_thread(pack_directory, folder, on_progress=printer.pack)
+    except ArchiveTooLarge as exc:
+        raise _fail(str(exc), exitcodes.REFUSED) from None
+    except PackError as exc:
+        raise _fail(str(exc), exitcodes.IO_ERROR) from None
+    printer.packed(archive)
+    return archive
+
+
+async def run_launch(args: argparse.Namespace, client: CrowNestClient) -> str:
+    """Pack, launch and return the run id (printed on stdout with ``--no-tail``).
+
+    On failure the error line is printed and :class:`exitcodes.CommandFailed` raised
+    with the exit status; nothing is uploaded when packing fails.
+    """
+    if not args.command:
+        raise _fail("no command: put it after --, e.g. launch . -- make test", exitcodes.USAGE)
+    folder = Path(args.dir)
+    if not await asyncio.to_thread(folder.is_dir):
+        raise _fail(f"{folder} is not a folder", exitcodes.NOT_FOUND)
+    printer = ProgressPrinter()
+    archive = await _pack(folder, printer)
+    try:
+        request = await asyncio.to_thread(build_request, args, folder)
+    except ValidationError as exc:
+        raise _fail(f"invalid run request: {exc.errors()[0]['msg']}", exitcodes.USAGE) from None
+    try:
+        run = await launch(
+            client,
+            request,
+            archive,
+            on_progress=printer.launch,
+            staged=True if args.staged_upload else None,
+        )
+    except LaunchError as exc:
+        status = exitcodes.fail_api(exc.error, f"launch ({exc.step.value})")
+        if exc.run_id:
+            print(f"run {exc.run_id} was created but not started", file=sys.stderr)
+        raise exitcodes.CommandFailed(status) from None
+    if args.no_tail:
+        print(run.id, flush=True)
+    return run.id

@@ -1,0 +1,164 @@
+"""Which entries of a folder go into a launch archive.
+
+* In a git work tree: what git would commit, i.e. tracked files plus untracked files
+  that are not ignored (``git ls-files --cached --others --exclude-standard``, run in
+  the folder, so ``.gitignore`` files and ``.git/info/exclude`` apply). A nested git
+  repository (an untracked clone, or a submodule) is listed by *its own* git, so its
+  ignore rules apply inside it too.
+* Elsewhere: every entry under the folder.
+* Always: ``.git`` is skipped; symlinks are kept as links (never followed) and only
+  when they stay inside the folder, because the server rejects a whole archive that
+  holds one link pointing out; other special files (FIFOs, sockets, devices) are
+  skipped. Skipped entries are reported, not silently lost.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import stat
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+from .git import git, work_tree_root
+
+#: What git would commit: tracked, plus untracked-but-not-ignored, NUL-separated.
+_LS_FILES = ("ls-files", "--cached", "--others", "--exclude-standard", "-z")
+
+
+class Kind(StrEnum):
+    FILE = "file"
+    DIR = "dir"
+    SYMLINK = "symlink"
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One archive member: a relative POSIX path with normalised mode."""
+
+    rel: str
+    kind: Kind
+    size: int = 0
+    mode: int = 0o644
+    link: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    rel: str
+    reason: str
+
+
+@dataclass
+class Listing:
+    """The sorted entries of a folder, what was left out and why, and how it was listed."""
+
+    root: Path
+    entries: list[Entry] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    uses_git: bool = False
+
+
+def _inside(base: str, path: str) -> bool:
+    return path == base or path.startswith(base.rstrip(os.sep) + os.sep)
+
+
+class _Collector:
+    def __init__(self, root: Path) -> None:
+        self.root = root.absolute()
+        self.real_root = os.path.realpath(self.root)
+        self.found: dict[str, Entry] = {}
+        self.skipped: list[Skipped] = []
+
+    # -- sources ------------------------------------------------------------------
+
+    def from_git(self, prefix: str) -> bool:
+        """Add what git lists under ``prefix`` (a folder relative to the root)."""
+        out = git(
+            self.root / prefix, "ls-files", "--cached", "--others", "--exclude-standard", "-z"
+        )
+        if out is None:
+            return False
+        for raw in out.split(b"\0"):
+            if raw:
+                name = os.fsdecode(raw).rstrip("/")
+                self.add(posixpath.join(prefix, name) if prefix else name, nested_ok=True)
+        return True
+
+    def from_walk(self, prefix: str) -> None:
+        top = self.root / prefix
+        for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
+            base = Path(dirpath).relative_to(self.root).as_posix()
+            base = "" if base == "." else base
+            dirnames[:] = sorted(d for d in dirnames if d != ".git")
+            for name in [*dirnames, *filenames]:
+                self.add(posixpath.join(base, name) if base else name, nested_ok=False)
+
+    # -- one path -------------------------------------------------------------------
+
+    def add(self, rel: str, *, nested_ok: bool) -> None:
+        if ".git" in rel.split("/"):
+            return
+        full = self.root / rel
+        try:
+            info = os.lstat(full)
+        except OSError:
+            return  # a tracked file deleted from the work tree: not there, not packed
+        if stat.S_ISLNK(info.st_mode):
+            self._symlink(rel, full)
+        elif stat.S_ISREG(info.st_mode):
+            mode = 0o755 if info.st_mode & 0o111 else 0o644
+            self.found[rel] = Entry(rel, Kind.FILE, info.st_size, mode)
+        elif stat.S_ISDIR(info.st_mode):
+            self.found[rel] = Entry(rel, Kind.DIR, 0, 0o755)
+            if nested_ok:  # git lists a nested repository as one directory
+                self._nested(rel, full)
+        else:
+            self.skipped.append(Skipped(rel, "not a regular file, folder or symlink"))
+
+    def _nested(self, rel: str, full: Path) -> None:
+        if (full / ".git").exists() and self.from_git(rel):
+            return
+        self.from_walk(rel)
+
+    def _symlink(self, rel: str, full: Path) -> None:
+        target = os.readlink(full)
+        if os.path.isabs(target):
+            target = self._relative_target(rel, target) or ""
+        joined = posixpath.normpath(posixpath.join(posixpath.dirname(rel), target))
+        escapes = not target or joined == ".." or joined.startswith("../")
+        if escapes or not _inside(self.real_root, os.path.realpath(full)):
+            self.skipped.append(Skipped(rel, "symlink points outside the folder"))
+            return
+        self.found[rel] = Entry(rel, Kind.SYMLINK, 0, 0o777, target)
+
+    def _relative_target(self, rel: str, target: str) -> str | None:
+        """An absolute link target inside the folder, rewritten relative to the link."""
+        clean = os.path.normpath(target)
+        for base in (str(self.root), self.real_root):
+            if _inside(base, clean):
+                link_dir = os.path.join(base, posixpath.dirname(rel))
+                return Path(os.path.relpath(clean, link_dir)).as_posix()
+        return None
+
+    def listing(self, uses_git: bool) -> Listing:
+        entries = dict(self.found)
+        for rel in list(entries):
+            parent = posixpath.dirname(rel)
+            while parent and parent not in entries:
+                entries[parent] = Entry(parent, Kind.DIR, 0, 0o755)
+                parent = posixpath.dirname(parent)
+        ordered = [entries[rel] for rel in sorted(entries)]
+        return Listing(self.root, ordered, sorted(self.skipped, key=lambda s: s.rel), uses_git)
+
+
+def collect(folder: Path) -> Listing:
+    """List ``folder`` for packing (see the module docstring for the rules)."""
+    if not folder.is_dir():
+        raise NotADirectoryError(f"{folder} is not a folder")
+    collector = _Collector(folder)
+    uses_git = work_tree_root(folder) is not None and collector.from_git("")
+    if not uses_git:
+        collector.from_walk("")
+    return collector.listing(uses_git)

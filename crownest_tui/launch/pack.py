@@ -1,0 +1,203 @@
+"""Pack a folder into a reproducible ``.tar.gz``: the same folder, the same sha256.
+
+Entries come from :mod:`.collect` (git-aware), sorted by path; every member has mtime
+0, uid/gid 0, empty owner names and a normalised mode (0644/0755 files, 0755 folders);
+the gzip header has mtime 0 and no file name. Packing stops as soon as the compressed
+archive passes the cap, and :class:`ArchiveTooLarge` names the biggest files and
+folders, so nothing is ever uploaded that the server would refuse.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import os
+import posixpath
+import tarfile
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .collect import Entry, Kind, Listing, Skipped, collect
+
+#: The API's archive limit (direct and staged uploads alike).
+MAX_ARCHIVE_BYTES = 8 * 1024 * 1024
+_LARGEST_SHOWN = 5
+
+
+@dataclass(frozen=True, slots=True)
+class PackProgress:
+    """How far packing is: entries and content bytes done of the totals."""
+
+    entries_done: int
+    entries_total: int
+    bytes_done: int
+    bytes_total: int
+    current: str
+
+
+PackCallback = Callable[[PackProgress], None]
+
+
+@dataclass(frozen=True, slots=True)
+class PackedArchive:
+    """A ready archive: its bytes and digest, and what went into it."""
+
+    data: bytes
+    sha256: str
+    files: int
+    content_bytes: int
+    skipped: tuple[Skipped, ...]
+    uses_git: bool
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+
+class PackError(Exception):
+    """The folder cannot be packed (one clear sentence)."""
+
+
+def _human(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KiB", "MiB"):
+        if value < 1024 or unit == "MiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")
+
+
+def largest_entries(entries: list[Entry], count: int = _LARGEST_SHOWN) -> list[tuple[str, int]]:
+    """The biggest folders (``name/``, content summed) and files, biggest first."""
+    folders: Counter[str] = Counter()
+    files: list[tuple[str, int]] = []
+    for entry in entries:
+        if entry.kind is not Kind.FILE:
+            continue
+        files.append((entry.rel, entry.size))
+        parent = posixpath.dirname(entry.rel)
+        while parent:
+            folders[parent + "/"] += entry.size
+            parent = posixpath.dirname(parent)
+    top_folders = folders.most_common(count)
+    top_files = sorted(files, key=lambda item: (-item[1], item[0]))[:count]
+    return sorted(top_folders + top_files, key=lambda item: (-item[1], item[0]))
+
+
+class ArchiveTooLarge(PackError):
+    """The compressed archive would pass the cap; ``largest`` says what to leave out."""
+
+    def __init__(self, folder: Path, limit: int, largest: list[tuple[str, int]]) -> None:
+        self.limit = limit
+        self.largest = largest
+        names = ", ".join(f"{name} ({_human(size)})" for name, size in largest)
+        super().__init__(
+            f"{folder} packs to more than the {_human(limit)} archive limit; largest: {names}. "
+            "Leave some out (e.g. in .gitignore) or pack a smaller folder."
+        )
+
+
+class _Overflow(Exception):
+    pass
+
+
+class _CappedBuffer(io.RawIOBase):
+    """A write-only byte buffer that raises once it holds more than ``limit`` bytes."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.buffer = bytearray()
+        self.limit = limit
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: bytes) -> int:  # type: ignore[override]
+        self.buffer += data
+        if len(self.buffer) > self.limit:
+            raise _Overflow
+        return len(data)
+
+
+def _member(entry: Entry) -> tarfile.TarInfo:
+    info = tarfile.TarInfo(entry.rel)
+    info.mtime = 0
+    info.uid = info.gid = 0
+    info.uname = info.gname = ""
+    info.mode = entry.mode
+    if entry.kind is Kind.DIR:
+        info.type = tarfile.DIRTYPE
+    elif entry.kind is Kind.SYMLINK:
+        info.type = tarfile.SYMTYPE
+        info.linkname = entry.link
+    return info
+
+
+def _add_file(tar: tarfile.TarFile, info: tarfile.TarInfo, path: Path) -> int:
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    with os.fdopen(fd, "rb") as handle:
+        info.size = os.fstat(handle.fileno()).st_size
+        tar.addfile(info, handle)
+    return info.size
+
+
+def _write(listing: Listing, out: io.RawIOBase, on_progress: PackCallback | None) -> int:
+    total = sum(e.size for e in listing.entries)
+    done = 0
+    count = len(listing.entries)
+    with (
+        gzip.GzipFile(filename="", mode="wb", fileobj=out, compresslevel=9, mtime=0) as gz,
+        tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar,
+    ):
+        for index, entry in enumerate(listing.entries, 1):
+            info = _member(entry)
+            if entry.kind is Kind.FILE:
+                try:
+                    done += _add_file(tar, info, listing.root / entry.rel)
+                except OSError as exc:
+                    raise PackError(f"cannot read {entry.rel}: {exc.strerror or exc}") from None
+            else:
+                tar.addfile(info)
+            if on_progress is not None:
+                on_progress(PackProgress(index, count, done, total, entry.rel))
+    return done
+
+
+def pack_listing(
+    listing: Listing,
+    *,
+    max_bytes: int = MAX_ARCHIVE_BYTES,
+    on_progress: PackCallback | None = None,
+) -> PackedArchive:
+    """Pack already-collected entries (see :func:`pack_directory`)."""
+    out = _CappedBuffer(max_bytes)
+    try:
+        content = _write(listing, out, on_progress)
+    except _Overflow:
+        raise ArchiveTooLarge(listing.root, max_bytes, largest_entries(listing.entries)) from None
+    data = bytes(out.buffer)
+    return PackedArchive(
+        data=data,
+        sha256=hashlib.sha256(data).hexdigest(),
+        files=sum(e.kind is Kind.FILE for e in listing.entries),
+        content_bytes=content,
+        skipped=tuple(listing.skipped),
+        uses_git=listing.uses_git,
+    )
+
+
+def pack_directory(
+    folder: Path,
+    *,
+    max_bytes: int = MAX_ARCHIVE_BYTES,
+    on_progress: PackCallback | None = None,
+) -> PackedArchive:
+    """Pack ``folder`` reproducibly; raise :class:`PackError` (or ArchiveTooLarge)."""
+    try:
+        listing = collect(folder)
+    except OSError as exc:
+        raise PackError(f"cannot read {folder}: {exc.strerror or exc}") from None
+    return pack_listing(listing, max_bytes=max_bytes, on_progress=on_progress)
