@@ -7,13 +7,18 @@ import signal
 from collections.abc import Callable
 from datetime import datetime
 
+from textual import work
 from textual.app import App
 from textual.binding import Binding
 
 from ..api.client import CrowNestClient
+from ..launch.flow import LaunchError
+from ..launch.pack import PackError
 from .commands import RunsCommands
 from .filters import RunFilters
-from .messages import OpenRun, RunChanged
+from .launching import launch_from_form
+from .messages import LaunchRequested, OpenRun, RunChanged
+from .new_run_form import FormError, NewRunForm, save_last_values
 from .run_list import ListOptions
 from .screens.detail import RunDetailScreen
 from .screens.help import HelpScreen, help_entries
@@ -107,6 +112,33 @@ class CrowNestApp(App[None]):
                 clock=self.clock,
             )
         )
+
+    def on_launch_requested(self, message: LaunchRequested) -> None:
+        """The "new run" form was filled in: launch it, then open its detail screen."""
+        self.launch_run(message.form)
+
+    @work(group="launch", exit_on_error=False, description="launch a new run")
+    async def launch_run(self, form: NewRunForm) -> None:
+        def say(text: str) -> None:
+            self.notify(text, title="New run", timeout=3, markup=False)
+
+        try:
+            run = await launch_from_form(self.client, form, say)
+        except (FormError, PackError) as error:
+            self.notify(str(error), title="Not launched", severity="error", markup=False)
+            return
+        except LaunchError as error:
+            created = f" ({error.run_id} was created but not started)" if error.run_id else ""
+            self.notify(
+                f"{error.error.message}{created}",
+                title=f"Launch failed at {error.step.value}",
+                severity="error",
+                markup=False,
+            )
+            return
+        save_last_values(form)
+        self.notify(f"{run.id} started", title="New run", markup=False)
+        self.post_message(OpenRun(run.id))
 
     def on_run_changed(self, message: RunChanged) -> None:
         """A screen (the detail, say) learnt newer run state: the list shows it too."""

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from textual.message import Message
 
 from ..api.models import WorkspaceRun
+from .new_run_form import NewRunForm
 
 
 class OpenRun(Message):
@@ -17,6 +18,14 @@ class OpenRun(Message):
         super().__init__()
         self.run_id = run_id
         self.after_seq = after_seq
+
+
+class LaunchRequested(Message):
+    """The "new run" form was filled in and checked: the app launches it."""
+
+    def __init__(self, form: NewRunForm) -> None:
+        super().__init__()
+        self.form = form
 
 
 class RunChanged(Message):

@@ -18,7 +18,8 @@ from ...api.models import WorkspaceRun
 from ..failures import cancel_refusal
 from ..filters import RunFilters
 from ..format import ago
-from ..messages import OpenRun, RunChanged
+from ..messages import LaunchRequested, OpenRun, RunChanged
+from ..new_run_form import NewRunForm, load_last_values
 from ..run_list import ListOptions
 from ..widgets.error_banner import ErrorBanner
 from ..widgets.filter_bar import FilterBar
@@ -27,6 +28,7 @@ from ..widgets.runs_table import RunsTable
 from ..widgets.summary_line import SummaryLine
 from .confirm_cancel import ConfirmCancelScreen
 from .error_details import ErrorDetailsScreen
+from .new_run import NewRunScreen
 from .runs_loading import Clock, RunsLoader
 
 
@@ -42,6 +44,7 @@ class RunsScreen(RunsLoader):
         Binding("escape", "leave_quick", "Leave filter", show=False, id="runs.leave_quick"),
         Binding("x", "clear_filters", "Clear filters", id="runs.clear_filters"),
         Binding("c", "cancel_run", "Cancel run", id="runs.cancel"),
+        Binding("n", "new_run", "New run", id="runs.new"),
         Binding("enter", "open_run", "Open", id="runs.open"),
         Binding("e", "error_details", "Error details", id="runs.error_details"),
         Binding("question_mark", "app.help", "Help", id="app.help"),
@@ -176,7 +179,7 @@ class RunsScreen(RunsLoader):
     # -- actions ---------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "cancel_run" and self.read_only:
+        if action in ("cancel_run", "new_run") and self.read_only:
             return False
         if action == "error_details":
             return self.failure is not None
@@ -229,6 +232,17 @@ class RunsScreen(RunsLoader):
 
         project = self.projects.get(run.project_id)
         self.app.push_screen(ConfirmCancelScreen(run, project), confirmed)
+
+    def action_new_run(self) -> None:
+        """Open the "new run" form with the last values; the app launches it."""
+        if self.read_only:
+            return
+
+        def filled(form: NewRunForm | None) -> None:
+            if form is not None:
+                self.post_message(LaunchRequested(form))
+
+        self.app.push_screen(NewRunScreen(load_last_values()), filled)
 
     def action_error_details(self) -> None:
         if self.failure is not None:
