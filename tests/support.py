@@ -41,21 +41,22 @@ def serve_app_in_thread(app: ASGIApp) -> Iterator[int]:
     """``serve_app`` on a thread of its own, for synchronous tests (snapshots)."""
     port_box: list[int] = []
     started = threading.Event()
-    stop = threading.Event()
+    loop = asyncio.new_event_loop()
+    stop = asyncio.Event()
 
     async def main() -> None:
         async with serve_app(app) as port:
             port_box.append(port)
             started.set()
-            while not stop.is_set():
-                await asyncio.sleep(0.02)
+            await stop.wait()
 
-    thread = threading.Thread(target=asyncio.run, args=(main(),), daemon=True)
+    thread = threading.Thread(target=loop.run_until_complete, args=(main(),), daemon=True)
     thread.start()
     if not started.wait(10):
         raise RuntimeError("the test server did not start")
     try:
         yield port_box[0]
     finally:
-        stop.set()
+        loop.call_soon_threadsafe(stop.set)
         thread.join(10)
+        loop.close()

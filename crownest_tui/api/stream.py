@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import operator
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field, replace
@@ -137,16 +138,19 @@ _PLAIN_TYPES = frozenset(
 )
 
 
+_SEQ = operator.attrgetter("seq")
+
+
 def _plain_run_of_seqs(items: list[RunEvent | BadPayload], last: int | None) -> bool:
     """The common case, checked at C speed: plain events whose seqs continue ``last``
     without a gap, a duplicate or a special event (heartbeat, terminal, error, bad)."""
     if not items or not _PLAIN_TYPES.issuperset(map(type, items)):
         return False
-    first = items[0].seq  # type: ignore[union-attr]
+    seqs = list(map(_SEQ, items))
+    first = seqs[0]
     if last is not None and first != last + 1:
         return False
-    seqs = [item.seq for item in items]  # type: ignore[union-attr]
-    return seqs == list(range(first, first + len(items)))
+    return seqs[-1] - first == len(seqs) - 1 and all(map(operator.lt, seqs, seqs[1:]))
 
 
 class _Stalled(Exception):

@@ -20,8 +20,9 @@ from .endpoint import Call, json_response
 from .routes_runs import run_id_of
 from .validation import int_param, page_limit
 
-#: Stored events read and sent per write.
-BATCH = 20_000
+#: Stored events read and sent per write: small enough that reading the next batch
+#: overlaps the client reading this one (one 20k batch left both sides taking turns).
+BATCH = 2_000
 SSE_HEADERS = {"cache-control": "no-cache", "x-accel-buffering": "no"}
 
 

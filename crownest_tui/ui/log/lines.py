@@ -1,0 +1,270 @@
+"""The scrolling body of the log view: renders only the visible lines (Line API).
+
+Rows map to lines one to one when not wrapping. When wrapping, the vertical scroll
+position counts *lines* (the row height of ten million lines is never computed): the
+view shows lines from ``scroll_y`` downwards, and at the very end it is anchored to
+the bottom so the last line is always in sight while following.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from crownest_tui.ui.log.chunk import StreamFilter
+from crownest_tui.ui.log.render import GUTTER_WIDTH, TIME_WIDTH, LineRenderer, LineStyles
+from crownest_tui.ui.log.search import MatchIndex
+from crownest_tui.ui.log.transcript import Line, Transcript
+
+BADGE_MARGIN = 1
+
+
+class LogLines(ScrollView, can_focus=True):
+    """Visible lines of a :class:`~crownest_tui.ui.log.transcript.Transcript`."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "log-lines--stderr",
+        "log-lines--stderr-mark",
+        "log-lines--time",
+        "log-lines--match",
+        "log-lines--current-match",
+        "log-lines--marker",
+        "log-lines--badge",
+    }
+    DEFAULT_CSS = """
+    LogLines {
+        height: 1fr;
+        background: $surface;
+        color: $foreground;
+        & > .log-lines--stderr { color: $text-error; }
+        & > .log-lines--stderr-mark { color: $error; text-style: bold; }
+        & > .log-lines--time { color: $text-muted; }
+        & > .log-lines--match { background: $warning 40%; }
+        & > .log-lines--current-match { background: $accent; color: $text; text-style: bold; }
+        & > .log-lines--marker { color: $text-warning; text-style: italic; }
+        & > .log-lines--badge { background: $warning; color: $text; text-style: bold; }
+    }
+    """
+
+    class UserScrolled(Message):
+        """The user scrolled: up (``at_end`` False) or down to the very end."""
+
+        def __init__(self, at_end: bool) -> None:
+            super().__init__()
+            self.at_end = at_end
+
+    class JumpRequested(Message):
+        """``home``/``end`` pressed on the lines: go to the top, or resume following."""
+
+        def __init__(self, end: bool) -> None:
+            super().__init__()
+            self.end = end
+
+    def __init__(self, transcript: Transcript) -> None:
+        super().__init__()
+        self.transcript = transcript
+        self.renderer = LineRenderer()
+        self.wrap = False
+        self.show_times = False
+        self.stream_filter: StreamFilter = "all"
+        self.matches: MatchIndex | None = None
+        self.current_match: int | None = None
+        self.following = True
+        self.badge = ""
+        self._count = 0
+        self._committed = 0
+        self._partials: list[Line] = []
+        self._widest = 0
+        self._layout: list[tuple[int, int]] | None = None
+        self._programmatic = False
+        self._line_styles: LineStyles | None = None
+
+    # -- state from the LogView ------------------------------------------------------
+
+    @property
+    def view_count(self) -> int:
+        """Lines shown under the current stream filter (partial lines included)."""
+        return self._count
+
+    @property
+    def prefix_width(self) -> int:
+        """Cells used by the gutter and the time column."""
+        return GUTTER_WIDTH + (TIME_WIDTH if self.show_times else 0)
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._line_styles = None
+        self.renderer.clear()
+        self._layout = None
+
+    def invalidate(self) -> None:
+        """Forget rendered rows (after a change of wrap, times, filter or search)."""
+        self.renderer.clear()
+        self._widest = 0
+        self._layout = None
+        self.sync()
+
+    def sync(self) -> None:
+        """Catch up with the transcript: sizes, follow position, repaint. Once a frame."""
+        transcript, streams = self.transcript, self.stream_filter
+        self._committed = transcript.count(streams)
+        self._partials = list(transcript.partials_shown(streams))
+        self._count = self._committed + len(self._partials)
+        self._layout = None
+        width = self.size.width
+        overflow = "hidden" if self.wrap else "auto"
+        if self.styles.overflow_x != overflow:
+            self.styles.overflow_x = overflow
+        if self.wrap:
+            size = Size(width, self._count + max(0, self.size.height - 1))
+        else:
+            size = Size(self._widest + self.prefix_width, self._count)
+        if size != self.virtual_size:
+            self.virtual_size = size
+        if self.following:
+            self.scroll_programmatically(self.max_scroll_y)
+        self.refresh()
+
+    def scroll_programmatically(self, y: float) -> None:
+        """Scroll without it counting as the user scrolling."""
+        self._programmatic = True
+        try:
+            target = self.validate_scroll_y(y)
+            self.scroll_target_y = target
+            self.scroll_y = target
+        finally:
+            self._programmatic = False
+
+    def show_position(self, position: int) -> None:
+        """Scroll so that the line at view ``position`` is in sight (near the middle)."""
+        if self.wrap:
+            self.scroll_programmatically(min(position, max(0, self.max_scroll_y - 1)))
+        else:
+            self.scroll_programmatically(max(0, position - self.size.height // 2))
+
+    def top_position(self) -> int:
+        """View position of the line at the top of the screen."""
+        layout = self._wrap_layout() if self.wrap else None
+        if layout:
+            return layout[0][0]
+        return round(self.scroll_y)
+
+    # -- scrolling by the user -------------------------------------------------------
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        self._layout = None
+        if self._programmatic or round(old_value) == round(new_value):
+            return
+        at_end = new_value >= self.max_scroll_y
+        if new_value < old_value or at_end:
+            self.post_message(self.UserScrolled(at_end))
+
+    def action_scroll_home(self) -> None:
+        self.post_message(self.JumpRequested(end=False))
+
+    def action_scroll_end(self) -> None:
+        self.post_message(self.JumpRequested(end=True))
+
+    # -- rendering -------------------------------------------------------------------
+
+    def _styles(self) -> LineStyles:
+        if self._line_styles is not None:
+            return self._line_styles
+        style = self.get_component_rich_style
+        self._line_styles = LineStyles(
+            self.rich_style,
+            style("log-lines--stderr"),
+            style("log-lines--stderr-mark"),
+            style("log-lines--time"),
+            style("log-lines--match"),
+            style("log-lines--current-match"),
+            style("log-lines--marker"),
+            style("log-lines--badge"),
+        )
+        return self._line_styles
+
+    def _line(self, position: int) -> tuple[int | None, Line]:
+        if position < self._committed:
+            index = self.transcript.select(self.stream_filter, position)
+            return index, self.transcript.line(index)
+        return None, self._partials[position - self._committed]
+
+    def _rows(self, position: int) -> tuple[Line, list[Strip]]:
+        index, line = self._line(position)
+        current = index is not None and index == self.current_match
+        rows = self.renderer.rows(index, line, self.app.console, current)
+        return line, list(rows)
+
+    def _wrap_layout(self) -> list[tuple[int, int]]:
+        """(view position, row within line) for each screen row when wrapping."""
+        if self._layout is not None:
+            return self._layout
+        height, count = self.size.height, self._count
+        layout: list[tuple[int, int]] = []
+        if count and self.scroll_y >= self.max_scroll_y:
+            position = count - 1
+            while position >= 0 and len(layout) < height:
+                _line, rows = self._rows(position)
+                layout[:0] = [(position, row) for row in range(len(rows))]
+                position -= 1
+            layout = layout[-height:]
+        else:
+            position = round(self.scroll_y)
+            while position < count and len(layout) < height:
+                _line, rows = self._rows(position)
+                layout += [(position, row) for row in range(len(rows))]
+                position += 1
+            layout = layout[:height]
+        self._layout = layout
+        return layout
+
+    def render_line(self, y: int) -> Strip:
+        size = self.size
+        width = size.width
+        styles = self._styles()
+        body_width = max(1, width - self.prefix_width)
+        self.renderer.configure(
+            styles,
+            self.matches.query.pattern if self.matches else None,
+            body_width if self.wrap else 0,
+        )
+        base = styles.base
+        if self.wrap:
+            layout = self._wrap_layout()
+            position, row = layout[y] if y < len(layout) else (-1, 0)
+        else:
+            position, row = round(self.scroll_y) + y, 0
+        if position < 0 or position >= self._count:
+            strip = Strip.blank(width, base)
+        else:
+            line, rows = self._rows(position)
+            body = rows[row]
+            if body.cell_length > self._widest:
+                self._widest = body.cell_length
+            scroll_x = 0 if self.wrap else round(self.scroll_x)
+            if scroll_x or body.cell_length != body_width:
+                body = body.crop_extend(scroll_x, scroll_x + body_width, base)
+            prefix = self.renderer.prefix(line, row == 0, self.show_times)
+            strip = Strip.join([prefix, body])
+            if strip.cell_length > width:
+                strip = strip.crop(0, width)
+        if y == size.height - 1 and self.badge:
+            strip = self._with_badge(strip, width)
+        return strip
+
+    def _with_badge(self, strip: Strip, width: int) -> Strip:
+        label = f" {self.badge} "
+        style: Style = self._styles().badge
+        badge = Strip([Segment(label, style)], cell_len(label))
+        left = max(0, width - badge.cell_length - BADGE_MARGIN)
+        return Strip.join(
+            [strip.crop(0, left), badge, strip.crop(left + badge.cell_length, width)]
+        ).crop(0, width)

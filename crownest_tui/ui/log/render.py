@@ -1,0 +1,181 @@
+"""Turn one raw line into styled, inert Strips, with caching.
+
+The body of a line is sanitized (see :mod:`~crownest_tui.ui.log.sanitize`), its SGR
+colours decoded, tabs expanded and search matches highlighted. Hostile sizes are
+capped: at most :data:`RAW_LIMIT` characters of a line are looked at and at most
+:data:`CELL_LIMIT` cells are shown, followed by a marker saying how long the line is
+(the saved transcript always has every character).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from rich.ansi import AnsiDecoder
+from rich.console import Console
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual.cache import LRUCache
+from textual.strip import Strip
+
+from crownest_tui.ui.log.sanitize import TAB_SIZE, sanitize
+from crownest_tui.ui.log.search import match_spans
+from crownest_tui.ui.log.transcript import Line
+
+RAW_LIMIT = 65_536
+"""Characters of one sanitized line considered for display."""
+RAW_WINDOW = 1_000_000
+"""Characters of one raw line sanitized for display (control floods shrink to nothing)."""
+CELL_LIMIT = 10_000
+"""Cells of one line shown (unwrapped, or in total when wrapped)."""
+STDERR_MARK = "▌"
+"""Gutter mark of stderr lines, so they read without colour too."""
+GUTTER_WIDTH = 2
+TIME_WIDTH = 13
+
+
+def format_time(time_ms: int | None) -> str:
+    """The time column for a line: local ``HH:MM:SS.mmm`` (blank when unknown)."""
+    if time_ms is None:
+        return " " * (TIME_WIDTH - 1)
+    moment = datetime.fromtimestamp(time_ms / 1000).astimezone()
+    return moment.strftime("%H:%M:%S.") + f"{moment.microsecond // 1000:03d}"
+
+
+@dataclass(frozen=True, slots=True)
+class LineStyles:
+    """Rich styles for the parts of a line (from the widget's component classes)."""
+
+    base: Style
+    stderr: Style
+    stderr_mark: Style
+    time: Style
+    match: Style
+    current_match: Style
+    marker: Style
+    badge: Style
+
+
+def body_text(line: Line, styles: LineStyles, pattern: re.Pattern[str] | None) -> Text:
+    """The shown text of a line: sanitized, coloured, highlighted and capped."""
+    raw, hidden = line.raw, False
+    if len(raw) > RAW_LIMIT:
+        stripped = raw.rstrip("\r")
+        raw = stripped[stripped.rfind("\r") + 1 :]
+        hidden = len(raw) > RAW_WINDOW
+        raw = raw[:RAW_WINDOW]
+    clean = sanitize(raw)
+    if len(clean) > RAW_LIMIT:
+        hidden, clean = True, sanitize(clean[:RAW_LIMIT])
+    text = AnsiDecoder().decode_line(clean) if "\x1b" in clean else Text(clean)
+    text.style = styles.stderr if line.stream == "stderr" else styles.base
+    if "\t" in clean:
+        text.expand_tabs(TAB_SIZE)
+    if pattern is not None:
+        for start, end in match_spans(pattern, text.plain):
+            text.stylize(styles.match, start, end)
+    if hidden or text.cell_len > CELL_LIMIT:
+        text.truncate(CELL_LIMIT)
+        text.append(f" … [line of {len(line.raw):,} characters, cut]", styles.marker)
+    return text
+
+
+class LineRenderer:
+    """Renders and caches the body rows of lines for one set of view settings."""
+
+    def __init__(self, cache_size: int = 2048) -> None:
+        self._cache: LRUCache[int, Sequence[Strip]] = LRUCache(cache_size)
+        self._partial: dict[tuple[str, int, bool], Sequence[Strip]] = {}
+        self._key: tuple[object, ...] = ()
+        self.styles: LineStyles | None = None
+        self.pattern: re.Pattern[str] | None = None
+        self.wrap_width = 0
+        self._prefixes: dict[tuple[str, int | None, bool], Strip] = {}
+
+    def configure(
+        self,
+        styles: LineStyles,
+        pattern: re.Pattern[str] | None,
+        wrap_width: int,
+    ) -> None:
+        """Set what rows look like; cached rows are dropped when anything changed."""
+        key = (styles, pattern, wrap_width)
+        if key != self._key:
+            self._key = key
+            self.styles, self.pattern, self.wrap_width = styles, pattern, wrap_width
+            self.clear()
+
+    def clear(self) -> None:
+        """Forget every cached row."""
+        self._cache.clear()
+        self._partial.clear()
+        self._prefixes.clear()
+
+    def discard(self, index: int) -> None:
+        """Forget one line's cached rows."""
+        self._cache.discard(index)
+
+    def rows(
+        self, index: int | None, line: Line, console: Console, current: bool
+    ) -> Sequence[Strip]:
+        """Body rows of a line (one row unless wrapping); ``index`` None for a partial line."""
+        if index is not None and not current:
+            cached = self._cache.get(index)
+            if cached is not None:
+                return cached
+        partial_key = (line.stream, len(line.raw), current)
+        if index is None and (cached := self._partial.get(partial_key)) is not None:
+            return cached
+        assert self.styles is not None
+        styles = self.styles
+        if current:
+            styles = LineStyles(
+                styles.base,
+                styles.stderr,
+                styles.stderr_mark,
+                styles.time,
+                styles.current_match,
+                styles.current_match,
+                styles.marker,
+                styles.badge,
+            )
+        text = body_text(line, styles, self.pattern)
+        strip = Strip(text.render(console), text.cell_len)
+        width = self.wrap_width
+        if width > 0 and strip.cell_length > width:
+            length = strip.cell_length
+            rows: Sequence[Strip] = strip.divide([*range(width, length, width), length])
+        else:
+            rows = [strip]
+        if index is None:
+            if len(self._partial) > 8:
+                self._partial.clear()
+            self._partial[partial_key] = rows
+        elif not current:
+            self._cache[index] = rows
+        return rows
+
+    def prefix(self, line: Line, first_row: bool, show_time: bool) -> Strip:
+        """The gutter (stream mark) and, when shown, the time column of one row."""
+        key = (line.stream, line.time_ms if first_row else None, show_time)
+        cached = self._prefixes.get(key)
+        if cached is not None:
+            return cached
+        if len(self._prefixes) > 512:
+            self._prefixes.clear()
+        assert self.styles is not None
+        styles = self.styles
+        if line.stream == "stderr":
+            segments = [Segment(STDERR_MARK, styles.stderr_mark), Segment(" ", styles.base)]
+        else:
+            segments = [Segment(" " * GUTTER_WIDTH, styles.base)]
+        if show_time:
+            stamp = format_time(line.time_ms) if first_row else " " * (TIME_WIDTH - 1)
+            segments += [Segment(stamp, styles.time), Segment(" ", styles.base)]
+        strip = Strip(segments, GUTTER_WIDTH + (TIME_WIDTH if show_time else 0))
+        self._prefixes[key] = strip
+        return strip

@@ -1,0 +1,90 @@
+"""The search input of the log view: plain text or regex, with a status on the right."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widgets import Input, Label
+
+
+class SearchBar(Horizontal):
+    """A one-line search box. ``ctrl+r`` toggles regex; ``escape`` closes and clears."""
+
+    DEFAULT_CSS = """
+    SearchBar {
+        height: 1;
+        display: none;
+        background: $panel;
+        &.-open { display: block; }
+        & > Label { padding: 0 1; color: $text-muted; }
+        & > #log-search-mode { background: $primary-muted; color: $text; }
+        & > Input { border: none; height: 1; padding: 0 1; width: 1fr; }
+        & > #log-search-status.-error { color: $text-error; text-style: bold; }
+    }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+r", "toggle_regex", "Regex", id="log.search.regex", tooltip="Toggle regex"),
+        Binding("escape", "close", "Close search", id="log.search.close"),
+    ]
+
+    regex: reactive[bool] = reactive(False)
+    """Whether the query is a regular expression (a ``re:`` prefix also makes it one)."""
+
+    class Changed(Message):
+        """The query changed (``submitted`` when enter was pressed)."""
+
+        def __init__(self, text: str, regex: bool, submitted: bool) -> None:
+            super().__init__()
+            self.text = text
+            self.regex = regex
+            self.submitted = submitted
+
+    class Closed(Message):
+        """The search bar was closed with escape."""
+
+    def compose(self) -> ComposeResult:
+        yield Label("text", id="log-search-mode")
+        yield Input(placeholder="search (re: or ctrl+r for regex)", id="log-search-input")
+        yield Label("", id="log-search-status")
+
+    @property
+    def input(self) -> Input:
+        """The text input."""
+        return self.query_one(Input)
+
+    def open(self) -> None:
+        """Show the bar and focus the input."""
+        self.add_class("-open")
+        self.input.focus()
+
+    def set_status(self, text: str, error: bool = False) -> None:
+        """Show match counts, or an error message."""
+        status = self.query_one("#log-search-status", Label)
+        status.update(text)
+        status.set_class(error, "-error")
+
+    def watch_regex(self, regex: bool) -> None:
+        if self.is_mounted:
+            self.query_one("#log-search-mode", Label).update("regex" if regex else "text")
+            self.post_message(self.Changed(self.input.value, regex, submitted=False))
+
+    def action_toggle_regex(self) -> None:
+        self.regex = not self.regex
+
+    def action_close(self) -> None:
+        self.remove_class("-open")
+        self.input.value = ""
+        self.post_message(self.Closed())
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.post_message(self.Changed(event.value, self.regex, submitted=False))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.post_message(self.Changed(event.value, self.regex, submitted=True))

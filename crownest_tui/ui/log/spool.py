@@ -1,0 +1,112 @@
+"""An append-only file of text records with a sparse index of line offsets.
+
+Records are UTF-8 lines (``\\n``-terminated) written to an anonymous temporary file;
+the file disappears when the spool is closed or the process exits. Memory holds one
+byte offset per block of :data:`BLOCK` lines (about 0.13 byte per line) and a small
+LRU of decoded blocks, so tens of millions of lines fit in a few megabytes.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from array import array
+from itertools import accumulate, islice
+from pathlib import Path
+
+from textual.cache import LRUCache
+
+BLOCK = 64
+"""Lines per index block: reading any line reads at most this many."""
+
+ENCODING = "utf-8"
+ERRORS = "surrogatepass"
+"""Lone surrogates survive the round trip; the sanitizer removes them on display."""
+
+
+class Spool:
+    """Append-only line storage on disk."""
+
+    def __init__(self, directory: Path | None = None, cache_blocks: int = 256) -> None:
+        # Kept open for the spool's lifetime; close() releases (and deletes) it.
+        self._file = tempfile.TemporaryFile(  # noqa: SIM115
+            mode="w+b", dir=directory, prefix="crownest-log-"
+        )
+        self._fd = self._file.fileno()
+        self._size = 0
+        self._flushed = 0
+        self._lines = 0
+        self._block_offsets = array("q")
+        self._cache: LRUCache[int, list[str]] = LRUCache(cache_blocks)
+
+    @property
+    def line_count(self) -> int:
+        """Number of complete lines stored."""
+        return self._lines
+
+    @property
+    def byte_size(self) -> int:
+        """Bytes written so far."""
+        return self._size
+
+    def close(self) -> None:
+        """Close (and so delete) the spool file."""
+        self._cache.clear()
+        self._file.close()
+
+    def append(self, data: bytes, lines: int) -> None:
+        """Append ``lines`` complete records (``data`` ends with ``\\n``)."""
+        if not lines:
+            return
+        before, base = self._lines, self._size
+        offsets = self._block_offsets
+        if before % BLOCK == 0:
+            offsets.append(base)
+        # Line ``before + i + 1`` starts after the (i+1)-th newline of data.
+        first = -before % BLOCK or BLOCK  # index of the next block start within data
+        if first < lines:
+            ends = accumulate(map(len, data.split(b"\n")))
+            offsets.extend(
+                base + end + index
+                for index, end in zip(
+                    range(first, lines, BLOCK),
+                    islice(ends, first - 1, lines - 1, BLOCK),
+                    strict=True,
+                )
+            )
+        self._file.write(data)
+        self._size += len(data)
+        self._lines += lines
+
+    def _flush(self) -> None:
+        if self._flushed != self._size:
+            self._file.flush()
+            self._flushed = self._size
+
+    def block_count(self) -> int:
+        """Number of blocks (the last one may be incomplete)."""
+        return len(self._block_offsets)
+
+    def read_blocks(self, first: int, last: int) -> bytes:
+        """Raw records of blocks ``first`` to ``last`` (exclusive)."""
+        offsets = self._block_offsets
+        start = offsets[first]
+        end = offsets[last] if last < len(offsets) else self._size
+        self._flush()
+        return os.pread(self._fd, end - start, start)
+
+    def block(self, index: int) -> list[str]:
+        """The decoded records of one block, without their newlines."""
+        lines = self._cache.get(index)
+        if lines is not None:
+            return lines
+        data = self.read_blocks(index, index + 1)
+        lines = data.decode(ENCODING, ERRORS).split("\n")
+        lines.pop()
+        if len(lines) == BLOCK:
+            self._cache[index] = lines
+        return lines
+
+    def record(self, line: int) -> str:
+        """One record by line number."""
+        return self.block(line // BLOCK)[line % BLOCK]

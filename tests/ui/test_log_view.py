@@ -1,0 +1,235 @@
+"""LogView driven by keys: follow/pause/resume, jumps, search, wrap, times, filter, save."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from textual.pilot import Pilot
+
+from crownest_tui.ui.log import OutputChunk
+from crownest_tui.ui.log.render import STDERR_MARK, format_time
+from crownest_tui.ui.log.sanitize import plain_text
+from crownest_tui.ui.widgets.log_view import LogView
+from tests.ui.log_helpers import LogApp, numbered, screen_rows
+
+SIZE = (60, 12)
+
+
+async def settle(pilot: Pilot[None], view: LogView) -> None:
+    view.flush()
+    await pilot.pause()
+
+
+def body(rows: list[str]) -> list[str]:
+    return [row.rstrip() for row in rows]
+
+
+async def test_follow_pauses_on_scroll_up_with_badge_and_resumes() -> None:
+    app = LogApp()
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.log_view
+        view.append(numbered(50))
+        await settle(pilot, view)
+        assert body(screen_rows(view))[-1] == "  line 49"
+        await pilot.press("up")
+        await settle(pilot, view)
+        assert not view.follow
+        assert "paused" in screen_rows(view)[-1]
+        view.append(numbered(5, start=50))
+        await settle(pilot, view)
+        assert view.new_lines == 5
+        last = screen_rows(view)[-1]
+        assert "+5 new lines" in last and "line 54" not in last
+        await pilot.press("f")
+        await settle(pilot, view)
+        assert view.follow and view.new_lines == 0
+        assert body(screen_rows(view))[-1] == "  line 54"
+        view.append(numbered(3, start=55))
+        await settle(pilot, view)
+        assert body(screen_rows(view))[-1] == "  line 57"
+        assert app.follow_changes == [False, True]
+
+
+async def test_top_and_bottom_keys() -> None:
+    app = LogApp()
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.log_view
+        view.append(numbered(100))
+        await settle(pilot, view)
+        for top_key, end_key in (("g", "G"), ("home", "end")):
+            await pilot.press(top_key)
+            await settle(pilot, view)
+            assert body(screen_rows(view))[0] == "  line 0"
+            assert not view.follow
+            await pilot.press(end_key)
+            await settle(pilot, view)
+            assert view.follow
+            assert body(screen_rows(view))[-1] == "  line 99"
+
+
+async def test_stderr_has_a_gutter_mark_and_partial_lines_grow() -> None:
+    app = LogApp()
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.log_view
+        view.append([OutputChunk("stdout", "out\n", 1), OutputChunk("stderr", "err\n", 2)])
+        view.append([OutputChunk("stdout", "build 1", 3)])
+        await settle(pilot, view)
+        rows = body(screen_rows(view))
+        assert rows[:3] == ["  out", f"{STDERR_MARK} err", "  build 1"]
+        view.append([OutputChunk("stdout", "0%\r\x1b[1mbuild 99%", 4)])
+        await settle(pilot, view)
+        assert body(screen_rows(view))[2] == "  build 99%"
+
+
+async def test_search_highlights_and_moves_with_n_and_shift_n() -> None:
+    app = LogApp()
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.log_view
+        view.append(
+            [
+                OutputChunk(
+                    "stdout",
+                    "".join(f"row {i} {'Needle' if i % 5 == 3 else 'hay'}\n" for i in range(100)),
+                    1,
+                )
+            ]
+        )
+        await settle(pilot, view)
+        await pilot.press("g", "slash", *"needle", "enter")
+        await settle(pilot, view)
+        assert view.lines.current_match == 3
+        assert "1 of 20" in str(view.search_bar.query_one("#log-search-status").render())
+        row = next(y for y, text in enumerate(screen_rows(view)) if "row 3 " in text)
+        strip = view.lines.render_line(row)
+        current = view.lines.get_component_rich_style("log-lines--current-match")
+        assert any(seg.text == "Needle" and seg.style == current for seg in strip) or any(
+            seg.text == "Needle" and seg.style is not None and seg.style.bgcolor == current.bgcolor
+            for seg in strip
+        )
+        other = next(y for y, text in enumerate(screen_rows(view)) if "row 8 " in text)
+        match = view.lines.get_component_rich_style("log-lines--match")
+        assert any(
+            seg.text == "Needle" and seg.style is not None and seg.style.bgcolor == match.bgcolor
+            for seg in view.lines.render_line(other)
+        )
+        await pilot.press("n", "n")
+        assert view.lines.current_match == 13
+        await pilot.press("N")
+        assert view.lines.current_match == 8
+        await pilot.press("N", "N")  # wraps around to the last match
+        assert view.lines.current_match == 98
+
+
+async def test_regex_search_by_prefix_and_toggle() -> None:
+    app = LogApp()
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.log_view
+        view.append(numbered(200))
+        await settle(pilot, view)
+        await pilot.press("slash", *"re:^line 1\\d5$", "enter")
+        assert view.lines.current_match is not None
+        assert view.lines.matches is not None
+        assert view.lines.matches.lines.tolist() == list(range(105, 200, 10))
+        await pilot.press("slash")
+        view.search_bar.input.value = ""
+        await pilot.press("ctrl+r", *"7{2}", "enter")
+        assert view.lines.matches is not None and view.lines.matches.query.regex
+        assert view.lines.matches.lines.tolist() == [77, 177]
+
+
+async def test_invalid_regex_is_a_message_not_a_crash() -> None:
+    app = LogApp()
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.log_view
+        view.append(numbered(20))
+        await settle(pilot, view)
+        await pilot.press("slash", *"re:(unclosed", "enter")
+        await settle(pilot, view)
+        status = view.search_bar.query_one("#log-search-status")
+        assert "Invalid regular expression" in str(status.render())
+        assert status.has_class("-error")
+        assert view.lines.matches is None
+        await pilot.press("n")
+        assert app.is_running
+
+
+async def test_wrap_toggles_with_w() -> None:
+    app = LogApp()
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.log_view
+        long = "".join(f"{i % 10}" for i in range(130))
+        view.append([OutputChunk("stdout", f"short\n{long}\nend\n", 1)])
+        await settle(pilot, view)
+        assert body(screen_rows(view))[:3] == ["  short", "  " + long[:58], "  end"]
+        await pilot.press("w")
+        await settle(pilot, view)
+        assert view.wrap
+        width = SIZE[0] - 2 - 1  # gutter, and the scrollbar is not shown
+        rows = body(screen_rows(view))
+        assert rows[0] == "  short"
+        assert "".join(row[2:] for row in rows[1:4]).startswith(long[: width * 2])
+        assert "end" in "".join(rows)
+        await pilot.press("w")
+        await settle(pilot, view)
+        assert not view.wrap and body(screen_rows(view))[2] == "  end"
+
+
+async def test_times_show_each_lines_event_time() -> None:
+    moment = datetime(2024, 3, 4, 5, 6, 7, 891_000, tzinfo=UTC)
+    app = LogApp()
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.log_view
+        view.append(
+            [OutputChunk("stdout", "timed\n", 1, moment), OutputChunk("stdout", "untimed\n", 2)]
+        )
+        await settle(pilot, view)
+        assert body(screen_rows(view))[0] == "  timed"
+        await pilot.press("t")
+        await settle(pilot, view)
+        stamp = format_time(int(moment.timestamp() * 1000))
+        rows = body(screen_rows(view))
+        assert rows[0] == f"  {stamp} timed"
+        assert rows[1] == f"  {' ' * len(stamp)} untimed"
+
+
+async def test_stream_filter_cycles_with_o() -> None:
+    app = LogApp()
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.log_view
+        view.append(
+            [
+                OutputChunk("stdout", "o1\n", 1),
+                OutputChunk("stderr", "e1\n", 2),
+                OutputChunk("stdout", "o2\n", 3),
+            ]
+        )
+        await settle(pilot, view)
+        seen = []
+        for _ in range(3):
+            await pilot.press("o")
+            await settle(pilot, view)
+            seen.append((view.stream_filter, [r.strip() for r in screen_rows(view) if r.strip()]))
+        assert seen == [
+            ("stdout", ["o1", "o2"]),
+            ("stderr", [f"{STDERR_MARK} e1"]),
+            ("all", ["o1", f"{STDERR_MARK} e1", "o2"]),
+        ]
+
+
+async def test_save_writes_the_whole_transcript_and_reports_the_path(tmp_path: Path) -> None:
+    app = LogApp(save_directory=tmp_path)
+    raw = "".join(f"\x1b[3{i % 8}mcoloured {i}\x1b[0m\x1b]52;c;eA==\x07\n" for i in range(300))
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.log_view
+        view.append([OutputChunk("stdout", raw, 1), OutputChunk("stderr", "last\x1b[2J", 2)])
+        await settle(pilot, view)
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert len(app.saved) == 1
+        saved = app.saved[0]
+        assert saved.path.parent == tmp_path and saved.lines == 301
+        expected = "".join(plain_text(line) + "\n" for line in [*raw.splitlines(), "last\x1b[2J"])
+        assert saved.path.read_text(encoding="utf-8") == expected
+        assert "\x1b" not in saved.path.read_text(encoding="utf-8")
