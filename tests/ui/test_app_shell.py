@@ -133,7 +133,7 @@ async def test_palette_jumps_to_a_run_and_toggles_refresh(backend: LocalBackendP
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(pilot)
         target = shown_ids(app)[17]
-        await pilot.press("ctrl+p", *target[-8:], "enter")
+        await pilot.press("ctrl+p", *target, "enter")
         await pilot.pause(0.3)
         await pilot.pause()
         assert runs_screen(app).table.selected_id == target

@@ -12,6 +12,7 @@ from textual.pilot import Pilot
 
 from crownest_tui.api import Backoff, CrowNestClient, StreamOptions
 from crownest_tui.ui.screens.detail import RunDetailScreen
+from crownest_tui.ui.widgets.log_view import LogView
 from tests.api.scripted_server import RUN_ID, Misbehaviour, ScriptedRun, make_events
 from tests.support import serve_app_in_thread
 
@@ -78,8 +79,11 @@ def until(
                 break
         else:
             raise AssertionError("the screen never got there")
+        for view in screen.query(LogView):
+            view.flush()  # what has arrived is on screen, whatever the frame timing
         await pilot.press(*keys)
         await pilot.pause(0.2)
+        await pilot.wait_for_scheduled_animations()
 
     return run_before
 
