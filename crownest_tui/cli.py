@@ -216,6 +216,7 @@ def _run_dashboard(
         keymap=settings.keys,
         exit_on_signals=True,
         open_run=OpenRun(*open_run) if open_run else None,
+        bell=settings.ui.bell,
     )
     app.run()
     return app.return_code or 0

@@ -11,6 +11,7 @@ The file lives at ``<platformdirs user_config_dir>/crownest-tui/config.toml``;
     read_only = false    # hide every cancel action
     theme = "textual-dark"
     page_size = 100      # runs per API page
+    bell = false         # ring the terminal bell when a followed run ends
 
     [keys]               # remap any binding by its id (see `?` in the app)
     "runs.refresh" = "f5"
@@ -50,6 +51,7 @@ class UiSettings(BaseModel):
     read_only: bool = False
     theme: str = "textual-dark"
     page_size: int = Field(default=100, ge=1, le=500)
+    bell: bool = False
 
 
 class Settings(BaseModel):

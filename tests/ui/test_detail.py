@@ -126,6 +126,9 @@ async def test_live_log_evidence_and_details(backend: LocalBackendProcess, tmp_p
             assert screen.query_one(TabbedContent).active == "details"
             table = screen.query_one(ArtifactsTable)
             await wait_until(pilot, lambda: table.row_count == 2)
+            (row,) = screen.state.artifacts.values()
+            await wait_until(pilot, lambda: row.size_bytes == 5)
+            assert row.path == "out/a.txt"
             table.focus()
             table.move_cursor(row=0)
             await pilot.press("d")

@@ -185,6 +185,19 @@ class RunDetailScreen(Screen[None]):
         self.notify(f"{self.run_id} is being cancelled.", title="Cancel requested")
         self._set_run(run)
 
+    @work(group="detail-artifacts", description="fetch artifact sizes")
+    async def load_artifact_sizes(self, artifact_ids: list[str]) -> None:
+        for artifact_id in artifact_ids:
+            try:
+                artifact = await self.client.get_artifact(artifact_id)
+            except CrowNestError:
+                continue  # the size stays unknown; the row still downloads
+            row = self.state.artifacts.get(artifact_id)
+            if row is not None:
+                row.size_bytes = artifact.size_bytes
+                row.path = row.path or artifact.source_path or artifact.name
+        self._show_state()
+
     @work(group="detail-download", description="download an artifact")
     async def download(self, artifact_id: str) -> None:
         try:
@@ -239,6 +252,7 @@ class RunDetailScreen(Screen[None]):
             elif not self._ended:
                 self._ended = True
                 self.load_evidence()
+                self.load_artifact_sizes(list(state.artifacts))
                 if self._seen_active:
                     self._announce_end(run)
 
