@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
@@ -54,6 +54,23 @@ def _field(body: Any, key: str) -> Any:
     if not isinstance(body, dict) or key not in body:
         raise CrowNestError(f"The API answer has no {key!r} field", code=INVALID_RESPONSE)
     return body[key]
+
+
+P = TypeVar("P")
+
+
+async def _every_item(
+    fetch: Callable[[str | None], Awaitable[Page[P]]],
+) -> AsyncIterator[P]:
+    """Follow ``nextCursor`` from the first page until ``hasMore`` is false."""
+    cursor: str | None = None
+    while True:
+        page = await fetch(cursor)
+        for item in page.data:
+            yield item
+        if not page.has_more or not page.next_cursor:
+            return
+        cursor = page.next_cursor
 
 
 class CrowNestClient:
@@ -198,20 +215,16 @@ class CrowNestClient:
         page_size: int = 100,
     ) -> AsyncIterator[WorkspaceRun]:
         """Every run matching the filters, fetching pages as they are consumed."""
-        cursor: str | None = None
-        while True:
-            page = await self.list_runs(
+        async for run in _every_item(
+            lambda cursor: self.list_runs(
                 project_id=project_id,
                 status=status,
                 metadata=metadata,
                 limit=page_size,
                 cursor=cursor,
             )
-            for run in page.data:
-                yield run
-            if not page.has_more or not page.next_cursor:
-                return
-            cursor = page.next_cursor
+        ):
+            yield run
 
     async def get_run(self, run_id: str) -> WorkspaceRun:
         body = await self._get(self._run_path(run_id))
@@ -353,14 +366,10 @@ class CrowNestClient:
         return _parse(Page[Project], body, "project list")
 
     async def iter_projects(self, *, page_size: int = 100) -> AsyncIterator[Project]:
-        cursor: str | None = None
-        while True:
-            page = await self.list_projects(limit=page_size, cursor=cursor)
-            for project in page.data:
-                yield project
-            if not page.has_more or not page.next_cursor:
-                return
-            cursor = page.next_cursor
+        async for project in _every_item(
+            lambda cursor: self.list_projects(limit=page_size, cursor=cursor)
+        ):
+            yield project
 
     async def get_artifact(self, artifact_id: str) -> Artifact:
         body = await self._get(f"/v1/artifacts/{check_id(artifact_id, 'art')}")

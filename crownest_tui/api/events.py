@@ -132,19 +132,7 @@ class UnknownEvent(BaseEvent):
     raw: dict[str, Any] = Field(default_factory=dict)
 
 
-KnownEvent = Annotated[
-    StatusEvent
-    | ArchiveProgressEvent
-    | StdoutEvent
-    | StderrEvent
-    | ArtifactCollectedEvent
-    | ArtifactErrorEvent
-    | HeartbeatEvent
-    | TerminalEvent
-    | ErrorEvent,
-    Field(discriminator="type"),
-]
-RunEvent = (
+_Known = (
     StatusEvent
     | ArchiveProgressEvent
     | StdoutEvent
@@ -154,8 +142,9 @@ RunEvent = (
     | HeartbeatEvent
     | TerminalEvent
     | ErrorEvent
-    | UnknownEvent
 )
+KnownEvent = Annotated[_Known, Field(discriminator="type")]
+RunEvent = _Known | UnknownEvent
 OutputEvent = StdoutEvent | StderrEvent
 ENDING_TYPES = frozenset({"terminal", "error"})
 
