@@ -82,6 +82,7 @@ class LogLines(ScrollView, can_focus=True):
         self._committed = 0
         self._partials: list[Line] = []
         self._widest = 0
+        self.widened = False
         self._layout: list[tuple[int, int]] | None = None
         self._programmatic = False
         self._line_styles: LineStyles | None = None
@@ -249,6 +250,7 @@ class LogLines(ScrollView, can_focus=True):
             body = rows[row]
             if body.cell_length > self._widest:
                 self._widest = body.cell_length
+                self.widened = True  # the owner re-syncs: the scroll width grows
             scroll_x = 0 if self.wrap else round(self.scroll_x)
             if scroll_x or body.cell_length != body_width:
                 body = body.crop_extend(scroll_x, scroll_x + body_width, base)

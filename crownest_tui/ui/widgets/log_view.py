@@ -153,10 +153,17 @@ class LogView(Vertical):
 
     def _tick(self) -> None:
         self._search.on_frame()
+        lines = self.lines
+        if self.follow and lines.scroll_y < lines.max_scroll_y:
+            # The viewport shrank (a horizontal scrollbar appeared, the header grew):
+            # following means the last line stays in sight.
+            lines.scroll_programmatically(lines.max_scroll_y)
+        if lines.widened:  # a wider line was drawn: the horizontal scroll range grows
+            lines.widened = False
+            self._dirty = True
         if not self._dirty:
             return
         self._dirty = False
-        lines = self.lines
         lines.sync()
         if not self.follow:
             self.new_lines = max(0, lines.view_count - self._paused_at)
