@@ -166,7 +166,7 @@ def parse_event(payload: bytes | str | dict[str, Any]) -> RunEvent | BadPayload:
     raw_bytes = payload if isinstance(payload, bytes) else str(payload).encode()
     try:
         obj = json.loads(payload) if not isinstance(payload, dict) else payload
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         return BadPayload(raw_bytes[:500], f"not JSON: {exc}")
     if not isinstance(obj, dict):
         return BadPayload(raw_bytes[:500], "not a JSON object")
@@ -175,7 +175,7 @@ def parse_event(payload: bytes | str | dict[str, Any]) -> RunEvent | BadPayload:
     except ValidationError as exc:
         kind = obj.get("type")
         seq = obj.get("seq")
-        known = kind in _KNOWN_TYPES
+        known = isinstance(kind, str) and kind in _KNOWN_TYPES
         if not known and isinstance(kind, str) and isinstance(seq, int):
             try:
                 return _UNKNOWN_ADAPTER.validate_python(
@@ -208,9 +208,14 @@ def parse_events(payloads: list[bytes]) -> list[RunEvent | BadPayload]:
     if not payloads:
         return []
     try:
-        return _BATCH_ADAPTER.validate_json(b"[" + b",".join(payloads) + b"]")  # type: ignore[return-value]
-    except (ValidationError, ValueError):
-        return [parse_event(p) for p in payloads]
+        batch = _BATCH_ADAPTER.validate_json(b"[" + b",".join(payloads) + b"]")
+    except (ValidationError, ValueError, RecursionError):
+        batch = []
+    # One payload must give exactly one event: an empty payload or one holding two
+    # JSON values ("{…},{…}") would shift the batch, so those go one at a time.
+    if len(batch) == len(payloads):
+        return batch  # type: ignore[return-value]
+    return [parse_event(p) for p in payloads]
 
 
 class _FastEventPage(WireModel):
@@ -236,7 +241,10 @@ def parse_event_page(content: bytes) -> EventPage:
         return EventPage(list(fast.data), fast.has_more, fast.next_seq, [])
     except ValidationError:
         pass
-    body = json.loads(content)  # the caller turns a ValueError into an API error
+    try:
+        body = json.loads(content)  # the caller turns a ValueError into an API error
+    except RecursionError:
+        raise ValueError("the events page is nested too deeply") from None
     if not isinstance(body, dict) or not isinstance(body.get("data"), list):
         raise ValueError("an events page must be an object with a data list")
     events: list[RunEvent] = []

@@ -55,7 +55,10 @@ def error_from_response(response: httpx.Response) -> CrowNestError:
         details = error.get("details")
         if not isinstance(code, str) or not isinstance(message, str):
             raise TypeError
-    except (ValueError, KeyError, TypeError, AttributeError):
+        if not message.strip():
+            message = f"HTTP {status} {response.reason_phrase or 'error'}"
+        code = code.strip() or INVALID_ERROR_RESPONSE
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
         text = response.text if response.content else ""
         reason = response.reason_phrase or "error"
         message = f"HTTP {status} {reason} with a body that is not a CrowNest error"
@@ -87,7 +90,7 @@ def is_retryable(error: CrowNestError) -> bool:
 def decode_json(response: httpx.Response) -> Any:
     try:
         return json.loads(response.content)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise CrowNestError(
             f"HTTP {response.status_code} answer is not JSON: {_snippet(response.text)}",
             code=INVALID_RESPONSE,

@@ -27,12 +27,14 @@ class SSEDecoder:
 
     def feed(self, chunk: bytes) -> list[bytes]:
         """Consume a chunk; return the payloads of the events it completed."""
+        if not chunk:
+            return []  # before the CR/LF check: an empty read between them changes nothing
         if self._skip_lf:
             self._skip_lf = False
             if chunk.startswith(b"\n"):
                 chunk = chunk[1:]
-        if not chunk:
-            return []
+                if not chunk:
+                    return []
         buf = self._tail + chunk if self._tail else chunk
         if not self._data and b"\r" not in buf:
             end = buf.rfind(b"\n\n")

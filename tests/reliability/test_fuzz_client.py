@@ -152,7 +152,7 @@ def test_replay_events_gives_a_page_or_a_clear_error(body: bytes) -> None:
     assert isinstance(result, (EventPage, CrowNestError))
 
 
-# A blank code is left to the xfail test below.
+# A blank code is covered by its own test below.
 non_blank = json_values.filter(lambda v: not (isinstance(v, str) and not v.strip()))
 
 
@@ -179,12 +179,6 @@ def test_a_success_that_is_not_json_is_a_clear_error(body: bytes) -> None:
     assert isinstance(result, CrowNestError) and result.code == "invalid_response"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="api/http.py error_from_response: a contract envelope whose code is blank (and "
-    "no message) gives a CrowNestError with an empty message; it should fall back to the "
-    "'HTTP <status> <reason>' text",
-)
 @pytest.mark.parametrize(
     "body",
     [
@@ -207,11 +201,6 @@ def test_a_blank_error_code_still_gives_a_message(body: bytes) -> None:
 DEEP = b"[" * 100_000 + b"]" * 100_000
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="api/http.py decode_json and error_from_response and events.parse_event_page only "
-    "catch ValueError: json.loads raises RecursionError on deeply nested JSON",
-)
 @pytest.mark.parametrize("status", [200, 404])
 @pytest.mark.parametrize("what", ["get_run", "replay_events"])
 def test_deeply_nested_json_is_a_clear_error(status: int, what: str) -> None:

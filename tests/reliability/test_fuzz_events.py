@@ -136,7 +136,7 @@ def test_parse_event_bytes_and_text_give_an_event_or_bad_payload(payload: bytes)
 
 
 def smuggles(payload: bytes) -> bool:
-    """Empty, or several JSON values joined by commas (see the xfail test below)."""
+    """Empty, or several JSON values joined by commas (see the test below)."""
     try:
         return len(json.loads(b"[" + payload + b"]")) != 1
     except (ValueError, RecursionError):
@@ -194,11 +194,6 @@ def test_huge_payload_is_a_typed_event_and_a_bad_payload_is_capped() -> None:
 # -- bugs found by this suite (the lead fixes the product code) -------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="parse_event: `kind in _KNOWN_TYPES` raises TypeError for an unhashable type "
-    "(list/dict) in the payload's 'type' field",
-)
 @FUZZ
 @given(event_like(types=st.lists(scalars, max_size=2) | st.dictionaries(st.text(), scalars)))
 def test_parse_event_with_unhashable_type_field(obj: dict[str, Any]) -> None:
@@ -210,11 +205,6 @@ def test_parse_event_with_unhashable_type_field(obj: dict[str, Any]) -> None:
     assert len(page.bad) + len(page.events) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="parse_events joins payloads as b'[' + b','.join(payloads) + b']': an empty payload "
-    "vanishes and one payload holding '{..},{..}' becomes two events",
-)
 @pytest.mark.parametrize(
     "payloads",
     [
@@ -236,22 +226,12 @@ NESTED = [
 ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="parse_event: json.loads raises RecursionError (not ValueError) on deeply nested "
-    "JSON, which escapes the `except (ValueError, UnicodeDecodeError)`",
-)
 @pytest.mark.parametrize("payload", NESTED, ids=["array", "object"])
 def test_parse_event_with_deep_nesting(payload: bytes) -> None:
     assert_outcome(parse_event(payload))
     assert_outcome(parse_events([payload])[0])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="parse_event_page: json.loads(content) raises RecursionError on deeply nested "
-    "JSON; replay_events only converts ValueError into CrowNestError",
-)
 @pytest.mark.parametrize("payload", NESTED, ids=["array", "object"])
 def test_parse_event_page_with_deep_nesting(payload: bytes) -> None:
     with pytest.raises(ValueError):
@@ -284,7 +264,7 @@ def chunked(draw: st.DrawFn) -> tuple[bytes, list[bytes]]:
     data = draw(sse_bytes | st.binary(max_size=400))
     cuts = sorted(draw(st.lists(st.integers(0, len(data)), max_size=10)))
     bounds = [0, *cuts, len(data)]
-    # No empty chunks here: the xfail test below covers them.
+    # No empty chunks here: the test below covers them.
     return data, [data[a:b] for a, b in itertools.pairwise(bounds) if b > a]
 
 
@@ -303,12 +283,6 @@ def test_sse_decoder_never_raises_nor_invents_events(case: tuple[bytes, list[byt
     assert decoder.feed(b"data: {}\n\n") == [b"{}"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="api/sse.py SSEDecoder.feed clears _skip_lf before `if not chunk: return []`, so "
-    "an empty chunk between the CR and the LF of one CRLF makes it two line ends (a blank "
-    "line that dispatches an event the stream never ended)",
-)
 def test_sse_decoder_empty_chunk_between_cr_and_lf() -> None:
     decoder = SSEDecoder()
     out = decoder.feed(b"data: 1\r") + decoder.feed(b"") + decoder.feed(b"\n")

@@ -103,7 +103,8 @@ async def test_dashboard_never_shows_the_credential(
         assert any("saved" in text for text in said)
         assert_hidden(token, *shots, *saved, *said)
         assert_hidden(token, repr(client), str(client), repr(client.connection))
-        assert_hidden(token, str(client.connection), repr(client.credential))
+        secret = client.credential
+        assert_hidden(token, str(client.connection), repr(secret), str(secret), f"{secret}")
 
 
 async def test_a_wrong_key_is_not_shown_either(backend: LocalBackendProcess) -> None:
