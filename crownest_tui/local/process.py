@@ -14,6 +14,7 @@ import os
 import selectors
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
@@ -147,6 +148,10 @@ def start_local_backend(
     state_dir.mkdir(parents=True, exist_ok=True)
     args = [sys.executable, "-m", "crownest_tui", "local", "serve", "--port", "0"]
     args += ["--state-dir", str(state_dir)]
+    if threading.current_thread() is threading.main_thread():
+        # The kernel's parent-death signal follows the creating *thread*: only tie the
+        # child to us when that thread lives as long as the process.
+        args += ["--exit-with-parent", str(os.getpid())]
     if seed_demo:
         args.append("--seed-demo")
     if token is not None:

@@ -28,6 +28,7 @@ from .app import build_app
 from .backend import Backend
 from .contract import CANCEL_GRACE_SECONDS, HEARTBEAT_SECONDS, TRANSFER_TTL_SECONDS
 from .keys import KeyRing, load_or_create_token
+from .lifeline import exit_with_parent
 from .settings import Settings
 
 log = logging.getLogger("crownest_tui.local")
@@ -99,6 +100,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds a staged archive transfer stays open",
     )
     serve.add_argument("--test-hooks", action="store_true", help="enable the /v1/_test bulk routes")
+    serve.add_argument(
+        "--exit-with-parent",
+        type=int,
+        metavar="PID",
+        help="stop when process PID (our parent) dies, however it dies",
+    )
     return parser
 
 
@@ -207,6 +214,9 @@ def main(argv: list[str]) -> int:
             file=sys.stderr,
         )
         return 2
+    if args.exit_with_parent is not None and not exit_with_parent(args.exit_with_parent):
+        print("crownest-tui local: the parent process is gone; not starting", file=sys.stderr)
+        return 1
     state_dir: Path = (args.state_dir or default_state_dir()).expanduser().resolve()
     state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     token = args.token or load_or_create_token(state_dir)
