@@ -175,7 +175,7 @@ def parse_event(payload: bytes | str | dict[str, Any]) -> RunEvent | BadPayload:
     except ValidationError as exc:
         kind = obj.get("type")
         seq = obj.get("seq")
-        known = isinstance(kind, str) and kind in _KNOWN_TYPES
+        known = isinstance(kind, str) and kind in KNOWN_EVENT_TYPES
         if not known and isinstance(kind, str) and isinstance(seq, int):
             try:
                 return _UNKNOWN_ADAPTER.validate_python(
@@ -188,7 +188,8 @@ def parse_event(payload: bytes | str | dict[str, Any]) -> RunEvent | BadPayload:
         return BadPayload(raw_bytes[:500], f"invalid {kind or 'event'}: {where} {first['msg']}")
 
 
-_KNOWN_TYPES = frozenset(
+#: The event types of the contract (anything else becomes an UnknownEvent).
+KNOWN_EVENT_TYPES = frozenset(
     {
         "status",
         "archive_progress",

@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crownest_tui.api.events import (
+    KNOWN_EVENT_TYPES,
     BadPayload,
     BaseEvent,
     EventPage,
@@ -35,17 +36,7 @@ FUZZ = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 
-KNOWN_TYPES = [
-    "status",
-    "archive_progress",
-    "stdout",
-    "stderr",
-    "artifact_collected",
-    "artifact_error",
-    "heartbeat",
-    "terminal",
-    "error",
-]
+KNOWN_TYPES = sorted(KNOWN_EVENT_TYPES)
 FIELDS = [
     "seq",
     "createdAt",
