@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
-import sys
 import tempfile
 import time
 from collections import Counter
@@ -27,13 +26,11 @@ from textual.app import App
 
 from crownest_tui.api import Backoff, CrowNestClient, StreamOptions, StreamState
 from crownest_tui.faultproxy import FaultPlan, FaultProxy
+from crownest_tui.launch.pack import pack_directory
 from crownest_tui.local.process import start_local_backend
 from crownest_tui.ui.log.sanitize import plain_text
 from crownest_tui.ui.screens.detail import RunDetailScreen
 from crownest_tui.ui.widgets.log_view import LogView
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.local.support import make_archive
 
 NOISY = """
 import sys, time
@@ -98,8 +95,10 @@ async def main(seconds: float, seed: int) -> int:
         port = int(backend.url.rsplit(":", 1)[1])
         async with CrowNestClient(backend.token, backend.url) as direct:
             run = await direct.create_run(command="python3 noisy.py")
-            archive = make_archive({"noisy.py": NOISY.format(seconds=seconds)})
-            await direct.upload_archive(run.id, archive)
+            source = Path(state) / "source"
+            source.mkdir()
+            (source / "noisy.py").write_text(NOISY.format(seconds=seconds))
+            await direct.upload_archive(run.id, pack_directory(source).data)
             await direct.start_run(run.id)
             plan = FaultPlan.stormy()
             async with (
