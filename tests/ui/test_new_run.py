@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 
+from textual.pilot import Pilot
 from textual.widgets import Input
 
 from crownest_tui.local.process import LocalBackendProcess
@@ -12,7 +15,7 @@ from crownest_tui.ui.screens.detail import RunDetailScreen
 from crownest_tui.ui.screens.new_run import NewRunScreen
 from crownest_tui.ui.widgets.log_view import LogView
 
-from .conftest import settle, suite_app
+from .conftest import RecordingApp, settle, suite_app
 
 
 def project(tmp_path: Path) -> Path:
@@ -36,16 +39,25 @@ async def fill(screen: NewRunScreen, **values: str) -> None:
         screen.query_one(f"#{name}", Input).value = value
 
 
-async def test_the_form_launches_a_run_and_opens_its_tail(
-    backend: LocalBackendProcess, tmp_path: Path
-) -> None:
-    folder = project(tmp_path)
+@contextlib.asynccontextmanager
+async def new_run_form(
+    backend: LocalBackendProcess,
+) -> AsyncIterator[tuple[RecordingApp, Pilot[None], NewRunScreen]]:
+    """The dashboard with the "new run" form open (``n``)."""
     app = suite_app(backend, 1)
     async with app.run_test(size=(140, 45)) as pilot:
         await settle(pilot)
         await pilot.press("n")
         form = app.screen
         assert isinstance(form, NewRunScreen)
+        yield app, pilot, form
+
+
+async def test_the_form_launches_a_run_and_opens_its_tail(
+    backend: LocalBackendProcess, tmp_path: Path
+) -> None:
+    folder = project(tmp_path)
+    async with new_run_form(backend) as (app, pilot, form):
         await fill(
             form,
             folder=str(folder),
@@ -78,12 +90,7 @@ async def test_bad_values_are_explained_on_the_form(
     backend: LocalBackendProcess, tmp_path: Path
 ) -> None:
     folder = project(tmp_path)
-    app = suite_app(backend, 1)
-    async with app.run_test(size=(140, 45)) as pilot:
-        await settle(pilot)
-        await pilot.press("n")
-        form = app.screen
-        assert isinstance(form, NewRunScreen)
+    async with new_run_form(backend) as (app, pilot, form):
         values: dict[str, str]
         for values, field in [
             ({"folder": str(folder), "command": ""}, "command"),
