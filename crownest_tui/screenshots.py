@@ -1,0 +1,210 @@
+"""``make screenshots``: the README's SVGs, rendered by the real app on a demo backend.
+
+Usage: ``python -m crownest_tui.screenshots OUT_DIR [--only NAME …]``. A local backend
+is started with the demo seed, the dashboard is driven headless through Textual's Pilot
+the way a person would use it, and each scene is exported as ``OUT_DIR/NAME.svg``.
+Nothing is mocked: the runs, logs and evidence are whatever the demo really produced,
+so the pictures change a little from one regeneration to the next.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shutil
+import sys
+import tempfile
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from textual.pilot import Pilot
+
+from .api.client import CrowNestClient
+from .api.models import WorkspaceRun
+from .local.process import astart_local_backend
+from .ui.app import CrowNestApp
+from .ui.filters import RunFilters
+from .ui.messages import OpenRun
+from .ui.screens.detail import RunDetailScreen
+from .ui.widgets.log_view import LogView
+
+SIZE = (132, 34)
+SEED_TIMEOUT = 180.0
+STEP_TIMEOUT = 30.0
+
+
+@dataclass(frozen=True)
+class DemoRuns:
+    """The demo runs that scenes point at, found by their metadata and command."""
+
+    tests: WorkspaceRun  # live coloured test suite
+    stuck: WorkspaceRun  # live, silent: the one to cancel
+    failed_tests: WorkspaceRun  # finished with failures
+    report: WorkspaceRun  # finished, with artifacts
+    all: tuple[WorkspaceRun, ...]
+
+
+async def wait_for_demo(client: CrowNestClient) -> DemoRuns:
+    """Wait until the seed has finished its runs and the live ones are running."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + SEED_TIMEOUT
+    while True:
+        runs = tuple([run async for run in client.iter_runs()])
+        found = _pick(runs)
+        if found is not None:
+            return found
+        if loop.time() > deadline:
+            raise TimeoutError("the demo seed did not finish in time")
+        await asyncio.sleep(1.0)
+
+
+def _pick(runs: tuple[WorkspaceRun, ...]) -> DemoRuns | None:
+    def first(test: Callable[[WorkspaceRun], bool]) -> WorkspaceRun | None:
+        return next((run for run in runs if test(run)), None)
+
+    def kind(name: str) -> Callable[[WorkspaceRun], bool]:
+        return lambda run: run.metadata.get("kind") == name and run.status == "running"
+
+    tests, stuck = first(kind("tests")), first(kind("stuck"))
+    failed = first(lambda r: r.status == "failed" and "--fail-every 17" in r.command)
+    report = first(lambda r: r.status == "succeeded" and r.command == "python3 report.py")
+    if tests is None or stuck is None or failed is None or report is None:
+        return None
+    return DemoRuns(tests, stuck, failed, report, runs)
+
+
+async def wait_until(pilot: Pilot[None], what: str, test: Callable[[], bool]) -> None:
+    """Let the app run until ``test()`` holds (a scene step), or fail naming it."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + STEP_TIMEOUT
+    while not test():
+        if loop.time() > deadline:
+            raise TimeoutError(f"screenshot step timed out: {what}")
+        await pilot.pause(0.05)
+
+
+def _list_loaded(app: CrowNestApp) -> bool:
+    screen = app.runs_screen
+    return screen is not None and screen.table.row_count > 0
+
+
+def _detail(app: CrowNestApp) -> RunDetailScreen:
+    screen = app.screen
+    assert isinstance(screen, RunDetailScreen), screen
+    return screen
+
+
+def _log_lines(app: CrowNestApp) -> int:
+    screen = app.screen
+    if not isinstance(screen, RunDetailScreen):
+        return 0
+    log = screen.query_one("#log-view", LogView)
+    log.flush()
+    return log.lines.view_count
+
+
+Scene = Callable[[Pilot[None], CrowNestApp, DemoRuns], Awaitable[None]]
+
+
+async def runs_list(pilot: Pilot[None], app: CrowNestApp, demo: DemoRuns) -> None:
+    await wait_until(pilot, "runs listed", lambda: _list_loaded(app))
+    assert app.runs_screen is not None
+    app.runs_screen.select_run(demo.tests.id)
+
+
+async def filters(pilot: Pilot[None], app: CrowNestApp, demo: DemoRuns) -> None:
+    await wait_until(pilot, "runs listed", lambda: _list_loaded(app))
+    screen = app.runs_screen
+    assert screen is not None
+    screen.set_filters(RunFilters.build(status="failed"))
+    await pilot.press("slash", *"run_tests", "enter")
+    await wait_until(pilot, "filtered", lambda: screen.table.row_count < len(demo.all))
+
+
+async def live_tail(pilot: Pilot[None], app: CrowNestApp, demo: DemoRuns) -> None:
+    await wait_until(pilot, "runs listed", lambda: _list_loaded(app))
+    app.post_message(OpenRun(demo.tests.id))
+    await wait_until(pilot, "live lines", lambda: _log_lines(app) > 40)
+    await pilot.pause(1.0)
+    _log_lines(app)
+
+
+async def search(pilot: Pilot[None], app: CrowNestApp, demo: DemoRuns) -> None:
+    await wait_until(pilot, "runs listed", lambda: _list_loaded(app))
+    app.post_message(OpenRun(demo.failed_tests.id))
+    await wait_until(pilot, "log loaded", lambda: _log_lines(app) > 20)
+    await pilot.press("slash", *"FAIL", "enter")
+    await pilot.pause(0.3)
+
+
+async def evidence(pilot: Pilot[None], app: CrowNestApp, demo: DemoRuns) -> None:
+    await wait_until(pilot, "runs listed", lambda: _list_loaded(app))
+    app.post_message(OpenRun(demo.report.id))
+    await wait_until(pilot, "detail open", lambda: isinstance(app.screen, RunDetailScreen))
+    await pilot.pause(0.5)
+    await pilot.press("3")
+    await pilot.pause(0.5)
+
+
+async def cancel_confirmation(pilot: Pilot[None], app: CrowNestApp, demo: DemoRuns) -> None:
+    await wait_until(pilot, "runs listed", lambda: _list_loaded(app))
+    assert app.runs_screen is not None
+    app.runs_screen.select_run(demo.stuck.id)
+    await pilot.press("c")
+    await pilot.pause(0.3)
+
+
+SCENES: dict[str, tuple[str, Scene]] = {
+    "runs-list": ("Runs list", runs_list),
+    "filters": ("Failed runs, quick-filtered", filters),
+    "live-tail": ("Live tail", live_tail),
+    "search": ("Search in a log", search),
+    "evidence": ("Evidence Bundle", evidence),
+    "cancel-confirmation": ("Cancel confirmation", cancel_confirmation),
+}
+
+
+async def render(only: Sequence[str] = ()) -> dict[str, str]:
+    """Start a demo backend, then render each scene; returns name -> SVG text."""
+    state = Path(tempfile.mkdtemp(prefix="crownest-shots-"))
+    shots: dict[str, str] = {}
+    try:
+        async with (
+            await astart_local_backend(state, seed_demo=True) as backend,
+            CrowNestClient(api_key=backend.token, base_url=backend.url) as client,
+        ):
+            demo = await wait_for_demo(client)
+            for name in only or list(SCENES):
+                title, scene = SCENES[name]
+                shots[name] = await shoot(client, demo, title, scene)
+    finally:
+        shutil.rmtree(state, ignore_errors=True)
+    return shots
+
+
+async def shoot(client: CrowNestClient, demo: DemoRuns, title: str, scene: Scene) -> str:
+    """One scene, played on a fresh app, as SVG text."""
+    app = CrowNestApp(client, refresh_interval=0)
+    async with app.run_test(size=SIZE) as pilot:
+        await scene(pilot, app, demo)
+        await pilot.pause(0.2)
+        return app.export_screenshot(title=f"crownest-tui: {title}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m crownest_tui.screenshots")
+    parser.add_argument("out_dir", type=Path)
+    parser.add_argument("--only", nargs="*", choices=list(SCENES), default=[])
+    args = parser.parse_args(argv)
+    shots = asyncio.run(render(args.only))
+    args.out_dir.mkdir(parents=True, exist_ok=True)
+    for name, svg in shots.items():
+        path = args.out_dir / f"{name}.svg"
+        path.write_text(svg, encoding="utf-8")
+        print(f"wrote {path}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
