@@ -4,14 +4,27 @@
 ``extracting`` → ``running`` → ``collecting`` to a terminal status. A cancel ends the
 command's whole process tree (TERM, KILL after the grace period); a server shutdown
 does the same and fails the run with ``internal_error``.
+
+On Linux the command runs under :mod:`.reaper`, a subreaper that every process of the
+run stays below (even one that escaped with ``setsid`` and ``env -i``): the run's shell
+``exec``s it, so it is the pid and process group the executor knows. Ending the run
+is a SIGTERM to it; it ends every descendant (KILL after the grace period) and exits
+as the command did. When the command exits by itself, whatever it left running is
+killed at once, so nothing of a run outlives it. The old sweep of the group and the
+``CROWNEST_RUN_ID`` marker stays as a backstop.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import mimetypes
+import os
 import posixpath
+import shlex
+import signal
+import sys
 from typing import TYPE_CHECKING, Any
 
 from ..api.models import RunStatus
@@ -20,6 +33,7 @@ from .artifacts import ArtifactProblem, copy_artifact
 from .command import RunningCommand, end_run_processes, minimal_env
 from .contract import COLLECT_SCOPES, ORG_ID, new_id, now_iso
 from .output import OutputCoalescer
+from .reaper import argv as reaper_argv
 
 if TYPE_CHECKING:
     from .backend import Backend
@@ -28,6 +42,10 @@ log = logging.getLogger("crownest_tui.local")
 
 EXITED, TIMED_OUT, CANCELED = "exited", "timed_out", "canceled"
 NOTICE = "[crownest local] "
+#: Whether commands run under the reaper (it needs Linux's subreaper and /proc).
+SUPERVISED = sys.platform.startswith("linux") and bool(sys.executable)
+#: How long past the grace period the reaper may take before the backstop sweep.
+REAPER_MARGIN = 2.0
 
 
 def exit_code_of(returncode: int | None) -> int | None:
@@ -35,6 +53,25 @@ def exit_code_of(returncode: int | None) -> int | None:
     if returncode is None:
         return None
     return 128 - returncode if returncode < 0 else returncode
+
+
+def supervised(command: str, grace: float) -> str:
+    """The shell line that runs ``command`` under the reaper (as is where unsupported)."""
+    if not SUPERVISED:
+        return command
+    line = reaper_argv(sys.executable, os.getpid(), grace, command)
+    return "exec " + " ".join(shlex.quote(part) for part in line)
+
+
+async def end_run(cmd: RunningCommand, grace: float) -> None:
+    """End every process of the run: through its reaper, then the group/marker sweep."""
+    if SUPERVISED and cmd.pid is not None:
+        if not await cmd.wait(0):  # not reaped yet, so the pid is still the reaper's
+            with contextlib.suppress(OSError):
+                os.kill(cmd.pid, signal.SIGTERM)
+            await cmd.wait(grace + REAPER_MARGIN)
+        grace = min(grace, 0.5)  # the reaper is done (or stuck): the sweep is a backstop
+    await cmd.end(grace)
 
 
 class RunExecution:
@@ -45,6 +82,7 @@ class RunExecution:
         self.cancel_requested = asyncio.Event()
         self.shutdown = False
         self.task: asyncio.Task[None] | None = None
+        self.command: RunningCommand | None = None
 
     def launch(self) -> None:
         self.task = asyncio.get_running_loop().create_task(self._guarded())
@@ -62,7 +100,10 @@ class RunExecution:
             await self._run()
         except Exception:
             log.exception("run %s failed inside the backend", self.run_id)
-            await end_run_processes(self.run_id, b.store.get_pgid(self.run_id), 0.5)
+            if self.command is not None and self.command.pid is not None:
+                await end_run(self.command, b.settings.cancel_grace)
+            else:
+                await end_run_processes(self.run_id, b.store.get_pgid(self.run_id), 0.5)
             b.fail_internal(self.run_id)
         finally:
             b.executions.pop(self.run_id, None)
@@ -135,7 +176,8 @@ class RunExecution:
         b, run_id = self.backend, self.run_id
         coalescer = OutputCoalescer(lambda stream, chunks: b.hub.emit_many(run_id, stream, chunks))
         try:
-            return await self._supervise(RunningCommand(run_id), command, env, coalescer)
+            self.command = RunningCommand(run_id)
+            return await self._supervise(self.command, command, env, coalescer)
         finally:
             coalescer.close()
 
@@ -143,7 +185,9 @@ class RunExecution:
         self, cmd: RunningCommand, command: str, env: dict[str, str], coalescer: OutputCoalescer
     ) -> tuple[str, int | None]:
         b, run_id = self.backend, self.run_id
-        pid = await cmd.start(command, b.paths.workspace(run_id), env, coalescer.feed)
+        grace = b.settings.cancel_grace
+        line = supervised(command, grace)
+        pid = await cmd.start(line, b.paths.workspace(run_id), env, coalescer.feed)
         b.store.set_pgid(run_id, pid)
         timeout_ms = b.run(run_id).get("timeoutMs")
         exited = asyncio.ensure_future(cmd.wait(None))
@@ -157,7 +201,7 @@ class RunExecution:
         outcome = EXITED if exited in done else CANCELED if canceled in done else TIMED_OUT
         if outcome != EXITED:
             exited.cancel()
-            await cmd.end(b.settings.cancel_grace)
+            await end_run(cmd, grace)
         returncode = await cmd.finish()
         coalescer.close()
         if outcome == TIMED_OUT:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import signal
 
@@ -37,8 +39,18 @@ wait
 async def _tree_is_up(http: httpx.AsyncClient, run_id: str) -> list[int]:
     await wait_for(http, run_id, lambda r: r["status"] == "running")
     marker = f"CROWNEST_RUN_ID={run_id}"
-    await wait_until(lambda: len(pids_with_marker(marker)) >= 6)
+    # the supervisor (local/reaper.py), the shell, its four children and a grandchild,
+    # once the setsid() child has left the run's process group
+    await wait_until(lambda: len(pids_with_marker(marker)) >= 7 and len(_groups(marker)) >= 2)
     return pids_with_marker(marker)
+
+
+def _groups(marker: str) -> set[int]:
+    groups = set()
+    for pid in pids_with_marker(marker):
+        with contextlib.suppress(OSError):  # gone meanwhile
+            groups.add(os.getpgid(pid))
+    return groups
 
 
 async def test_cancel_leaves_no_process_behind(http: httpx.AsyncClient) -> None:
@@ -77,8 +89,16 @@ async def test_restart_fails_runs_that_were_in_flight(make_backend: BackendFacto
         done = await run_to_end(http, "echo kept")
         run = await start_run(http, "echo before-crash; sleep 300")
         pids = await _tree_is_up_simple(http, run["id"])
+        await _output_is_stored(http, run["id"], "before-crash\n")
         waiting = (await http.post("/v1/workspace-runs", json={"command": "true"})).json()
+    # A crash that takes the run's supervisor down too (alone, the supervisor would end
+    # the run when the backend dies: test_escaped_processes). The frozen backend cannot
+    # notice its command's end; what is left of the run is the restart's to end.
+    supervisor = os.getpgid(pids[0])
+    os.kill(first.pid, signal.SIGSTOP)
+    os.kill(supervisor, signal.SIGKILL)
     first.kill()  # a crash: nothing is cleaned up
+    pids.remove(supervisor)
     assert any(alive(pid) for pid in pids)
     second = make_backend(state_dir=first.state_dir)
     assert second.token == first.token  # kept in the state dir
@@ -100,10 +120,17 @@ async def test_restart_fails_runs_that_were_in_flight(make_backend: BackendFacto
         assert (await http.get(f"/v1/workspace-runs/{run['id']}/evidence")).status_code == 200
 
 
+async def _output_is_stored(http: httpx.AsyncClient, run_id: str, text: str) -> None:
+    deadline = asyncio.get_running_loop().time() + 10
+    while output_of(await all_events(http, run_id)) != text:
+        assert asyncio.get_running_loop().time() < deadline, "the output was not stored"
+        await asyncio.sleep(0.05)
+
+
 async def _tree_is_up_simple(http: httpx.AsyncClient, run_id: str) -> list[int]:
     await wait_for(http, run_id, lambda r: r["status"] == "running")
     marker = f"CROWNEST_RUN_ID={run_id}"
-    await wait_until(lambda: len(pids_with_marker(marker)) >= 1)
+    await wait_until(lambda: len(pids_with_marker(marker)) >= 2)  # supervisor and command
     return pids_with_marker(marker)
 
 

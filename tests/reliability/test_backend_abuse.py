@@ -193,15 +193,11 @@ def escape_marker() -> Iterator[str]:
             os.kill(pid, signal.SIGKILL)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a grandchild that calls setsid() and drops its environment (env -i) carries "
-    "neither the run's session/group nor the CROWNEST_RUN_ID marker, so cancel cannot "
-    "find it (local/command.py run_processes)",
-)
 async def test_a_grandchild_with_new_session_and_empty_env_is_ended(
     backend: LocalBackendProcess, escape_marker: str
 ) -> None:
+    """It carries neither the run's session/group nor the CROWNEST_RUN_ID marker; the
+    run's supervisor (local/reaper.py, a child subreaper) still has it as a descendant."""
     async with client_for(backend) as http:
         script = f"env -i setsid sleep {escape_marker} & echo escaped; sleep 300"
         run = await start_run(http, script)
