@@ -187,11 +187,19 @@ async def _serve(args: argparse.Namespace, state_dir: Path, token: str) -> int:
 
             await seed_demo(backend)
 
+    announcing = asyncio.create_task(announce())
+
     async def stop_runs_on_exit() -> None:
         await server.exiting.wait()
+        # Stop the demo seed first, so that it starts no run after the shutdown has
+        # taken its list of runs to end (such a run would be left going, and hang
+        # the exit).
+        announcing.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await announcing
         await backend.shutdown()
 
-    tasks = [asyncio.create_task(announce()), asyncio.create_task(stop_runs_on_exit())]
+    tasks = [announcing, asyncio.create_task(stop_runs_on_exit())]
     try:
         await server.serve(sockets=[sock])
     finally:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import signal
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -127,3 +129,28 @@ async def test_async_start_does_not_block_the_loop(tmp_path: Path) -> None:
     ticker.cancel()
     assert ticks > 5  # the loop kept running while the child started
     assert not server.running
+
+
+def _run_count(url: str, token: str) -> int:
+    headers = {"Authorization": f"Bearer {token}"}
+    page = httpx.get(f"{url}/v1/workspace-runs?limit=100", headers=headers, timeout=10)
+    return len(page.json()["data"])
+
+
+def test_sigterm_while_the_demo_seed_runs_exits_promptly_and_cleanly(tmp_path: Path) -> None:
+    """The seed once started a run after the shutdown had listed the runs to end: that
+    run was never ended and the process hung at exit (tracebacks on a closed DB)."""
+    for point, wanted in enumerate((1, 12, 25)):
+        state = tmp_path / f"state-{point}"
+        backend = start_local_backend(state, seed_demo=True)
+        try:
+            deadline = time.monotonic() + 60
+            while _run_count(backend.url, backend.token) < wanted:
+                assert time.monotonic() < deadline, "the seed made no progress"
+                time.sleep(0.05)
+            backend.proc.send_signal(signal.SIGTERM)
+            assert backend.proc.wait(timeout=15) == 0
+        finally:
+            backend.kill()
+        log = (state / "server.log").read_text(errors="replace")
+        assert "Traceback" not in log
