@@ -15,7 +15,7 @@ from .. import __version__
 from .credentials import Connection, Secret, resolve_connection
 from .errors import INVALID_RESPONSE, MISSING_CREDENTIAL, CrowNestError
 from .events import EventPage, parse_event_page
-from .http import OriginBearerAuth, QueryList, Requester, decode_json
+from .http import OriginBearerAuth, QueryList, Requester, Timeouts, decode_json
 from .ids import check_id
 from .models import (
     ArchiveTransfer,
@@ -80,6 +80,10 @@ class CrowNestClient:
     CLI's config. Idempotent calls are retried on connection errors, 429 (honouring
     ``Retry-After``) and 502/503/504. Every mutation carries an ``Idempotency-Key``
     that its retries reuse, so a retry can never create a second run.
+
+    ``read_timeout`` is the stall limit of a GET (no bytes for that long: the try
+    fails and is retried); ``timeout`` bounds writes, pool waits and a mutation's
+    wait for its answer; ``connect_timeout`` a TCP/TLS connect.
     """
 
     def __init__(
@@ -89,6 +93,8 @@ class CrowNestClient:
         *,
         connection: Connection | None = None,
         timeout: float = 30.0,
+        read_timeout: float = 10.0,
+        connect_timeout: float = 5.0,
         max_attempts: int = 5,
         backoff: Backoff | None = None,
         stream_options: StreamOptions | None = None,
@@ -101,12 +107,19 @@ class CrowNestClient:
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
             auth=OriginBearerAuth(self.connection.credential, self.base_url),
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+            timeout=httpx.Timeout(timeout, connect=min(timeout, connect_timeout)),
             headers={"User-Agent": f"crownest-tui/{__version__}"},
             transport=transport,
             follow_redirects=False,
         )
-        self._requester = Requester(self._http, backoff or Backoff(), max_attempts)
+        timeouts = Timeouts(
+            connect=min(timeout, connect_timeout),
+            read=min(timeout, read_timeout),
+            write=timeout,
+            pool=timeout,
+            mutation_read=timeout,
+        )
+        self._requester = Requester(self._http, backoff or Backoff(), max_attempts, timeouts)
 
     def __repr__(self) -> str:
         return f"CrowNestClient(base_url={self.base_url!r}, credential=<hidden>)"

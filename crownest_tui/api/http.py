@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
+import time
 from collections.abc import Generator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -12,6 +15,7 @@ import httpx
 from .credentials import Secret, url_origin
 from .errors import CONNECTION_ERROR, INVALID_ERROR_RESPONSE, INVALID_RESPONSE, CrowNestError
 from .retry import RETRYABLE_STATUSES, Backoff, parse_retry_after
+from .trace import http_log, loggable_url, millis, note_secret
 
 #: Query parameters in order (metadata filters repeat the ``metadata.`` prefix).
 QueryList = list[tuple[str, str | int | float | bool | None]]
@@ -26,6 +30,7 @@ class OriginBearerAuth(httpx.Auth):
     def __init__(self, credential: Secret | None, base_url: str) -> None:
         self._credential = credential
         self._origin = url_origin(base_url)
+        note_secret(credential)
 
     def __repr__(self) -> str:
         return "OriginBearerAuth(credential=<hidden>)"
@@ -98,17 +103,53 @@ def decode_json(response: httpx.Response) -> Any:
         ) from None
 
 
+@dataclass(frozen=True)
+class Timeouts:
+    """Limits of one unary request, in seconds.
+
+    ``read`` is a stall limit, not a deadline: it bounds the wait for the *next*
+    bytes, so a GET whose server accepted and then went silent fails within it (and is
+    retried) while a slow but live download goes on. A mutation may keep the server
+    busy before it answers (checking an uploaded archive, say), so its reads get the
+    longer ``mutation_read``.
+    """
+
+    connect: float = 5.0
+    read: float = 10.0
+    write: float = 30.0
+    pool: float = 30.0
+    mutation_read: float = 30.0
+
+    def for_method(self, method: str) -> httpx.Timeout:
+        safe = method.upper() in ("GET", "HEAD", "OPTIONS")
+        return httpx.Timeout(
+            connect=self.connect,
+            read=self.read if safe else self.mutation_read,
+            write=self.write,
+            pool=self.pool,
+        )
+
+
 class Requester:
     """Sends one logical call, retrying it when that is safe.
 
     A call is retried only if it is idempotent: a GET, a PUT of the same bytes, or a
-    mutation carrying an Idempotency-Key (the same key is reused on every try).
+    mutation carrying an Idempotency-Key (the same key is reused on every try). Each
+    try is logged on ``crownest_tui.api.http`` (never a header, never the credential).
     """
 
-    def __init__(self, http: httpx.AsyncClient, backoff: Backoff, max_attempts: int) -> None:
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        backoff: Backoff,
+        max_attempts: int,
+        timeouts: Timeouts | None = None,
+    ) -> None:
         self.http = http
         self.backoff = backoff
         self.max_attempts = max_attempts
+        self.timeouts = timeouts or Timeouts()
+        self._origin = url_origin(str(http.base_url))
 
     async def send(
         self,
@@ -123,17 +164,83 @@ class Requester:
     ) -> httpx.Response:
         attempt = 0
         while True:
+            request = self.http.build_request(
+                method,
+                url,
+                params=params,
+                json=json_body,
+                content=content,
+                headers=headers,
+                timeout=self.timeouts.for_method(method),
+            )
+            started = time.perf_counter()
             try:
-                response = await self.http.request(
-                    method, url, params=params, json=json_body, content=content, headers=headers
-                )
+                response = await self.http.send(request)
             except httpx.HTTPError as exc:
-                error = connection_error(exc)
+                error = self._connection_error(exc, request)
+                outcome = type(exc).__name__
             else:
                 if response.is_success:
+                    self._log_success(request, response, started, attempt)
                     return response
                 error = error_from_response(response)
+                outcome = f"{response.status_code} {error.code}"
             attempt += 1
-            if not (idempotent and is_retryable(error)) or attempt >= self.max_attempts:
+            retry = idempotent and is_retryable(error) and attempt < self.max_attempts
+            delay = self.backoff.delay(attempt - 1, error.retry_after) if retry else None
+            self._log_failure(request, outcome, started, attempt, error, delay)
+            if delay is None:
                 raise error
-            await asyncio.sleep(self.backoff.delay(attempt - 1, error.retry_after))
+            await asyncio.sleep(delay)
+
+    def _connection_error(self, exc: httpx.HTTPError, request: httpx.Request) -> CrowNestError:
+        if isinstance(exc, httpx.ReadTimeout):
+            limit = request.extensions.get("timeout", {}).get("read") or self.timeouts.read
+            return CrowNestError(
+                f"Connection problem: the server sent nothing for {limit:g} s (ReadTimeout)",
+                code=CONNECTION_ERROR,
+            )
+        return connection_error(exc)
+
+    def _log_success(
+        self, request: httpx.Request, response: httpx.Response, started: float, attempt: int
+    ) -> None:
+        if http_log.isEnabledFor(logging.DEBUG):
+            http_log.debug(
+                "%s %s -> %d in %s (attempt %d/%d)",
+                request.method,
+                loggable_url(request.url, self._origin),
+                response.status_code,
+                millis(time.perf_counter() - started),
+                attempt + 1,
+                self.max_attempts,
+            )
+
+    def _log_failure(
+        self,
+        request: httpx.Request,
+        outcome: str,
+        started: float,
+        attempt: int,
+        error: CrowNestError,
+        delay: float | None,
+    ) -> None:
+        if not http_log.isEnabledFor(logging.WARNING):
+            return
+        if delay is None:
+            then = "giving up"
+        else:
+            then = f"retrying in {delay:.2f} s"
+            if error.retry_after is not None:
+                then += f" (Retry-After {error.retry_after:g} s)"
+        http_log.warning(
+            "%s %s -> %s after %s (attempt %d/%d): %s; %s",
+            request.method,
+            loggable_url(request.url, self._origin),
+            outcome,
+            millis(time.perf_counter() - started),
+            attempt,
+            self.max_attempts,
+            error.message,
+            then,
+        )

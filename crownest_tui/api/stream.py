@@ -53,6 +53,7 @@ from .http import QueryList, connection_error, error_from_response, is_retryable
 from .models import WorkspaceRun
 from .retry import Backoff
 from .sse import SSEDecoder
+from .trace import stream_log
 
 if TYPE_CHECKING:
     from .client import CrowNestClient
@@ -209,6 +210,7 @@ class EventStream:
             listener(self._status)
 
     def _notice(self, text: str) -> None:
+        stream_log.warning("%s: %s", self.run_id, text)
         self._update(notices=(*self._status.notices[-19:], text))
 
     def reconnect_now(self) -> None:
@@ -235,6 +237,7 @@ class EventStream:
             await generator.aclose()  # type: ignore[attr-defined]
         self._generators.clear()
         if not self._status.is_over:
+            stream_log.info("%s: closed by its consumer", self.run_id)
             self._update(state=StreamState.CLOSED, retry_at=None)
 
     async def _events(self) -> AsyncIterator[RunEvent]:
@@ -270,6 +273,7 @@ class EventStream:
                 problem = "reconnect requested"
             except CrowNestError as err:
                 if not is_retryable(err):
+                    stream_log.error("%s: failed: %s [%s]", self.run_id, err.message, err.code)
                     self._update(state=StreamState.FAILED, error=err, problem=err.message)
                     raise
                 problem, retry_after = err.message, err.retry_after
@@ -296,6 +300,15 @@ class EventStream:
                     return
             delay = self.options.backoff.delay(attempt, retry_after)
             attempt += 1
+            stream_log.warning(
+                "%s: connection ended after seq %s: %s; reconnect %d in %.2f s%s",
+                self.run_id,
+                self._status.last_seq,
+                problem,
+                attempt,
+                delay,
+                "" if retry_after is None else f" (Retry-After {retry_after:g} s)",
+            )
             self._update(
                 state=StreamState.RECONNECTING,
                 attempt=attempt,
@@ -326,6 +339,11 @@ class EventStream:
             else StreamState.RECONNECTING,
             retry_at=None,
         )
+        stream_log.info(
+            "%s: connecting (%s)",
+            self.run_id,
+            ", ".join(f"{key}={value}" for key, value in params),
+        )
         timeout = httpx.Timeout(None, connect=self.options.connect_timeout)
         headers = {"Accept": "text/event-stream", "Cache-Control": "no-cache"}
         path = f"/v1/workspace-runs/{self.run_id}/events"
@@ -343,6 +361,7 @@ class EventStream:
                     code=INVALID_RESPONSE,
                     status=503,  # treat like a proxy hiccup: worth another try
                 )
+            stream_log.info("%s: live (HTTP %d)", self.run_id, response.status_code)
             self._update(state=StreamState.LIVE, problem=None, retry_delay=None)
             async for batch in self._read(response):
                 yield batch
@@ -362,6 +381,8 @@ class EventStream:
             except StopAsyncIteration:
                 return
             except TimeoutError:
+                if not self._forced:
+                    stream_log.warning("%s: stalled, no data for %g s", self.run_id, stall)
                 raise (_Forced() if self._forced else _Stalled()) from None
             finally:
                 self._read_deadline = None
@@ -417,6 +438,13 @@ class EventStream:
                     continue
                 if last is not None and seq > last + 1:
                     if status.last_seq is not None and self._lost_ok():
+                        stream_log.warning(
+                            "%s: %d events lost (seq %d to %d)",
+                            self.run_id,
+                            seq - last - 1,
+                            last + 1,
+                            seq - 1,
+                        )
                         self._update(events_lost=self._status.events_lost + seq - last - 1)
                     else:
                         last = await self._backfill(out, last, seq - 1)
@@ -424,6 +452,7 @@ class EventStream:
                 last = seq
                 if isinstance(item, TerminalEvent):
                     self._finished = True
+                    stream_log.info("%s: ended at seq %d (terminal event)", self.run_id, seq)
                     self._update(state=StreamState.ENDED, final_run=item.workspace_run)
                     break
         except (CrowNestError, httpx.HTTPError) as exc:
@@ -447,6 +476,8 @@ class EventStream:
     ) -> list[RunEvent]:
         if delivered is None:
             delivered = len(out) - sum(type(e) is HeartbeatEvent for e in out)
+        if dups:
+            stream_log.debug("%s: %d duplicate events dropped", self.run_id, dups)
         if self._from_oldest:
             self._accept_jump = True
         self._update(
@@ -477,6 +508,14 @@ class EventStream:
                 progressed = True
             if not page.has_more or not progressed:
                 break
+        if filled or cursor < upto:
+            stream_log.info(
+                "%s: gap after seq %d up to %d: %d events back-filled from replay",
+                self.run_id,
+                after,
+                upto,
+                filled,
+            )
         if filled:
             self._update(gaps_filled=self._status.gaps_filled + filled)
         # Seqs the server does not have in that range are not events we can deliver.
@@ -485,6 +524,7 @@ class EventStream:
     def _finish_with_error(self, event: ErrorEvent) -> None:
         self._finished = True
         error = CrowNestError(event.message or event.code, code=event.code)
+        stream_log.error("%s: error event: %s [%s]", self.run_id, error.message, error.code)
         self._update(state=StreamState.FAILED, error=error, problem=error.message)
 
     async def _drain_if_run_is_over(self) -> AsyncIterator[list[RunEvent]]:
@@ -497,11 +537,13 @@ class EventStream:
             run = await self._client.get_run(self.run_id)
         except CrowNestError as err:
             if not is_retryable(err):
+                stream_log.error("%s: failed: %s [%s]", self.run_id, err.message, err.code)
                 self._update(state=StreamState.FAILED, error=err, problem=err.message)
                 raise
             return
         if not run.is_terminal:
             return
+        stream_log.info("%s: the run is %s; replaying what is left", self.run_id, run.status)
         while not self._finished:
             last = self._status.last_seq
             page = await self._client.replay_events(
@@ -516,6 +558,7 @@ class EventStream:
                 break
         if not self._finished:
             self._finished = True
+            stream_log.info("%s: ended at seq %s (replayed)", self.run_id, self._status.last_seq)
             self._update(state=StreamState.ENDED, final_run=run)
 
 
