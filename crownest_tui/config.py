@@ -3,37 +3,62 @@
 The file lives at ``<platformdirs user_config_dir>/crownest-tui/config.toml``;
 ``CROWNEST_TUI_CONFIG`` names another file. Every key is optional::
 
+    default_profile = "work"   # used when --profile is not given
+
     [api]
     url = "https://api.crownest.dev"   # below --api-url and CROWNEST_API_URL
 
     [ui]
     refresh = 5          # seconds between auto-refreshes, 0 = manual
     read_only = false    # hide every cancel action
-    theme = "textual-dark"
+    theme = "crownest"
     page_size = 100      # runs per API page
     bell = false         # ring the terminal bell when a followed run ends
 
     [keys]               # remap any binding by its id (see `?` in the app)
     "runs.refresh" = "f5"
+
+    [profiles.work]      # a named profile: overrides [api], [ui] and [keys]
+    api_url = "https://api.crownest.dev"
+    api_key_env = "WORK_CROWNEST_KEY"     # or api_key_file = "~/.config/crownest-tui/work.key"
+    project = "prj_…"
+    status = "active"
+    metadata = { team = "infra" }
+    theme = "crownest-light"
+
+    [profiles.work.keys]
     "runs.cancel" = "C"
 
-The credential is deliberately not read from this file (profiles come later); it
-comes from the environment or the official CLI's login (see ``api.credentials``).
+The credential itself is never read from this file: a profile names the
+environment variable or the owner-only file that holds it (see ``profiles``).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .api.credentials import ConfigError
+from .api.ids import check_id
+from .ui.filters import check_status
 
 ENV_CONFIG = "CROWNEST_TUI_CONFIG"
+#: Keys that would hold the credential itself: refused with a pointer to the safe ways.
+SECRET_KEYS = frozenset({"api_key", "key", "token", "bearer_token", "credential", "apiKey"})
+SECRET_HINT = (
+    "the credential is never read from config.toml; in a profile, set "
+    'api_key_env = "VAR" (an environment variable holding it) or '
+    'api_key_file = "PATH" (a file only you can read, chmod 600)'
+)
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_PROFILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,39}\Z")
 
 
 class ApiSettings(BaseModel):
@@ -49,19 +74,59 @@ class UiSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     refresh: float = Field(default=5.0, ge=0, le=3600)
     read_only: bool = False
-    theme: str = "textual-dark"
+    theme: str = "crownest"
     page_size: int = Field(default=100, ge=1, le=500)
     bell: bool = False
+
+
+class ProfileSettings(BaseModel):
+    """``[profiles.NAME]``: one API and how to look at it; unset keys fall back to
+    ``[api]``/``[ui]``/``[keys]``."""
+
+    model_config = ConfigDict(extra="forbid")
+    api_url: str | None = None
+    api_key_env: str | None = None
+    """The name of the environment variable holding the credential."""
+    api_key_file: str | None = None
+    """A file holding only the credential; it must not be readable by group or others."""
+    project: str | None = None
+    status: str | None = None
+    metadata: dict[str, str] = Field(default_factory=dict)
+    refresh: float | None = Field(default=None, ge=0, le=3600)
+    read_only: bool | None = None
+    theme: str | None = None
+    page_size: int | None = Field(default=None, ge=1, le=500)
+    bell: bool | None = None
+    keys: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("api_key_env")
+    @classmethod
+    def _env_name(cls, value: str | None) -> str | None:
+        if value is not None and not _ENV_NAME.match(value):
+            raise ValueError("must be the name of an environment variable, e.g. WORK_CROWNEST_KEY")
+        return value
+
+    @field_validator("project")
+    @classmethod
+    def _project(cls, value: str | None) -> str | None:
+        return None if value is None else check_id(value, "prj")
+
+    @field_validator("status")
+    @classmethod
+    def _status(cls, value: str | None) -> str | None:
+        return None if value is None else check_status(value)
 
 
 class Settings(BaseModel):
     """Everything configurable, with documented sections (see the module docstring)."""
 
     model_config = ConfigDict(extra="forbid")
+    default_profile: str | None = None
     api: ApiSettings = Field(default_factory=ApiSettings)
     ui: UiSettings = Field(default_factory=UiSettings)
     keys: dict[str, str] = Field(default_factory=dict)
     """``[keys]``: binding id -> key(s), e.g. ``"runs.refresh" = "f5,r"``."""
+    profiles: dict[str, ProfileSettings] = Field(default_factory=dict)
 
 
 def config_path(environ: Mapping[str, str] | None = None) -> Path:
@@ -72,22 +137,95 @@ def config_path(environ: Mapping[str, str] | None = None) -> Path:
     return Path(platformdirs.user_config_dir("crownest-tui")) / "config.toml"
 
 
+def known_profiles(settings: Settings) -> str:
+    """``"home, work"`` or a phrase saying there are none (for error messages)."""
+    names = sorted(settings.profiles)
+    return ", ".join(names) if names else "none are defined"
+
+
 def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
     """Read the TOML file (a missing file means defaults); raises ConfigError."""
     path = path or config_path(environ)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_bytes().decode("utf-8")
     except FileNotFoundError:
         return Settings()
     except OSError as exc:
         raise ConfigError(f"cannot read config {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"config {path} is not UTF-8 text") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config {path} is not valid TOML: {exc}") from None
+    return parse_settings(data, str(path))
+
+
+def parse_settings(data: dict[str, Any], where: str) -> Settings:
+    """Validate the parsed TOML; every problem is one line naming the key."""
+    _refuse_secrets(data, where)
     try:
-        return Settings.model_validate(data)
+        settings = Settings.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(f"config {path}: {where}: {first['msg']}") from None
+        loc = tuple(str(p) for p in first["loc"])
+        raise ConfigError(f"config {where}: {'.'.join(loc)}: {_explain(first, loc)}") from None
+    for name, profile in settings.profiles.items():
+        if not _PROFILE_NAME.match(name):
+            raise ConfigError(
+                f"config {where}: profiles.{name!r}: a profile name is up to 40 letters, "
+                "digits, '.', '_' or '-'"
+            )
+        if profile.api_key_env and profile.api_key_file:
+            raise ConfigError(
+                f"config {where}: profiles.{name}: set api_key_env or api_key_file, not both"
+            )
+    default = settings.default_profile
+    if default is not None and default not in settings.profiles:
+        raise ConfigError(
+            f"config {where}: default_profile {default!r} is not a profile "
+            f"(known: {known_profiles(settings)})"
+        )
+    return settings
+
+
+def _refuse_secrets(data: dict[str, Any], where: str) -> None:
+    """An ``api_key`` (or the like) anywhere we look: refuse, and say what to do."""
+    tables: list[tuple[str, Any]] = [("", data), ("api.", data.get("api")), ("ui.", data.get("ui"))]
+    profiles = data.get("profiles")
+    if isinstance(profiles, dict):
+        tables += [(f"profiles.{name}.", table) for name, table in profiles.items()]
+    for prefix, table in tables:
+        if isinstance(table, dict):
+            for key in table:
+                if key in SECRET_KEYS:
+                    raise ConfigError(f"config {where}: {prefix}{key}: {SECRET_HINT}")
+
+
+def _explain(error: Any, loc: tuple[str, ...]) -> str:
+    """Pydantic's message, made friendlier for unknown keys and value errors."""
+    if error["type"] == "extra_forbidden":
+        known = _known_keys(loc[:-1])
+        return f"unknown setting (known: {', '.join(known)})" if known else "unknown setting"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return message[:1].lower() + message[1:]
+
+
+def _known_keys(loc: tuple[str, ...]) -> list[str]:
+    """The keys the table at ``loc`` accepts (``profiles.NAME`` skips the name)."""
+    model: type[BaseModel] = Settings
+    parts = list(loc)
+    while parts:
+        part = parts.pop(0)
+        if model is Settings and part == "profiles":
+            if not parts:
+                return []
+            parts.pop(0)
+            model = ProfileSettings
+            continue
+        annotation = model.model_fields[part].annotation if part in model.model_fields else None
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            model = annotation
+        else:
+            return []
+    return list(model.model_fields)

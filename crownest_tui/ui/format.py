@@ -25,15 +25,6 @@ STATUS_STYLE: dict[str, tuple[str, str]] = {
     RunStatus.FAILED: ("✘", "status-failed"),
     RunStatus.CANCELED: ("■", "status-canceled"),
 }
-#: Rich styles matching the classes, for cells of a DataTable (which cannot take CSS).
-STATUS_RICH: dict[str, str] = {
-    "status-waiting": "yellow",
-    "status-active": "bold cyan",
-    "status-succeeded": "green",
-    "status-failed": "bold red",
-    "status-canceled": "magenta",
-    "status-unknown": "dim",
-}
 
 
 def status_glyph(status: str) -> str:

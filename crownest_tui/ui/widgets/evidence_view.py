@@ -13,8 +13,9 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from ...api.models import EvidenceBundle
-from ..format import STATUS_RICH, format_duration, metadata_chips, status_class, status_label
+from ..format import format_duration, metadata_chips, status_label
 from ..log.sanitize import plain_text
+from ..themes import on_theme, themed_status_style
 from .kv_table import Row, kv_table
 from .run_header import when
 
@@ -39,6 +40,9 @@ class EvidenceView(Static):
         super().__init__(id=id)
         self.clock = clock
 
+    def on_mount(self) -> None:
+        on_theme(self, self._render_bundle)
+
     def watch_evidence(self) -> None:
         self._render_bundle()
 
@@ -62,7 +66,7 @@ class EvidenceView(Static):
 
     def _rows(self, bundle: EvidenceBundle) -> list[Row]:
         now = self.clock()
-        style = STATUS_RICH.get(status_class(bundle.status), "")
+        style = themed_status_style(self, bundle.status)
         failed = bundle.exit_code not in (None, 0)
         failure = " / ".join(str(x) for x in (bundle.failure_reason, bundle.failure_class) if x)
         archive = "—"

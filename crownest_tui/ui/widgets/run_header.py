@@ -14,15 +14,14 @@ from textual.widgets import Static
 
 from ...api.models import WorkspaceRun
 from ..format import (
-    STATUS_RICH,
     absolute_time,
     format_duration,
     metadata_chips,
     relative_time,
     run_duration,
-    status_class,
     status_label,
 )
+from ..themes import on_theme, themed_status_style
 from .kv_table import Row, inert, kv_table
 
 SHORT_SHA = 12
@@ -52,6 +51,9 @@ class RunHeader(Static):
         super().__init__(id=id)
         self.clock = clock
 
+    def on_mount(self) -> None:
+        on_theme(self, self.refresh_header)
+
     def tick(self) -> None:
         if self.run is not None and not self.run.is_terminal:
             self.refresh_header()
@@ -70,7 +72,7 @@ class RunHeader(Static):
         self.update(Group(self._title(run), kv_table(self._rows(run), columns=2)))
 
     def _title(self, run: WorkspaceRun) -> Table:
-        style = STATUS_RICH.get(status_class(run.status), "")
+        style = themed_status_style(self, run.status)
         title = Table.grid(padding=(0, 2))
         title.add_row(
             Text(status_label(run.status).upper(), style=style),

@@ -11,7 +11,8 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from ..detail_state import TimelineStep
-from ..format import STATUS_RICH, format_duration, status_class, status_label
+from ..format import format_duration, status_label
+from ..themes import on_theme, themed_status_style
 
 
 class TimelineView(Static):
@@ -28,6 +29,9 @@ class TimelineView(Static):
         super().__init__(id=id)
         self.clock = clock
 
+    def on_mount(self) -> None:
+        on_theme(self, self.tick)
+
     def watch_steps(self) -> None:
         self.tick()
 
@@ -41,7 +45,7 @@ class TimelineView(Static):
         table.add_column("Began (UTC)")
         table.add_column("Time in step", justify="right")
         for step in self.steps:
-            style = STATUS_RICH.get(status_class(step.status), "")
+            style = themed_status_style(self, step.status)
             end = step.ended or now
             spent = format_duration((end - step.started).total_seconds())
             if step.ended is None and step.status in ("succeeded", "failed", "canceled"):
