@@ -1,15 +1,18 @@
-"""What the run detail screen knows about a run, built from its event stream.
+"""What a screen following a run knows about it, built from its event stream.
 
-Pure state (no widgets): the screen feeds it batches of events and hands the parts
-down to its widgets. Output events become :class:`OutputChunk`s for the log view;
-every event becomes one line for the raw Events view.
+Pure state (no widgets): :class:`RunFeed` follows the stream and feeds batches of
+events to :class:`RunDetailState`; the screen (the detail screen, a split tail pane)
+hands the parts down to its widgets. Output events become :class:`OutputChunk`s for
+the log view; every event becomes one line for the raw Events view.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from ..api.events import (
     ArchiveProgressEvent,
@@ -25,7 +28,11 @@ from ..api.events import (
     UnknownEvent,
 )
 from ..api.models import ArtifactError, WorkspaceRun
+from ..api.stream import EventStream, StreamState, StreamStatus
 from .log.chunk import OutputChunk
+
+if TYPE_CHECKING:
+    from ..api.client import CrowNestClient
 
 SUMMARY_WIDTH = 160
 
@@ -106,6 +113,11 @@ class RunDetailState:
             self.artifact_errors.append(error)
 
     def _status(self, event: StatusEvent) -> None:
+        run = self.run
+        # Status events move a live run along; a finished run stays finished (opening
+        # one replays its whole history).
+        if run is not None and not run.is_terminal and run.status != event.status:
+            self.run = run.model_copy(update={"status": event.status})
         at = event.created_at
         if at is None:
             return
@@ -115,6 +127,51 @@ class RunDetailState:
             last = self.timeline[-1]
             self.timeline[-1] = TimelineStep(last.status, last.started, at)
         self.timeline.append(TimelineStep(str(event.status), at, None))
+
+
+StatusListener = Callable[[StreamStatus], None]
+Deliver = Callable[[list[OutputChunk], list[OutputChunk], list[RunEvent]], None]
+
+
+class RunFeed:
+    """One run's event stream and the state built from it.
+
+    Shared by every view that tails a run, so each gets the same exactly-once
+    transcript: a restarted follow resumes after the last seq delivered before.
+    """
+
+    def __init__(self, run_id: str, after_seq: int | None = None) -> None:
+        self.run_id = run_id
+        self.after_seq = after_seq
+        self.state = RunDetailState()
+        self.stream: EventStream | None = None
+
+    async def follow(
+        self, client: CrowNestClient, on_status: StatusListener, deliver: Deliver
+    ) -> None:
+        """Follow the stream until it ends; each batch goes to ``state``, then
+        ``deliver(log chunks, raw event lines, events)``. Raises ``CrowNestError``
+        when the stream stops with one."""
+        after = self.after_seq if self.stream is None else self.stream.status.last_seq
+        stream = client.stream_events(self.run_id, after)
+        self.stream = stream
+        stream.add_listener(on_status)
+        on_status(stream.status)
+        try:
+            async for batch in stream.batches():
+                output, raw = self.state.ingest(batch)
+                deliver(output, raw, batch)
+        finally:
+            await stream.aclose()
+
+    def reconnect(self) -> bool:
+        """Reconnect a live stream now; True when the caller must start a new
+        :meth:`follow` (the stream failed or was closed, or never started)."""
+        stream = self.stream
+        if stream is not None and not stream.status.is_over:
+            stream.reconnect_now()
+            return False
+        return stream is None or stream.status.state is not StreamState.ENDED
 
 
 def event_line(event: RunEvent) -> str:

@@ -36,6 +36,24 @@ class RunChanged(Message):
         self.run = run
 
 
+class WatchRun(Message):
+    """Watch a run, or stop watching it (``w`` in the list, ``W`` in the detail): the
+    app says when it ends. ``run`` is the copy the sender has, if any."""
+
+    def __init__(self, run_id: str, run: WorkspaceRun | None = None) -> None:
+        super().__init__()
+        self.run_id = run_id
+        self.run = run
+
+
+class OpenSplit(Message):
+    """Ask the app to tail these runs side by side (2 to 4 of them)."""
+
+    def __init__(self, run_ids: list[str]) -> None:
+        super().__init__()
+        self.run_ids = run_ids
+
+
 @dataclass(frozen=True)
 class FailureInfo:
     """An API failure as the UI shows it: title, message and when it happened."""

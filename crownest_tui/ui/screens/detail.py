@@ -1,12 +1,14 @@
 """One run: header, live log, raw events, evidence and details; cancel from here too.
 
-The screen owns the run's state (:class:`RunDetailState`) and the event stream worker;
-widgets get their parts handed down. The stream engine (``api.stream``) resumes by
-seq after any disconnect, so the log gets every line exactly once.
+The screen owns the run's :class:`RunFeed` (event stream + state, shared with the split
+tail's panes) and the worker that follows it; widgets get their parts handed down. The
+stream engine (``api.stream``) resumes by seq after any disconnect, so the log gets
+every line exactly once.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,13 +23,14 @@ from textual.widgets import Footer, Label, ProgressBar, TabbedContent, TabPane
 
 from ...api.client import CrowNestClient
 from ...api.errors import CrowNestError
-from ...api.events import RunEvent, StatusEvent
+from ...api.events import RunEvent
 from ...api.models import WorkspaceRun
 from ...api.stream import EventStream, StreamState, StreamStatus
-from ..detail_state import RunDetailState
+from ..detail_state import RunDetailState, RunFeed
 from ..failures import cancel_failure_text, cancel_refusal
 from ..format import format_duration, status_label
-from ..messages import RunChanged
+from ..log.chunk import OutputChunk
+from ..messages import RunChanged, WatchRun
 from ..stylesheets import stylesheet
 from ..widgets.artifacts_table import ArtifactsTable
 from ..widgets.connection_bar import ConnectionBar
@@ -61,6 +64,7 @@ class RunDetailScreen(Screen[None]):
         Binding("4", "tab('details')", "Details", id="detail.tab_details"),
         Binding("c", "cancel_run", "Cancel run", id="detail.cancel"),
         Binding("R", "reconnect", "Reconnect", id="detail.reconnect"),
+        Binding("W", "watch", "Watch", show=False, id="detail.watch"),
         Binding("d", "download", "Download artifact", show=False, id="detail.download"),
         Binding("s", "toggle_sha", "Full sha256", show=False, id="detail.sha"),
         Binding("j", "toggle_json", "Raw JSON", show=False, id="detail.json"),
@@ -87,11 +91,19 @@ class RunDetailScreen(Screen[None]):
         self.bell = bell
         self.clock = clock or _utc_now
         self.save_directory = save_directory
-        self.state = RunDetailState()
-        self.stream: EventStream | None = None
+        self.feed = RunFeed(run_id, after_seq)
         self._seen_active = False  # only a run seen running gets a "run ended" toast
         self._ended = False
         self._evidence_tries = 0
+
+    @property
+    def state(self) -> RunDetailState:
+        return self.feed.state
+
+    @property
+    def stream(self) -> EventStream | None:
+        """The event stream being followed (the latest one after a restart)."""
+        return self.feed.stream
 
     # -- layout ----------------------------------------------------------------------
 
@@ -148,18 +160,10 @@ class RunDetailScreen(Screen[None]):
 
     @work(exclusive=True, group="detail-stream", description="follow the event stream")
     async def follow_events(self) -> None:
-        after = self.after_seq if self.stream is None else self.stream.status.last_seq
-        stream = self.client.stream_events(self.run_id, after)
-        self.stream = stream
-        stream.add_listener(self._stream_status)
-        self._stream_status(stream.status)
         try:
-            async for batch in stream.batches():
-                self._ingest(batch)
+            await self.feed.follow(self.client, self._stream_status, self._ingest)
         except CrowNestError as error:
             self.notify(error.message, title=f"Stream stopped: {error.title}", severity="error")
-        finally:
-            await stream.aclose()
 
     @work(exclusive=True, group="detail-evidence", description="fetch the evidence")
     async def load_evidence(self) -> None:
@@ -218,17 +222,15 @@ class RunDetailScreen(Screen[None]):
         if status.state is StreamState.ENDED and status.final_run is not None:
             self._set_run(status.final_run)
 
-    def _ingest(self, batch: list[RunEvent]) -> None:
-        output, raw = self.state.ingest(batch)
-        if output:
-            self.query_one("#log-view", LogView).append(output)
-        self.query_one("#events-view", LogView).append(raw)
-        statuses = [e for e in batch if isinstance(e, StatusEvent)]
-        run = self.state.run
-        # Status events move a live run's header along; a finished run stays finished
-        # (opening one replays its whole history).
-        if statuses and run is not None and not run.is_terminal:
-            self.state.run = run.model_copy(update={"status": statuses[-1].status})
+    def _ingest(
+        self, output: list[OutputChunk], raw: list[OutputChunk], batch: list[RunEvent]
+    ) -> None:
+        try:
+            if output:
+                self.query_one("#log-view", LogView).append(output)
+            self.query_one("#events-view", LogView).append(raw)
+        except NoMatches:
+            return  # a batch arrived while the screen is being removed
         self._show_state()
 
     def _set_run(self, run: WorkspaceRun) -> None:
@@ -237,6 +239,11 @@ class RunDetailScreen(Screen[None]):
         self.app.post_message(RunChanged(run))
 
     def _show_state(self) -> None:
+        # The screen may be being removed (escape while the stream delivers).
+        with contextlib.suppress(NoMatches):
+            self._show_widgets()
+
+    def _show_widgets(self) -> None:
         state = self.state
         run = state.run
         self.query_one(RunHeader).run = run
@@ -257,6 +264,8 @@ class RunDetailScreen(Screen[None]):
                     self._announce_end(run)
 
     def _announce_end(self, run: WorkspaceRun) -> None:
+        if self.run_id in getattr(self.app, "watchlist", ()):
+            return  # the app's watcher announces watched runs (once)
         duration = (
             "" if run.duration_ms is None else f" in {format_duration(run.duration_ms / 1000)}"
         )
@@ -303,11 +312,12 @@ class RunDetailScreen(Screen[None]):
         self.app.push_screen(ConfirmCancelScreen(run), confirmed)
 
     def action_reconnect(self) -> None:
-        stream = self.stream
-        if stream is not None and not stream.status.is_over:
-            stream.reconnect_now()
-        elif stream is None or stream.status.state is not StreamState.ENDED:
+        if self.feed.reconnect():
             self.follow_events()
+
+    def action_watch(self) -> None:
+        """Watch this run (or stop): the app says when it ends, even after escape."""
+        self.post_message(WatchRun(self.run_id, self.state.run))
 
     def action_download(self) -> None:
         artifact = self.query_one(ArtifactsTable).selected_artifact()

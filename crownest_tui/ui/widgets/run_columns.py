@@ -1,4 +1,8 @@
-"""The runs table's columns: what each shows for a run, and how wide it is."""
+"""The runs table's columns: what each shows for a run, and how wide it is.
+
+The first column holds the row's marks (watched, marked for the split tail): glyphs,
+so they read without colour.
+"""
 
 from __future__ import annotations
 
@@ -22,14 +26,20 @@ from ..format import (
 
 @dataclass(frozen=True)
 class Column:
-    """One column: key, header label and width (``None``: takes the rest)."""
+    """One column: key, header label, width (``None``: takes the rest) and the gap
+    after it."""
 
     key: str
     label: str
     width: int | None
+    gap: int = 2
 
+
+WATCH_GLYPH = "◉"
+PICK_GLYPH = "◆"
 
 COLUMNS: tuple[Column, ...] = (
+    Column("mark", "", 2, gap=1),
     Column("status", "Status", 18),
     Column("id", "Run", 24),
     Column("project", "Project", 15),
@@ -40,13 +50,13 @@ COLUMNS: tuple[Column, ...] = (
     Column("duration", "Duration", 8),
     Column("metadata", "Metadata", None),
 )
-GAP = 2
+
 MIN_REST = 10
 
 
 def column_widths(total: int) -> list[int]:
     """Widths of every column for a table ``total`` cells wide."""
-    fixed = sum(c.width or 0 for c in COLUMNS) + GAP * len(COLUMNS)
+    fixed = sum((c.width or 0) + c.gap for c in COLUMNS)
     return [c.width if c.width is not None else max(MIN_REST, total - fixed) for c in COLUMNS]
 
 
@@ -54,14 +64,19 @@ def column_at(x: int, total: int) -> str | None:
     """The key of the column under cell ``x``."""
     left = 0
     for column, width in zip(COLUMNS, column_widths(total), strict=True):
-        if left <= x < left + width + GAP:
+        if left <= x < left + width + column.gap:
             return column.key
-        left += width + GAP
+        left += width + column.gap
     return None
 
 
+def mark_text(watched: bool, picked: bool) -> str:
+    """The marks cell: ``◉`` watched, ``◆`` marked for the split tail."""
+    return (WATCH_GLYPH if watched else " ") + (PICK_GLYPH if picked else " ")
+
+
 def cell_texts(run: WorkspaceRun, project: str, now: datetime) -> list[str]:
-    """The plain text of each cell (in column order)."""
+    """The plain text of each data cell (in column order, after the marks)."""
     return [
         status_label(run.status),
         run.id,
@@ -84,15 +99,26 @@ def fit(text: str, width: int) -> str:
 
 
 def render_cells(
-    cells: list[str], widths: list[int], base: Style, status_style: Style | None = None
+    cells: list[str],
+    widths: list[int],
+    base: Style,
+    status_style: Style | None = None,
+    mark_style: Style | None = None,
 ) -> list[Segment]:
-    """One line of segments: each cell fitted to its width, then a gap."""
-    gap = " " * GAP
-    first = base + status_style if status_style is not None else base
-    segments = [Segment(fit(cells[0], widths[0]) + gap, first)]
-    rest = "".join(fit(c, w) + gap for c, w in zip(cells[1:], widths[1:], strict=True))
-    segments.append(Segment(rest, base))
-    return segments
+    """One line of segments: each cell (marks, status, the rest) fitted to its width,
+    then its gap."""
+    mark, status = COLUMNS[0], COLUMNS[1]
+    marks = fit(cells[0], widths[0]) + " " * mark.gap
+    first = fit(cells[1], widths[1]) + " " * status.gap
+    rest = "".join(
+        fit(c, w) + " " * column.gap
+        for c, w, column in zip(cells[2:], widths[2:], COLUMNS[2:], strict=True)
+    )
+    return [
+        Segment(marks, base + mark_style if mark_style is not None else base),
+        Segment(first, base + status_style if status_style is not None else base),
+        Segment(rest, base),
+    ]
 
 
 def status_component(status: str) -> str:

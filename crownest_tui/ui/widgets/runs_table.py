@@ -1,11 +1,14 @@
 """The runs table: a virtual list that renders only the rows in view (10,000+ runs).
 
 Rows are plain data; updating, filtering or appending pages never builds widgets, so
-each repaint costs the same whatever the number of runs.
+each repaint costs the same whatever the number of runs. Marks (watched ``◉``, marked
+for the split tail ``◆``) are kept by run id, so they survive refreshes, pages and
+filters.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from rich.style import Style
@@ -19,17 +22,22 @@ from textual.strip import Strip
 
 from ...api.models import WorkspaceRun, is_terminal
 from ..format import absolute_time, metadata_chips, safe_line
+from ..messages import OpenSplit, WatchRun
+from ..watch import Watchlist
 from .run_columns import (
     COLUMNS,
     cell_texts,
     column_at,
     column_widths,
+    mark_text,
     render_cells,
     status_component,
 )
 
 #: How close to the last row the cursor gets before the next page is asked for.
 NEAR_END_ROWS = 20
+#: How many runs the split tail follows at once.
+SPLIT_MIN, SPLIT_MAX = 2, 4
 STATUS_COMPONENTS = {
     f"runs-table--{name}"
     for name in (
@@ -50,6 +58,9 @@ class RunsTable(ScrollView, can_focus=True):
         "runs-table--header",
         "runs-table--cursor",
         "runs-table--even-row",
+        "runs-table--watched",
+        "runs-table--picked",
+        "runs-table--mark",
         *STATUS_COMPONENTS,
     }
     DEFAULT_CSS = """
@@ -59,6 +70,9 @@ class RunsTable(ScrollView, can_focus=True):
         background: $surface;
         & > .runs-table--header { text-style: bold; background: $panel; }
         & > .runs-table--even-row { background: $surface-lighten-1 50%; }
+        & > .runs-table--watched { text-style: italic; }
+        & > .runs-table--picked { background: $accent 20%; }
+        & > .runs-table--mark { color: $warning; text-style: bold; }
         & > .runs-table--cursor {
             background: $block-cursor-blurred-background;
             color: $block-cursor-blurred-foreground;
@@ -84,6 +98,11 @@ class RunsTable(ScrollView, can_focus=True):
         Binding("pagedown", "page(1)", "Page down", show=False, id="runs.page_down"),
         Binding("home", "first", "First run", show=False, id="runs.first"),
         Binding("end", "last", "Last loaded run", show=False, id="runs.last"),
+        Binding("w", "watch", "Watch", id="runs.watch", tooltip="Say when this run ends"),
+        Binding(
+            "space", "pick", "Mark", show=False, id="runs.pick", tooltip="Mark for the split tail"
+        ),
+        Binding("t", "split", "Split tail", id="runs.split", tooltip="Tail the marked runs"),
     ]
 
     cursor_row: reactive[int] = reactive(0, init=False)
@@ -106,6 +125,51 @@ class RunsTable(ScrollView, can_focus=True):
         self._cells: dict[str, tuple[WorkspaceRun, list[str]]] = {}
         self._projects: dict[str, str] = {}
         self._now = datetime.now(UTC)
+        self._watched: frozenset[str] = frozenset()
+        self._picked: dict[str, None] = {}  # ordered: the split's panes follow it
+        self._watchlist: Watchlist | None = None
+        self._unsubscribe: Callable[[], None] | None = None
+
+    def on_mount(self) -> None:
+        watchlist = getattr(self.app, "watchlist", None)
+        if isinstance(watchlist, Watchlist):
+            self._watchlist = watchlist
+            self._unsubscribe = watchlist.subscribe(self.set_watched)
+            self.set_watched(watchlist.ids)
+
+    def on_unmount(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+
+    # -- marks ---------------------------------------------------------------------
+
+    @property
+    def watched(self) -> frozenset[str]:
+        """Ids of the watched runs (shown or not)."""
+        return self._watched
+
+    def set_watched(self, ids: frozenset[str]) -> None:
+        self._watched = ids
+        self.refresh()
+
+    @property
+    def picked(self) -> list[str]:
+        """Ids marked for the split tail, in the order they were marked."""
+        return list(self._picked)
+
+    def toggle_pick(self, run_id: str) -> bool:
+        """Mark or unmark a run for the split tail; True when marked afterwards."""
+        marked = run_id not in self._picked
+        if marked:
+            self._picked[run_id] = None
+        else:
+            del self._picked[run_id]
+        self.refresh()
+        return marked
+
+    def clear_picks(self) -> None:
+        self._picked.clear()
+        self.refresh()
 
     # -- data ----------------------------------------------------------------------
 
@@ -143,6 +207,7 @@ class RunsTable(ScrollView, can_focus=True):
             self._cells.clear()
         self._now, self._projects = now, projects
         self._rows, self._index = runs, None
+        self._observe_watched()
         if self.virtual_size.height != len(runs) + 1:
             self.virtual_size = Size(self.size.width, len(runs) + 1)
         row = self.row_of(selected) if selected is not None else None
@@ -162,6 +227,17 @@ class RunsTable(ScrollView, can_focus=True):
             self._cells.pop(run.id, None)
             self._now = now
             self.refresh()
+            if self._watchlist is not None:
+                self._watchlist.observe(run)
+
+    def _observe_watched(self) -> None:
+        """Hand fresh copies of watched runs to the watchlist (one may have ended)."""
+        if self._watchlist is None or not self._watched:
+            return
+        for run_id in self._watched:
+            row = self.row_of(run_id)
+            if row is not None:
+                self._watchlist.observe(self._rows[row])
 
     def tick(self, now: datetime) -> None:
         """Advance durations and relative times (only rows in view are ever drawn)."""
@@ -193,15 +269,22 @@ class RunsTable(ScrollView, can_focus=True):
             if row >= len(self._rows):
                 return Strip.blank(width, self.rich_style)
             run = self._rows[row]
+            watched, picked = run.id in self._watched, run.id in self._picked
             base = self.rich_style
+            if row % 2 == 0 and row != self.cursor_row:
+                base += self.get_component_rich_style("runs-table--even-row")
+            if watched:
+                base += self.get_component_rich_style("runs-table--watched")
+            if picked:
+                base += self.get_component_rich_style("runs-table--picked")
             if row == self.cursor_row:
                 base += self.get_component_rich_style("runs-table--cursor")
-            elif row % 2 == 0:
-                base += self.get_component_rich_style("runs-table--even-row")
             status: Style = self.get_component_rich_style(
                 status_component(run.status), partial=True
             )
-            segments = render_cells(self._row_cells(run), widths, base, status)
+            mark = self.get_component_rich_style("runs-table--mark", partial=True)
+            cells = [mark_text(watched, picked), *self._row_cells(run)]
+            segments = render_cells(cells, widths, base, status, mark)
         return Strip(segments).crop_extend(int(self.scroll_x), int(self.scroll_x) + width, base)
 
     def on_resize(self) -> None:
@@ -245,6 +328,26 @@ class RunsTable(ScrollView, can_focus=True):
         if self.selected_id is not None:
             self.post_message(self.Selected(self.selected_id))
 
+    def action_watch(self) -> None:
+        """Watch the selected run, or stop watching it (the app does the watching)."""
+        run = self.selected_run()
+        if run is not None:
+            self.post_message(WatchRun(run.id, run))
+
+    def action_pick(self) -> None:
+        """Mark the selected run for the split tail, or unmark it."""
+        run_id = self.selected_id
+        if run_id is not None:
+            self.toggle_pick(run_id)
+
+    def action_split(self) -> None:
+        """Tail the marked runs side by side (2 to 4; one mark takes the cursor row too)."""
+        run_ids, problem = split_selection(self.picked, self.selected_id)
+        if problem is not None:
+            self.notify(problem, title="Split tail", severity="warning", markup=False)
+            return
+        self.post_message(OpenSplit(run_ids))
+
     def on_click(self, event: events.Click) -> None:
         row = int(self.scroll_y) + event.y - 1
         if 0 <= row < len(self._rows):
@@ -267,3 +370,15 @@ class RunsTable(ScrollView, can_focus=True):
             kind = "terminal" if is_terminal(run.status) else "active"
             tip = f"{safe_line(run.status)} ({kind})"
         self.tooltip = tip
+
+
+def split_selection(picked: list[str], cursor: str | None) -> tuple[list[str], str | None]:
+    """The runs ``t`` tails: the marked ones (2 to 4), or one mark plus the cursor row;
+    otherwise no runs and the reason."""
+    if len(picked) == 1 and cursor is not None and cursor != picked[0]:
+        return [picked[0], cursor], None
+    if len(picked) > SPLIT_MAX:
+        return [], f"{len(picked)} runs are marked: the split tail shows at most {SPLIT_MAX}."
+    if len(picked) < SPLIT_MIN:
+        return [], f"Mark {SPLIT_MIN} to {SPLIT_MAX} runs with space, then press t."
+    return picked, None

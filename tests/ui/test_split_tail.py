@@ -1,0 +1,272 @@
+"""The split tail against the local backend: picking runs, exact panes, focus, faults."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from textual.pilot import Pilot
+from textual.widgets import Label
+
+from crownest_tui.api import Backoff, CrowNestClient, StreamOptions, StreamState
+from crownest_tui.faultproxy import FaultPlan, FaultProxy
+from crownest_tui.local.process import LocalBackendProcess
+from crownest_tui.ui.filters import RunFilters
+from crownest_tui.ui.log.sanitize import plain_text
+from crownest_tui.ui.screens.runs import RunsScreen
+from crownest_tui.ui.screens.split_tail import SplitTailScreen
+from crownest_tui.ui.widgets.connection_bar import ConnectionBar
+from crownest_tui.ui.widgets.log_view import LogView
+from crownest_tui.ui.widgets.runs_table import split_selection
+from crownest_tui.ui.widgets.status_badge import StatusBadge
+from crownest_tui.ui.widgets.tail_pane import TailPane
+from tests.local.support import make_archive
+
+from .conftest import RecordingApp, client_for, new_suite, runs_screen, settle, suite_runs
+
+FAST = StreamOptions(stall_timeout=1.0, backoff=Backoff(base=0.01, cap=0.05, first=0.0))
+SPLIT = "Split tail"
+
+
+def script(name: str, lines: int, delay: float) -> str:
+    """A run that writes ``lines`` numbered lines (every fourth to stderr)."""
+    return (
+        "import sys, time\n"
+        f"for i in range({lines}):\n"
+        "    out = sys.stderr if i % 4 == 0 else sys.stdout\n"
+        f"    out.write(f'{name} line {{i}} \\x1b[33mü\\x1b[0m\\n')\n"
+        "    out.flush()\n"
+        f"    time.sleep({delay})\n"
+    )
+
+
+def expected(name: str, lines: int, stream: str) -> list[str]:
+    return [f"{name} line {i} ü" for i in range(lines) if (i % 4 == 0) == (stream == "stderr")]
+
+
+async def start_runs(
+    client: CrowNestClient, suite: str, count: int, lines: int, delay: float
+) -> list[str]:
+    """Start ``count`` runs named r0, r1…; their ids, newest first (as the list shows)."""
+    ids = []
+    for index in range(count):
+        name = f"r{index}"
+        run = await client.create_run(
+            command=f"python3 gen.py  # {name}", metadata={"suite": suite}
+        )
+        archive = make_archive({"gen.py": script(name, lines, delay)})
+        await client.upload_archive(run.id, archive)
+        ids.append((await client.start_run(run.id)).id)
+    return ids[::-1]
+
+
+def transcript(view: LogView, stream: str) -> list[str]:
+    t = view.transcript
+    lines = [t.line(i) for i in range(t.committed)] + t.partials()
+    return [plain_text(line.raw) for line in lines if line.stream == stream]
+
+
+async def wait_until(pilot: Pilot[None], check: Callable[[], bool], within: float = 30) -> None:
+    for _ in range(int(within / 0.05)):
+        if check():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("condition not met in time")
+
+
+def ended(pane: TailPane) -> bool:
+    return pane.stream is not None and pane.stream.status.state is StreamState.ENDED
+
+
+def split_screen(app: RecordingApp) -> SplitTailScreen:
+    screen = app.screen
+    assert isinstance(screen, SplitTailScreen)
+    return screen
+
+
+def name_of(run_id: str, ids: list[str]) -> str:
+    return f"r{len(ids) - 1 - ids.index(run_id)}"
+
+
+def app_for(client: CrowNestClient, suite: str, **options: Any) -> RecordingApp:
+    filters = RunFilters.build(metadata={"suite": suite})
+    return RecordingApp(client, refresh_interval=0, filters=filters, **options)
+
+
+async def test_marked_runs_open_exact_panes_with_focus_and_layout(
+    backend: LocalBackendProcess,
+) -> None:
+    suite = new_suite()
+    async with client_for(backend) as client:
+        ids = await start_runs(client, suite, 3, 120, 0.005)
+        app = app_for(client, suite)
+        async with app.run_test(size=(180, 40)) as pilot:
+            await settle(pilot)
+            table = runs_screen(app).table
+            assert table.shown_ids == ids
+            await pilot.press("space", "down", "down", "space", "up", "space")
+            assert table.picked == [ids[0], ids[2], ids[1]]
+            line = table.render_line(1).text  # the first row shows its split mark
+            assert line.lstrip().startswith("◆")
+            await pilot.press("t")
+            await wait_until(pilot, lambda: isinstance(app.screen, SplitTailScreen))
+            screen = split_screen(app)
+            panes = screen.panes
+            assert [p.run_id for p in panes] == [ids[0], ids[2], ids[1]]
+            await wait_until(pilot, lambda: all(ended(p) for p in panes))
+            await wait_until(pilot, lambda: all(p.run is not None for p in panes))
+            for pane in panes:
+                name = name_of(pane.run_id, ids)
+                for stream in ("stdout", "stderr"):
+                    assert transcript(pane.log_view, stream) == expected(name, 120, stream)
+                assert pane.query_one(StatusBadge).status == "succeeded"
+                assert str(pane.query_one(".pane-id", Label).render()) == pane.run_id
+                assert name in str(pane.query_one(".pane-command", Label).render())
+                assert "ended" in str(pane.query_one(ConnectionBar).render())
+
+            assert screen.focused_pane is panes[0]
+            await pilot.press("tab")
+            assert screen.focused_pane is panes[1]
+            await pilot.press("w")  # the log's own key acts on the focused pane only
+            assert panes[1].log_view.wrap and not panes[0].log_view.wrap
+            await pilot.press("tab", "tab")
+            assert screen.focused_pane is panes[0]  # wraps around
+            await pilot.press("shift+tab")
+            assert screen.focused_pane is panes[2]
+            await pilot.press("f")
+            assert panes[2].log_view.follow
+
+            assert not screen.has_class("-stacked")
+            await pilot.press("v")
+            assert screen.has_class("-stacked")
+            assert panes[1].region.y > panes[0].region.y  # stacked: one below the other
+            await pilot.press("v")
+            await pilot.pause()
+            assert panes[1].region.x > panes[0].region.x  # side by side again
+
+            await pilot.press("escape")
+            assert isinstance(app.screen, RunsScreen)
+            assert table.picked == [ids[0], ids[2], ids[1]]  # the marks stay
+
+
+async def test_how_many_runs_are_marked_decides(backend: LocalBackendProcess) -> None:
+    filters = suite_runs(backend, 5, "running")
+    app = RecordingApp(client_for(backend), refresh_interval=0, filters=filters)
+    async with app.run_test(size=(160, 30)) as pilot:
+        await settle(pilot)
+        table = runs_screen(app).table
+        ids = table.shown_ids
+        await pilot.press("t")
+        assert app.said("Mark 2 to 4 runs") and isinstance(app.screen, RunsScreen)
+        await pilot.press("space", "t")  # one mark, and the cursor is on it
+        assert len([n for n in app.notes if n[0] == SPLIT]) == 2
+        assert isinstance(app.screen, RunsScreen)
+        await pilot.press("down", "space", "down", "space", "down", "space", "down", "space")
+        assert table.picked == ids
+        await pilot.press("t")
+        assert app.said("5 runs are marked") and isinstance(app.screen, RunsScreen)
+        await pilot.press("space", "up", "space", "up", "space")  # leaves ids[0], ids[1]
+        assert table.picked == ids[:2]
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Split tail marked")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, SplitTailScreen))
+        assert [p.run_id for p in split_screen(app).panes] == ids[:2]
+        await pilot.press("escape")
+        await pilot.pause()
+
+        table.move_cursor(1)
+        await pilot.press("space")  # unmark ids[1]: one mark left
+        assert table.picked == ids[:1]
+        table.move_cursor(3)
+        await pilot.press("t")  # one mark and another cursor row: both
+        await wait_until(pilot, lambda: isinstance(app.screen, SplitTailScreen))
+        assert [p.run_id for p in split_screen(app).panes] == [ids[0], ids[3]]
+        await pilot.press("escape")
+        await pilot.pause()
+    await app.client.aclose()
+
+
+def test_split_selection_rules() -> None:
+    assert split_selection([], "wsr_a") == ([], "Mark 2 to 4 runs with space, then press t.")
+    assert split_selection(["wsr_a"], "wsr_a")[0] == []
+    assert split_selection(["wsr_a"], "wsr_b") == (["wsr_a", "wsr_b"], None)
+    assert split_selection(["wsr_a"], None)[0] == []
+    four = [f"wsr_{i}" for i in range(4)]
+    assert split_selection(four, "wsr_x") == (four, None)
+    assert split_selection([*four, "wsr_y"], "wsr_x")[1] == (
+        "5 runs are marked: the split tail shows at most 4."
+    )
+
+
+async def test_dropped_connections_reconnect_and_every_pane_stays_exact(
+    backend: LocalBackendProcess,
+) -> None:
+    suite = new_suite()
+    port = int(backend.url.rsplit(":", 1)[1])
+    async with client_for(backend) as direct:
+        ids = await start_runs(direct, suite, 2, 80, 0.04)
+    async with (
+        FaultProxy(port, FaultPlan.calm()) as proxy,
+        CrowNestClient(
+            backend.token, proxy.url, stream_options=FAST, max_attempts=50, backoff=FAST.backoff
+        ) as client,
+    ):
+        app = app_for(client, suite)
+        async with app.run_test(size=(180, 40)) as pilot:
+            await settle(pilot)
+            await pilot.press("space", "down", "space", "t")
+            await wait_until(pilot, lambda: isinstance(app.screen, SplitTailScreen))
+            panes = split_screen(app).panes
+
+            def live(pane: TailPane) -> bool:
+                status = pane.stream.status if pane.stream is not None else None
+                return status is not None and status.state is StreamState.LIVE
+
+            def delivered(pane: TailPane) -> int:
+                return 0 if pane.stream is None else pane.stream.status.events_delivered
+
+            await wait_until(pilot, lambda: all(live(p) and delivered(p) > 5 for p in panes))
+            assert proxy.drop_connections() >= 2
+            await wait_until(pilot, lambda: all(ended(p) for p in panes))
+            for pane in panes:
+                assert pane.stream is not None
+                status = pane.stream.status
+                assert status.reconnects >= 1 and status.events_lost == 0
+                name = name_of(pane.run_id, ids)
+                for stream in ("stdout", "stderr"):
+                    assert transcript(pane.log_view, stream) == expected(name, 80, stream)
+                assert "0 lost" in str(pane.query_one(ConnectionBar).render())
+
+
+async def test_leaving_while_output_flows_never_breaks_the_app(
+    backend: LocalBackendProcess,
+) -> None:
+    """Escape from the split tail and from the detail screen mid-stream, again and again."""
+    suite = new_suite()
+    async with client_for(backend) as client:
+        ids = await start_runs(client, suite, 2, 100_000, 0.002)  # minutes of output
+        app = app_for(client, suite)
+        async with app.run_test(size=(160, 40)) as pilot:
+            await settle(pilot)
+            await pilot.press("space", "down", "space")
+            for _ in range(3):
+                await pilot.press("t")
+                await wait_until(pilot, lambda: isinstance(app.screen, SplitTailScreen))
+                panes = split_screen(app).panes
+
+                def flowing(panes: list[TailPane] = panes) -> bool:
+                    return all(p.log_view.transcript.committed > 0 for p in panes)
+
+                await wait_until(pilot, flowing)
+                await pilot.press("escape")
+                await pilot.press("enter")
+                await wait_until(pilot, lambda: not isinstance(app.screen, RunsScreen))
+                await pilot.pause(0.05)
+                await pilot.press("escape")
+                await pilot.pause(0.05)
+                assert isinstance(app.screen, RunsScreen) and app.is_running
+            for run_id in ids:
+                await client.cancel_run(run_id)
