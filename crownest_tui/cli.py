@@ -14,11 +14,12 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from . import __version__
+from . import __version__, debuglog
 from .api.client import CrowNestClient
-from .api.credentials import ConfigError, Connection, Secret, resolve_connection
+from .api.credentials import ConfigError, Connection, Secret
 from .api.ids import check_id
 from .config import Settings, config_path, load_settings
+from .profiles import ProfileSwitcher, flags_over, profile_connection, select_profile
 from .ui.filters import FilterError, RunFilters, check_status, parse_metadata_pair
 
 
@@ -46,13 +47,21 @@ def build_parser() -> argparse.ArgumentParser:
         prog="crownest-tui",
         description="A terminal dashboard for CrowNest Workspace Runs.",
         epilog=(
-            "Credentials: CROWNEST_API_KEY or CROWNEST_BEARER_TOKEN, else the official "
+            "Credentials: CROWNEST_API_KEY or CROWNEST_BEARER_TOKEN, else the profile's "
+            "api_key_env/api_key_file, else the official "
             "CrowNest CLI's login. Settings: $CROWNEST_TUI_CONFIG or "
             f"{config_path()}. `crownest-tui local serve` runs the local backend alone."
         ),
     )
     parser.add_argument("--version", action="version", version=f"crownest-tui {__version__}")
     _add_api_choice(parser)
+    _add_dashboard_options(parser)
+    _add_debug(parser)
+    return parser
+
+
+def _add_dashboard_options(parser: argparse.ArgumentParser) -> None:
+    """The runs list's filters and behaviour (the dashboard's and ``serve``'s)."""
     parser.add_argument("--project", metavar="prj_…", help="show one project's runs")
     parser.add_argument("--status", metavar="S", help="a status, or 'active' / 'terminal'")
     parser.add_argument(
@@ -66,7 +75,25 @@ def build_parser() -> argparse.ArgumentParser:
         "--refresh", metavar="SECONDS", type=_refresh, help="auto-refresh period, 0 = manual"
     )
     parser.add_argument("--read-only", action="store_true", help="hide every cancel action")
-    return parser
+
+
+def _add_debug(parser: argparse.ArgumentParser) -> None:
+    """``--debug`` / ``--debug-file FILE``: the diagnostic log (see debuglog.py)."""
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="log requests, stream reconnects and errors with timestamps (never the "
+        f"credential) to {debuglog.default_path()} (created 0600, appended to)",
+    )
+    parser.add_argument(
+        "--debug-file", metavar="FILE", help="write the --debug log to FILE instead"
+    )
+
+
+def _debug_log(
+    args: argparse.Namespace, command: str
+) -> contextlib.AbstractContextManager[debuglog.DebugLog | None]:
+    return debuglog.session(debuglog.target(args.debug, args.debug_file), command)
 
 
 def _add_api_choice(parser: argparse.ArgumentParser) -> None:
@@ -79,6 +106,7 @@ def _add_api_choice(parser: argparse.ArgumentParser) -> None:
     where.add_argument(
         "--local", action="store_true", help="run the local backend on its persistent state dir"
     )
+    parser.add_argument("--profile", metavar="NAME", help="a [profiles.NAME] of the settings file")
 
 
 def _after_seq(text: str) -> int:
@@ -110,6 +138,7 @@ def build_open_parser() -> argparse.ArgumentParser:
     )
     _add_api_choice(parser)
     parser.add_argument("--read-only", action="store_true", help="hide every cancel action")
+    _add_debug(parser)
     parser.set_defaults(project=None, status=None, metadata=[], refresh=None)
     return parser
 
@@ -122,6 +151,7 @@ def build_command_parser(name: str) -> argparse.ArgumentParser:
     parser = _Parser(prog=f"crownest-tui {name}", description=spec.description)
     spec.add_arguments(parser)
     _add_api_choice(parser)
+    _add_debug(parser)
     return parser
 
 
@@ -132,7 +162,8 @@ def _run_subcommand(name: str, argv: list[str], settings: Settings) -> int:
 
     spec = COMMANDS[name]
     args = build_command_parser(name).parse_args(argv)
-    with _connection(args, settings) as connection:
+    with _debug_log(args, name), _connection(args, settings) as connection:
+        debuglog.protect(connection)
         if name != "launch" or args.no_tail:
             return run_command(spec.run, args, connection)
         launched: list[str] = []
@@ -165,7 +196,8 @@ def _filters(args: argparse.Namespace) -> RunFilters:
 def _connection(args: argparse.Namespace, settings: Settings) -> Iterator[Connection]:
     """The hosted connection, or a local backend child kept alive for the ``with``."""
     if not (args.demo or args.local):
-        yield resolve_connection(base_url=args.api_url, profile_url=settings.api.url)
+        name = select_profile(settings, getattr(args, "profile", None))
+        yield profile_connection(settings, name, api_url=args.api_url)
         return
     from .local.process import start_local_backend
     from .local.server import default_state_dir
@@ -188,7 +220,11 @@ def _connection(args: argparse.Namespace, settings: Settings) -> Iterator[Connec
 
 def _run_app(args: argparse.Namespace, settings: Settings, filters: RunFilters) -> int:
     run_id: str | None = getattr(args, "run_id", None)
-    with _connection(args, settings) as connection:
+    with (
+        _debug_log(args, "open" if run_id else "dashboard"),
+        _connection(args, settings) as connection,
+    ):
+        debuglog.protect(connection)
         opening = (run_id, args.after_seq) if run_id else None
         return _run_dashboard(connection, settings, filters, args, open_run=opening)
 
@@ -206,20 +242,94 @@ def _run_dashboard(
 
     client = CrowNestClient(connection=connection)
     refresh = getattr(args, "refresh", None)
+    local = getattr(args, "demo", False) or getattr(args, "local", False)
+    profiles = ProfileSwitcher(
+        settings,
+        config_path(),
+        api_url=getattr(args, "api_url", None),
+        read_only=getattr(args, "read_only", False),
+        local=connection if local else None,
+    )
+    profile = select_profile(settings, getattr(args, "profile", None))
+    view = profiles.view(profile)
     app = CrowNestApp(
         client,
-        filters=filters,
-        refresh_interval=settings.ui.refresh if refresh is None else refresh,
-        read_only=getattr(args, "read_only", False) or settings.ui.read_only,
-        page_size=settings.ui.page_size,
-        theme=settings.ui.theme,
-        keymap=settings.keys,
+        filters=flags_over(view.filters, filters),
+        refresh_interval=view.refresh_interval if refresh is None else refresh,
+        read_only=view.read_only,
+        page_size=view.page_size,
+        theme=view.theme,
+        keymap=view.keymap,
         exit_on_signals=True,
         open_run=OpenRun(*open_run) if open_run else None,
-        bell=settings.ui.bell,
+        bell=view.bell,
+        profiles=profiles,
+        profile=profile,
     )
     app.run()
+    debuglog.app_finished(app)
     return app.return_code or 0
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError("must be between 0 (any free port) and 65535")
+    return value
+
+
+def build_serve_parser() -> argparse.ArgumentParser:
+    """``crownest-tui serve``: the dashboard in a web browser, one session per tab."""
+    parser = _Parser(
+        prog="crownest-tui serve",
+        description="Serve the dashboard to a web browser (each tab gets its own session).",
+    )
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)"
+    )
+    parser.add_argument(
+        "--port", type=_port, default=8766, help="default: 8766; 0 picks a free port"
+    )
+    parser.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow a host that is not loopback: whoever reaches it uses your credential",
+    )
+    _add_api_choice(parser)
+    _add_dashboard_options(parser)
+    _add_debug(parser)
+    return parser
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    """Browser mode (``serve.py``): checks first, then one API connection for every tab."""
+    from .local.server import is_loopback
+
+    if not args.allow_remote and not is_loopback(args.host):
+        raise UsageError(
+            f"refusing to serve on {args.host}, which is not a loopback address; "
+            "pass --allow-remote to allow it"
+        )
+    _filters(args)
+    try:
+        from .serve import serve_dashboard, session_options
+    except ImportError as exc:
+        if (exc.name or "").partition(".")[0] not in ("textual_serve", "aiohttp"):
+            raise
+        raise UsageError(
+            "browser mode needs textual-serve: pip install 'crownest-tui[serve]'"
+        ) from None
+    with _connection(args, settings) as connection:
+        return serve_dashboard(
+            connection,
+            session_options(args),
+            host=args.host,
+            port=args.port,
+            allow_remote=args.allow_remote,
+        )
 
 
 def run(argv: Sequence[str]) -> int:
@@ -232,6 +342,8 @@ def run(argv: Sequence[str]) -> int:
 
         if argv[:1] and argv[0] in COMMANDS:
             return _run_subcommand(argv[0], list(argv[1:]), load_settings())
+        if list(argv[:1]) == ["serve"]:
+            return _serve(build_serve_parser().parse_args(list(argv[1:])), load_settings())
         if list(argv[:1]) == ["open"]:
             args = build_open_parser().parse_args(list(argv[1:]))
         else:

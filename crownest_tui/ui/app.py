@@ -10,21 +10,27 @@ from datetime import datetime
 from textual import work
 from textual.app import App
 from textual.binding import Binding
+from textual.theme import Theme
 
 from ..api.client import CrowNestClient
 from ..launch.flow import LaunchError
 from ..launch.pack import PackError
-from .commands import RunsCommands
+from ..profiles import ProfileSwitcher
+from .commands import ProfileCommands, RunsCommands
 from .filters import RunFilters
 from .launching import launch_from_form
-from .messages import LaunchRequested, OpenRun, RunChanged
+from .messages import LaunchRequested, OpenRun, OpenSplit, RunChanged, WatchRun
 from .new_run_form import FormError, NewRunForm, save_last_values
+from .profile_switch import persist_theme, sub_title, switch_profile
 from .run_list import ListOptions
 from .screens.detail import RunDetailScreen
 from .screens.help import HelpScreen, help_entries
 from .screens.runs import RunsScreen
+from .screens.split_tail import SplitTailScreen
 from .screens.welcome import WelcomeScreen
 from .stylesheets import stylesheet
+from .themes import register_themes, status_variables
+from .watch import RunWatcher, Watchlist
 
 
 def _local_now() -> datetime:
@@ -38,7 +44,7 @@ class CrowNestApp(App[None]):
     TITLE = "CrowNest"
     SUB_TITLE = "Workspace Runs"
     CSS_PATH = [stylesheet("app")]
-    COMMANDS = App.COMMANDS | {RunsCommands}
+    COMMANDS = App.COMMANDS | {RunsCommands, ProfileCommands}
     BINDINGS = [
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True, id="app.interrupt"),
     ]
@@ -57,10 +63,18 @@ class CrowNestApp(App[None]):
         exit_on_signals: bool = False,
         open_run: OpenRun | None = None,
         bell: bool = False,
+        profiles: ProfileSwitcher | None = None,
+        profile: str | None = None,
     ) -> None:
         """``open_run`` opens that run's detail screen over the list at start-up
-        (``crownest-tui open``); ``bell`` rings when a followed run ends."""
+        (``crownest-tui open``); ``bell`` rings when a followed run ends;
+        ``profiles`` opens other profiles (palette) and saves theme choices, and
+        ``profile`` names the one ``client`` belongs to."""
         super().__init__()
+        register_themes(self)
+        self.profiles = profiles
+        self.profile_name = profile
+        self.configured_theme = theme
         self.client = client
         self.options = ListOptions(filters or RunFilters(), refresh_interval, read_only, page_size)
         self.read_only = read_only
@@ -68,6 +82,10 @@ class CrowNestApp(App[None]):
         self.exit_on_signals = exit_on_signals
         self.open_run = open_run
         self.bell_on_end = bell
+        self.watchlist = Watchlist()
+        self.watcher = RunWatcher(
+            self, self.watchlist, client=lambda: self.client, bell=lambda: self.bell_on_end
+        )
         self._startup_warnings = list(client.connection.warnings)
         if theme and theme in self.available_themes:
             self.theme = theme
@@ -75,8 +93,7 @@ class CrowNestApp(App[None]):
             self._startup_warnings.append(f"unknown theme {theme!r} (ignored)")
         if keymap:
             self.set_keymap(keymap)
-        if read_only:
-            self.sub_title = "Workspace Runs (read-only)"
+        self.sub_title = sub_title(profile, read_only)
 
     def on_mount(self) -> None:
         if self.exit_on_signals:
@@ -85,12 +102,33 @@ class CrowNestApp(App[None]):
                 loop.add_signal_handler(sig, self.exit)
         for warning in self._startup_warnings:
             self.notify(warning, title="Configuration", severity="warning", markup=False)
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
         if not self.client.has_credential:
             self.push_screen(WelcomeScreen(self.client.base_url))
             return
         self.push_screen(RunsScreen(self.client, self.options, clock=self.clock))
+        self.watcher.start()
         if self.open_run is not None:
             self.post_message(self.open_run)
+
+    def get_css_variables(self) -> dict[str, str]:
+        """Textual's theme variables plus readable ``$status-*`` colours (themes.py)."""
+        variables = super().get_css_variables()
+        self.theme_variables = {**variables, **status_variables(variables)}
+        return self.theme_variables
+
+    def switch_profile(self, name: str) -> None:
+        """Start again on profile ``name`` (its client, filters, theme, keys…)."""
+        self.run_worker(
+            switch_profile(self, name),
+            group="profile",
+            exclusive=True,
+            exit_on_error=False,
+            description=f"switch to profile {name}",
+        )
+
+    def _theme_changed(self, theme: Theme) -> None:
+        persist_theme(self, theme)
 
     @property
     def runs_screen(self) -> RunsScreen | None:
@@ -145,6 +183,15 @@ class CrowNestApp(App[None]):
         screen = self.runs_screen
         if screen is not None:
             screen.apply_run(message.run)
+        self.watcher.observe(message.run)
+
+    def on_watch_run(self, message: WatchRun) -> None:
+        """``w``: watch a run (or stop); the watcher says when it ends."""
+        self.watcher.toggle(message.run_id, message.run)
+
+    def on_open_split(self, message: OpenSplit) -> None:
+        """``t``: tail the marked runs side by side."""
+        self.push_screen(SplitTailScreen(self.client, message.run_ids))
 
     def action_help(self) -> None:
         """Show every binding of the current screen."""

@@ -1,4 +1,4 @@
-"""Command palette provider: jump to a run, set filters, auto-refresh, theme."""
+"""Command palette providers: jump to a run, set filters, auto-refresh, theme; profiles."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from .filters import STATUS_CHOICES, RunFilters
 from .messages import OpenRun
 
 if TYPE_CHECKING:
+    from .app import CrowNestApp
     from .screens.runs import RunsScreen
 
 Command = tuple[str, Callable[[], object], str]
@@ -35,6 +36,11 @@ class RunsCommands(Provider):
         yield ("Clear all filters", screen.action_clear_filters, "Show every run")
         yield ("Toggle auto-refresh", screen.action_toggle_auto, "Pause or resume refreshing")
         yield ("Refresh now", screen.action_refresh, "Load the newest runs")
+        watcher = getattr(self.app, "watcher", None)
+        if watcher is not None:
+            yield ("Unwatch all", watcher.unwatch_all, "Stop watching every run")
+        yield ("Split tail marked runs", screen.table.action_split, "Follow 2-4 marked runs")
+        yield ("Clear split marks", screen.table.clear_picks, "Unmark every run")
         for status in STATUS_CHOICES:
             new = RunFilters.build(filters.project_id, status, filters.metadata)
             yield (f"Filter status: {status}", partial(screen.set_filters, new), "")
@@ -78,3 +84,33 @@ class RunsCommands(Provider):
             score = matcher.match(text)
             if score > 0:
                 yield Hit(score, matcher.highlight(text), callback, help=help_text or None)
+
+
+class ProfileCommands(Provider):
+    """``Profile: NAME`` for every profile in the settings file (on any screen)."""
+
+    def _commands(self) -> Iterator[Command]:
+        from .app import CrowNestApp
+
+        app = self.app
+        if not isinstance(app, CrowNestApp) or app.profiles is None:
+            return
+        for name in app.profiles.names:
+            current = name == app.profile_name
+            help_text = "The current profile" if current else "Switch to this profile"
+            yield (f"Profile: {name}", partial(_switch, app, name), help_text)
+
+    async def discover(self) -> Hits:
+        for text, callback, help_text in self._commands():
+            yield DiscoveryHit(text, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for text, callback, help_text in self._commands():
+            score = matcher.match(text)
+            if score > 0:
+                yield Hit(score, matcher.highlight(text), callback, help=help_text)
+
+
+def _switch(app: CrowNestApp, name: str) -> None:
+    app.switch_profile(name)

@@ -8,8 +8,16 @@ from pathlib import Path
 import httpx
 import pytest
 
-from crownest_tui.cli import _connection, _filters, build_open_parser, build_parser, run
+from crownest_tui.cli import (
+    _connection,
+    _filters,
+    build_command_parser,
+    build_open_parser,
+    build_parser,
+    run,
+)
 from crownest_tui.config import Settings, config_path, load_settings
+from crownest_tui.profiles import flags_over
 from crownest_tui.ui.filters import RunFilters
 
 
@@ -94,3 +102,20 @@ def test_demo_backend_stops_on_exit_and_on_a_crash() -> None:
         raise RuntimeError("the app crashed")
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"{url}/v1/projects")
+
+
+def test_every_command_takes_a_profile() -> None:
+    assert build_parser().parse_args(["--profile", "work"]).profile == "work"
+    assert build_open_parser().parse_args(["wsr_1", "--profile", "work"]).profile == "work"
+    for name in ("runs", "logs", "evidence", "launch"):
+        argv = ["wsr_1"] if name in ("logs", "evidence") else []
+        assert build_command_parser(name).parse_args([*argv, "--profile", "w"]).profile == "w"
+
+
+def test_filter_flags_win_over_the_profile() -> None:
+    profile = RunFilters.build("prj_work", "active", {"team": "infra"})
+    assert flags_over(profile, RunFilters()) == profile
+    flags = RunFilters.build(status="failed")
+    assert flags_over(profile, flags) == RunFilters.build("prj_work", "failed", {"team": "infra"})
+    flags = RunFilters.build("prj_other", metadata={"ci": "yes"})
+    assert flags_over(profile, flags) == RunFilters.build("prj_other", "active", {"ci": "yes"})
