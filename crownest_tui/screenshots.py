@@ -27,9 +27,11 @@ from .ui.app import CrowNestApp
 from .ui.filters import RunFilters
 from .ui.messages import OpenRun
 from .ui.screens.detail import RunDetailScreen
+from .ui.screens.split_tail import SplitTailScreen
 from .ui.widgets.log_view import LogView
 
-SIZE = (132, 34)
+SIZE = (140, 34)
+THEME = "crownest"
 SEED_TIMEOUT = 180.0
 STEP_TIMEOUT = 30.0
 
@@ -40,6 +42,7 @@ class DemoRuns:
 
     tests: WorkspaceRun  # live coloured test suite
     stuck: WorkspaceRun  # live, silent: the one to cancel
+    build: WorkspaceRun  # live, noisy build
     failed_tests: WorkspaceRun  # finished with failures
     report: WorkspaceRun  # finished, with artifacts
     all: tuple[WorkspaceRun, ...]
@@ -66,12 +69,12 @@ def _pick(runs: tuple[WorkspaceRun, ...]) -> DemoRuns | None:
     def kind(name: str) -> Callable[[WorkspaceRun], bool]:
         return lambda run: run.metadata.get("kind") == name and run.status == "running"
 
-    tests, stuck = first(kind("tests")), first(kind("stuck"))
+    tests, stuck, build = first(kind("tests")), first(kind("stuck")), first(kind("build"))
     failed = first(lambda r: r.status == "failed" and "--fail-every 17" in r.command)
     report = first(lambda r: r.status == "succeeded" and r.command == "python3 report.py")
-    if tests is None or stuck is None or failed is None or report is None:
+    if tests is None or stuck is None or build is None or failed is None or report is None:
         return None
-    return DemoRuns(tests, stuck, failed, report, runs)
+    return DemoRuns(tests, stuck, build, failed, report, runs)
 
 
 async def wait_until(pilot: Pilot[None], what: str, test: Callable[[], bool]) -> None:
@@ -109,8 +112,14 @@ Scene = Callable[[Pilot[None], CrowNestApp, DemoRuns], Awaitable[None]]
 
 async def runs_list(pilot: Pilot[None], app: CrowNestApp, demo: DemoRuns) -> None:
     await wait_until(pilot, "runs listed", lambda: _list_loaded(app))
-    assert app.runs_screen is not None
-    app.runs_screen.select_run(demo.tests.id)
+    screen = app.runs_screen
+    assert screen is not None
+    screen.select_run(demo.tests.id)
+    await pilot.press("w")  # watched: ◉
+    screen.select_run(demo.build.id)
+    await pilot.press("space")  # marked for the split tail: ◆
+    screen.select_run(demo.tests.id)
+    await pilot.pause(0.3)
 
 
 async def filters(pilot: Pilot[None], app: CrowNestApp, demo: DemoRuns) -> None:
@@ -155,6 +164,30 @@ async def cancel_confirmation(pilot: Pilot[None], app: CrowNestApp, demo: DemoRu
     await pilot.pause(0.3)
 
 
+def _split_lines(app: CrowNestApp) -> int:
+    screen = app.screen
+    if not isinstance(screen, SplitTailScreen):
+        return 0
+    counts = []
+    for pane in screen.panes:
+        pane.log_view.flush()
+        counts.append(pane.log_view.lines.view_count)
+    return min(counts, default=0)
+
+
+async def split_tail(pilot: Pilot[None], app: CrowNestApp, demo: DemoRuns) -> None:
+    await wait_until(pilot, "runs listed", lambda: _list_loaded(app))
+    screen = app.runs_screen
+    assert screen is not None
+    for run in (demo.tests, demo.build):
+        screen.select_run(run.id)
+        await pilot.press("space")
+    await pilot.press("t")
+    await wait_until(pilot, "both panes fed", lambda: _split_lines(app) > 30)
+    await pilot.pause(0.5)
+    _split_lines(app)
+
+
 SCENES: dict[str, tuple[str, Scene]] = {
     "runs-list": ("Runs list", runs_list),
     "filters": ("Failed runs, quick-filtered", filters),
@@ -162,6 +195,7 @@ SCENES: dict[str, tuple[str, Scene]] = {
     "search": ("Search in a log", search),
     "evidence": ("Evidence Bundle", evidence),
     "cancel-confirmation": ("Cancel confirmation", cancel_confirmation),
+    "split-tail": ("Split tail of two live runs", split_tail),
 }
 
 
@@ -185,7 +219,7 @@ async def render(only: Sequence[str] = ()) -> dict[str, str]:
 
 async def shoot(client: CrowNestClient, demo: DemoRuns, title: str, scene: Scene) -> str:
     """One scene, played on a fresh app, as SVG text."""
-    app = CrowNestApp(client, refresh_interval=0)
+    app = CrowNestApp(client, refresh_interval=0, theme=THEME)
     async with app.run_test(size=SIZE) as pilot:
         await scene(pilot, app, demo)
         await pilot.pause(0.2)
