@@ -137,15 +137,16 @@ def _parse(variables: Mapping[str, str], name: str) -> Color | None:
 
 
 #: Row tints of the runs list (RunsTable's CSS) that a status must stay readable on:
-#: watched ``$warning 12%``. (The cursor row and rows marked for the split tail are
-#: highlights in the theme's primary/accent colour, like a selection: not included.)
-ROW_TINTS: tuple[tuple[str, float], ...] = (("warning", 0.12),)
+#: rows marked for the split tail, ``$accent 20%``. (Watched rows are italic, not
+#: tinted; the cursor row is a highlight in the theme's own colours, like a selection,
+#: and only our themes promise it.)
+ROW_TINTS: tuple[tuple[str, float], ...] = (("accent", 0.20),)
 
 
 def status_backgrounds(variables: Mapping[str, str]) -> list[Color]:
     """The opaque backgrounds a status is drawn on: the screen (``$background``),
     the list and dialogs (``$surface``), striped rows (``$surface-lighten-1`` at 50%),
-    and each of those rows tinted as watched."""
+    and each of those rows tinted as marked for the split tail."""
     background = _parse(variables, "background")
     surface = _parse(variables, "surface")
     if background is None or surface is None:

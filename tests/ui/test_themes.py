@@ -72,7 +72,7 @@ async def test_our_themes_are_offered_and_unverifiable_ones_are_not() -> None:
 
 async def test_status_colours_meet_wcag_aa_on_every_theme() -> None:
     """For every offered theme and every status: the runs list's status cell (on
-    plain, striped and watched rows) and the status badge of the cancel dialog."""
+    plain, striped, watched and split-marked rows) and the cancel dialog's badge."""
     app = _app()
     failures: list[str] = []
     async with app.run_test(size=(150, 32)) as pilot:
@@ -101,7 +101,8 @@ async def test_status_colours_meet_wcag_aa_on_every_theme() -> None:
             row = table.rich_style
             rows = [row, row + table.get_component_rich_style("runs-table--even-row")]
             watched = table.get_component_rich_style("runs-table--watched", default=Style())
-            rows += [r + watched for r in rows]
+            picked = table.get_component_rich_style("runs-table--picked", default=Style())
+            rows += [r + watched for r in rows] + [r + picked for r in rows]
             if theme in OURS:  # the table is not focused now: the blurred cursor
                 rows.append(row + table.get_component_rich_style("runs-table--cursor"))
             for status in STATUSES:
