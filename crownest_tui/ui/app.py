@@ -148,6 +148,7 @@ class CrowNestApp(App[None]):
                 read_only=self.read_only,
                 bell=self.bell_on_end,
                 clock=self.clock,
+                project_names=dict(self.runs_screen.projects) if self.runs_screen else None,
             )
         )
 

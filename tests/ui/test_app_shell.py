@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from textual.geometry import Region
 from textual.widgets import Markdown, Static
 
 from crownest_tui.api import CrowNestClient, Page, WorkspaceRun
@@ -14,6 +15,7 @@ from crownest_tui.ui.screens.detail import RunDetailScreen
 from crownest_tui.ui.screens.help import HelpScreen
 from crownest_tui.ui.screens.runs import RunsScreen
 from crownest_tui.ui.screens.welcome import WelcomeScreen
+from crownest_tui.ui.widgets.run_header import RunHeader
 
 from .conftest import (
     RecordingApp,
@@ -184,3 +186,18 @@ async def test_hostile_text_from_the_api_never_reaches_the_terminal() -> None:
         shown = app.screen.query_one("#command", Static).render()
         assert "\x1b" not in str(shown)
     await client.aclose()
+
+
+async def test_header_names_the_project_the_list_knows(backend: LocalBackendProcess) -> None:
+    app = suite_app(backend, 1)
+    async with app.run_test(size=(150, 40)) as pilot:
+        await settle(pilot)
+        run_id = shown_ids(app)[0]
+        run = await app.client.get_run(run_id)
+        name = runs_screen(app).projects[run.project_id]
+        await pilot.press("enter")
+        await settle(pilot)
+        header = app.screen.query_one(RunHeader)
+        region = Region(0, 0, header.size.width, header.size.height)
+        text = "\n".join(strip.text for strip in header.render_lines(region))
+        assert f"{name} ({run.project_id})" in text

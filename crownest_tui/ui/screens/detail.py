@@ -9,7 +9,7 @@ every line exactly once.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -82,8 +82,10 @@ class RunDetailScreen(Screen[None]):
         bell: bool = False,
         clock: Clock | None = None,
         save_directory: Path | None = None,
+        project_names: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__()
+        self.project_names = project_names or {}
         self.client = client
         self.run_id = run_id
         self.after_seq = after_seq
@@ -108,7 +110,7 @@ class RunDetailScreen(Screen[None]):
     # -- layout ----------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield RunHeader(self.clock, id="header")
+        yield RunHeader(self.clock, project_names=self.project_names, id="header")
         yield ConnectionBar(id="connection")
         with TabbedContent(initial="log", id="tabs"):
             with TabPane("1 Log", id="log"):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 import humanize
@@ -47,9 +47,18 @@ class RunHeader(Static):
     full_sha: reactive[bool] = reactive(False)
     """Show the archive's whole sha256 instead of its first characters."""
 
-    def __init__(self, clock: Callable[[], datetime], *, id: str | None = None) -> None:  # noqa: A002
+    def __init__(
+        self,
+        clock: Callable[[], datetime],
+        *,
+        project_names: Mapping[str, str] | None = None,
+        id: str | None = None,  # noqa: A002
+    ) -> None:
+        """``project_names`` (id -> name, as the runs list loaded them) lets the header
+        name the project; the API has no call to fetch one project."""
         super().__init__(id=id)
         self.clock = clock
+        self.project_names = project_names or {}
 
     def on_mount(self) -> None:
         on_theme(self, self.refresh_header)
@@ -81,12 +90,16 @@ class RunHeader(Static):
         )
         return title
 
+    def _project(self, project_id: str) -> str:
+        name = self.project_names.get(project_id)
+        return f"{name} ({project_id})" if name else project_id
+
     def _rows(self, run: WorkspaceRun) -> list[Row]:
         now = self.clock()
         failure = " / ".join(str(x) for x in (run.failure_reason, run.failure_class) if x)
         exit_style = "bold red" if run.exit_code not in (None, 0) else ""
         rows: list[Row] = [
-            ("Project", run.project_id),
+            ("Project", self._project(run.project_id)),
             ("Template", f"{run.template_slug or '—'} {run.template_version}".strip()),
             ("Created", when(run.created_at, now)),
             ("Duration", run_duration(run, now)),
