@@ -78,6 +78,13 @@ class FaultPlan:
             canned={name: 0.03 for name in CANNED},
         )
 
+    @classmethod
+    def outage(cls) -> FaultPlan:
+        """Nothing gets through: every connection is cut before any byte of the
+        answer, or answered with an error page or garbage."""
+        canned = ("http_503", "html_502", "truncated_json", "garbage")
+        return cls(cut=0.2, cut_bytes=(0, 0), canned={name: 0.2 for name in canned})
+
     def draw(self, rng: random.Random) -> str:
         roll = rng.random()
         for name, chance in (("cut", self.cut), ("stall", self.stall), *self.canned.items()):
@@ -104,6 +111,8 @@ class FaultProxy:
         self.plan = plan or FaultPlan()
         self.rng = random.Random(seed)
         self.faults: Counter[str] = Counter()
+        self.dropped = 0
+        """Live connections cut by :meth:`drop_connections` so far."""
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self.port = 0
@@ -140,7 +149,24 @@ class FaultProxy:
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()
+        self.dropped += len(tasks)
         return len(tasks)
+
+    async def drop_now_and_then(
+        self, rng: random.Random, low: float = 0.2, high: float = 1.5
+    ) -> None:
+        """Besides the per-connection faults, cut every open connection every
+        ``low``-``high`` seconds (until cancelled): kept-alive connections that drew
+        "pass" meet the weather too."""
+        while True:
+            await asyncio.sleep(rng.uniform(low, high))
+            self.drop_connections()
+
+    def fault_counts(self) -> dict[str, int]:
+        """Faults injected so far by kind (passes left out), with live drops."""
+        counts = {k: v for k, v in sorted(self.faults.items()) if k != "pass" and v}
+        counts["dropped live"] = self.dropped
+        return counts
 
     def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.get_running_loop().create_task(self._serve(reader, writer))

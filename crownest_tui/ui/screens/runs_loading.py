@@ -16,7 +16,7 @@ from textual import work
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.worker import Worker, WorkerState
+from textual.worker import NoActiveWorker, Worker, WorkerState, get_current_worker
 
 from ...api.client import CrowNestClient
 from ...api.models import Page, WorkspaceRun
@@ -29,6 +29,8 @@ from ..run_list import ListOptions, RunList
 
 Clock = Callable[[], datetime]
 MAX_PAGE = 500
+#: Growth of the frozen objects that makes a load collect them all again.
+FULL_COLLECTION_GROWTH = 1.25
 
 
 class RunsLoader(Screen[None]):
@@ -54,6 +56,8 @@ class RunsLoader(Screen[None]):
         self.last_success: datetime | None = None
         self._generation = 0
         self._refresh_timer: Timer | None = None
+        self._page_wanted = False  # the user asked for the next page; it has not come
+        self._frozen_after_full = 0  # frozen objects after the last full collection
 
     def show_runs(self) -> None:
         """Hand the current state down to the widgets (the subclass's job)."""
@@ -62,6 +66,16 @@ class RunsLoader(Screen[None]):
     def show_status(self) -> None:
         """Refresh the status line only (the subclass's job)."""
         raise NotImplementedError
+
+    def _loading_elsewhere(self) -> bool:
+        """A page load is under way, other than the worker asking."""
+        try:
+            current: Worker[object] | None = get_current_worker()
+        except NoActiveWorker:
+            current = None
+        return any(
+            w.group == "load" and not w.is_finished and w is not current for w in self.workers
+        )
 
     def busy(self, group: str) -> bool:
         """Whether a job of ``group`` (load, refresh, cancel, projects) is under way."""
@@ -72,6 +86,7 @@ class RunsLoader(Screen[None]):
     def reload(self) -> None:
         """Start again from the first page (new filters)."""
         self._generation += 1
+        self._page_wanted = False
         self.workers.cancel_group(self, "refresh")
         self.run_list.reset(self.filters)
         self.load_first(self._generation)
@@ -86,7 +101,10 @@ class RunsLoader(Screen[None]):
 
     def load_next_page(self) -> None:
         """Ask for the next page unless one is on its way or there is none."""
-        if self.run_list.has_more and not self.busy("load"):
+        if not self.run_list.has_more:
+            return
+        self._page_wanted = True
+        if not self.busy("load"):
             self.load_more(self._generation)
             self.show_status()
 
@@ -102,6 +120,7 @@ class RunsLoader(Screen[None]):
         page = await self._fetch(self.options.page_size, self.run_list.next_cursor)
         if generation == self._generation:
             self.run_list.add_page(page)
+            self._page_wanted = False
             self._loaded()
 
     @work(exclusive=True, group="refresh", exit_on_error=False, description="refresh runs")
@@ -138,20 +157,38 @@ class RunsLoader(Screen[None]):
             cursor=cursor,
         )
 
-    def _loaded(self) -> None:
-        # Thousands of long-lived run models make each full garbage collection slow
-        # (≈70 ms at 10,000 runs: a hitch while typing). They are freed by reference
-        # counting, so collect what is garbage now and keep the rest out of later
-        # collections (cheap once most objects are frozen).
+    def _collect_garbage(self) -> None:
+        """Thousands of long-lived run models make each full garbage collection slow
+        (≈70 ms at 10,000 runs: a hitch while typing). They are freed by reference
+        counting, so collect what is garbage now and keep the rest out of later
+        collections (cheap once most objects are frozen).
+
+        A frozen object that later becomes cyclic garbage (a failed request's
+        traceback, a finished worker) is never collected while frozen, so memory
+        would grow with every refresh for as long as the dashboard runs. When the
+        frozen set has grown by a quarter since the last full collection (Python's
+        own rule for its oldest generation), everything is unfrozen and collected."""
+        full = gc.get_freeze_count() > self._frozen_after_full * FULL_COLLECTION_GROWTH
+        if full:
+            gc.unfreeze()
         gc.collect()
         gc.freeze()
+        if full:
+            self._frozen_after_full = gc.get_freeze_count()
+
+    def _loaded(self) -> None:
+        self._collect_garbage()
         self.last_success = self.clock()
         self.schedule.succeeded()
         self.failure = None
         self.show_runs()
         self._arm_refresh()
-        if self.run_list.has_more and len(self.run_list.runs) < self.options.page_size // 2:
-            self.load_more(self._generation)  # a status group can thin pages out
+        # More now when a status group thinned the pages out, or when a page the user
+        # asked for failed (the cursor waits at the end; it will not ask again).
+        thin = len(self.run_list.runs) < self.options.page_size // 2
+        wanted = thin or self._page_wanted
+        if self.run_list.has_more and wanted and not self._loading_elsewhere():
+            self.load_more(self._generation)
 
     # -- schedule --------------------------------------------------------------------
 
