@@ -7,9 +7,10 @@ ends; then its log is compared with what the backend stored, line by line.
 
 Prints: faults injected by kind, reconnects, duplicates dropped, events
 back-filled, events lost, lines lost or doubled (all must be 0), and whether the app
-kept running. ``--seconds`` sets how long the run writes (default 20).
+kept running. ``--seconds`` sets how long the run writes (default 20); ``--soak
+SECONDS`` is the same, for long runs (a 5-minute soak: ``--soak 300``).
 
-    .venv/bin/python bench/chaos.py [--seconds 20] [--seed N]
+    .venv/bin/python bench/chaos.py [--seconds 20 | --soak 300] [--seed N]
 """
 
 from __future__ import annotations
@@ -22,11 +23,11 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from _support import fault_line, rss_mb, start_script_run  # bench/ is the script's directory
 from textual.app import App
 
 from crownest_tui.api import Backoff, CrowNestClient, StreamOptions, StreamState
 from crownest_tui.faultproxy import FaultPlan, FaultProxy
-from crownest_tui.launch.pack import pack_directory
 from crownest_tui.local.process import start_local_backend
 from crownest_tui.ui.log.sanitize import plain_text
 from crownest_tui.ui.screens.detail import RunDetailScreen
@@ -62,13 +63,13 @@ def transcript(view: LogView, stream: str) -> list[str]:
 
 
 async def truth_of(client: CrowNestClient, run_id: str) -> dict[str, list[str]]:
-    text = {"stdout": "", "stderr": ""}
+    parts: dict[str, list[str]] = {"stdout": [], "stderr": []}
     async for event in client.stream_events(run_id):
-        if event.type in text:
-            text[event.type] += event.data  # type: ignore[union-attr]
+        if event.type in parts:
+            parts[event.type].append(event.data)  # type: ignore[union-attr]
     result = {}
-    for stream, body in text.items():
-        lines = [plain_text(line) for line in body.split("\n")]
+    for stream, pieces in parts.items():  # joined once: += would be quadratic on a soak
+        lines = [plain_text(line) for line in "".join(pieces).split("\n")]
         result[stream] = lines[:-1] if lines and lines[-1] == "" else lines
     return result
 
@@ -79,27 +80,12 @@ def lost_and_doubled(want: list[str], got: list[str]) -> tuple[int, int]:
     return sum(missing.values()), sum(extra.values())
 
 
-proxy_drops = [0]
-
-
-async def cut_now_and_then(proxy: FaultProxy, rng: random.Random) -> None:
-    """Besides the per-connection faults: drop every open connection every so often."""
-    while True:
-        await asyncio.sleep(rng.uniform(0.2, 1.5))
-        proxy_drops[0] += proxy.drop_connections()
-
-
 async def main(seconds: float, seed: int) -> int:
     options = StreamOptions(stall_timeout=1.0, backoff=Backoff(base=0.05, cap=0.5, first=0.0))
     with tempfile.TemporaryDirectory() as state, start_local_backend(Path(state)) as backend:
         port = int(backend.url.rsplit(":", 1)[1])
         async with CrowNestClient(backend.token, backend.url) as direct:
-            run = await direct.create_run(command="python3 noisy.py")
-            source = Path(state) / "source"
-            source.mkdir()
-            (source / "noisy.py").write_text(NOISY.format(seconds=seconds))
-            await direct.upload_archive(run.id, pack_directory(source).data)
-            await direct.start_run(run.id)
+            run = await start_script_run(direct, NOISY.format(seconds=seconds), name="noisy.py")
             plan = FaultPlan.stormy()
             async with (
                 FaultProxy(port, plan, seed=seed) as proxy,
@@ -109,7 +95,7 @@ async def main(seconds: float, seed: int) -> int:
             ):
                 app = Host(client, run.id)
                 started = time.monotonic()
-                storm = asyncio.create_task(cut_now_and_then(proxy, random.Random(seed)))
+                storm = asyncio.create_task(proxy.drop_now_and_then(random.Random(seed)))
                 crashed = None
                 try:
                     async with app.run_test(size=(120, 40)) as pilot:
@@ -126,12 +112,12 @@ async def main(seconds: float, seed: int) -> int:
                         status = screen.stream.status
                         log = screen.query_one("#log-view", LogView)
                         log.flush()
+                        rss = rss_mb()  # before the check's own copies of the lines
                         got = {s: transcript(log, s) for s in ("stdout", "stderr")}
                 except Exception as error:  # the point is to notice any crash
                     crashed = error
                 storm.cancel()
-                faults = {k: v for k, v in sorted(proxy.faults.items()) if k != "pass"}
-                faults["dropped live"] = proxy_drops[0]
+                faults = fault_line(proxy)
             truth = await truth_of(direct, run.id)
     if crashed is not None:
         print(f"THE APP CRASHED: {crashed!r}")
@@ -143,19 +129,21 @@ async def main(seconds: float, seed: int) -> int:
         lost, doubled = lost + missing, doubled + extra
     exact = all(truth[s] == got[s] for s in truth)
     print(f"run wrote {lines:,} lines in {seconds:g}s; stream ended: {status.state.value}")
-    print(f"faults injected:      {sum(faults.values())} {faults}")
+    print(f"faults injected:      {faults}")
     print(f"reconnects:           {status.reconnects} (stalls detected {status.stalls})")
     print(f"duplicates dropped:   {status.duplicates_dropped:,}")
     print(f"events back-filled:   {status.gaps_filled:,}")
     print(f"events lost:          {status.events_lost}")
     print(f"lines lost / doubled: {lost} / {doubled}; transcript exact: {exact}")
+    print(f"dashboard RSS at the end: {rss:.0f} MB")
     return 0 if exact and lost == doubled == 0 else 1
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--soak", type=float, metavar="SECONDS", help="same as --seconds")
     parser.add_argument("--seed", type=int, default=random.randrange(10_000))
     args = parser.parse_args()
     print(f"seed {args.seed}")
-    raise SystemExit(asyncio.run(main(args.seconds, args.seed)))
+    raise SystemExit(asyncio.run(main(args.soak or args.seconds, args.seed)))
