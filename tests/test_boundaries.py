@@ -1,4 +1,5 @@
-"""Layer boundaries: the API client and the local backend never import the UI."""
+"""Layer boundaries: the API client, the local backend, the text helpers and the
+script commands never import the UI."""
 
 from __future__ import annotations
 
@@ -20,7 +21,10 @@ sys.exit(1 if bad else 0)
 """
 
 
-@pytest.mark.parametrize("package", ["crownest_tui.api", "crownest_tui.local"])
+@pytest.mark.parametrize(
+    "package",
+    ["crownest_tui.api", "crownest_tui.local", "crownest_tui.text", "crownest_tui.commands"],
+)
 def test_layer_never_imports_the_ui(package: str) -> None:
     done = subprocess.run(
         [sys.executable, "-c", CHECK.format(package=package)],

@@ -12,7 +12,7 @@ import json
 from ..api.client import CrowNestClient
 from ..api.errors import CrowNestError
 from ..api.models import EvidenceBundle
-from ..ui.format import metadata_chips, safe_line
+from ..text.format import metadata_chips, safe_line
 from . import exitcodes
 from .args import run_id
 from .table import format_fields

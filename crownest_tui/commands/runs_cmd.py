@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from ..api.client import MAX_PAGE_LIMIT, CrowNestClient
 from ..api.errors import CrowNestError
 from ..api.models import RunStatus, WorkspaceRun, is_terminal
-from ..ui.format import run_duration, safe_line
+from ..text.format import run_duration, safe_line
 from . import exitcodes
 from .args import add_pairs_option, count, project_id
 from .table import format_table

@@ -1,6 +1,6 @@
 """Untrusted text on its way to a terminal: inert, and where needed on one line.
 
-Reuses the dashboard's sanitiser (:mod:`crownest_tui.ui.log.sanitize`), which is
+Reuses the dashboard's sanitiser (:mod:`crownest_tui.text.sanitize`), which is
 textual-free; ``tests/commands/test_imports.py`` keeps it that way for this package.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from ..ui.log.sanitize import SPECIAL, plain_text, sanitize
+from ..text.sanitize import SPECIAL, plain_text, sanitize
 
 _BREAKS = re.compile(r"(\r\n|\r|\n)")
 

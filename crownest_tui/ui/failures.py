@@ -7,7 +7,7 @@ from datetime import datetime
 
 from ..api.errors import CrowNestError
 from ..api.models import WorkspaceRun
-from .format import absolute_time, safe_line
+from ..text.format import absolute_time, safe_line
 from .messages import FailureInfo
 
 CANCEL_SCOPE = "workspace_run:cancel"

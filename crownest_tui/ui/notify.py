@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import shutil
 
-from .format import safe_line
+from ..text.format import safe_line
 
 TITLE = "CrowNest"
 #: A notifier that hangs is killed after this long.

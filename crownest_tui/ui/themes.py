@@ -21,7 +21,7 @@ from textual.color import Color, ColorParseError
 from textual.theme import Theme
 from textual.widget import Widget
 
-from .format import status_class
+from ..text.format import status_class
 
 CROWNEST_DARK = Theme(
     name="crownest",

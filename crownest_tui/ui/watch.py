@@ -24,7 +24,7 @@ from ..api.client import CrowNestClient
 from ..api.errors import CrowNestError
 from ..api.ids import check_id
 from ..api.models import STATUS_ORDER, WorkspaceRun, is_terminal
-from .format import format_duration, safe_line, truncate
+from ..text.format import format_duration, safe_line, truncate
 from .notify import DesktopNotifier
 
 #: Seconds between two polls of the watched runs.

@@ -14,7 +14,7 @@ from textual.widgets import TabbedContent
 from crownest_tui.api import Backoff, CrowNestClient, StreamOptions, StreamState
 from crownest_tui.faultproxy import FaultPlan, FaultProxy
 from crownest_tui.local.process import LocalBackendProcess
-from crownest_tui.ui.log.sanitize import plain_text
+from crownest_tui.text.sanitize import plain_text
 from crownest_tui.ui.screens.confirm_cancel import ConfirmCancelScreen
 from crownest_tui.ui.screens.detail import RunDetailScreen
 from crownest_tui.ui.widgets.artifacts_table import ArtifactsTable

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from crownest_tui.api.models import Page, WorkspaceRun
+from crownest_tui.text.format import format_duration, relative_time, status_label, truncate
 from crownest_tui.ui.filters import RunFilters, quick_match
-from crownest_tui.ui.format import format_duration, relative_time, status_label, truncate
 from crownest_tui.ui.refresh import RefreshSchedule
 from crownest_tui.ui.run_list import RunList
 

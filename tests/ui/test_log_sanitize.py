@@ -12,8 +12,8 @@ from rich.console import Console
 from rich.style import Style
 from textual.strip import Strip
 
+from crownest_tui.text.sanitize import is_inert, plain_text, sanitize
 from crownest_tui.ui.log.render import CELL_LIMIT, LineRenderer, LineStyles
-from crownest_tui.ui.log.sanitize import is_inert, plain_text, sanitize
 from crownest_tui.ui.log.transcript import Line
 
 ESC = "\x1b"

@@ -8,8 +8,8 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from crownest_tui.text.sanitize import plain_text
 from crownest_tui.ui.log import OutputChunk, Stream
-from crownest_tui.ui.log.sanitize import plain_text
 from crownest_tui.ui.log.save import write_transcript
 from crownest_tui.ui.log.spool import BLOCK, Spool
 from crownest_tui.ui.log.transcript import Transcript

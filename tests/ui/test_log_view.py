@@ -7,9 +7,9 @@ from pathlib import Path
 
 from textual.pilot import Pilot
 
+from crownest_tui.text.sanitize import plain_text
 from crownest_tui.ui.log import OutputChunk
 from crownest_tui.ui.log.render import STDERR_MARK, format_time
-from crownest_tui.ui.log.sanitize import plain_text
 from crownest_tui.ui.widgets.log_view import LogView
 from tests.ui.log_helpers import LogApp, numbered, screen_rows
 

@@ -13,8 +13,8 @@ from textual.pilot import Pilot
 
 from crownest_tui.api.models import RunStatus
 from crownest_tui.local.process import LocalBackendProcess
+from crownest_tui.text.format import status_glyph, status_label
 from crownest_tui.ui.app import CrowNestApp
-from crownest_tui.ui.format import status_glyph, status_label
 from crownest_tui.ui.messages import OpenRun
 from crownest_tui.ui.screens.confirm_cancel import ConfirmCancelScreen
 from crownest_tui.ui.themes import AA_CONTRAST, contrast_ratio, readable, themed_status_style

@@ -1,6 +1,6 @@
 """Turn one raw line into styled, inert Strips, with caching.
 
-The body of a line is sanitized (see :mod:`~crownest_tui.ui.log.sanitize`), its SGR
+The body of a line is sanitized (see :mod:`~crownest_tui.text.sanitize`), its SGR
 colours decoded, tabs expanded and search matches highlighted. Hostile sizes are
 capped: at most :data:`RAW_LIMIT` characters of a line are looked at and at most
 :data:`CELL_LIMIT` cells are shown, followed by a marker saying how long the line is
@@ -22,9 +22,10 @@ from rich.text import Text
 from textual.cache import LRUCache
 from textual.strip import Strip
 
-from crownest_tui.ui.log.sanitize import TAB_SIZE, sanitize
 from crownest_tui.ui.log.search import match_spans
 from crownest_tui.ui.log.transcript import Line
+
+from ...text.sanitize import TAB_SIZE, sanitize
 
 RAW_LIMIT = 65_536
 """Characters of one sanitized line considered for display."""

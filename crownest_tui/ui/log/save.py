@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from crownest_tui.ui.log.sanitize import plain_text
 from crownest_tui.ui.log.spool import BLOCK, ENCODING, ERRORS
 from crownest_tui.ui.log.transcript import SEPARATOR, Line, Transcript
+
+from ...text.sanitize import plain_text
 
 BLOCKS_PER_READ = 256
 

@@ -13,9 +13,10 @@ from array import array
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
-from crownest_tui.ui.log.sanitize import SPECIAL, plain_text
 from crownest_tui.ui.log.spool import BLOCK, ENCODING, ERRORS
 from crownest_tui.ui.log.transcript import Transcript
+
+from ...text.sanitize import SPECIAL, plain_text
 
 REGEX_PREFIX = "re:"
 _HEADERS = re.compile(r"^[0-9a-f]*\x1f", re.MULTILINE)

@@ -10,7 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
 from ...api.models import WorkspaceRun
-from ..format import safe_line
+from ...text.format import safe_line
 from ..widgets.status_badge import StatusBadge
 
 

@@ -26,9 +26,9 @@ from ...api.errors import CrowNestError
 from ...api.events import RunEvent
 from ...api.models import WorkspaceRun
 from ...api.stream import EventStream, StreamState, StreamStatus
+from ...text.format import format_duration, status_label
 from ..detail_state import RunDetailState, RunFeed
 from ..failures import cancel_failure_text, cancel_refusal
-from ..format import format_duration, status_label
 from ..log.chunk import OutputChunk
 from ..messages import RunChanged, WatchRun
 from ..stylesheets import stylesheet

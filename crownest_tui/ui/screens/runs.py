@@ -15,9 +15,9 @@ from textual.widgets import Footer, Input, Static
 
 from ...api.client import CrowNestClient
 from ...api.models import WorkspaceRun
+from ...text.format import ago
 from ..failures import cancel_refusal
 from ..filters import RunFilters
-from ..format import ago
 from ..messages import LaunchRequested, OpenRun, RunChanged
 from ..new_run_form import NewRunForm, load_last_values
 from ..run_list import ListOptions

@@ -20,9 +20,9 @@ from textual.worker import NoActiveWorker, Worker, WorkerState, get_current_work
 
 from ...api.client import CrowNestClient
 from ...api.models import Page, WorkspaceRun
+from ...text.format import safe_line
 from ..failures import cancel_failure_text, failure_info
 from ..filters import RunFilters
-from ..format import safe_line
 from ..messages import FailureInfo, RunChanged
 from ..refresh import RefreshSchedule
 from ..run_list import ListOptions, RunList

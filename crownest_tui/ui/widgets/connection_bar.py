@@ -9,7 +9,7 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from ...api.stream import StreamState, StreamStatus
-from ..log.sanitize import plain_text
+from ...text.sanitize import plain_text
 
 _CLASSES = {f"-{state.value}" for state in StreamState}
 

@@ -13,8 +13,8 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from ...api.models import EvidenceBundle
-from ..format import format_duration, metadata_chips, status_label
-from ..log.sanitize import plain_text
+from ...text.format import format_duration, metadata_chips, status_label
+from ...text.sanitize import plain_text
 from ..themes import on_theme, themed_status_style
 from .kv_table import Row, kv_table
 from .run_header import when

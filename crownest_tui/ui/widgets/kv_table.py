@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from rich.table import Table
 from rich.text import Text
 
-from ..log.sanitize import plain_text
+from ...text.sanitize import plain_text
 
 Row = tuple[str, str | Text]
 

@@ -14,7 +14,7 @@ from rich.segment import Segment
 from rich.style import Style
 
 from ...api.models import WorkspaceRun
-from ..format import (
+from ...text.format import (
     metadata_chips,
     relative_time,
     run_duration,

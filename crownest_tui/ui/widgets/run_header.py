@@ -13,7 +13,7 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from ...api.models import WorkspaceRun
-from ..format import (
+from ...text.format import (
     absolute_time,
     format_duration,
     metadata_chips,

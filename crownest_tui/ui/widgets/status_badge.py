@@ -6,7 +6,7 @@ from textual.content import Content
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from ..format import STATUS_STYLE, status_class, status_label
+from ...text.format import STATUS_STYLE, status_class, status_label
 
 _CLASSES = {cls for _, cls in STATUS_STYLE.values()} | {"status-unknown"}
 

@@ -6,7 +6,7 @@ from textual.content import Content
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from ..format import status_label
+from ...text.format import status_label
 
 
 class SummaryLine(Widget):

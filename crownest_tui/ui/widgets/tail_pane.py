@@ -19,8 +19,8 @@ from ...api.errors import CrowNestError
 from ...api.events import RunEvent
 from ...api.models import WorkspaceRun
 from ...api.stream import EventStream, StreamState, StreamStatus
+from ...text.format import safe_line
 from ..detail_state import RunFeed
-from ..format import safe_line
 from ..log.chunk import OutputChunk
 from ..messages import RunChanged
 from .connection_bar import ConnectionBar

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 import humanize
 
 from ..api.models import RunStatus, WorkspaceRun, is_terminal
-from .log.sanitize import plain_text
+from .sanitize import plain_text
 
 #: status -> (glyph, colour class); unknown statuses fall back to "?" / status-unknown.
 STATUS_STYLE: dict[str, tuple[str, str]] = {
