@@ -15,6 +15,7 @@ from crownest_tui.ui.notify import DesktopNotifier
 from crownest_tui.ui.screens.detail import RunDetailScreen
 from crownest_tui.ui.screens.runs import RunsScreen
 from crownest_tui.ui.watch import Watchlist, end_text, run_ended
+from crownest_tui.ui.widgets.log_view import LogView
 from crownest_tui.ui.widgets.runs_table import RunsTable
 from tests.local.support import make_archive
 
@@ -338,3 +339,28 @@ async def test_notify_send_gets_one_inert_line_and_its_failures_are_ignored(
     assert not await DesktopNotifier(str(failing)).send("wsr_1 succeeded")
     assert not await DesktopNotifier(str(tmp_path / "missing")).send("wsr_1 succeeded")
     assert DesktopNotifier(None).argv("wsr_1") is None
+
+
+async def test_w_watches_from_the_detail_screen_where_the_log_has_not_taken_it(
+    backend: LocalBackendProcess, tmp_path: Path
+) -> None:
+    """In the detail screen ``w`` is the focused log's wrap; on the other tabs (and
+    with ``W`` anywhere) it watches the run."""
+    suite = new_suite()
+    async with client_for(backend) as client:
+        run_id = await gated_run(client, suite, tmp_path / "gate", "exit 0")
+        app = watch_app(backend, suite)
+        async with app.run_test(size=(160, 40)) as pilot:
+            await settle(pilot)
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: isinstance(app.screen, RunDetailScreen))
+            screen = app.screen
+            assert isinstance(screen, RunDetailScreen)
+            await wait_until(pilot, lambda: screen.state.run is not None)
+            log = screen.query_one("#log-view", LogView)
+            wrapped = log.wrap
+            await pilot.press("w")  # the log has focus: wrap
+            assert log.wrap is not wrapped and run_id not in app.watchlist
+            await pilot.press("3", "w")  # the Evidence tab: watch
+            assert run_id in app.watchlist
+            (tmp_path / "gate").touch()

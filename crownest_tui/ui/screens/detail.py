@@ -64,7 +64,7 @@ class RunDetailScreen(Screen[None]):
         Binding("4", "tab('details')", "Details", id="detail.tab_details"),
         Binding("c", "cancel_run", "Cancel run", id="detail.cancel"),
         Binding("R", "reconnect", "Reconnect", id="detail.reconnect"),
-        Binding("W", "watch", "Watch", show=False, id="detail.watch"),
+        Binding("W,w", "watch", "Watch", show=False, id="detail.watch"),
         Binding("d", "download", "Download artifact", show=False, id="detail.download"),
         Binding("s", "toggle_sha", "Full sha256", show=False, id="detail.sha"),
         Binding("j", "toggle_json", "Raw JSON", show=False, id="detail.json"),
