@@ -158,22 +158,14 @@ def profile_connection(
     # The environment wins over the profile: only read its key when it is needed.
     env_has_key = any(env.get(var, "").strip() for var in (ENV_BEARER_TOKEN, ENV_API_KEY))
     key = None if env_has_key else profile_credential(settings, name, env)
-    connection = resolve_connection(
+    field = "api_key_env" if profile.api_key_env else "api_key_file"
+    return resolve_connection(
         base_url=api_url,
         environ=env,
         profile_key=key,
         profile_url=profile.api_url or settings.api.url,
+        profile_key_source=f"profile {name} ({field})" if name is not None else "profile",
     )
-    if name is not None and key is not None:
-        source = f"profile {name} ({'api_key_env' if profile.api_key_env else 'api_key_file'})"
-        return Connection(
-            base_url=connection.base_url,
-            credential=connection.credential,
-            credential_source=source,
-            base_url_source=connection.base_url_source,
-            warnings=connection.warnings,
-        )
-    return connection
 
 
 def api_origin(url: str) -> str:

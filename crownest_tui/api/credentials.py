@@ -121,9 +121,11 @@ def resolve_connection(
     environ: Mapping[str, str] | None = None,
     profile_key: str | None = None,
     profile_url: str | None = None,
+    profile_key_source: str = "profile",
     use_cli_config: bool = True,
 ) -> Connection:
-    """Resolve URL and credential field by field, in the documented precedence."""
+    """Resolve URL and credential field by field, in the documented precedence
+    (``profile_key_source`` says where a profile's key came from, for messages)."""
     env = os.environ if environ is None else environ
     warnings: list[str] = []
     cli: dict[str, str] = {}
@@ -138,7 +140,7 @@ def resolve_connection(
         (api_key, "--api-key"),
         (env.get(ENV_BEARER_TOKEN), ENV_BEARER_TOKEN),
         (env.get(ENV_API_KEY), ENV_API_KEY),
-        (profile_key, "profile"),
+        (profile_key, profile_key_source),
         (cli.get("credential"), f"CrowNest CLI login ({cli_path})"),
         (cli.get("apiKey"), f"CrowNest CLI login ({cli_path})"),
     ]

@@ -273,8 +273,7 @@ class EventStream:
                 problem = "reconnect requested"
             except CrowNestError as err:
                 if not is_retryable(err):
-                    stream_log.error("%s: failed: %s [%s]", self.run_id, err.message, err.code)
-                    self._update(state=StreamState.FAILED, error=err, problem=err.message)
+                    self._fail(err, "failed")
                     raise
                 problem, retry_after = err.message, err.retry_after
                 reachable = err.status is not None
@@ -524,7 +523,11 @@ class EventStream:
     def _finish_with_error(self, event: ErrorEvent) -> None:
         self._finished = True
         error = CrowNestError(event.message or event.code, code=event.code)
-        stream_log.error("%s: error event: %s [%s]", self.run_id, error.message, error.code)
+        self._fail(error, "error event")
+
+    def _fail(self, error: CrowNestError, what: str) -> None:
+        """The stream is over with ``error`` (logged as ``what``)."""
+        stream_log.error("%s: %s: %s [%s]", self.run_id, what, error.message, error.code)
         self._update(state=StreamState.FAILED, error=error, problem=error.message)
 
     async def _drain_if_run_is_over(self) -> AsyncIterator[list[RunEvent]]:
@@ -537,8 +540,7 @@ class EventStream:
             run = await self._client.get_run(self.run_id)
         except CrowNestError as err:
             if not is_retryable(err):
-                stream_log.error("%s: failed: %s [%s]", self.run_id, err.message, err.code)
-                self._update(state=StreamState.FAILED, error=err, problem=err.message)
+                self._fail(err, "failed")
                 raise
             return
         if not run.is_terminal:

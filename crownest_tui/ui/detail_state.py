@@ -147,16 +147,27 @@ class RunFeed:
         self.stream: EventStream | None = None
 
     async def follow(
-        self, client: CrowNestClient, on_status: StatusListener, deliver: Deliver
+        self,
+        client: CrowNestClient,
+        on_status: StatusListener,
+        deliver: Deliver,
+        on_end: Callable[[WorkspaceRun], None],
     ) -> None:
         """Follow the stream until it ends; each batch goes to ``state``, then
-        ``deliver(log chunks, raw event lines, events)``. Raises ``CrowNestError``
-        when the stream stops with one."""
+        ``deliver(log chunks, raw event lines, events)``; every status change goes to
+        ``on_status``, and the run the terminal event carried to ``on_end``. Raises
+        ``CrowNestError`` when the stream stops with one."""
         after = self.after_seq if self.stream is None else self.stream.status.last_seq
         stream = client.stream_events(self.run_id, after)
         self.stream = stream
-        stream.add_listener(on_status)
-        on_status(stream.status)
+
+        def status_changed(status: StreamStatus) -> None:
+            on_status(status)
+            if status.state is StreamState.ENDED and status.final_run is not None:
+                on_end(status.final_run)
+
+        stream.add_listener(status_changed)
+        status_changed(stream.status)
         try:
             async for batch in stream.batches():
                 output, raw = self.state.ingest(batch)

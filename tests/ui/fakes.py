@@ -6,7 +6,14 @@ import asyncio
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
-from crownest_tui.api import Connection, CrowNestClient, CrowNestError, Secret
+from crownest_tui.api import (
+    Backoff,
+    Connection,
+    CrowNestClient,
+    CrowNestError,
+    Secret,
+    StreamOptions,
+)
 from crownest_tui.api.models import Page, Project, WorkspaceRun
 
 FROZEN_NOW = datetime(2026, 11, 28, 12, 0, 0, tzinfo=UTC)
@@ -88,3 +95,15 @@ class FakeClient(CrowNestClient):
             for k, v in PROJECTS.items()
         ]
         return Page[Project](data=projects)
+
+
+def snapshot_client(port: int, stall_timeout: float) -> CrowNestClient:
+    """A real client of a scripted loopback server for snapshot tests: one try per
+    call and reconnects far in the future, so a picture never catches a retry."""
+    backoff = Backoff(base=100, cap=100, first=100, jitter=False)
+    return CrowNestClient(
+        "cn_test_key",
+        f"http://127.0.0.1:{port}",
+        stream_options=StreamOptions(stall_timeout=stall_timeout, backoff=backoff),
+        max_attempts=1,
+    )

@@ -10,11 +10,12 @@ import pytest
 from textual.app import App
 from textual.pilot import Pilot
 
-from crownest_tui.api import Backoff, CrowNestClient, StreamOptions
 from crownest_tui.ui.screens.detail import RunDetailScreen
 from crownest_tui.ui.widgets.log_view import LogView
 from tests.api.scripted_server import RUN_ID, Misbehaviour, ScriptedRun, make_events
 from tests.support import serve_app_in_thread
+
+from .fakes import snapshot_client
 
 SIZE = (130, 36)
 FROZEN = datetime(2026, 11, 28, 10, 5, 0, tzinfo=UTC)
@@ -24,14 +25,7 @@ SnapCompare = Callable[..., bool]
 class SnapshotHost(App[None]):
     def __init__(self, port: int, **options: object) -> None:
         super().__init__()
-        self.client = CrowNestClient(
-            "cn_test_key",
-            f"http://127.0.0.1:{port}",
-            stream_options=StreamOptions(
-                stall_timeout=30, backoff=Backoff(base=100, cap=100, first=100, jitter=False)
-            ),
-            max_attempts=1,
-        )
+        self.client = snapshot_client(port, stall_timeout=30)
         self.options = options
 
     def on_mount(self) -> None:

@@ -86,6 +86,16 @@ def watch_app(backend: LocalBackendProcess, suite: str, **options: Any) -> Watch
     return WatchApp(client_for(backend), refresh_interval=0, filters=filters, **options)
 
 
+async def open_detail(pilot: Pilot[None], app: WatchApp) -> RunDetailScreen:
+    """Open the cursor's run (``enter``) and wait until its detail screen has it."""
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: isinstance(app.screen, RunDetailScreen))
+    screen = app.screen
+    assert isinstance(screen, RunDetailScreen)
+    await wait_until(pilot, lambda: screen.state.run is not None)
+    return screen
+
+
 async def test_w_marks_a_row_and_the_mark_survives_refresh_and_filters(
     backend: LocalBackendProcess,
 ) -> None:
@@ -177,11 +187,7 @@ async def test_w_in_the_detail_screen_watches_after_it_is_closed(
         app.watcher.notifier = notifier
         async with app.run_test(size=(160, 40)) as pilot:
             await settle(pilot)
-            await pilot.press("enter")
-            await wait_until(pilot, lambda: isinstance(app.screen, RunDetailScreen))
-            screen = app.screen
-            assert isinstance(screen, RunDetailScreen)
-            await wait_until(pilot, lambda: screen.state.run is not None)
+            await open_detail(pilot, app)
             await pilot.press("W")
             assert run_id in app.watchlist
             await pilot.press("escape")
@@ -206,10 +212,7 @@ async def test_watching_from_an_open_detail_screen_announces_once(
         app.watcher.notifier = DesktopNotifier(None)  # no desktop notifications
         async with app.run_test(size=(160, 40)) as pilot:
             await settle(pilot)
-            await pilot.press("enter")
-            await wait_until(pilot, lambda: isinstance(app.screen, RunDetailScreen))
-            screen = app.screen
-            assert isinstance(screen, RunDetailScreen)
+            screen = await open_detail(pilot, app)
             await wait_until(
                 pilot, lambda: screen.state.run is not None and screen.state.run.status == "running"
             )
@@ -352,11 +355,7 @@ async def test_w_watches_from_the_detail_screen_where_the_log_has_not_taken_it(
         app = watch_app(backend, suite)
         async with app.run_test(size=(160, 40)) as pilot:
             await settle(pilot)
-            await pilot.press("enter")
-            await wait_until(pilot, lambda: isinstance(app.screen, RunDetailScreen))
-            screen = app.screen
-            assert isinstance(screen, RunDetailScreen)
-            await wait_until(pilot, lambda: screen.state.run is not None)
+            screen = await open_detail(pilot, app)
             log = screen.query_one("#log-view", LogView)
             wrapped = log.wrap
             await pilot.press("w")  # the log has focus: wrap

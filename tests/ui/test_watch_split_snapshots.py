@@ -16,14 +16,14 @@ from starlette.routing import Route
 from textual.app import App
 from textual.pilot import Pilot
 
-from crownest_tui.api import Backoff, CrowNestClient, StreamOptions, StreamState
+from crownest_tui.api import StreamState
 from crownest_tui.ui.app import CrowNestApp
 from crownest_tui.ui.screens.split_tail import SplitTailScreen
 from crownest_tui.ui.widgets.tail_pane import TailPane
 from tests.support import serve_app_in_thread
 
 from .conftest import settle
-from .fakes import FROZEN_NOW, FakeClient
+from .fakes import FROZEN_NOW, FakeClient, snapshot_client
 
 SnapCompare = Callable[..., bool]
 CREATED = "2026-11-28T11:50:00Z"
@@ -126,14 +126,7 @@ class SplitHost(App[None]):
 
     def __init__(self, port: int, run_ids: list[str]) -> None:
         super().__init__()
-        self.client = CrowNestClient(
-            "cn_test_key",
-            f"http://127.0.0.1:{port}",
-            stream_options=StreamOptions(
-                stall_timeout=120, backoff=Backoff(base=100, cap=100, first=100, jitter=False)
-            ),
-            max_attempts=1,
-        )
+        self.client = snapshot_client(port, stall_timeout=120)
         self.run_ids = run_ids
 
     def on_mount(self) -> None:

@@ -25,7 +25,7 @@ from ...api.client import CrowNestClient
 from ...api.errors import CrowNestError
 from ...api.events import RunEvent
 from ...api.models import WorkspaceRun
-from ...api.stream import EventStream, StreamState, StreamStatus
+from ...api.stream import EventStream, StreamStatus
 from ...text.format import format_duration, status_label
 from ..detail_state import RunDetailState, RunFeed
 from ..failures import cancel_failure_text, cancel_refusal
@@ -163,7 +163,7 @@ class RunDetailScreen(Screen[None]):
     @work(exclusive=True, group="detail-stream", description="follow the event stream")
     async def follow_events(self) -> None:
         try:
-            await self.feed.follow(self.client, self._stream_status, self._ingest)
+            await self.feed.follow(self.client, self._stream_status, self._ingest, self._set_run)
         except CrowNestError as error:
             self.notify(error.message, title=f"Stream stopped: {error.title}", severity="error")
 
@@ -217,12 +217,9 @@ class RunDetailScreen(Screen[None]):
     # -- state changes -----------------------------------------------------------------
 
     def _stream_status(self, status: StreamStatus) -> None:
-        try:
+        # The stream closes while the screen is being removed.
+        with contextlib.suppress(NoMatches):
             self.query_one(ConnectionBar).status = status
-        except NoMatches:
-            return  # the stream closes while the screen is being removed
-        if status.state is StreamState.ENDED and status.final_run is not None:
-            self._set_run(status.final_run)
 
     def _ingest(
         self, output: list[OutputChunk], raw: list[OutputChunk], batch: list[RunEvent]

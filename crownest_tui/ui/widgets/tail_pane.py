@@ -6,6 +6,7 @@ transcript is exact across disconnects (resumed by seq, never a line lost or dou
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from textual import work
@@ -18,7 +19,7 @@ from ...api.client import CrowNestClient
 from ...api.errors import CrowNestError
 from ...api.events import RunEvent
 from ...api.models import WorkspaceRun
-from ...api.stream import EventStream, StreamState, StreamStatus
+from ...api.stream import EventStream, StreamStatus
 from ...text.format import safe_line
 from ..detail_state import RunFeed
 from ..log.chunk import OutputChunk
@@ -96,19 +97,16 @@ class TailPane(Vertical):
     @work(exclusive=True, group="pane-stream", description="follow the event stream")
     async def follow_events(self) -> None:
         try:
-            await self.feed.follow(self.client, self._stream_status, self._ingest)
+            await self.feed.follow(self.client, self._stream_status, self._ingest, self._set_run)
         except CrowNestError as error:
             self.notify(error.message, title=f"{self.run_id}: stream stopped", severity="error")
 
     # -- state changes ---------------------------------------------------------------
 
     def _stream_status(self, status: StreamStatus) -> None:
-        try:
+        # The stream closes while the pane is being removed.
+        with contextlib.suppress(NoMatches):
             self.query_one(ConnectionBar).status = status
-        except NoMatches:
-            return  # the stream closes while the pane is being removed
-        if status.state is StreamState.ENDED and status.final_run is not None:
-            self._set_run(status.final_run)
 
     def _ingest(
         self, output: list[OutputChunk], raw: list[OutputChunk], batch: list[RunEvent]
