@@ -40,9 +40,9 @@ from _support import cpu_seconds, percentiles, rss_mb, start_script_run
 
 from crownest_tui.api import CrowNestClient
 from crownest_tui.api.models import WorkspaceRun, is_terminal
+from crownest_tui.core.filters import RunFilters
 from crownest_tui.local.process import LocalBackendProcess, start_local_backend
 from crownest_tui.ui.app import CrowNestApp
-from crownest_tui.ui.filters import RunFilters
 from crownest_tui.ui.log import OutputChunk
 from crownest_tui.ui.screens.detail import RunDetailScreen
 from crownest_tui.ui.screens.runs import RunsScreen

@@ -19,8 +19,8 @@ from .api.client import CrowNestClient
 from .api.credentials import ConfigError, Connection, Secret
 from .api.ids import check_id
 from .config import Settings, config_path, load_settings
+from .core.filters import FilterError, RunFilters, check_status, parse_metadata_pair
 from .profiles import ProfileSwitcher, flags_over, profile_connection, select_profile
-from .ui.filters import FilterError, RunFilters, check_status, parse_metadata_pair
 
 
 class UsageError(Exception):

@@ -47,7 +47,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .api.credentials import ConfigError
 from .api.ids import check_id
-from .ui.filters import check_status
+from .core.filters import check_status
 
 ENV_CONFIG = "CROWNEST_TUI_CONFIG"
 #: Keys that would hold the credential itself: refused with a pointer to the safe ways.

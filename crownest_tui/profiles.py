@@ -31,7 +31,7 @@ from .api.credentials import (
 )
 from .config import ProfileSettings, Settings, known_profiles
 from .config_edit import save_theme
-from .ui.filters import RunFilters
+from .core.filters import RunFilters
 
 _SHOWABLE_ENV_NAME = re.compile(r"[A-Z][A-Z0-9_]*\Z")
 T = TypeVar("T")

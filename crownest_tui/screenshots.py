@@ -22,9 +22,9 @@ from textual.pilot import Pilot
 
 from .api.client import CrowNestClient
 from .api.models import WorkspaceRun
+from .core.filters import RunFilters
 from .local.process import astart_local_backend
 from .ui.app import CrowNestApp
-from .ui.filters import RunFilters
 from .ui.messages import OpenRun
 from .ui.screens.detail import RunDetailScreen
 from .ui.screens.split_tail import SplitTailScreen

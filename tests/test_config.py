@@ -11,9 +11,9 @@ import pytest
 from crownest_tui.api.credentials import ConfigError
 from crownest_tui.cli import run
 from crownest_tui.config import Settings, load_settings
+from crownest_tui.core.filters import RunFilters
 from crownest_tui.local.process import LocalBackendProcess
 from crownest_tui.profiles import profile_connection, profile_view, select_profile
-from crownest_tui.ui.filters import RunFilters
 
 from .ui.conftest import suite_runs
 

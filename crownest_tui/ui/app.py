@@ -13,16 +13,17 @@ from textual.binding import Binding
 from textual.theme import Theme
 
 from ..api.client import CrowNestClient
+from ..core.filters import RunFilters
+from ..core.run_list import ListOptions
+from ..core.watchlist import Watchlist
 from ..launch.flow import LaunchError
 from ..launch.pack import PackError
 from ..profiles import ProfileSwitcher
 from .commands import ProfileCommands, RunsCommands
-from .filters import RunFilters
 from .launching import launch_from_form
 from .messages import LaunchRequested, OpenRun, OpenSplit, RunChanged, WatchRun
 from .new_run_form import FormError, NewRunForm, save_last_values
 from .profile_switch import persist_theme, sub_title, switch_profile
-from .run_list import ListOptions
 from .screens.detail import RunDetailScreen
 from .screens.help import HelpScreen, help_entries
 from .screens.runs import RunsScreen
@@ -30,7 +31,7 @@ from .screens.split_tail import SplitTailScreen
 from .screens.welcome import WelcomeScreen
 from .stylesheets import stylesheet
 from .themes import register_themes, status_variables
-from .watch import RunWatcher, Watchlist
+from .watch import RunWatcher
 
 
 def _local_now() -> datetime:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from ..api.ids import check_id
-from .filters import STATUS_CHOICES, RunFilters
+from ..core.filters import STATUS_CHOICES, RunFilters
 from .messages import OpenRun
 
 if TYPE_CHECKING:

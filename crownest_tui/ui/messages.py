@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from textual.message import Message
 
 from ..api.models import WorkspaceRun
@@ -52,15 +50,3 @@ class OpenSplit(Message):
     def __init__(self, run_ids: list[str]) -> None:
         super().__init__()
         self.run_ids = run_ids
-
-
-@dataclass(frozen=True)
-class FailureInfo:
-    """An API failure as the UI shows it: title, message and when it happened."""
-
-    title: str
-    message: str
-    code: str
-    status: int | None
-    details: str
-    when: str

@@ -15,8 +15,8 @@ from textual.theme import Theme
 
 from ..api.client import CrowNestClient
 from ..api.credentials import ConfigError
+from ..core.run_list import ListOptions
 from ..profiles import ProfileView, api_origin
-from .run_list import ListOptions
 from .screens.runs import RunsScreen
 from .screens.welcome import WelcomeScreen
 

@@ -25,10 +25,10 @@ from textual.pilot import Pilot
 from crownest_tui import __version__, cli, debuglog
 from crownest_tui.api import CrowNestClient, CrowNestError
 from crownest_tui.api.retry import Backoff
+from crownest_tui.core.filters import RunFilters
 from crownest_tui.faultproxy import FaultProxy
 from crownest_tui.local.process import LocalBackendProcess
 from crownest_tui.ui.app import CrowNestApp
-from crownest_tui.ui.filters import RunFilters
 from crownest_tui.ui.screens.detail import RunDetailScreen
 from crownest_tui.ui.widgets.evidence_view import EvidenceView
 from crownest_tui.ui.widgets.log_view import LogView

@@ -11,9 +11,9 @@ from textual.pilot import Pilot
 from textual.worker import WorkerState
 
 from crownest_tui.api import CrowNestClient
+from crownest_tui.core.filters import RunFilters
 from crownest_tui.local.process import LocalBackendProcess
 from crownest_tui.ui.app import CrowNestApp
-from crownest_tui.ui.filters import RunFilters
 from crownest_tui.ui.screens.runs import RunsScreen
 
 

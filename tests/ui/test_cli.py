@@ -17,8 +17,8 @@ from crownest_tui.cli import (
     run,
 )
 from crownest_tui.config import Settings, config_path, load_settings
+from crownest_tui.core.filters import RunFilters
 from crownest_tui.profiles import flags_over
-from crownest_tui.ui.filters import RunFilters
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from textual.widgets import Input, Select
 
+from crownest_tui.core.filters import STATUS_GROUPS, RunFilters
 from crownest_tui.local.process import LocalBackendProcess
-from crownest_tui.ui.filters import STATUS_GROUPS, RunFilters
 
 from .conftest import (
     RecordingApp,

@@ -9,8 +9,8 @@ from typing import Any
 from textual.pilot import Pilot
 
 from crownest_tui.api import CrowNestError
+from crownest_tui.core.filters import RunFilters
 from crownest_tui.ui.app import CrowNestApp
-from crownest_tui.ui.filters import RunFilters
 
 from .conftest import settle
 from .fakes import FROZEN_NOW, FakeClient

@@ -9,10 +9,10 @@ from textual.pilot import Pilot
 from textual.widgets import Label
 
 from crownest_tui.api import Backoff, CrowNestClient, StreamOptions, StreamState
+from crownest_tui.core.filters import RunFilters
 from crownest_tui.faultproxy import FaultPlan, FaultProxy
 from crownest_tui.local.process import LocalBackendProcess
 from crownest_tui.text.sanitize import plain_text
-from crownest_tui.ui.filters import RunFilters
 from crownest_tui.ui.screens.runs import RunsScreen
 from crownest_tui.ui.screens.split_tail import SplitTailScreen
 from crownest_tui.ui.widgets.connection_bar import ConnectionBar

@@ -9,18 +9,17 @@ from typing import Any
 from textual.pilot import Pilot
 
 from crownest_tui.api import CrowNestClient
+from crownest_tui.core.filters import RunFilters
+from crownest_tui.core.watchlist import end_text
 from crownest_tui.local.process import LocalBackendProcess
-from crownest_tui.ui.filters import RunFilters
 from crownest_tui.ui.notify import DesktopNotifier
 from crownest_tui.ui.screens.detail import RunDetailScreen
 from crownest_tui.ui.screens.runs import RunsScreen
-from crownest_tui.ui.watch import Watchlist, end_text, run_ended
 from crownest_tui.ui.widgets.log_view import LogView
 from crownest_tui.ui.widgets.runs_table import RunsTable
 from tests.local.support import make_archive
 
 from .conftest import RecordingApp, client_for, new_suite, runs_screen, settle, suite_runs
-from .fakes import fixed_runs
 
 ENDED = "Watched run ended"
 
@@ -296,35 +295,6 @@ async def test_unwatch_all_from_the_palette_and_the_list_persists(
         assert len(again.watchlist) == 0 and table.watched == frozenset()
         assert again.said("Stopped watching 2 runs")
     await again.client.aclose()
-
-
-def test_the_watchlist_model() -> None:
-    running, other = fixed_runs()[:2]
-    done = fixed_runs()[3]
-    watchlist = Watchlist()
-    seen: list[frozenset[str]] = []
-    ends: list[tuple[str, bool]] = []
-    watchlist.subscribe(seen.append)
-    watchlist.on_end(lambda e: ends.append((e.run.id, e.already)))
-    watchlist.add(running.id, running)
-    watchlist.add(done.id)  # unknown yet: its first copy decides
-    assert seen[-1] == {running.id, done.id}
-    assert watchlist.observe(other) is None  # not watched: ignored
-    assert watchlist.observe(running) is None
-    ending = watchlist.observe(done)
-    assert ending is not None and ending.already and done.id not in watchlist
-    ended = running.model_copy(update={"status": "succeeded", "duration_ms": 134_000})
-    assert watchlist.observe(ended) is not None
-    assert ends == [(done.id, True), (running.id, False)]
-    assert seen[-1] == frozenset()
-    assert end_text(ended).startswith(f"{running.id} succeeded in 2m 14s · python3 run_tests")
-    # A status this client does not know, with a finish time, is an end too.
-    odd = running.model_copy(update={"status": "archived", "finished_at": ended.created_at})
-    assert run_ended(odd) and not run_ended(running.model_copy(update={"status": "archived"}))
-    hostile = running.model_copy(update={"command": "\x1b]0;pwned\x07rm -rf /\n" + "x" * 80})
-    text = end_text(hostile.model_copy(update={"status": "failed", "exit_code": 2}))
-    assert "\x1b" not in text and "\n" not in text and text.endswith("…")
-    assert "(exit 2)" in text
 
 
 async def test_notify_send_gets_one_inert_line_and_its_failures_are_ignored(

@@ -1,11 +1,13 @@
 """The log component of the run detail screen: a live, inert, disk-backed transcript.
 
-``chunk`` (input type), ``sanitize`` (escape neutralising), ``spool`` (disk storage),
-``transcript`` (chunks to lines), ``search``, ``render`` (lines to Strips), ``lines``
-(the ScrollView), ``search_bar``, ``save``. The public widget is
+Chunks of output (:class:`~crownest_tui.core.chunk.OutputChunk`, re-exported here) go
+into ``transcript`` (chunks to lines, stored by ``spool`` on disk); ``render`` turns a
+line into inert Strips (escapes neutralised by :mod:`crownest_tui.text.sanitize`);
+``lines`` is the ScrollView; ``search``, ``search_control`` and ``search_bar`` find
+text; ``save`` writes the transcript out. The public widget is
 :class:`crownest_tui.ui.widgets.log_view.LogView`.
 """
 
-from crownest_tui.ui.log.chunk import OutputChunk, Stream, StreamFilter
+from crownest_tui.core.chunk import OutputChunk, Stream, StreamFilter
 
 __all__ = ["OutputChunk", "Stream", "StreamFilter"]

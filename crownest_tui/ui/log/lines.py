@@ -18,7 +18,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from crownest_tui.ui.log.chunk import StreamFilter
+from crownest_tui.core.chunk import StreamFilter
 from crownest_tui.ui.log.render import GUTTER_WIDTH, TIME_WIDTH, LineRenderer, LineStyles
 from crownest_tui.ui.log.search import MatchIndex
 from crownest_tui.ui.log.transcript import Line, Transcript

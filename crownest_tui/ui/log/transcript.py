@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from crownest_tui.ui.log.chunk import OutputChunk, Stream, StreamFilter
+from crownest_tui.core.chunk import OutputChunk, Stream, StreamFilter
 from crownest_tui.ui.log.spool import BLOCK, ENCODING, ERRORS, Spool
 
 STDOUT, STDERR = 0, 1

@@ -26,10 +26,10 @@ from ...api.errors import CrowNestError
 from ...api.events import RunEvent
 from ...api.models import WorkspaceRun
 from ...api.stream import EventStream, StreamStatus
+from ...core.chunk import OutputChunk
+from ...core.detail_state import RunDetailState, RunFeed
+from ...core.failures import cancel_failure_text, cancel_refusal
 from ...text.format import format_duration, status_label
-from ..detail_state import RunDetailState, RunFeed
-from ..failures import cancel_failure_text, cancel_refusal
-from ..log.chunk import OutputChunk
 from ..messages import RunChanged, WatchRun
 from ..stylesheets import stylesheet
 from ..widgets.artifacts_table import ArtifactsTable

@@ -8,7 +8,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
-from ..messages import FailureInfo
+from ...core.failures import FailureInfo
 
 
 class ErrorDetailsScreen(ModalScreen[None]):

@@ -15,12 +15,12 @@ from textual.widgets import Footer, Input, Static
 
 from ...api.client import CrowNestClient
 from ...api.models import WorkspaceRun
+from ...core.failures import cancel_refusal
+from ...core.filters import RunFilters
+from ...core.run_list import ListOptions
 from ...text.format import ago
-from ..failures import cancel_refusal
-from ..filters import RunFilters
 from ..messages import LaunchRequested, OpenRun, RunChanged
 from ..new_run_form import NewRunForm, load_last_values
-from ..run_list import ListOptions
 from ..widgets.error_banner import ErrorBanner
 from ..widgets.filter_bar import FilterBar
 from ..widgets.list_status import ListState, ListStatus

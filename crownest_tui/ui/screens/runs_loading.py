@@ -20,12 +20,12 @@ from textual.worker import NoActiveWorker, Worker, WorkerState, get_current_work
 
 from ...api.client import CrowNestClient
 from ...api.models import Page, WorkspaceRun
+from ...core.failures import FailureInfo, cancel_failure_text, failure_info
+from ...core.filters import RunFilters
+from ...core.refresh import RefreshSchedule
+from ...core.run_list import ListOptions, RunList
 from ...text.format import safe_line
-from ..failures import cancel_failure_text, failure_info
-from ..filters import RunFilters
-from ..messages import FailureInfo, RunChanged
-from ..refresh import RefreshSchedule
-from ..run_list import ListOptions, RunList
+from ..messages import RunChanged
 
 Clock = Callable[[], datetime]
 MAX_PAGE = 500

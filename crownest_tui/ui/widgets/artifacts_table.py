@@ -7,7 +7,7 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from ...api.models import ArtifactError
-from ..detail_state import ArtifactRow
+from ...core.detail_state import ArtifactRow
 from .kv_table import inert
 
 

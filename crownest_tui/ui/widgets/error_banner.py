@@ -6,7 +6,7 @@ from textual.content import Content
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from ..messages import FailureInfo
+from ...core.failures import FailureInfo
 
 
 class ErrorBanner(Static):

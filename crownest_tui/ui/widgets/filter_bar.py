@@ -12,7 +12,7 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Button, Input, Select
 
 from ...api.ids import check_id
-from ..filters import STATUS_CHOICES, FilterError, RunFilters, parse_metadata_pair
+from ...core.filters import STATUS_CHOICES, FilterError, RunFilters, parse_metadata_pair
 
 
 class FilterBar(Horizontal):

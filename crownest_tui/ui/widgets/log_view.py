@@ -17,7 +17,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.reactive import reactive
 
-from crownest_tui.ui.log.chunk import OutputChunk, StreamFilter
+from crownest_tui.core.chunk import OutputChunk, StreamFilter
 from crownest_tui.ui.log.lines import LogLines
 from crownest_tui.ui.log.save import write_transcript
 from crownest_tui.ui.log.search_bar import SearchBar

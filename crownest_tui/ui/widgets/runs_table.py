@@ -21,9 +21,9 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ...api.models import WorkspaceRun, is_terminal
+from ...core.watchlist import Watchlist
 from ...text.format import absolute_time, metadata_chips, safe_line
 from ..messages import OpenSplit, WatchRun
-from ..watch import Watchlist
 from .run_columns import (
     COLUMNS,
     cell_texts,

@@ -20,9 +20,9 @@ from ...api.errors import CrowNestError
 from ...api.events import RunEvent
 from ...api.models import WorkspaceRun
 from ...api.stream import EventStream, StreamStatus
+from ...core.chunk import OutputChunk
+from ...core.detail_state import RunFeed
 from ...text.format import safe_line
-from ..detail_state import RunFeed
-from ..log.chunk import OutputChunk
 from ..messages import RunChanged
 from .connection_bar import ConnectionBar
 from .log_view import LogView

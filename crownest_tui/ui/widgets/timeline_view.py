@@ -10,8 +10,8 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widgets import Static
 
+from ...core.detail_state import TimelineStep
 from ...text.format import format_duration, status_label
-from ..detail_state import TimelineStep
 from ..themes import on_theme, themed_status_style
 
 

@@ -29,7 +29,7 @@ from ..api.events import (
 )
 from ..api.models import ArtifactError, WorkspaceRun
 from ..api.stream import EventStream, StreamState, StreamStatus
-from .log.chunk import OutputChunk
+from .chunk import OutputChunk
 
 if TYPE_CHECKING:
     from ..api.client import CrowNestClient

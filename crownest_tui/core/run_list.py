@@ -21,7 +21,11 @@ class RunList:
     """Runs loaded so far for one set of filters, newest first, one entry per id."""
 
     def __init__(self, filters: RunFilters | None = None) -> None:
-        self.filters = filters or RunFilters()
+        self.reset(filters or RunFilters())
+
+    def reset(self, filters: RunFilters) -> None:
+        """Forget everything: new filters start from the first page."""
+        self.filters = filters
         self.runs: list[WorkspaceRun] = []
         self.next_cursor: str | None = None
         self.has_more = False
@@ -32,10 +36,6 @@ class RunList:
         self._last: tuple[str, list[int]] | None = None
         self._counts: list[tuple[str, int]] | None = None
         self._top: datetime | None = None  # creation time of the newest run seen
-
-    def reset(self, filters: RunFilters) -> None:
-        """Forget everything: new filters start from the first page."""
-        self.__init__(filters)  # type: ignore[misc]
 
     def _changed(self) -> None:
         self._index = {run.id: i for i, run in enumerate(self.runs)}

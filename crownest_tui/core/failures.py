@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 
 from ..api.errors import CrowNestError
 from ..api.models import WorkspaceRun
 from ..text.format import absolute_time, safe_line
-from .messages import FailureInfo
 
 CANCEL_SCOPE = "workspace_run:cancel"
+
+
+@dataclass(frozen=True)
+class FailureInfo:
+    """An API failure as the UI shows it: title, message and when it happened."""
+
+    title: str
+    message: str
+    code: str
+    status: int | None
+    details: str
+    when: str
 
 
 def failure_info(error: BaseException, now: datetime) -> FailureInfo:

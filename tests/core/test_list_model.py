@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from crownest_tui.api.models import Page, WorkspaceRun
+from crownest_tui.core.filters import RunFilters, quick_match
+from crownest_tui.core.refresh import RefreshSchedule
+from crownest_tui.core.run_list import RunList
 from crownest_tui.text.format import format_duration, relative_time, status_label, truncate
-from crownest_tui.ui.filters import RunFilters, quick_match
-from crownest_tui.ui.refresh import RefreshSchedule
-from crownest_tui.ui.run_list import RunList
-
-from .fakes import FROZEN_NOW, fixed_runs
+from tests.ui.fakes import FROZEN_NOW, fixed_runs
 
 
 def _page(runs: list[WorkspaceRun], more: bool, cursor: str | None = None) -> Page[WorkspaceRun]:
