@@ -306,7 +306,7 @@ def build_serve_parser() -> argparse.ArgumentParser:
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     """Browser mode (``serve.py``): checks first, then one API connection for every tab."""
-    from .local.server import is_loopback
+    from .core.net import is_loopback
 
     if not args.allow_remote and not is_loopback(args.host):
         raise UsageError(

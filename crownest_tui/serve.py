@@ -37,7 +37,7 @@ from aiohttp import web
 from textual_serve.server import Server
 
 from .api.credentials import ENV_API_URL, ENV_BEARER_TOKEN, Connection
-from .local.server import is_loopback
+from .core.net import is_loopback
 
 SHUTDOWN_GRACE = 5.0
 """Seconds the sessions get to quit before their handlers are cancelled."""

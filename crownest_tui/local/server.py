@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import ipaddress
 import logging
 import logging.config
 import signal
@@ -24,6 +23,7 @@ from typing import Any
 import platformdirs
 import uvicorn
 
+from ..core.net import is_loopback
 from .app import build_app
 from .backend import Backend
 from .contract import CANCEL_GRACE_SECONDS, HEARTBEAT_SECONDS, TRANSFER_TTL_SECONDS
@@ -107,15 +107,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="stop when process PID (our parent) dies, however it dies",
     )
     return parser
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def _bind(host: str, port: int) -> socket.socket:

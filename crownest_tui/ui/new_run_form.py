@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import shlex
 from dataclasses import asdict, dataclass
@@ -12,7 +11,7 @@ import platformdirs
 from pydantic import TypeAdapter, ValidationError
 
 from ..api.models import ArtifactRequest, CreateRunRequest
-from ..commands.args import key_value, parse_duration, project_id
+from ..core.parse import parse_duration, parse_key_value, parse_project_id
 from ..launch.gitmeta import source_metadata
 
 DEFAULT_TEMPLATE = "python-node"
@@ -51,16 +50,16 @@ class NewRunForm:
             raise FormError("command", "a command is needed, e.g. make test")
         folder = self.folder_path()
         try:
-            project = project_id(self.project) if self.project.strip() else None
-        except argparse.ArgumentTypeError as exc:
+            project = parse_project_id(self.project) if self.project.strip() else None
+        except ValueError as exc:
             raise FormError("project", str(exc)) from None
         try:
-            metadata = dict(key_value(pair) for pair in shlex.split(self.metadata))
-        except (argparse.ArgumentTypeError, ValueError) as exc:
+            metadata = dict(parse_key_value(pair) for pair in shlex.split(self.metadata))
+        except ValueError as exc:
             raise FormError("metadata", f"metadata: {exc}") from None
         try:
             timeout = parse_duration(self.timeout) if self.timeout.strip() else None
-        except argparse.ArgumentTypeError as exc:
+        except ValueError as exc:
             raise FormError("timeout", str(exc)) from None
         try:
             artifacts = [ArtifactRequest(path=p) for p in shlex.split(self.artifacts)]
