@@ -42,12 +42,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .api.credentials import ConfigError
 from .api.ids import check_id
 from .core.filters import check_status
+from .core.paths import config_dir
 
 ENV_CONFIG = "CROWNEST_TUI_CONFIG"
 #: Keys that would hold the credential itself: refused with a pointer to the safe ways.
@@ -134,7 +134,7 @@ def config_path(environ: Mapping[str, str] | None = None) -> Path:
     env = os.environ if environ is None else environ
     if env.get(ENV_CONFIG):
         return Path(env[ENV_CONFIG]).expanduser()
-    return Path(platformdirs.user_config_dir("crownest-tui")) / "config.toml"
+    return config_dir() / "config.toml"
 
 
 def known_profiles(settings: Settings) -> str:

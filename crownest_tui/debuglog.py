@@ -27,11 +27,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, quote_plus
 
-import platformdirs
-
 from . import __version__
 from .api import trace
 from .api.credentials import ConfigError, Connection, Secret
+from .core.paths import log_dir
 
 LOGGERS = ("crownest_tui", "asyncio")
 MASK = "***"
@@ -51,7 +50,7 @@ _AUTH_PATTERNS = (
 
 def default_path() -> Path:
     """``<user log dir>/debug.log`` (``~/.local/state/crownest-tui/log`` on Linux)."""
-    return Path(platformdirs.user_log_dir("crownest-tui")) / "debug.log"
+    return log_dir() / "debug.log"
 
 
 def encoded_forms(secret: str) -> set[str]:

@@ -20,14 +20,13 @@ from pydantic import ValidationError
 
 from ..api.client import CrowNestClient
 from ..api.models import ArtifactRequest, CreateRunRequest
+from ..core.defaults import DEFAULT_TEMPLATE
 from ..launch.flow import LaunchError, launch
 from ..launch.gitmeta import source_metadata
 from ..launch.pack import ArchiveTooLarge, PackedArchive, PackError, pack_directory
 from . import exitcodes
 from .args import add_pairs_option, parse_duration, project_id
 from .progress import ProgressPrinter
-
-DEFAULT_TEMPLATE = "python-node"
 
 
 def _split_at_double_dash(parser: argparse.ArgumentParser) -> None:

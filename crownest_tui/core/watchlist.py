@@ -14,11 +14,10 @@ from hashlib import sha256
 from pathlib import Path
 from typing import Any
 
-import platformdirs
-
 from ..api.ids import check_id
 from ..api.models import STATUS_ORDER, WorkspaceRun, is_terminal
 from ..text.format import format_duration, safe_line, truncate
+from .paths import state_dir
 
 LABEL_WIDTH = 40
 MAX_WATCHED = 50
@@ -176,7 +175,7 @@ class Watchlist:
 
 def watch_file(base_url: str, directory: Path | None = None) -> Path:
     """Where the watch list of one API origin is kept (the user state dir)."""
-    root = directory or Path(platformdirs.user_state_dir("crownest-tui"))
+    root = directory or state_dir()
     digest = sha256(base_url.rstrip("/").encode()).hexdigest()[:16]
     return root / "watch" / f"{digest}.json"
 

@@ -5,10 +5,10 @@
 No UI imports here: the command line and the dashboard both use this package.
 """
 
+from ..core.defaults import MAX_ARCHIVE_BYTES
 from .flow import LaunchError, LaunchKeys, LaunchProgress, Step, launch
 from .gitmeta import source_metadata, strip_credentials
 from .pack import (
-    MAX_ARCHIVE_BYTES,
     ArchiveTooLarge,
     PackedArchive,
     PackError,

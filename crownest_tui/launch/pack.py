@@ -20,10 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..core.defaults import MAX_ARCHIVE_BYTES
 from .collect import Entry, Kind, Listing, Skipped, collect
 
-#: The API's archive limit (direct and staged uploads alike).
-MAX_ARCHIVE_BYTES = 8 * 1024 * 1024
 _LARGEST_SHOWN = 5
 
 

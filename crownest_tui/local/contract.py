@@ -24,12 +24,13 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 from ..api.models import TERMINAL_STATUSES, RunStatus
+from ..core.defaults import DEFAULT_TEMPLATE as DEFAULT_TEMPLATE
+from ..core.defaults import MAX_ARCHIVE_BYTES as MAX_ARCHIVE_BYTES
 
 ORG_ID: Final = "org_local"
 TOKEN_PREFIX: Final = "cn_local_"
 
 # -- limits -------------------------------------------------------------------------
-MAX_ARCHIVE_BYTES: Final = 8 * 1024 * 1024
 MAX_EXTRACTED_BYTES: Final = 512 * 1024 * 1024
 MAX_EXTRACTED_FILES: Final = 20_000
 MAX_ARTIFACT_BYTES: Final = 64 * 1024 * 1024
@@ -108,7 +109,6 @@ TEMPLATES: Final[dict[str, tuple[str, str, str]]] = {
     "node": ("tpl_node", "2025.05.1", "tplv_node_2025051"),
     "base": ("tpl_base", "2025.04.3", "tplv_base_2025043"),
 }
-DEFAULT_TEMPLATE: Final = "python-node"
 
 TERMINAL: Final = TERMINAL_STATUSES
 #: Statuses in which the server itself is doing something for the run; a run left in

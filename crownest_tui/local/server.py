@@ -20,10 +20,10 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-import platformdirs
 import uvicorn
 
 from ..core.net import is_loopback
+from ..core.paths import data_dir
 from .app import build_app
 from .backend import Backend
 from .contract import CANCEL_GRACE_SECONDS, HEARTBEAT_SECONDS, TRANSFER_TTL_SECONDS
@@ -66,7 +66,7 @@ LOG_CONFIG: dict[str, Any] = {
 
 
 def default_state_dir() -> Path:
-    return Path(platformdirs.user_data_dir("crownest-tui")) / "local-backend"
+    return data_dir() / "local-backend"
 
 
 def build_parser() -> argparse.ArgumentParser:

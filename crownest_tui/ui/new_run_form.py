@@ -7,14 +7,13 @@ import shlex
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import platformdirs
 from pydantic import TypeAdapter, ValidationError
 
 from ..api.models import ArtifactRequest, CreateRunRequest
+from ..core.defaults import DEFAULT_TEMPLATE
 from ..core.parse import parse_duration, parse_key_value, parse_project_id
+from ..core.paths import state_dir
 from ..launch.gitmeta import source_metadata
-
-DEFAULT_TEMPLATE = "python-node"
 
 
 class FormError(ValueError):
@@ -85,7 +84,7 @@ _FORM: TypeAdapter[NewRunForm] = TypeAdapter(NewRunForm)
 
 
 def last_values_path() -> Path:
-    return Path(platformdirs.user_state_dir("crownest-tui")) / "new-run.json"
+    return state_dir() / "new-run.json"
 
 
 def load_last_values(path: Path | None = None) -> NewRunForm:

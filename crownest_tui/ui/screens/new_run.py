@@ -9,13 +9,14 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static, Switch
 
+from ...core.defaults import DEFAULT_TEMPLATE
 from ..new_run_form import FormError, NewRunForm
 
 FIELDS: list[tuple[str, str, str]] = [
     ("folder", "Folder", "the folder to pack (.gitignore is honoured)"),
     ("command", "Command", "e.g. make test"),
     ("project", "Project", "prj_… (empty: the default project)"),
-    ("template", "Template", "python-node"),
+    ("template", "Template", DEFAULT_TEMPLATE),
     ("metadata", "Metadata", "key=value key2=value2"),
     ("timeout", "Timeout", "e.g. 10m, 90s, 1h30m (empty: none)"),
     ("artifacts", "Artifacts", "paths to collect, space separated"),

@@ -1,0 +1,10 @@
+"""Values the client and the local backend share, from the CrowNest API contract."""
+
+from __future__ import annotations
+
+from typing import Final
+
+#: The sandbox template a launch asks for when none is given.
+DEFAULT_TEMPLATE: Final = "python-node"
+#: The API's archive limit (direct and staged uploads alike).
+MAX_ARCHIVE_BYTES: Final = 8 * 1024 * 1024
