@@ -29,7 +29,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import httpx
 
@@ -40,6 +40,7 @@ from .events import (
     ArtifactErrorEvent,
     BadPayload,
     ErrorEvent,
+    EventPage,
     HeartbeatEvent,
     RunEvent,
     StatusEvent,
@@ -55,8 +56,19 @@ from .retry import Backoff
 from .sse import SSEDecoder
 from .trace import stream_log
 
-if TYPE_CHECKING:
-    from .client import CrowNestClient
+
+class EventSource(Protocol):
+    """What a stream needs of its client (a :class:`~.client.CrowNestClient`); a
+    protocol, so this module does not import client.py, which imports it."""
+
+    @property
+    def http(self) -> httpx.AsyncClient: ...
+    def _require_credential(self) -> None: ...
+    async def get_run(self, run_id: str) -> WorkspaceRun: ...
+    async def replay_events(
+        self, run_id: str, *, after_seq: int | None = None, limit: int = ...
+    ) -> EventPage: ...
+
 
 STREAM_GAP = "stream_gap"
 
@@ -174,7 +186,7 @@ class EventStream:
 
     def __init__(
         self,
-        client: CrowNestClient,
+        client: EventSource,
         run_id: str,
         after_seq: int | None,
         options: StreamOptions,

@@ -19,10 +19,10 @@ from ..core.watchlist import Watchlist
 from ..launch.flow import LaunchError
 from ..launch.pack import PackError
 from ..profiles import ProfileSwitcher
-from .commands import ProfileCommands, RunsCommands
 from .launching import launch_from_form
 from .messages import LaunchRequested, OpenRun, OpenSplit, RunChanged, WatchRun
 from .new_run_form import FormError, NewRunForm, save_last_values
+from .palette import ProfileCommands, RunsCommands
 from .profile_switch import persist_theme, sub_title, switch_profile
 from .screens.detail import RunDetailScreen
 from .screens.help import HelpScreen, help_entries

@@ -8,22 +8,60 @@ profile's options, then rebuilds its screens around them.
 from __future__ import annotations
 
 import contextlib
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Protocol
 
+from textual.await_complete import AwaitComplete
+from textual.binding import Keymap
 from textual.message import Message
+from textual.notifications import SeverityLevel
+from textual.screen import Screen
 from textual.theme import Theme
+from textual.widget import AwaitMount
 
 from ..api.client import CrowNestClient
 from ..api.credentials import ConfigError
 from ..core.run_list import ListOptions
-from ..profiles import ProfileView, api_origin
+from ..profiles import ProfileSwitcher, ProfileView, api_origin
 from .screens.runs import RunsScreen
 from .screens.welcome import WelcomeScreen
 
-if TYPE_CHECKING:
-    from .app import CrowNestApp
-
 BASE_TITLE = "Workspace Runs"
+
+
+class SwitchingApp(Protocol):
+    """What switching profile reads and sets on the app (the app passes itself; a
+    protocol, so this module does not import ui/app.py, which imports it)."""
+
+    profiles: ProfileSwitcher | None
+    profile_name: str | None
+    configured_theme: str | None
+    client: CrowNestClient
+    options: ListOptions
+    read_only: bool
+    bell_on_end: bool
+    clock: Callable[[], datetime]
+    theme: str
+    sub_title: str
+
+    @property
+    def available_themes(self) -> dict[str, Theme]: ...
+    @property
+    def screen_stack(self) -> list[Screen[Any]]: ...
+    def set_keymap(self, keymap: Keymap) -> None: ...
+    def pop_screen(self) -> AwaitComplete: ...
+    def push_screen(self, screen: Screen[Any]) -> AwaitMount: ...
+    def post_message(self, message: Message) -> bool: ...
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None: ...
 
 
 class ProfileSwitched(Message):
@@ -41,7 +79,7 @@ def sub_title(profile: str | None, read_only: bool) -> str:
     return f"{text} (read-only)" if read_only else text
 
 
-def apply_view(app: CrowNestApp, view: ProfileView) -> None:
+def apply_view(app: SwitchingApp, view: ProfileView) -> None:
     """Take the profile's options: list options, read-only, bell, keymap, theme."""
     app.options = ListOptions(view.filters, view.refresh_interval, view.read_only, view.page_size)
     app.read_only = view.read_only
@@ -61,7 +99,7 @@ def apply_view(app: CrowNestApp, view: ProfileView) -> None:
     app.sub_title = sub_title(view.name, view.read_only)
 
 
-async def switch_profile(app: CrowNestApp, name: str) -> None:
+async def switch_profile(app: SwitchingApp, name: str) -> None:
     """Open ``name``'s API, close the old client, and start again at its runs list."""
     if app.profiles is None:
         return
@@ -87,7 +125,7 @@ async def switch_profile(app: CrowNestApp, name: str) -> None:
     app.notify(f"Profile {name} · {api_origin(client.base_url)}", title="Profile", markup=False)
 
 
-def persist_theme(app: CrowNestApp, theme: Theme) -> None:
+def persist_theme(app: SwitchingApp, theme: Theme) -> None:
     """A theme picked in the palette becomes the active profile's (or ``[ui]``'s)."""
     if app.profiles is None or theme.name == app.configured_theme:
         return

@@ -4,20 +4,31 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from ..api.ids import check_id
 from ..core.filters import STATUS_CHOICES, RunFilters
+from ..profiles import ProfileSwitcher
 from .messages import OpenRun
 
 if TYPE_CHECKING:
-    from .app import CrowNestApp
     from .screens.runs import RunsScreen
 
 Command = tuple[str, Callable[[], object], str]
 MAX_RUN_HITS = 20
+
+
+@runtime_checkable
+class ProfileHost(Protocol):
+    """An app that can switch profile (the dashboard's app): what the palette needs."""
+
+    @property
+    def profiles(self) -> ProfileSwitcher | None: ...
+    @property
+    def profile_name(self) -> str | None: ...
+    def switch_profile(self, name: str) -> None: ...
 
 
 class RunsCommands(Provider):
@@ -90,15 +101,13 @@ class ProfileCommands(Provider):
     """``Profile: NAME`` for every profile in the settings file (on any screen)."""
 
     def _commands(self) -> Iterator[Command]:
-        from .app import CrowNestApp
-
         app = self.app
-        if not isinstance(app, CrowNestApp) or app.profiles is None:
+        if not isinstance(app, ProfileHost) or app.profiles is None:
             return
         for name in app.profiles.names:
             current = name == app.profile_name
             help_text = "The current profile" if current else "Switch to this profile"
-            yield (f"Profile: {name}", partial(_switch, app, name), help_text)
+            yield (f"Profile: {name}", partial(app.switch_profile, name), help_text)
 
     async def discover(self) -> Hits:
         for text, callback, help_text in self._commands():
@@ -110,7 +119,3 @@ class ProfileCommands(Provider):
             score = matcher.match(text)
             if score > 0:
                 yield Hit(score, matcher.highlight(text), callback, help=help_text)
-
-
-def _switch(app: CrowNestApp, name: str) -> None:
-    app.switch_profile(name)
