@@ -1,4 +1,4 @@
-"""Pydantic models of the CrowNest Workspace Runs resources (see shared/crownest-api.md).
+"""Pydantic models of the CrowNest Workspace Runs resources, as the public API defines them.
 
 Attributes are snake_case, the wire is camelCase. Unknown fields are ignored and
 unknown enum values are kept as plain strings, so a newer server never breaks us.

@@ -17,7 +17,7 @@ from textual.notifications import SeverityLevel
 
 from ..api.client import CrowNestClient
 from ..api.errors import CrowNestError
-from ..api.models import WorkspaceRun
+from ..api.models import RunStatus, WorkspaceRun
 from ..core.watchlist import (
     MAX_WATCHED,
     Ending,
@@ -156,7 +156,7 @@ class RunWatcher:
     def _announce(self, ending: Ending) -> None:
         run = ending.run
         text = end_text(run, already=ending.already)
-        good = run.status == "succeeded"
+        good = run.status == RunStatus.SUCCEEDED
         title = "Already ended" if ending.already else "Watched run ended"
         self._say(text, title, severity="information" if good else "warning", timeout=10)
         if ending.already:

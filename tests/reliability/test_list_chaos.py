@@ -16,9 +16,9 @@ from urllib.parse import urlsplit
 import pytest
 
 from crownest_tui.api import CrowNestClient
+from crownest_tui.core import memory
 from crownest_tui.faultproxy import FaultPlan, FaultProxy
 from crownest_tui.local.process import LocalBackendProcess
-from crownest_tui.ui.screens import runs_loading
 from crownest_tui.ui.screens.runs import RunsScreen
 from crownest_tui.ui.widgets.error_banner import ErrorBanner
 from tests.local.support import client_for as http_for
@@ -196,7 +196,7 @@ async def test_refreshes_do_not_keep_garbage_for_ever(
 ) -> None:
     """Each load freezes the objects alive (fast collections at 10,000 runs); one that
     turns into cyclic garbage later must still be freed, or every refresh leaks."""
-    monkeypatch.setattr(runs_loading, "FULL_COLLECTION_GROWTH", 0.0)  # every load
+    monkeypatch.setattr(memory, "FULL_COLLECTION_GROWTH", 0.0)  # every load
     app = RecordingApp(client_for(backend), filters=suite_runs(backend, 3), refresh_interval=0)
     try:
         async with app.run_test(size=(160, 40)) as pilot:

@@ -24,12 +24,12 @@ from textual.widgets import Footer, Label, ProgressBar, TabbedContent, TabPane
 from ...api.client import CrowNestClient
 from ...api.errors import CrowNestError
 from ...api.events import RunEvent
-from ...api.models import WorkspaceRun
+from ...api.models import RunStatus, WorkspaceRun
 from ...api.stream import EventStream, StreamStatus
 from ...core.chunk import OutputChunk
 from ...core.detail_state import RunDetailState, RunFeed
 from ...core.failures import cancel_failure_text, cancel_refusal
-from ...text.format import format_duration, status_label
+from ...text.format import format_duration, safe_line, status_label
 from ..messages import RunChanged, WatchRun
 from ..stylesheets import stylesheet
 from ..widgets.artifacts_table import ArtifactsTable
@@ -270,9 +270,10 @@ class RunDetailScreen(Screen[None]):
         )
         exit_text = "" if run.exit_code is None else f", exit code {run.exit_code}"
         self.notify(
-            f"{run.id} {run.status}{duration}{exit_text}",
+            f"{run.id} {safe_line(str(run.status))}{duration}{exit_text}",
             title="Run ended",
-            severity="information" if run.status == "succeeded" else "warning",
+            severity="information" if run.status == RunStatus.SUCCEEDED else "warning",
+            markup=False,  # the status is the API's text
         )
         if self.bell:
             self.app.bell()

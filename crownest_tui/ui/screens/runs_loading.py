@@ -8,7 +8,6 @@ that inherits it decides how to show things (:meth:`RunsLoader.show_runs`).
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable
 from datetime import datetime
 
@@ -22,6 +21,7 @@ from ...api.client import CrowNestClient
 from ...api.models import Page, WorkspaceRun
 from ...core.failures import FailureInfo, cancel_failure_text, failure_info
 from ...core.filters import RunFilters
+from ...core.memory import collect_after_load
 from ...core.refresh import RefreshSchedule
 from ...core.run_list import ListOptions, RunList
 from ...text.format import safe_line
@@ -29,8 +29,6 @@ from ..messages import RunChanged
 
 Clock = Callable[[], datetime]
 MAX_PAGE = 500
-#: Growth of the frozen objects that makes a load collect them all again.
-FULL_COLLECTION_GROWTH = 1.25
 
 
 class RunsLoader(Screen[None]):
@@ -57,7 +55,6 @@ class RunsLoader(Screen[None]):
         self._generation = 0
         self._refresh_timer: Timer | None = None
         self._page_wanted = False  # the user asked for the next page; it has not come
-        self._frozen_after_full = 0  # frozen objects after the last full collection
 
     def show_runs(self) -> None:
         """Hand the current state down to the widgets (the subclass's job)."""
@@ -157,27 +154,8 @@ class RunsLoader(Screen[None]):
             cursor=cursor,
         )
 
-    def _collect_garbage(self) -> None:
-        """Thousands of long-lived run models make each full garbage collection slow
-        (≈70 ms at 10,000 runs: a hitch while typing). They are freed by reference
-        counting, so collect what is garbage now and keep the rest out of later
-        collections (cheap once most objects are frozen).
-
-        A frozen object that later becomes cyclic garbage (a failed request's
-        traceback, a finished worker) is never collected while frozen, so memory
-        would grow with every refresh for as long as the dashboard runs. When the
-        frozen set has grown by a quarter since the last full collection (Python's
-        own rule for its oldest generation), everything is unfrozen and collected."""
-        full = gc.get_freeze_count() > self._frozen_after_full * FULL_COLLECTION_GROWTH
-        if full:
-            gc.unfreeze()
-        gc.collect()
-        gc.freeze()
-        if full:
-            self._frozen_after_full = gc.get_freeze_count()
-
     def _loaded(self) -> None:
-        self._collect_garbage()
+        collect_after_load()  # thousands of long-lived models: keep collections fast
         self.last_success = self.clock()
         self.schedule.succeeded()
         self.failure = None

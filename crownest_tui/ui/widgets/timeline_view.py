@@ -10,6 +10,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widgets import Static
 
+from ...api.models import is_terminal
 from ...core.detail_state import TimelineStep
 from ...text.format import format_duration, status_label
 from ..themes import on_theme, themed_status_style
@@ -48,7 +49,7 @@ class TimelineView(Static):
             style = themed_status_style(self, step.status)
             end = step.ended or now
             spent = format_duration((end - step.started).total_seconds())
-            if step.ended is None and step.status in ("succeeded", "failed", "canceled"):
+            if step.ended is None and is_terminal(step.status):
                 spent = "—"
             elif step.ended is None:
                 spent += " …"
