@@ -34,7 +34,7 @@ bench: $(STAMP)
 	@for script in bench/[!_]*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 screenshots: $(STAMP)
-	$(BIN)/python -m crownest_tui.screenshots screenshots
+	$(BIN)/python -m tests.screenshots screenshots
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

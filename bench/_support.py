@@ -13,8 +13,8 @@ from pathlib import Path
 
 from crownest_tui.api import CrowNestClient
 from crownest_tui.api.models import WorkspaceRun
-from crownest_tui.faultproxy import FaultProxy
 from crownest_tui.launch.pack import pack_directory
+from tests.faultproxy import FaultProxy
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")

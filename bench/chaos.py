@@ -27,11 +27,11 @@ from _support import fault_line, rss_mb, start_script_run  # bench/ is the scrip
 from textual.app import App
 
 from crownest_tui.api import Backoff, CrowNestClient, StreamOptions, StreamState
-from crownest_tui.faultproxy import FaultPlan, FaultProxy
 from crownest_tui.local.process import start_local_backend
 from crownest_tui.text.sanitize import plain_text
 from crownest_tui.ui.screens.detail import RunDetailScreen
 from crownest_tui.ui.widgets.log_view import LogView
+from tests.faultproxy import FaultPlan, FaultProxy
 
 NOISY = """
 import sys, time

@@ -44,13 +44,13 @@ from textual.worker import Worker, WorkerState
 
 from crownest_tui.api import CrowNestClient
 from crownest_tui.api.models import WorkspaceRun, is_terminal
-from crownest_tui.faultproxy import FaultPlan, FaultProxy
 from crownest_tui.local.process import LocalBackendProcess, start_local_backend
 from crownest_tui.ui.app import CrowNestApp
 from crownest_tui.ui.filters import RunFilters
 from crownest_tui.ui.screens.runs import RunsScreen
 from crownest_tui.ui.widgets.error_banner import ErrorBanner
 from crownest_tui.ui.widgets.runs_table import NEAR_END_ROWS
+from tests.faultproxy import FaultPlan, FaultProxy
 
 BULK = 300
 PAGE = 50
