@@ -11,7 +11,7 @@ UV := $(BIN)/uv
 LOCK_FLAGS := pyproject.toml --extra dev --universal --python-version 3.11 \
 	--generate-hashes --custom-compile-command 'make lock (or make upgrade)' --quiet
 
-.PHONY: demo test lint typecheck unit lock lock-check upgrade bench screenshots clean
+.PHONY: demo test lint typecheck unit wheel-check lock lock-check upgrade bench screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,7 +53,12 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest
 
-test: lint typecheck lock-check unit
+# The wheel and sdist built, the wheel installed in a clean venv outside the checkout,
+# and `crownest-tui --demo` started from there until a run row is painted.
+wheel-check: $(UV)
+	$(BIN)/python tests/wheel_check.py --uv $(UV)
+
+test: lint typecheck lock-check wheel-check unit
 
 bench: $(STAMP)
 	@for script in bench/[!_]*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
