@@ -60,8 +60,12 @@ wheel-check: $(UV)
 
 test: lint typecheck lock-check wheel-check unit
 
+# Every bench script (each writes bench/out/NAME.json), then one table of all figures;
+# fails when a script failed or missed a goal.
 bench: $(STAMP)
-	@for script in bench/[!_]*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	@rm -rf bench/out; status=0; \
+	for script in bench/[!_]*.py; do echo "== $$script"; $(BIN)/python $$script || status=1; done; \
+	echo "== figures"; $(BIN)/python bench/_report.py bench/[!_]*.py || status=1; exit $$status
 
 screenshots: $(STAMP)
 	$(BIN)/python -m tests.screenshots screenshots
