@@ -151,8 +151,8 @@ def check_origin(python: Path, cwd: Path, env: dict[str, str], venv: Path) -> st
 class Terminal:
     """A detached tmux on its own socket (never the user's server), one pane."""
 
-    def __init__(self, socket: str, env: dict[str, str]) -> None:
-        self.base = ["tmux", "-L", socket, "-f", "/dev/null"]
+    def __init__(self, socket: Path, env: dict[str, str]) -> None:
+        self.base = ["tmux", "-S", str(socket), "-f", "/dev/null"]
         self.env = env
 
     def start(self, command: str, cwd: Path) -> None:
@@ -185,11 +185,11 @@ class Terminal:
         subprocess.run([*self.base, "kill-server"], capture_output=True, check=False)
 
 
-def launch(venv: Path, cwd: Path, env: dict[str, str]) -> str:
+def launch(venv: Path, cwd: Path, env: dict[str, str], socket: Path) -> str:
     """``crownest-tui --demo`` until a run row is painted, then ``ctrl+c``: status 0."""
     if shutil.which("tmux") is None:
         raise CheckFailed("tmux is needed to start the app (.ci/system-deps installs it)")
-    terminal = Terminal(f"crownest-wheel-check-{os.getpid()}", env)
+    terminal = Terminal(socket, env)
     script = shlex.quote(str(venv / "bin" / "crownest-tui"))
     # The pane stays after the app ends so its last screen (a traceback) can be shown.
     command = f'{script} --demo; echo "[crownest-tui exited with status $?]"; sleep 600'
@@ -230,7 +230,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         env = clean_env(top, venv)
         done(started, f"crownest_tui from {check_origin(python, elsewhere, env, venv)}")
         started = step(f"start crownest-tui --demo in tmux from {elsewhere}")
-        done(started, launch(venv, elsewhere, env))
+        done(started, launch(venv, elsewhere, env, top / "tmux.socket"))
     except CheckFailed as failure:
         print(f"wheel-check FAILED: {failure}", file=sys.stderr)
         return 1
