@@ -25,16 +25,19 @@ STATUS_STYLE: dict[str, tuple[str, str]] = {
     RunStatus.FAILED: ("✘", "status-failed"),
     RunStatus.CANCELED: ("■", "status-canceled"),
 }
+UNKNOWN_STATUS_CLASS = "status-unknown"
+#: Every colour class a status can have (styles/app.tcss sets each one's colour).
+STATUS_CLASSES = frozenset({cls for _, cls in STATUS_STYLE.values()} | {UNKNOWN_STATUS_CLASS})
 
 
 def status_glyph(status: str) -> str:
     """A one-character glyph readable without colour."""
-    return STATUS_STYLE.get(status, ("?", "status-unknown"))[0]
+    return STATUS_STYLE.get(status, ("?", UNKNOWN_STATUS_CLASS))[0]
 
 
 def status_class(status: str) -> str:
     """The CSS class naming this status's colour."""
-    return STATUS_STYLE.get(status, ("?", "status-unknown"))[1]
+    return STATUS_STYLE.get(status, ("?", UNKNOWN_STATUS_CLASS))[1]
 
 
 def status_label(status: str) -> str:

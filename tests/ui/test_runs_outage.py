@@ -9,10 +9,10 @@ import httpx
 
 from crownest_tui.api import CrowNestClient
 from crownest_tui.core.filters import RunFilters
-from crownest_tui.faultproxy import FaultPlan, FaultProxy
 from crownest_tui.local.process import LocalBackendProcess
 from crownest_tui.ui.screens.error_details import ErrorDetailsScreen
 from crownest_tui.ui.widgets.error_banner import ErrorBanner
+from tests.faultproxy import FaultPlan, FaultProxy
 
 from .conftest import RecordingApp, hook, new_suite, runs_screen, settle, shown_ids
 
