@@ -1,10 +1,11 @@
 """Pack a folder into a reproducible ``.tar.gz``: the same folder, the same sha256.
 
-Entries come from :mod:`.collect` (git-aware), sorted by path; every member has mtime
-0, uid/gid 0, empty owner names and a normalised mode (0644/0755 files, 0755 folders);
-the gzip header has mtime 0 and no file name. Packing stops as soon as the compressed
-archive passes the cap, and :class:`ArchiveTooLarge` names the biggest files and
-folders, so nothing is ever uploaded that the server would refuse.
+Entries come from :mod:`.collect` (git-aware, ignore files honoured), sorted by path;
+every member has mtime 0, uid/gid 0, empty owner names and a normalised mode
+(0644/0755 files, 0755 folders); the gzip header has mtime 0 and no file name.
+Packing stops as soon as the compressed archive passes the cap, and
+:class:`ArchiveTooLarge` names the biggest files and folders, so nothing is ever
+uploaded that the server would refuse.
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ import os
 import posixpath
 import tarfile
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..core.defaults import MAX_ARCHIVE_BYTES
+from ..text.format import format_size
 from .collect import Entry, Kind, Listing, Skipped, collect
 
 _LARGEST_SHOWN = 5
@@ -50,6 +52,7 @@ class PackedArchive:
     content_bytes: int
     skipped: tuple[Skipped, ...]
     uses_git: bool
+    ignored: int = 0  # entries our ignore rules left out (see Listing.ignored)
 
     @property
     def size(self) -> int:
@@ -58,15 +61,6 @@ class PackedArchive:
 
 class PackError(Exception):
     """The folder cannot be packed (one clear sentence)."""
-
-
-def _human(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "KiB", "MiB"):
-        if value < 1024 or unit == "MiB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    raise AssertionError("unreachable")
 
 
 def largest_entries(entries: list[Entry], count: int = _LARGEST_SHOWN) -> list[tuple[str, int]]:
@@ -86,16 +80,25 @@ def largest_entries(entries: list[Entry], count: int = _LARGEST_SHOWN) -> list[t
     return sorted(top_folders + top_files, key=lambda item: (-item[1], item[0]))
 
 
+#: How a folder's entries can be left out, wherever the folder is (git or not).
+IGNORE_FILES_ADVICE = "list them in .crownestignore or .gitignore"
+
+
 class ArchiveTooLarge(PackError):
     """The compressed archive would pass the cap; ``largest`` says what to leave out."""
 
     def __init__(self, folder: Path, limit: int, largest: list[tuple[str, int]]) -> None:
+        self.folder = folder
         self.limit = limit
         self.largest = largest
-        names = ", ".join(f"{name} ({_human(size)})" for name, size in largest)
-        super().__init__(
-            f"{folder} packs to more than the {_human(limit)} archive limit; largest: {names}. "
-            "Leave some out (e.g. in .gitignore) or pack a smaller folder."
+        super().__init__(self.advice(IGNORE_FILES_ADVICE))
+
+    def advice(self, ways: str) -> str:
+        """The message, naming ``ways`` to leave entries out (a CLI adds its flag)."""
+        names = ", ".join(f"{name} ({format_size(size)})" for name, size in self.largest)
+        return (
+            f"{self.folder} packs to more than the {format_size(self.limit)} archive limit; "
+            f"largest: {names}. Leave some out ({ways}) or pack a smaller folder."
         )
 
 
@@ -185,18 +188,21 @@ def pack_listing(
         content_bytes=content,
         skipped=tuple(listing.skipped),
         uses_git=listing.uses_git,
+        ignored=listing.ignored,
     )
 
 
 def pack_directory(
     folder: Path,
     *,
+    excludes: Sequence[str] = (),
     max_bytes: int = MAX_ARCHIVE_BYTES,
     on_progress: PackCallback | None = None,
 ) -> PackedArchive:
-    """Pack ``folder`` reproducibly; raise :class:`PackError` (or ArchiveTooLarge)."""
+    """Pack ``folder`` reproducibly, leaving out what ``excludes`` (gitignore patterns)
+    match; raise :class:`PackError` (or ArchiveTooLarge)."""
     try:
-        listing = collect(folder)
+        listing = collect(folder, excludes=excludes)
     except OSError as exc:
         raise PackError(f"cannot read {folder}: {exc.strerror or exc}") from None
     return pack_listing(listing, max_bytes=max_bytes, on_progress=on_progress)
