@@ -6,7 +6,7 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Generator, Mapping
+from collections.abc import AsyncIterator, Callable, Generator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +19,23 @@ from .trace import http_log, loggable_url, millis, note_secret
 
 #: Query parameters in order (metadata filters repeat the ``metadata.`` prefix).
 QueryList = list[tuple[str, str | int | float | bool | None]]
+#: Called with (bytes sent, total) as a request body goes out: 0 when a try starts
+#: (so a retry starts over from 0), then after each chunk, up to the total.
+SentCallback = Callable[[int, int], None]
+#: A body sent with a progress callback goes out in chunks of this many bytes.
+UPLOAD_CHUNK_BYTES = 64 * 1024
+
+
+async def _chunks(data: bytes, on_sent: SentCallback) -> AsyncIterator[bytes]:
+    """``data`` in chunks; each one is reported once the transport asks for the next
+    (by then it has been written to the socket)."""
+    total = len(data)
+    view = memoryview(data)
+    on_sent(0, total)
+    for start in range(0, total, UPLOAD_CHUNK_BYTES):
+        end = min(start + UPLOAD_CHUNK_BYTES, total)
+        yield bytes(view[start:end])
+        on_sent(end, total)
 
 
 class OriginBearerAuth(httpx.Auth):
@@ -161,15 +178,24 @@ class Requester:
         json_body: Any = None,
         content: bytes | None = None,
         headers: Mapping[str, str] | None = None,
+        on_sent: SentCallback | None = None,
     ) -> httpx.Response:
+        """Send until success or a failure that retrying cannot help; ``on_sent``
+        streams ``content`` in chunks and reports them (with a Content-Length, so
+        the body is never sent chunked)."""
         attempt = 0
+        if on_sent is not None and content is not None:
+            sized = httpx.Headers(headers)
+            sized["Content-Length"] = str(len(content))
+            headers = sized
         while True:
+            body = content if on_sent is None or content is None else _chunks(content, on_sent)
             request = self.http.build_request(
                 method,
                 url,
                 params=params,
                 json=json_body,
-                content=content,
+                content=body,
                 headers=headers,
                 timeout=self.timeouts.for_method(method),
             )

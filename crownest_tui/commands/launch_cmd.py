@@ -109,8 +109,10 @@ async def _pack(folder: Path, printer: ProgressPrinter) -> PackedArchive:
     try:
         archive = await asyncio.to_thread(pack_directory, folder, on_progress=printer.pack)
     except ArchiveTooLarge as exc:
+        printer.finish()
         raise _fail(str(exc), exitcodes.REFUSED) from None
     except PackError as exc:
+        printer.finish()
         raise _fail(str(exc), exitcodes.IO_ERROR) from None
     printer.packed(archive)
     return archive
@@ -142,10 +144,13 @@ async def run_launch(args: argparse.Namespace, client: CrowNestClient) -> str:
             staged=True if args.staged_upload else None,
         )
     except LaunchError as exc:
+        printer.finish()
         status = exitcodes.fail_api(exc.error, f"launch ({exc.step.value})")
         if exc.run_id:
             print(f"run {exc.run_id} was created but not started", file=sys.stderr)
         raise exitcodes.CommandFailed(status) from None
+    finally:
+        printer.finish()
     if args.no_tail:
         print(run.id, flush=True)
     return run.id

@@ -19,6 +19,7 @@ import tarfile
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from ..core.defaults import MAX_ARCHIVE_BYTES
@@ -26,11 +27,17 @@ from ..text.format import format_size
 from .collect import Entry, Kind, Listing, Skipped, collect
 
 _LARGEST_SHOWN = 5
+#: Within a big file, progress is reported every this many bytes read.
+_PROGRESS_STEP = 256 * 1024
 
 
 @dataclass(frozen=True, slots=True)
 class PackProgress:
-    """How far packing is: entries and content bytes done of the totals."""
+    """How far packing is: entries and content bytes done of the totals.
+
+    Reported after each entry, and within a big file as it is read (``current`` is
+    then that file, not yet counted in ``entries_done``).
+    """
 
     entries_done: int
     entries_total: int
@@ -138,11 +145,33 @@ def _member(entry: Entry) -> tarfile.TarInfo:
     return info
 
 
-def _add_file(tar: tarfile.TarFile, info: tarfile.TarInfo, path: Path) -> int:
+class _ReadCounter:
+    """A file handle that calls ``on_read(bytes so far)`` every ``_PROGRESS_STEP``
+    bytes, until the file's last read (the entry's own report covers that)."""
+
+    def __init__(self, handle: io.BufferedReader, size: int, on_read: Callable[[int], None]):
+        self.handle = handle
+        self.size = size
+        self.on_read = on_read
+        self.read_so_far = 0
+        self.reported = 0
+
+    def read(self, count: int = -1) -> bytes:
+        data = self.handle.read(count)
+        self.read_so_far += len(data)
+        if self.read_so_far < self.size and self.read_so_far - self.reported >= _PROGRESS_STEP:
+            self.reported = self.read_so_far
+            self.on_read(self.read_so_far)
+        return data
+
+
+def _add_file(
+    tar: tarfile.TarFile, info: tarfile.TarInfo, path: Path, on_read: Callable[[int], None]
+) -> int:
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     with os.fdopen(fd, "rb") as handle:
         info.size = os.fstat(handle.fileno()).st_size
-        tar.addfile(info, handle)
+        tar.addfile(info, _ReadCounter(handle, info.size, on_read))
     return info.size
 
 
@@ -150,6 +179,14 @@ def _write(listing: Listing, out: io.RawIOBase, on_progress: PackCallback | None
     total = sum(e.size for e in listing.entries)
     done = 0
     count = len(listing.entries)
+
+    def report(entries_done: int, bytes_done: int, current: str) -> None:
+        if on_progress is not None:
+            on_progress(PackProgress(entries_done, count, bytes_done, total, current))
+
+    def within(entries_done: int, base: int, current: str, read: int) -> None:
+        report(entries_done, base + read, current)
+
     with (
         gzip.GzipFile(filename="", mode="wb", fileobj=out, compresslevel=9, mtime=0) as gz,
         tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar,
@@ -157,14 +194,14 @@ def _write(listing: Listing, out: io.RawIOBase, on_progress: PackCallback | None
         for index, entry in enumerate(listing.entries, 1):
             info = _member(entry)
             if entry.kind is Kind.FILE:
+                on_read = partial(within, index - 1, done, entry.rel)
                 try:
-                    done += _add_file(tar, info, listing.root / entry.rel)
+                    done += _add_file(tar, info, listing.root / entry.rel, on_read)
                 except OSError as exc:
                     raise PackError(f"cannot read {entry.rel}: {exc.strerror or exc}") from None
             else:
                 tar.addfile(info)
-            if on_progress is not None:
-                on_progress(PackProgress(index, count, done, total, entry.rel))
+            report(index, done, entry.rel)
     return done
 
 
