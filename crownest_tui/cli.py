@@ -158,10 +158,13 @@ def build_command_parser(name: str) -> argparse.ArgumentParser:
 def _run_subcommand(name: str, argv: list[str], settings: Settings) -> int:
     """Run ``logs``/``runs``/``evidence``/``launch``; a launch then opens its tail."""
     from .commands import COMMANDS
-    from .commands.runner import run_command
+    from .commands.runner import run_command, run_preflight
 
     spec = COMMANDS[name]
     args = build_command_parser(name).parse_args(argv)
+    # Checks that need no server go first: a typo must not wait for a backend.
+    if status := run_preflight(spec.preflight, args):
+        return status
     with _debug_log(args, name), _connection(args, settings) as connection:
         debuglog.protect(connection)
         if name != "launch" or args.no_tail:

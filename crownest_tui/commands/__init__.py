@@ -4,9 +4,10 @@ Each module offers ``add_<name>_arguments(parser)`` and
 ``async def run_<name>(args, client) -> int`` (the exit status), except
 ``run_launch``, which returns the new run's id (for the caller to open its detail
 screen) and raises ``exitcodes.CommandFailed(status)`` after printing its error.
-``runner.run_command`` runs any of them to an exit status. Output is plain text
-(never Textual); anything a run or the server wrote is untrusted and is made inert
-before it reaches a terminal. Errors are one line on stderr:
+``runner.run_command`` runs any of them to an exit status; a command's ``preflight``
+(``runner.run_preflight``) checks what needs no server, before any backend starts.
+Output is plain text (never Textual); anything a run or the server wrote is untrusted
+and is made inert before it reaches a terminal. Errors are one line on stderr:
 ``crownest-tui: error: <what happened> [<code>]``.
 
 Exit statuses (``exitcodes.py``), the same for every subcommand:
@@ -39,18 +40,23 @@ from dataclasses import dataclass
 
 from ..api.client import CrowNestClient
 from .evidence_cmd import add_evidence_arguments, run_evidence
-from .launch_cmd import add_launch_arguments, run_launch
+from .launch_cmd import add_launch_arguments, preflight_launch, run_launch
 from .logs_cmd import add_logs_arguments, run_logs
 from .runs_cmd import add_runs_arguments, run_runs
 
 
 @dataclass(frozen=True)
 class CommandSpec:
-    """How ``cli.py`` builds and runs one subcommand."""
+    """How ``cli.py`` builds and runs one subcommand.
+
+    ``preflight`` (optional) runs first, before any backend or connection: it checks
+    what needs no server and raises ``exitcodes.CommandFailed`` after printing why.
+    """
 
     description: str
     add_arguments: Callable[[argparse.ArgumentParser], None]
     run: Callable[[argparse.Namespace, CrowNestClient], Awaitable[int]]
+    preflight: Callable[[argparse.Namespace], None] | None = None
 
 
 async def _launch_only(args: argparse.Namespace, client: CrowNestClient) -> int:
@@ -64,6 +70,7 @@ COMMANDS: dict[str, CommandSpec] = {
         "Pack a folder, upload it, start COMMAND on it, then follow the run.",
         add_launch_arguments,
         _launch_only,
+        preflight_launch,
     ),
     "logs": CommandSpec(
         "Print a run's stdout and stderr (exactly once).", add_logs_arguments, run_logs
