@@ -191,7 +191,7 @@ class FaultProxy:
         self, rng: random.Random, low: float = 0.2, high: float = 1.5
     ) -> None:
         """Besides the per-connection faults, cut every open connection every
-        ``low``-``high`` seconds (until cancelled): kept-alive connections that drew
+        ``low``-``high`` seconds (until canceled): kept-alive connections that drew
         "pass" meet the weather too."""
         while True:
             await asyncio.sleep(rng.uniform(low, high))

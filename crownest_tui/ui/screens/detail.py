@@ -188,7 +188,7 @@ class RunDetailScreen(Screen[None]):
             title, message = cancel_failure_text(error, self.run_id)
             self.notify(message, title=title, severity="error", timeout=8)
             return
-        self.notify(f"{self.run_id} is being cancelled.", title="Cancel requested")
+        self.notify(f"{self.run_id} is being canceled.", title="Cancel requested")
         self._set_run(run)
 
     @work(group="detail-artifacts", description="fetch artifact sizes")
