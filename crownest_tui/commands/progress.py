@@ -23,6 +23,7 @@ from .text import one_line
 _EVERY = 0.1  # seconds between redraws of the live line
 _BAR_CELLS = 30
 _MIN_BAR_CELLS = 8
+_LONGEST_RATE_AND_LEFT = ", 1023.9 KiB/s, 9m 59s left"
 _STEP_TEXT = {
     Step.CREATE: "creating the run…",
     Step.FINALIZE: "finalizing the upload…",
@@ -56,10 +57,13 @@ class ProgressPrinter:
             return 80
 
     def _line(self, text: str, *, final: bool) -> None:
+        """A live line is cut to the width (a wrapped one could not be redrawn); a
+        final one, or any line off a terminal, is written whole."""
         if self.live:
             width = max(10, self._columns() - 1)  # a full last column would wrap
-            shown = text if len(text) <= width else text[: width - 1] + "…"
-            self.stream.write(f"\r\x1b[2K{shown}" + ("\n" if final else ""))
+            if not final and len(text) > width:
+                text = text[: width - 1] + "…"
+            self.stream.write(f"\r\x1b[2K{text}" + ("\n" if final else ""))
             self._open = not final
         elif final:
             self.stream.write(text + "\n")
@@ -74,11 +78,15 @@ class ProgressPrinter:
 
     def _meter_line(self, verb: str, meter: TransferMeter, extra: str = "") -> None:
         """``verb ████▌    45%  bytes, rate, time left``: the bar takes what the
-        terminal's width leaves (none on a very narrow one)."""
+        terminal's width leaves once the longest text is allowed for, so it does not
+        shrink when the rate appears (and is left out on a very narrow terminal);
+        ``extra`` comes last, the first thing cut when the line is too long."""
         fraction = meter.fraction or 0.0
         percent = math.floor(fraction * 100)  # 100% only once it is all there
         after = f" {percent:3d}%  {describe(meter)}{extra}"
-        cells = min(_BAR_CELLS, self._columns() - 1 - len(verb) - 1 - len(after))
+        total = format_size(meter.total or 0)
+        longest = len(f" 100%  {total} of {total}{_LONGEST_RATE_AND_LEFT}")
+        cells = min(_BAR_CELLS, self._columns() - 1 - len(verb) - 1 - longest)
         bar = f" {progress_bar(fraction, cells)}" if cells >= _MIN_BAR_CELLS else ""
         self._line(f"{verb}{bar}{after}", final=False)
 
@@ -103,12 +111,13 @@ class ProgressPrinter:
             self._meter_line("packing", self._packing, f"  ({progress.entries_done}/{entries})")
 
     def packed(self, archive: PackedArchive) -> None:
-        how = "git-aware" if archive.uses_git else "not a git work tree: .gitignore honoured"
+        """``packed 6 files, 7.0 MiB (git-aware; 2 ignored), sha256 8aeacb285611…``"""
+        how = "git-aware" if archive.uses_git else ".gitignore honoured"
         if archive.ignored:
-            how += f"; {format_count(archive.ignored, 'entry', 'entries')} ignored"
+            how += f"; {archive.ignored:,} ignored"
         self._line(
-            f"packed {format_count(archive.files, 'file')} ({how}): "
-            f"{format_size(archive.size)}, sha256 {archive.sha256[:12]}…",
+            f"packed {format_count(archive.files, 'file')}, {format_size(archive.size)} "
+            f"({how}), sha256 {archive.sha256[:12]}…",
             final=True,
         )
         for skipped in archive.skipped:

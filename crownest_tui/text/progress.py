@@ -124,11 +124,12 @@ def describe(meter: TransferMeter) -> str:
 
 
 def summary(meter: TransferMeter) -> str:
-    """``8.0 MiB in 31s (263.2 KiB/s)``: what a finished transfer took."""
+    """``8.0 MiB in 31s (263.2 KiB/s)``: what a finished transfer took (no rate for
+    one too short to measure a link by)."""
     text = format_size(meter.done)
     if meter.elapsed > 0:
         text += f" in {format_duration(meter.elapsed)}"
         average = meter.average_rate
-        if average is not None:
+        if average is not None and meter.elapsed >= meter.min_span:
             text += f" ({format_rate(average)})"
     return text

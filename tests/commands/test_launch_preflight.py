@@ -102,5 +102,5 @@ async def test_exclude_leaves_entries_out_and_the_preflight_packs_once(
     out, _, final = await run_output(api, run_id)
     assert (out, final.status) == ("./main.py\n", "succeeded")
     err = captured.err.decode()
-    assert err.count("packed 1 file (") == 1, err
-    assert "2 entries ignored" in err
+    assert err.count("packed 1 file, ") == 1, err
+    assert "(.gitignore honoured; 2 ignored)" in err

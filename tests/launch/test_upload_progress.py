@@ -114,14 +114,14 @@ async def test_launch_reports_upload_bytes_then_the_step_done(
 async def run_cli(
     folder: Path, backend: LocalBackendProcess, proxy: FaultProxy, *, tty: bool
 ) -> tuple[int, str, str]:
-    """``crownest-tui launch FOLDER --no-tail`` through the proxy; stderr on a 100x30
+    """``crownest-tui launch FOLDER --no-tail`` through the proxy; stderr on an 80x24
     pty (or a pipe). Returns the exit status, stdout and stderr."""
-    env = {**os.environ, "CROWNEST_API_KEY": backend.token, "COLUMNS": "100"}
+    env = {**os.environ, "CROWNEST_API_KEY": backend.token}
     argv = [sys.executable, "-m", "crownest_tui", "launch", str(folder)]
     argv += ["--api-url", proxy.url, "--no-tail", "--", "true"]
     master, slave = os.openpty() if tty else (-1, -1)
     if tty:
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
     proc = await asyncio.create_subprocess_exec(
         *argv,
         stdin=asyncio.subprocess.DEVNULL,
@@ -159,6 +159,8 @@ async def test_cli_on_a_terminal_draws_bytes_rate_and_time_left(
     backend: LocalBackendProcess, slow: FaultProxy, tmp_path: Path
 ) -> None:
     folder = random_folder(tmp_path / "w", 3 * MIB)
+    link = "a-link-with-a-name-long-enough-to-make-its-line-wider-than-the-terminal"
+    (folder / link).symlink_to("/etc/hostname")  # skipped, and said so in a final line
     status, out, err = await run_cli(folder, backend, slow, tty=True)
     assert status == 0, err
     run_id = out.strip()
@@ -167,7 +169,10 @@ async def test_cli_on_a_terminal_draws_bytes_rate_and_time_left(
     drawn = [f for f in frames if f.startswith("uploading ")]
     with_rate = [f for f in drawn if re.search(r"[KM]iB/s, [\d.]+s left", f)]
     assert len(with_rate) >= 3, frames
-    assert all(len(f.splitlines()[0]) < 100 for f in frames if f), frames  # never wraps
+    live = [f for f in frames if f and not f.endswith("\n")]
+    assert all(len(f) < 80 for f in live), live  # a live line never wraps
+    assert len({f.index("%") for f in drawn}) == 1, drawn  # the bar keeps its width
+    assert f"\x1b[2K  skipped {link}: symlink points outside the folder\n" in err  # whole
     assert re.search(r"█+.*\d+%  [\d.]+ [KM]iB of 3\.0 MiB", with_rate[-1]), with_rate
     assert re.search(rf"{run_id} uploaded 3\.0 MiB in [\d.]+s \([\d.]+ [KM]iB/s\)\n", err), err
     assert f"started {run_id}\n" in err
@@ -183,8 +188,7 @@ async def test_cli_to_a_pipe_writes_one_plain_line_per_step(
     assert "\r" not in err and "\x1b" not in err and "left" not in err
     lines = err.splitlines()
     assert re.fullmatch(
-        r"packed 2 files \(not a git work tree: \.gitignore honoured\): "
-        r"300\.\d KiB, sha256 [0-9a-f]{12}…",
+        r"packed 2 files, 300\.\d KiB \(\.gitignore honoured\), sha256 [0-9a-f]{12}…",
         lines[0],
     ), lines
     assert lines[1:] == [

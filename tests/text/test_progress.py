@@ -68,6 +68,10 @@ def test_finished_and_unknown_totals() -> None:
     meter.update(2 * MIB, at=2.0)  # clamped to the total
     assert (meter.done, meter.finished, meter.seconds_left) == (MIB, True, 0.0)
     assert summary(meter) == "1.0 MiB in 2.0s (512.0 KiB/s)"
+    quick = TransferMeter(total=243)
+    quick.update(0, at=0.0)
+    quick.update(243, at=0.1)
+    assert summary(quick) == "243 B in 0.1s"  # a round trip, not a link's rate
     unknown = TransferMeter(total=None)
     unknown.update(0, at=0.0)
     unknown.update(MIB, at=1.0)
