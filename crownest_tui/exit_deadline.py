@@ -2,8 +2,8 @@
 
 A signal (or the terminal driver, when its tty hangs up) *arms* the deadline: a daemon
 timer that, :data:`FORCED_EXIT_AFTER` seconds later, runs the forced-exit callbacks
-(stop the local backend child, restore the tty modes) and ends the process with
-``os._exit``, whatever the other threads are blocked on. A clean exit that finishes
+(``cli.py`` stops the local backend child and removes the demo's folder) and ends the
+process with ``os._exit``, whatever the other threads are blocked on. A clean exit that finishes
 first simply never sees the timer fire.
 
 While :func:`signals_end_the_process` is in force, SIGTERM and SIGHUP arm the deadline,
@@ -29,7 +29,7 @@ EXIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
 ExitRequest = Callable[[int], None]
 
-_lock = threading.Lock()
+_lock = threading.RLock()  # re-entrant: a signal handler may interrupt its holder
 _cleanups: list[Callable[[], object]] = []
 _requests: list[ExitRequest] = []
 _timer: threading.Timer | None = None
