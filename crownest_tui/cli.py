@@ -14,13 +14,16 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from . import __version__, debuglog
+from . import __version__, debuglog, exit_deadline
 from .api.client import CrowNestClient
 from .api.credentials import ConfigError, Connection, Secret
 from .api.ids import check_id
 from .config import Settings, config_path, load_settings
 from .core.filters import FilterError, RunFilters, check_status, parse_metadata_pair
 from .profiles import ProfileSwitcher, flags_over, profile_connection, select_profile
+
+BACKEND_STOP_GRACE = 0.3
+"""Seconds a forced exit gives the local backend child between SIGTERM and SIGKILL."""
 
 
 class UsageError(Exception):
@@ -208,8 +211,17 @@ def _connection(args: argparse.Namespace, settings: Settings) -> Iterator[Connec
     temp = Path(tempfile.mkdtemp(prefix="crownest-demo-")) if args.demo else None
     state_dir = temp if temp is not None else default_state_dir()
     print(f"starting the local CrowNest backend in {state_dir} …", file=sys.stderr)
+
+    def remove_temp() -> None:
+        if temp is not None:
+            shutil.rmtree(temp, ignore_errors=True)
+
     try:
-        with start_local_backend(state_dir, seed_demo=args.demo) as backend:
+        with (
+            exit_deadline.on_forced_exit(remove_temp),
+            start_local_backend(state_dir, seed_demo=args.demo) as backend,
+            exit_deadline.on_forced_exit(lambda: backend.stop(BACKEND_STOP_GRACE)),
+        ):
             yield Connection(
                 base_url=backend.url,
                 credential=Secret(backend.token),
@@ -217,8 +229,7 @@ def _connection(args: argparse.Namespace, settings: Settings) -> Iterator[Connec
                 base_url_source="local backend",
             )
     finally:
-        if temp is not None:
-            shutil.rmtree(temp, ignore_errors=True)
+        remove_temp()
 
 
 def _run_app(args: argparse.Namespace, settings: Settings, filters: RunFilters) -> int:
@@ -340,6 +351,12 @@ def run(argv: Sequence[str]) -> int:
         from .local.server import main as local_main
 
         return local_main(list(argv[1:]))
+    with exit_deadline.signals_end_the_process():
+        return _run_ours(argv)
+
+
+def _run_ours(argv: Sequence[str]) -> int:
+    """The dashboard, ``open``, ``serve`` or a subcommand (any of ours but ``local``)."""
     try:
         from .commands import COMMANDS
 

@@ -28,7 +28,9 @@ code  meaning
 76    protocol error: an answer this client cannot read, or the event stream ended
       with an error event
 77    not allowed: missing credential, 401 or 403
+129   the terminal went away (SIGHUP, or the tty closed)
 130   interrupted (Ctrl+C)
+143   terminated (SIGTERM)
 ====  ==========================================================================
 """
 
