@@ -20,7 +20,7 @@ import tempfile
 from collections import defaultdict
 from pathlib import Path
 
-from _support import percentiles  # bench/ is the script's directory
+from _support import Figures, percentiles  # bench/ is the script's directory
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root
 from tests.reliability.pty_support import (
@@ -79,8 +79,10 @@ def main() -> int:
     for (command, ending), samples in times.items():
         worst = max(worst, *samples)
         print(f"{command:9} {ending:7} gone after {percentiles(samples)}")
-    print(f"processes left behind: {leftovers}; slowest exit {worst:.2f} s (goal {GOAL:g} s)")
-    return 0 if leftovers == 0 and worst <= GOAL else 1
+    figures = Figures.of(__file__)
+    figures.at_most("slowest exit", round(worst, 2), GOAL, "s")
+    figures.holds("no process left behind", leftovers == 0)
+    return figures.finish()
 
 
 if __name__ == "__main__":
