@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from . import __version__, debuglog
+from . import __version__, cli_help, debuglog
 from .api.client import CrowNestClient
 from .api.credentials import ConfigError, Connection, Secret
 from .api.ids import check_id
@@ -45,14 +45,17 @@ def _refresh(text: str) -> float:
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="crownest-tui",
-        description="A terminal dashboard for CrowNest Workspace Runs.",
-        epilog=(
+        usage=cli_help.USAGE,
+        description=cli_help.description("A terminal dashboard for CrowNest Workspace Runs."),
+        epilog=cli_help.wrap(
             "Credentials: CROWNEST_API_KEY or CROWNEST_BEARER_TOKEN, else the profile's "
             "api_key_env/api_key_file, else the official "
             "CrowNest CLI's login. Settings: $CROWNEST_TUI_CONFIG or "
-            f"{config_path()}. `crownest-tui local serve` runs the local backend alone."
+            f"{config_path()}."
         ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("command", nargs="?", help=argparse.SUPPRESS)  # a typo, caught in run()
     parser.add_argument("--version", action="version", version=f"crownest-tui {__version__}")
     _add_api_choice(parser)
     _add_dashboard_options(parser)
@@ -128,10 +131,7 @@ def _run_id(text: str) -> str:
 
 def build_open_parser() -> argparse.ArgumentParser:
     """``crownest-tui open wsr_… [--after-seq N]``: straight to a run's detail screen."""
-    parser = _Parser(
-        prog="crownest-tui open",
-        description="Open one run's detail screen (escape goes to the runs list).",
-    )
+    parser = _Parser(prog="crownest-tui open", description=cli_help.SUMMARIES["open"])
     parser.add_argument("run_id", metavar="wsr_…", type=_run_id, help="the run to open")
     parser.add_argument(
         "--after-seq", metavar="N", type=_after_seq, help="show only events after seq N"
@@ -180,6 +180,17 @@ def _run_subcommand(name: str, argv: list[str], settings: Settings) -> int:
         return _run_dashboard(
             connection, settings, RunFilters(), args, open_run=(launched[0], None)
         )
+
+
+def _dashboard_args(argv: list[str]) -> argparse.Namespace:
+    """The dashboard's flags; a stray word is an unknown command, not a bad flag."""
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if args.command is not None:
+        raise UsageError(cli_help.unknown_command(args.command))
+    if extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    return args
 
 
 def _filters(args: argparse.Namespace) -> RunFilters:
@@ -283,10 +294,7 @@ def _port(text: str) -> int:
 
 def build_serve_parser() -> argparse.ArgumentParser:
     """``crownest-tui serve``: the dashboard in a web browser, one session per tab."""
-    parser = _Parser(
-        prog="crownest-tui serve",
-        description="Serve the dashboard to a web browser (each tab gets its own session).",
-    )
+    parser = _Parser(prog="crownest-tui serve", description=cli_help.SUMMARIES["serve"])
     parser.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)"
     )
@@ -347,7 +355,7 @@ def run(argv: Sequence[str]) -> int:
         if list(argv[:1]) == ["open"]:
             args = build_open_parser().parse_args(list(argv[1:]))
         else:
-            args = build_parser().parse_args(list(argv))
+            args = _dashboard_args(list(argv))
         settings = load_settings()
         return _run_app(args, settings, _filters(args))
     except (UsageError, ConfigError) as exc:

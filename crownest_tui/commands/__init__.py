@@ -38,6 +38,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from ..api.client import CrowNestClient
+from ..cli_help import SUMMARIES
 from .evidence_cmd import add_evidence_arguments, run_evidence
 from .launch_cmd import add_launch_arguments, run_launch
 from .logs_cmd import add_logs_arguments, run_logs
@@ -60,14 +61,8 @@ async def _launch_only(args: argparse.Namespace, client: CrowNestClient) -> int:
 
 
 COMMANDS: dict[str, CommandSpec] = {
-    "launch": CommandSpec(
-        "Pack a folder, upload it, start COMMAND on it, then follow the run.",
-        add_launch_arguments,
-        _launch_only,
-    ),
-    "logs": CommandSpec(
-        "Print a run's stdout and stderr (exactly once).", add_logs_arguments, run_logs
-    ),
-    "runs": CommandSpec("List runs as a table (or JSON lines).", add_runs_arguments, run_runs),
-    "evidence": CommandSpec("Print a run's Evidence Bundle.", add_evidence_arguments, run_evidence),
+    "launch": CommandSpec(SUMMARIES["launch"], add_launch_arguments, _launch_only),
+    "logs": CommandSpec(SUMMARIES["logs"], add_logs_arguments, run_logs),
+    "runs": CommandSpec(SUMMARIES["runs"], add_runs_arguments, run_runs),
+    "evidence": CommandSpec(SUMMARIES["evidence"], add_evidence_arguments, run_evidence),
 }
