@@ -261,3 +261,24 @@ def test_the_dashboard_keeps_the_terminal_intact(
     assert f"{hostile_run}: live (HTTP 200)" in log
     assert "the dashboard exited with status 0" in log
     assert "HACKED" not in log, "run output is never logged"
+
+
+def test_logs_shows_progress_lines_as_a_terminal_would(
+    backend: LocalBackendProcess, tmux: Callable[[str], Tmux]
+) -> None:
+    """Lines that redraw themselves (carriage return, erase in line) end up as the
+    run's own terminal would show them, not as a mix of their versions (issue 12)."""
+    progress = (
+        b"Downloading 0%\r\x1b[KDownloading 50%\r\x1b[Kdone\n"
+        + "resolving deps 29━━━━━━━━━━━━\r\x1b[Kresolved.\n".encode()
+    )
+
+    async def make() -> str:
+        async with client_for(backend) as http:
+            run = await run_to_end(http, "cat progress.bin", {"progress.bin": progress})
+        return str(run["id"])
+
+    server = tmux(crownest(backend, "logs", asyncio.run(make())))
+    screen = server.wait_for(lambda s: "CN-EXIT-" in s, "the end of `logs`")
+    lines = [line.rstrip() for line in screen.splitlines()]
+    assert lines[:3] == ["done", "resolved.", "CN-EXIT-0"], screen
