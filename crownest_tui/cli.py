@@ -19,6 +19,7 @@ from .api.client import CrowNestClient
 from .api.credentials import ConfigError, Connection, Secret
 from .api.ids import check_id
 from .config import Settings, config_path, load_settings
+from .notice import notice
 from .profiles import ProfileSwitcher, flags_over, profile_connection, select_profile
 from .ui.filters import FilterError, RunFilters, check_status, parse_metadata_pair
 
@@ -215,7 +216,7 @@ def _connection(args: argparse.Namespace, settings: Settings) -> Iterator[Connec
 
     temp = Path(tempfile.mkdtemp(prefix="crownest-demo-")) if args.demo else None
     state_dir = temp if temp is not None else default_state_dir()
-    print(f"starting the local CrowNest backend in {state_dir} …", file=sys.stderr)
+    notice(f"starting the local CrowNest backend in {state_dir} …")
     try:
         with start_local_backend(state_dir, seed_demo=args.demo) as backend:
             yield Connection(

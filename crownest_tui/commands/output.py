@@ -24,6 +24,7 @@ from ..api.events import (
     StdoutEvent,
     UnknownEvent,
 )
+from ..notice import is_terminal
 from .text import inert, needs_more, split_after_last_edit
 
 #: A held partial line longer than this is written anyway (made inert on its own).
@@ -39,13 +40,6 @@ def binary(stream: IO[Any]) -> IO[bytes]:
     if isinstance(stream, io.TextIOBase):
         raise TypeError("output needs a stream with bytes underneath (not a StringIO)")
     return stream
-
-
-def _is_tty(stream: IO[Any]) -> bool:
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError):
-        return False
 
 
 def encode(text: str) -> bytes:
@@ -70,7 +64,7 @@ class StreamWriter:
     """One output stream of the run, written raw or made inert for a terminal."""
 
     def __init__(self, target: IO[Any], *, timestamps: bool = False) -> None:
-        self.tty = _is_tty(target)
+        self.tty = is_terminal(target)
         self.out = binary(target)
         self.timestamps = timestamps
         self._at_line_start = True
