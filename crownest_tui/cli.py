@@ -237,6 +237,11 @@ def _run_app(args: argparse.Namespace, settings: Settings, filters: RunFilters) 
         _connection(args, settings) as connection,
     ):
         debuglog.protect(connection)
+        if run_id:
+            from .commands.open_cmd import run_can_be_opened
+
+            if status := run_can_be_opened(connection, run_id):
+                return status
         opening = (run_id, args.after_seq) if run_id else None
         return _run_dashboard(connection, settings, filters, args, open_run=opening)
 
