@@ -10,15 +10,15 @@ import shutil
 import textwrap
 
 #: Every command of ``crownest-tui COMMAND …``, with its one line of help (also the
-#: description its own ``--help`` starts with). Without a command: the dashboard.
+#: description its own ``--help`` starts with); short enough for 80 columns.
 SUMMARIES: dict[str, str] = {
     "open": "Open one run's detail screen (escape goes to the runs list).",
-    "launch": "Pack a folder, upload it, start COMMAND on it, then follow the run.",
+    "launch": "Pack a folder, upload it, run COMMAND on it, then follow the run.",
     "logs": "Print a run's stdout and stderr (exactly once).",
     "runs": "List runs as a table (or JSON lines).",
     "evidence": "Print a run's Evidence Bundle.",
-    "serve": "Serve the dashboard to a web browser (each tab gets its own session).",
-    "local": "Run the local CrowNest backend on its own (see 'local serve --help').",
+    "serve": "Serve the dashboard to web browsers (a session per tab).",
+    "local": "Run the local CrowNest backend alone ('local serve --help').",
 }
 
 USAGE = "crownest-tui [COMMAND] [options]"

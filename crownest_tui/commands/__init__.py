@@ -4,7 +4,8 @@ Each module offers ``add_<name>_arguments(parser)`` and
 ``async def run_<name>(args, client) -> int`` (the exit status), except
 ``run_launch``, which returns the new run's id (for the caller to open its detail
 screen) and raises ``exitcodes.CommandFailed(status)`` after printing its error.
-``runner.run_command`` runs any of them to an exit status. Output is plain text
+``runner.run_command`` runs any of them to an exit status. ``open_cmd`` checks,
+before the app starts, that the run ``open`` names is there. Output is plain text
 (never Textual); anything a run or the server wrote is untrusted and is made inert
 before it reaches a terminal. Errors are one line on stderr:
 ``crownest-tui: error: <what happened> [<code>]``.
