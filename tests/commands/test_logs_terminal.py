@@ -3,7 +3,6 @@ pipe still gets the run's bytes exactly (issue 12, point 8)."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import pty
 import subprocess
@@ -12,7 +11,7 @@ import sys
 import pytest
 
 from crownest_tui.local.process import LocalBackendProcess
-from tests.local.support import client_for, run_to_end
+from tests.local.support import finished_run_printing
 
 # A download whose lines erase and redraw themselves, a spinner, and a title change.
 PROGRESS = (
@@ -30,13 +29,7 @@ ON_THE_TERMINAL = (
 
 @pytest.fixture(scope="module")
 def progress_run(backend: LocalBackendProcess) -> str:
-    async def make() -> str:
-        async with client_for(backend) as http:
-            run = await run_to_end(http, "cat progress.bin", {"progress.bin": PROGRESS})
-        assert run["status"] == "succeeded", run
-        return str(run["id"])
-
-    return asyncio.run(make())
+    return finished_run_printing(backend, PROGRESS)
 
 
 def logs_argv(backend: LocalBackendProcess, run_id: str) -> list[str]:

@@ -25,6 +25,15 @@ def header_text(header: RunHeader) -> str:
     return "\n".join(strip.text for strip in header.render_lines(region))
 
 
+async def header_once_loaded(client: CrowNestClient, run_id: str) -> str:
+    """What the detail screen's header says once it is done saying "Loading run…"."""
+    async with DetailHost(client, run_id).run_test(size=(120, 30)) as pilot:
+        header = detail(pilot).query_one(RunHeader)
+        await wait_until(pilot, lambda: "Loading run" not in header_text(header), 10)
+        await pilot.pause()
+        return header_text(header)
+
+
 @pytest.mark.parametrize(
     ("key", "status", "said"),
     [
@@ -51,23 +60,13 @@ async def test_the_detail_screen_says_the_run_was_not_found(
     backend: LocalBackendProcess,
 ) -> None:
     async with client_of(backend) as client:
-        app = DetailHost(client, "wsr_nope")
-        async with app.run_test(size=(120, 30)) as pilot:
-            header = detail(pilot).query_one(RunHeader)
-            await wait_until(pilot, lambda: "Loading run" not in header_text(header), 10)
-            await pilot.pause()
-            text = header_text(header)
-            assert "wsr_nope was not found: " in text and "[not_found]" in text
-            assert "Escape goes to the runs list." in text
+        text = await header_once_loaded(client, "wsr_nope")
+    assert "wsr_nope was not found: " in text and "[not_found]" in text
+    assert "Escape goes to the runs list." in text
 
 
 async def test_the_detail_screen_says_why_it_cannot_load_yet() -> None:
     async with client_of_nowhere() as client:
-        app = DetailHost(client, "wsr_abc")
-        async with app.run_test(size=(120, 30)) as pilot:
-            header = detail(pilot).query_one(RunHeader)
-            await wait_until(pilot, lambda: "Loading run" not in header_text(header), 10)
-            await pilot.pause()
-            text = header_text(header)
-            assert "Cannot load wsr_abc yet (retrying): Connection problem" in text
-            assert "127.0.0.1:9" in text  # which server it tried (point 13)
+        text = await header_once_loaded(client, "wsr_abc")
+    assert "Cannot load wsr_abc yet (retrying): Connection problem" in text
+    assert "127.0.0.1:9" in text  # which server it tried (point 13)
