@@ -143,6 +143,8 @@ class FaultProxy:
         self.faults: Counter[str] = Counter()
         self.dropped = 0
         """Live connections cut by :meth:`drop_connections` so far."""
+        self.client_closes = 0
+        """Connections the client closed (EOF or reset from its end) so far."""
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self.port = 0
@@ -230,6 +232,17 @@ class FaultProxy:
         finally:
             writer.close()
 
+    async def _from_client(self, reader: asyncio.StreamReader) -> bytes:
+        """The client's next bytes (paced like :meth:`_read`); b"" (counted in
+        ``client_closes``) once it closed."""
+        try:
+            chunk = await self._read(reader)
+        except ConnectionResetError:
+            chunk = b""
+        if not chunk:
+            self.client_closes += 1
+        return chunk
+
     async def _pump(
         self,
         reader: asyncio.StreamReader,
@@ -240,7 +253,7 @@ class FaultProxy:
         limit: int | None,
     ) -> None:
         async def requests() -> None:
-            while chunk := await self._read(reader):
+            while chunk := await self._from_client(reader):
                 up_writer.write(chunk)
                 await up_writer.drain()
             with contextlib.suppress(OSError):

@@ -98,10 +98,29 @@ def error_from_response(response: httpx.Response) -> CrowNestError:
     )
 
 
-def connection_error(exc: httpx.HTTPError) -> CrowNestError:
+def origin_of(url: httpx.URL) -> str:
+    """``scheme://host[:port]`` of ``url``: no user info, path or query, so never a key."""
+    host = f"[{url.host}]" if ":" in url.host else url.host
+    port = "" if url.port is None else f":{url.port}"
+    return f"{url.scheme}://{host}{port}"
+
+
+def _request_origin(exc: httpx.HTTPError) -> str | None:
+    try:
+        return origin_of(exc.request.url)
+    except RuntimeError:  # an error raised outside of any request
+        return None
+
+
+def connection_error(exc: httpx.HTTPError, detail: str | None = None) -> CrowNestError:
+    """The error for a transport failure, naming the origin it could not reach."""
     kind = type(exc).__name__
-    detail = str(exc) or kind
-    return CrowNestError(f"Connection problem: {_snippet(detail)} ({kind})", code=CONNECTION_ERROR)
+    origin = _request_origin(exc)
+    where = f" with {origin}" if origin else ""
+    text = _snippet(detail or str(exc) or kind)
+    return CrowNestError(
+        f"Connection problem{where}: {text} ({kind})", code=CONNECTION_ERROR, origin=origin
+    )
 
 
 def is_retryable(error: CrowNestError) -> bool:
@@ -222,10 +241,7 @@ class Requester:
     def _connection_error(self, exc: httpx.HTTPError, request: httpx.Request) -> CrowNestError:
         if isinstance(exc, httpx.ReadTimeout):
             limit = request.extensions.get("timeout", {}).get("read") or self.timeouts.read
-            return CrowNestError(
-                f"Connection problem: the server sent nothing for {limit:g} s (ReadTimeout)",
-                code=CONNECTION_ERROR,
-            )
+            return connection_error(exc, f"the server sent nothing for {limit:g} s")
         return connection_error(exc)
 
     def _log_success(

@@ -6,6 +6,7 @@ Each module offers ``add_<name>_arguments(parser)`` and
 screen) and raises ``exitcodes.CommandFailed(status)`` after printing its error.
 ``runner.run_command`` runs any of them to an exit status; a command's ``preflight``
 (``runner.run_preflight``) checks what needs no server, before any backend starts.
+``open_cmd`` checks, before the app starts, that the run ``open`` names is there.
 Output is plain text (never Textual); anything a run or the server wrote is untrusted
 and is made inert before it reaches a terminal. Errors are one line on stderr:
 ``crownest-tui: error: <what happened> [<code>]``.
@@ -41,6 +42,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from ..api.client import CrowNestClient
+from ..cli_help import SUMMARIES
 from .evidence_cmd import add_evidence_arguments, run_evidence
 from .launch_cmd import add_launch_arguments, preflight_launch, run_launch
 from .logs_cmd import add_logs_arguments, run_logs
@@ -69,14 +71,9 @@ async def _launch_only(args: argparse.Namespace, client: CrowNestClient) -> int:
 
 COMMANDS: dict[str, CommandSpec] = {
     "launch": CommandSpec(
-        "Pack a folder, upload it, start COMMAND on it, then follow the run.",
-        add_launch_arguments,
-        _launch_only,
-        preflight_launch,
+        SUMMARIES["launch"], add_launch_arguments, _launch_only, preflight_launch
     ),
-    "logs": CommandSpec(
-        "Print a run's stdout and stderr (exactly once).", add_logs_arguments, run_logs
-    ),
-    "runs": CommandSpec("List runs as a table (or JSON lines).", add_runs_arguments, run_runs),
-    "evidence": CommandSpec("Print a run's Evidence Bundle.", add_evidence_arguments, run_evidence),
+    "logs": CommandSpec(SUMMARIES["logs"], add_logs_arguments, run_logs),
+    "runs": CommandSpec(SUMMARIES["runs"], add_runs_arguments, run_runs),
+    "evidence": CommandSpec(SUMMARIES["evidence"], add_evidence_arguments, run_evidence),
 }
