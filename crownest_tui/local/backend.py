@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from ..api.models import CreateRunRequest, RunStatus
-from .command import end_run_processes
 from .contract import (
     DEFAULT_TEMPLATE,
     IN_FLIGHT,
@@ -28,6 +27,7 @@ from .contract import (
 )
 from .errors import ApiError, bad_request, conflict, not_found
 from .hub import EventHub
+from .run_process import end_run_processes
 from .settings import Settings, StatePaths
 from .store import Store
 

@@ -3,37 +3,26 @@
 ``starting`` is set by :meth:`Backend.start`; this task takes the run through
 ``extracting`` → ``running`` → ``collecting`` to a terminal status. A cancel ends the
 command's whole process tree (TERM, KILL after the grace period); a server shutdown
-does the same and fails the run with ``internal_error``.
-
-On Linux the command runs under :mod:`.reaper`, a subreaper that every process of the
-run stays below (even one that escaped with ``setsid`` and ``env -i``): the run's shell
-``exec``s it, so it is the pid and process group the executor knows. Ending the run
-is a SIGTERM to it; it ends every descendant (KILL after the grace period) and exits
-as the command did. When the command exits by itself, whatever it left running is
-killed at once, so nothing of a run outlives it. The old sweep of the group and the
-``CROWNEST_RUN_ID`` marker stays as a backstop.
+does the same and fails the run with ``internal_error``. The processes themselves
+(the reaper that supervises them, and the sweep that backs it up) are
+:mod:`.run_process`'s: when the command exits by itself, whatever it left running is
+killed at once, so nothing of a run outlives it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import mimetypes
-import os
 import posixpath
-import shlex
-import signal
-import sys
 from typing import TYPE_CHECKING, Any
 
 from ..api.models import RunStatus
 from .archive import ArchiveRejected, extract_archive
 from .artifacts import ArtifactProblem, copy_artifact
-from .command import RunningCommand, end_run_processes, minimal_env
 from .contract import COLLECT_SCOPES, ORG_ID, new_id, now_iso
 from .output import OutputCoalescer
-from .reaper import argv as reaper_argv
+from .run_process import RunningCommand, end_run, end_run_processes, minimal_env, supervised
 
 if TYPE_CHECKING:
     from .backend import Backend
@@ -42,10 +31,6 @@ log = logging.getLogger("crownest_tui.local")
 
 EXITED, TIMED_OUT, CANCELED = "exited", "timed_out", "canceled"
 NOTICE = "[crownest local] "
-#: Whether commands run under the reaper (it needs Linux's subreaper and /proc).
-SUPERVISED = sys.platform.startswith("linux") and bool(sys.executable)
-#: How long past the grace period the reaper may take before the backstop sweep.
-REAPER_MARGIN = 2.0
 
 
 def exit_code_of(returncode: int | None) -> int | None:
@@ -53,25 +38,6 @@ def exit_code_of(returncode: int | None) -> int | None:
     if returncode is None:
         return None
     return 128 - returncode if returncode < 0 else returncode
-
-
-def supervised(command: str, grace: float) -> str:
-    """The shell line that runs ``command`` under the reaper (as is where unsupported)."""
-    if not SUPERVISED:
-        return command
-    line = reaper_argv(sys.executable, os.getpid(), grace, command)
-    return "exec " + " ".join(shlex.quote(part) for part in line)
-
-
-async def end_run(cmd: RunningCommand, grace: float) -> None:
-    """End every process of the run: through its reaper, then the group/marker sweep."""
-    if SUPERVISED and cmd.pid is not None:
-        if not await cmd.wait(0):  # not reaped yet, so the pid is still the reaper's
-            with contextlib.suppress(OSError):
-                os.kill(cmd.pid, signal.SIGTERM)
-            await cmd.wait(grace + REAPER_MARGIN)
-        grace = min(grace, 0.5)  # the reaper is done (or stuck): the sweep is a backstop
-    await cmd.end(grace)
 
 
 class RunExecution:
