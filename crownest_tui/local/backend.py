@@ -1,8 +1,9 @@
 """The backend's core: run records and their life cycle, independent of HTTP.
 
 Handlers and the demo seed call these methods; each change of a run is saved and, for a
-status change, followed by its ``status`` event. Everything runs on the event loop
-thread, so a load-change-save without an ``await`` in between is atomic.
+status change, checked against :mod:`.lifecycle` and followed by its ``status`` event.
+Everything runs on the event loop thread, so a load-change-save without an ``await``
+in between is atomic.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from .contract import DEFAULT_TEMPLATE, IN_FLIGHT, ORG_ID, TEMPLATES, dumps, new
 from .errors import ApiError, bad_request, conflict, not_found
 from .executor import RunExecution
 from .hub import EventHub
+from .lifecycle import check_transition
 from .records import ArchiveRecord, ProjectRecord, RunRecord, RunSpec
 from .run_process import end_run_processes
 from .settings import Settings, StatePaths
@@ -110,10 +112,13 @@ class Backend:
         return run
 
     def save(self, run: RunRecord) -> RunRecord:
-        """Store a changed run; a change of status is followed by its ``status`` event."""
-        before = self.run(run.id)
+        """Store a changed run; a change of status must be in the life-cycle table
+        (:class:`IllegalTransition` otherwise) and is followed by its ``status`` event."""
+        before = self.run(run.id).status
+        if run.status != before:
+            check_transition(run.id, before, run.status)
         self.store.update_run(run)
-        if run.status != before.status:
+        if run.status != before:
             self.hub.emit(run.id, "status", status=run.status)
         return run
 

@@ -7,9 +7,10 @@ tests and benchmarks that need many runs or events:
 * ``POST /v1/_test/bulk-runs`` ``{"count", "projectId"?, "metadata"?, "status"?}``
   inserts ``count`` runs (default status ``succeeded``) in one transaction; their
   metadata also gets ``"n": "<index>"``. Answers ``{"created": count}``.
-* ``POST /v1/_test/bulk-events`` ``{"runId", "count", "line"?}`` appends ``count``
-  ``stdout`` events (``line`` + index each) to a run awaiting its archive, then
-  finishes it as ``succeeded``. Answers ``{"workspaceRun"}``.
+* ``POST /v1/_test/bulk-events`` ``{"runId", "count", "line"?}`` takes a run awaiting
+  its archive through the life cycle to ``running``, appends ``count`` ``stdout``
+  events (``line`` + seq each) and finishes it as ``succeeded``. Answers
+  ``{"workspaceRun"}``.
 """
 
 from __future__ import annotations
@@ -94,16 +95,19 @@ async def bulk_events(call: Call) -> Response:
     run = backend.run(run_id)
     if run.status != RunStatus.AWAITING_ARCHIVE:
         raise bad_request("bulk-events needs a run awaiting its archive")
+    created = now_iso()
+    backend.set_status(run_id, RunStatus.ARCHIVE_UPLOADED)
+    backend.save(replace(backend.run(run_id), status=RunStatus.STARTING, started_at=created))
+    backend.set_status(run_id, RunStatus.EXTRACTING)
+    backend.set_status(run_id, RunStatus.RUNNING)
     await backend.hub.drain()
     first = backend.store.last_seq(run_id) + 1
-    created = now_iso()
     rows = [
         (run_id, seq, event_json("stdout", seq, {"data": f"{line}{seq}\n"}, created))
         for seq in range(first, first + count)
     ]
     backend.store.insert_events(rows)
     backend.hub.forget(run_id)
-    done = backend.finish(
-        replace(backend.run(run_id), status=RunStatus.SUCCEEDED, exit_code=0, started_at=created)
-    )
+    run = backend.set_status(run_id, RunStatus.COLLECTING)
+    done = backend.finish(replace(run, status=RunStatus.SUCCEEDED, exit_code=0))
     return json_response({"workspaceRun": done.to_wire()})
