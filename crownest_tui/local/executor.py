@@ -16,18 +16,18 @@ import logging
 import mimetypes
 import posixpath
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from ..api.models import FailureClass, FailureReason, RunStatus
+from ..api.models import CleanupStatus, FailureClass, FailureReason, RunStatus
 from .archive import ArchiveRejected, extract_archive
 from .artifacts import ArtifactProblem, copy_artifact
 from .contract import COLLECT_SCOPES, ORG_ID, new_id, now_iso
+from .hub import EventHub
 from .output import OutputCoalescer
 from .records import ArtifactFailure, ArtifactRecord, RunRecord
 from .run_process import RunningCommand, end_run, end_run_processes, minimal_env, supervised
-
-if TYPE_CHECKING:
-    from .backend import Backend
+from .settings import Settings, StatePaths
+from .store import Store
 
 log = logging.getLogger("crownest_tui.local")
 
@@ -42,8 +42,30 @@ def exit_code_of(returncode: int | None) -> int | None:
     return 128 - returncode if returncode < 0 else returncode
 
 
+class RunHost(Protocol):
+    """What an execution needs of the backend (:class:`.backend.Backend` is one).
+
+    A protocol, so that this module never imports the backend that starts it.
+    """
+
+    settings: Settings
+    paths: StatePaths
+    store: Store
+    hub: EventHub
+
+    def run(self, run_id: str) -> RunRecord: ...
+
+    def save(self, run: RunRecord) -> RunRecord: ...
+
+    def set_status(self, run_id: str, status: RunStatus) -> RunRecord: ...
+
+    def finish(self, run: RunRecord) -> RunRecord: ...
+
+    def fail_internal(self, run_id: str, cleanup: CleanupStatus | None = None) -> RunRecord: ...
+
+
 class RunExecution:
-    def __init__(self, backend: Backend, run_id: str, scopes: frozenset[str]) -> None:
+    def __init__(self, backend: RunHost, run_id: str, scopes: frozenset[str]) -> None:
         self.backend = backend
         self.run_id = run_id
         self.may_collect = scopes >= COLLECT_SCOPES
