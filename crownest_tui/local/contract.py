@@ -53,6 +53,8 @@ TRANSFER_TTL_SECONDS: Final = 15 * 60.0
 #: Output is coalesced for this long, and cut into events of at most this many chars.
 OUTPUT_WINDOW_SECONDS: Final = 0.02
 OUTPUT_CHUNK_CHARS: Final = 8192
+#: Run metadata that asks for terminal mode (a pseudo-terminal per output stream).
+TTY_METADATA_KEY: Final = "crownest.tty"
 #: Stored events are flushed to SQLite at least this often.
 FLUSH_SECONDS: Final = 0.05
 #: Progress events while archive bytes arrive: one per this many bytes (and at the end).

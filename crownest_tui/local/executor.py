@@ -21,11 +21,18 @@ from typing import Protocol
 from ..api.models import CleanupStatus, FailureClass, FailureReason, RunStatus
 from .archive import ArchiveRejected, extract_archive
 from .artifacts import ArtifactProblem, copy_artifact
-from .contract import COLLECT_SCOPES, ORG_ID, new_id, now_iso
+from .contract import COLLECT_SCOPES, ORG_ID, TTY_METADATA_KEY, new_id, now_iso
 from .hub import EventHub
 from .output import OutputCoalescer
 from .records import ArtifactFailure, ArtifactRecord, RunRecord
-from .run_process import RunningCommand, end_run, end_run_processes, minimal_env, supervised
+from .run_process import (
+    SUPERVISED,
+    RunningCommand,
+    end_run,
+    end_run_processes,
+    minimal_env,
+    supervised,
+)
 from .settings import Settings, StatePaths
 from .store import Store
 
@@ -33,6 +40,17 @@ log = logging.getLogger("crownest_tui.local")
 
 EXITED, TIMED_OUT, CANCELED = "exited", "timed_out", "canceled"
 NOTICE = "[crownest local] "
+
+
+def wants_tty(metadata: dict[str, str], default: bool) -> bool:
+    """Terminal mode for a run: its ``crownest.tty`` metadata (1/0, true/false, yes/no,
+    on/off) if it says, else the server's default (``local serve --tty``)."""
+    value = metadata.get(TTY_METADATA_KEY, "").strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    return default
 
 
 def exit_code_of(returncode: int | None) -> int | None:
@@ -170,8 +188,9 @@ class RunExecution:
     async def _execute(self, command: str, env: dict[str, str]) -> tuple[str, int | None]:
         b, run_id = self.backend, self.run_id
         coalescer = OutputCoalescer(lambda stream, chunks: b.hub.emit_many(run_id, stream, chunks))
+        tty = wants_tty(b.run(run_id).metadata, b.settings.tty)
         try:
-            self.command = RunningCommand(run_id)
+            self.command = RunningCommand(run_id, framed=SUPERVISED, tty=tty)
             return await self._supervise(self.command, command, env, coalescer)
         finally:
             coalescer.close()
@@ -181,7 +200,7 @@ class RunExecution:
     ) -> tuple[str, int | None]:
         b, run_id = self.backend, self.run_id
         grace = b.settings.cancel_grace
-        line = supervised(command, grace)
+        line = supervised(command, grace, tty=cmd.tty)
         pid = await cmd.start(line, b.paths.workspace(run_id), env, coalescer.feed)
         b.store.set_pgid(run_id, pid)
         timeout_ms = b.run(run_id).timeout_ms
