@@ -16,7 +16,9 @@ flushed writes arrive exactly in the order they were made.
 **Floods.** Waiting for the relay at every write costs a command that writes a lot.
 A pipe that gets a full packet (a write of ``PIPE_BUF`` bytes or more: a block-buffered
 program) or more than ``FLOOD_READS`` writes in ``WINDOW`` seconds becomes an ordinary
-1 MiB pipe, read in bulk, until a window passes calmly. Order across the streams is
+1 MiB pipe, read in bulk (every ``FLOOD_PAUSE`` seconds, or as soon as the other stream
+has a write), until a window passes calmly (fewer than ``CALM_READS`` reads and
+``CALM_BYTES`` bytes). Order across the streams is
 then kept to within one read: what a pipe held when the relay got to it.
 
 **Terminal mode.** Each stream gets its own pseudo-terminal (``isatty()`` is true, so
@@ -49,11 +51,18 @@ FLOOD_PIPE_BYTES = 1 << 20
 ROUND_BYTES = 2 << 20
 #: At most this many frames a round (``writev`` takes at most 1024 parts).
 MAX_PARTS = 1000
-#: After a round that found a stream flooding, the relay waits this long.
-FLOOD_PAUSE = 0.002
-WINDOW = 0.1
-FLOOD_READS = 2000
+#: Frames the relay keeps while the backend does not read, before it waits for it.
+QUEUE_BYTES = 32 << 20
+#: After a round that found a stream flooding, the relay waits this long (less if a
+#: stream in order mode has a write).
+FLOOD_PAUSE = 0.005
+#: A stream floods when it makes more than ``FLOOD_READS`` writes within ``WINDOW``
+#: seconds: exact order costs its writer a wait for the relay at every write.
+WINDOW = 1.0
+FLOOD_READS = 4000
+#: A flooding stream is calm again after a window with fewer reads and bytes than this.
 CALM_READS = FLOOD_READS // 4
+CALM_BYTES = 256 * 1024
 TTY_ROWS, TTY_COLUMNS = 40, 120
 #: How long the last reads may take once the run's processes are gone.
 DRAIN_SECONDS = 2.0
@@ -74,9 +83,9 @@ class Channel:
         self.read_fd = read_fd
         self.write_fd = write_fd
         self.tty = tty
-        self.flood = True
+        self.flood = not tty  # a terminal is neither: it is read as it comes
         self._window_start = time.monotonic()
-        self._reads = 0
+        self._reads = self._bytes = 0
         os.set_blocking(read_fd, False)
         if not tty:
             self._order()
@@ -122,11 +131,12 @@ class Channel:
     def _adapt(self, size: int) -> None:
         now = time.monotonic()
         if now - self._window_start >= WINDOW:
-            calm = self._reads < CALM_READS and size < PACKET
-            self._window_start, self._reads = now, 0
+            calm = self._reads < CALM_READS and self._bytes < CALM_BYTES and size < PACKET
+            self._window_start, self._reads, self._bytes = now, 0, 0
             if self.flood and calm:
                 self._order()
         self._reads += 1
+        self._bytes += size
         if not self.flood and (size >= PACKET or self._reads >= FLOOD_READS):
             self._flood()
 
@@ -168,14 +178,68 @@ def frame(stream: int, data: bytes) -> bytes:
     return HEADER.pack(stream, len(data)) + data
 
 
-def write_all(fd: int, parts: list[bytes | memoryview]) -> None:
-    """Write every part, in order (one ``writev`` unless the pipe takes less)."""
-    written = os.writev(fd, parts)
-    total = sum(len(part) for part in parts)
-    if written < total:
-        rest = memoryview(b"".join(parts))[written:]
-        while rest:
-            rest = rest[os.write(fd, rest) :]
+class Outbox:
+    """Frames on their way to the backend: written at once when its pipe takes them,
+    queued when it does not (up to ``QUEUE_BYTES``), so that the relay goes on reading
+    the command, which may be waiting for it, while the backend is busy."""
+
+    def __init__(self, fd: int, poller: select.epoll) -> None:
+        self.fd = fd
+        self.lost = False  # the backend is gone: output is dropped
+        self._poller = poller
+        self._queue: list[bytes] = []
+        self._queued = 0
+        self._watched = False
+        os.set_blocking(fd, False)
+
+    def send(self, parts: list[bytes | memoryview]) -> None:
+        if self.lost or not parts:
+            return
+        written = 0 if self._queue else self._write(parts)
+        if written < sum(len(part) for part in parts):
+            self._queue.append(b"".join(parts)[written:])
+            self._queued += len(self._queue[-1])
+            self._watch(True)
+            if self._queued > QUEUE_BYTES:
+                self.flush(wait=True)
+
+    def flush(self, wait: bool = False) -> None:
+        """Write what is queued, as far as the pipe takes it (with ``wait``: all of it)."""
+        while self._queue:
+            if wait:
+                select.select([], [self.fd], [])
+            written = self._write(self._queue[:MAX_PARTS])
+            if not written and not wait:
+                break
+            self._queued -= written
+            while written:
+                head = self._queue[0]
+                if written < len(head):
+                    self._queue[0] = head[written:]
+                    break
+                self._queue.pop(0)
+                written -= len(head)
+        if not self._queue:
+            self._watch(False)
+
+    def _write(self, parts: list[bytes] | list[bytes | memoryview]) -> int:
+        try:
+            return os.writev(self.fd, parts)
+        except BlockingIOError:
+            return 0
+        except BrokenPipeError:
+            self.lost = True
+            self._queue.clear()
+            self._queued = 0
+            return sum(len(part) for part in parts)
+
+    def _watch(self, on: bool) -> None:
+        """Have epoll report when the pipe takes more, while something is queued."""
+        if on and not self._watched:
+            self._poller.register(self.fd, select.EPOLLOUT)
+        elif self._watched and not on:
+            self._poller.unregister(self.fd)
+        self._watched = on
 
 
 class Relay:
@@ -183,14 +247,18 @@ class Relay:
 
     def __init__(self, channels: list[Channel], out_fd: int) -> None:
         self.channels = channels
-        self.out_fd = out_fd
-        self.lost = False  # the backend is gone: output is still read, and dropped
         self._wake_r, self._wake_w = os.pipe()
         self._done = _thread.allocate_lock()
         self._done.acquire()
         self._poller = select.epoll()
+        self._outbox = Outbox(out_fd, self._poller)
         self._open: dict[int, Channel] = {}
         self._buffer = memoryview(bytearray(ROUND_BYTES))
+
+    @property
+    def lost(self) -> bool:
+        """The backend is gone (output is still read, and dropped)."""
+        return self._outbox.lost
 
     def start(self) -> None:
         _thread.start_new_thread(self._run, ())
@@ -204,8 +272,11 @@ class Relay:
         try:
             self._loop()
         except BaseException as exc:  # a thread's error would only print: say it once
-            self._send([frame(STDERR, f"crownest reaper: output relay failed: {exc}\n".encode())])
+            notice = f"crownest reaper: output relay failed: {exc}\n".encode()
+            self._outbox.send([frame(STDERR, notice)])
         finally:
+            self._outbox.flush(wait=True)
+            self._poller.close()
             self._done.release()
 
     def _loop(self) -> None:
@@ -220,23 +291,35 @@ class Relay:
         pending: list[int] = []
         finishing = False
         while not finishing:
-            ready = [fd for fd, _ in self._poller.poll(0 if pending else -1)]
+            ready = self._ready(-1 if not pending else 0)
             finishing = self._wake_r in ready
             pending, flooded = self._round(pending + [fd for fd in ready if fd not in pending])
             if flooded and not finishing:
-                time.sleep(FLOOD_PAUSE)  # let it pile up: one read instead of hundreds
+                self._pause()
         self._poller.unregister(self._wake_r)
         # The last reads: in report order while there are reports, then what is left.
         deadline = time.monotonic() + DRAIN_SECONDS
         while time.monotonic() < deadline:
-            ready = [fd for fd, _ in self._poller.poll(0)]
+            ready = self._ready(0)
             if not ready and not pending:
                 break
             pending, _ = self._round(pending + [fd for fd in ready if fd not in pending])
         for fd in list(self._open):
             while time.monotonic() < deadline and self._round([fd], drain=True)[1]:
                 pass
-        self._poller.close()
+
+    def _ready(self, timeout: float) -> list[int]:
+        """The reported fds, in report order (the backend's pipe taken care of)."""
+        ready = [fd for fd, _ in self._poller.poll(timeout)]
+        if self._outbox.fd in ready:
+            self._outbox.flush()
+        return ready
+
+    def _pause(self) -> None:
+        """Let a flood pile up (one read instead of hundreds), but only until a stream
+        in order mode has a write: its writer waits for us."""
+        calm = [fd for fd, channel in self._open.items() if not channel.flood]
+        select.select([*calm, self._wake_r], [], [], FLOOD_PAUSE)
 
     def _round(self, order: list[int], drain: bool = False) -> tuple[list[int], bool]:
         """Read the channels in ``order`` and send it all as one write; returns the
@@ -244,9 +327,11 @@ class Relay:
         (with ``drain``: whether anything was read).
 
         A channel in order mode holds one write: one read empties it, and the next
-        write is reported. A flooding one is read until it is empty (packets left from
-        before the switch take a read each), as far as this round's buffer goes; what is
-        left is read next round, without waiting for a report.
+        write is reported. A flooding one is read until a read finds less than a
+        packet (packets left from before the switch take a read each), as far as this
+        round's buffer goes; what is left is read next round, without waiting for a
+        report. One that has just switched is read again only next round, after the
+        other reported ones: what comes after the write that switched it may be newer.
         """
         parts: list[bytes | memoryview] = []
         more: list[int] = []
@@ -257,8 +342,9 @@ class Relay:
             while channel is not None:
                 if ROUND_BYTES - used < PACKET or len(parts) >= MAX_PARTS:
                     more += order[index:]  # this round is full: the rest next round
-                    self._send(parts)
+                    self._outbox.send(parts)
                     return more, True
+                flooding = channel.flood
                 size = channel.read_into(self._buffer[used:])
                 if size is None:  # its end: nothing more will come
                     self._poller.unregister(fd)
@@ -268,16 +354,13 @@ class Relay:
                     break
                 parts += (HEADER.pack(channel.stream, size), self._buffer[used : used + size])
                 used += size
-                if not channel.flood or channel.tty:
+                if channel.flood and not flooding:  # it just switched: what it holds now
+                    more.append(fd)  # may be newer than the others' writes, read it next
+                    break
+                if not channel.flood:
                     break
                 flooded = True
-        self._send(parts)
+                if size < PACKET:
+                    break
+        self._outbox.send(parts)
         return more, bool(parts) if drain else flooded
-
-    def _send(self, parts: list[bytes | memoryview]) -> None:
-        if not parts or self.lost:
-            return
-        try:
-            write_all(self.out_fd, parts)
-        except BrokenPipeError:
-            self.lost = True

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import fcntl
 import os
+import select
 import sys
+import threading
 import time
 from collections.abc import Iterator
 
 import pytest
 
 from crownest_tui.local import relay
+from crownest_tui.local.capture import FrameDecoder
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux pipes")
 F_GETPIPE_SZ = 1032
@@ -56,11 +59,14 @@ def test_a_big_write_makes_it_a_flooding_stream_until_it_calms(channel: relay.Ch
     os.write(channel.write_fd, b"x" * relay.PACKET)
     assert read(channel) == b"x" * relay.PACKET
     assert (channel.flood, pipe_size(channel), packets(channel)) == (True, 1 << 20, False)
-    os.write(channel.write_fd, b"a" * 100_000)  # no longer one write at a time
-    assert read(channel) == b"a" * 100_000
-    time.sleep(relay.WINDOW * 1.5)
-    os.write(channel.write_fd, b"calm\n")
-    assert read(channel) == b"calm\n"
+    burst = b"a" * (relay.CALM_BYTES + 1)
+    os.write(channel.write_fd, burst)  # no longer one write at a time
+    assert read(channel) == burst
+    for line in (b"quiet\n", b"calm\n"):  # the window of the burst ends, then a calm one
+        time.sleep(relay.WINDOW * 1.2)
+        assert channel.flood
+        os.write(channel.write_fd, line)
+        assert read(channel) == line
     assert (channel.flood, pipe_size(channel), packets(channel)) == (False, 4096, True)
 
 
@@ -91,3 +97,34 @@ def test_a_pty_channel_is_a_terminal_of_our_size() -> None:
     finally:
         for each in made:
             each.close()
+
+
+def test_the_relay_keeps_reading_while_the_backend_does_not() -> None:
+    """Its pipe to the backend full, the relay queues: the command is not held up."""
+    out_r, out_w = os.pipe()
+    fcntl.fcntl(out_r, relay.F_SETPIPE_SZ, 4096)
+    channels = relay.open_channels(tty=False)
+    sender = relay.Relay(channels, out_w)
+    sender.start()
+    lines = [b"%s %d\n" % (b"out" if k % 2 == 0 else b"err", k) for k in range(2000)]
+    deadline = time.monotonic() + 30
+    for k, line in enumerate(lines):  # 2,000 writes, one at a time, ~14 KB in all
+        fd = channels[k % 2].write_fd
+        os.set_blocking(fd, False)
+        while True:
+            try:
+                os.write(fd, line)
+                break
+            except BlockingIOError:
+                assert time.monotonic() < deadline, f"the writer was held up at line {k}"
+                time.sleep(0.0005)
+    got: list[tuple[str, bytes]] = []
+    decoder = FrameDecoder(lambda stream, data: got.append((stream, data)))
+    finisher = threading.Thread(target=sender.finish, args=(10.0,))
+    finisher.start()
+    os.set_blocking(out_r, False)
+    while finisher.is_alive() or select.select([out_r], [], [], 0)[0]:
+        if select.select([out_r], [], [], 0.05)[0]:
+            decoder.feed(os.read(out_r, 65536))
+    assert b"".join(data for _, data in got) == b"".join(lines)  # all of it, in order
+    assert [stream for stream, _ in got] == ["stdout", "stderr"] * 1000
