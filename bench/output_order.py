@@ -170,7 +170,7 @@ async def measure(url: str, token: str, lines: int, rate: int, figures: Figures)
                 got = await run_case(client, case, tty)
                 name = f"{mode}: {case.label}"
                 cost = ""
-                if case.costed and not tty:
+                if case.costed:
                     with tempfile.TemporaryDirectory(prefix="crownest-bench-") as folder:
                         base = alone(case, Path(folder))
                     figures.add(f"{name}: writer's time vs /dev/null", got.seconds / base, "x")

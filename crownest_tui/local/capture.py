@@ -6,9 +6,10 @@ stderr, carries only what the reaper itself might say. Where no reaper runs, the
 command's own two pipes (or, in terminal mode, pseudo-terminals) are read directly,
 and their relative order is only as good as the event loop's reads.
 
-A pipe that floods is read every ``BUSY_PAUSE`` seconds, up to ``READ_BYTES`` at a
-time, instead of waking the server for every write the command makes; its buffer
-(``PIPE_BYTES``) holds what comes meanwhile without blocking the command.
+A pipe that floods is read every ``BUSY_PAUSE`` seconds, up to ``READS_PER_WAKE`` x
+``READ_BYTES`` at a time, instead of waking the server for every write the command
+makes; its buffer (``PIPE_BYTES``, and the relay's queue) holds what comes meanwhile
+without blocking the command.
 """
 
 from __future__ import annotations
@@ -24,9 +25,11 @@ from .relay import HEADER, STDOUT, open_pty
 OutputSink = Callable[[str, bytes], None]
 PIPE_BYTES = 1024 * 1024
 READ_BYTES = 1024 * 1024
+#: Reads a wake may take while they come back full (at most 4 MiB per pause).
+READS_PER_WAKE = 4
 #: A read at least this big means the command is flooding: pause reading that long.
 BUSY_READ_BYTES = 64 * 1024
-BUSY_PAUSE = 0.005
+BUSY_PAUSE = 0.01
 
 
 class FrameDecoder:
@@ -66,18 +69,23 @@ class PipeReader:
         self._loop.add_reader(fd, self._ready)
 
     def _ready(self) -> None:
-        try:
-            data = os.read(self._fd, READ_BYTES)
-        except (BlockingIOError, InterruptedError):
-            return
-        except OSError:  # EIO: a pty whose every writer is gone
-            data = b""
-        if not data:
-            self.close()
-            self._on_end()
-            return
-        self._on_data(data)
-        if len(data) >= BUSY_READ_BYTES:
+        total = 0
+        for _ in range(READS_PER_WAKE):  # a full read: the writer may have more queued
+            try:
+                data = os.read(self._fd, READ_BYTES)
+            except (BlockingIOError, InterruptedError):
+                break
+            except OSError:  # EIO: a pty whose every writer is gone
+                data = b""
+            if not data:
+                self.close()
+                self._on_end()
+                return
+            self._on_data(data)
+            total += len(data)
+            if len(data) < READ_BYTES:
+                break
+        if total >= BUSY_READ_BYTES:
             self._loop.remove_reader(self._fd)
             self._paused = self._loop.call_later(BUSY_PAUSE, self._resume)
 

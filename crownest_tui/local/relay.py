@@ -55,7 +55,7 @@ MAX_PARTS = 1000
 QUEUE_BYTES = 32 << 20
 #: After a round that found a stream flooding, the relay waits this long (less if a
 #: stream in order mode has a write).
-FLOOD_PAUSE = 0.005
+FLOOD_PAUSE = 0.01
 #: A stream floods when it makes more than ``FLOOD_READS`` writes within ``WINDOW``
 #: seconds: exact order costs its writer a wait for the relay at every write.
 WINDOW = 1.0
@@ -125,10 +125,11 @@ class Channel:
         if size == 0:
             return None
         if not self.tty:
-            self._adapt(size)
+            self.count(size)
         return size
 
-    def _adapt(self, size: int) -> None:
+    def count(self, size: int) -> None:
+        """A read of ``size`` bytes: switch modes when the stream floods or calms."""
         now = time.monotonic()
         if now - self._window_start >= WINDOW:
             calm = self._reads < CALM_READS and self._bytes < CALM_BYTES and size < PACKET
@@ -181,16 +182,19 @@ def frame(stream: int, data: bytes) -> bytes:
 class Outbox:
     """Frames on their way to the backend: written at once when its pipe takes them,
     queued when it does not (up to ``QUEUE_BYTES``), so that the relay goes on reading
-    the command, which may be waiting for it, while the backend is busy."""
+    the command, which may be waiting for it, while the backend is busy. The relay
+    tries the queue again every round, and every ``FLOOD_PAUSE`` while it holds any."""
 
-    def __init__(self, fd: int, poller: select.epoll) -> None:
+    def __init__(self, fd: int) -> None:
         self.fd = fd
         self.lost = False  # the backend is gone: output is dropped
-        self._poller = poller
         self._queue: list[bytes] = []
         self._queued = 0
-        self._watched = False
         os.set_blocking(fd, False)
+
+    @property
+    def queued(self) -> bool:
+        return bool(self._queue)
 
     def send(self, parts: list[bytes | memoryview]) -> None:
         if self.lost or not parts:
@@ -199,7 +203,6 @@ class Outbox:
         if written < sum(len(part) for part in parts):
             self._queue.append(b"".join(parts)[written:])
             self._queued += len(self._queue[-1])
-            self._watch(True)
             if self._queued > QUEUE_BYTES:
                 self.flush(wait=True)
 
@@ -219,8 +222,6 @@ class Outbox:
                     break
                 self._queue.pop(0)
                 written -= len(head)
-        if not self._queue:
-            self._watch(False)
 
     def _write(self, parts: list[bytes] | list[bytes | memoryview]) -> int:
         try:
@@ -233,14 +234,6 @@ class Outbox:
             self._queued = 0
             return sum(len(part) for part in parts)
 
-    def _watch(self, on: bool) -> None:
-        """Have epoll report when the pipe takes more, while something is queued."""
-        if on and not self._watched:
-            self._poller.register(self.fd, select.EPOLLOUT)
-        elif self._watched and not on:
-            self._poller.unregister(self.fd)
-        self._watched = on
-
 
 class Relay:
     """Reads the channels in write order and sends frames to ``out_fd`` (a thread)."""
@@ -251,7 +244,7 @@ class Relay:
         self._done = _thread.allocate_lock()
         self._done.acquire()
         self._poller = select.epoll()
-        self._outbox = Outbox(out_fd, self._poller)
+        self._outbox = Outbox(out_fd)
         self._open: dict[int, Channel] = {}
         self._buffer = memoryview(bytearray(ROUND_BYTES))
 
@@ -291,7 +284,7 @@ class Relay:
         pending: list[int] = []
         finishing = False
         while not finishing:
-            ready = self._ready(-1 if not pending else 0)
+            ready = self._ready(0 if pending else FLOOD_PAUSE if self._outbox.queued else -1)
             finishing = self._wake_r in ready
             pending, flooded = self._round(pending + [fd for fd in ready if fd not in pending])
             if flooded and not finishing:
@@ -309,10 +302,9 @@ class Relay:
                 pass
 
     def _ready(self, timeout: float) -> list[int]:
-        """The reported fds, in report order (the backend's pipe taken care of)."""
+        """The reported fds, in report order (and another try at what is queued)."""
         ready = [fd for fd, _ in self._poller.poll(timeout)]
-        if self._outbox.fd in ready:
-            self._outbox.flush()
+        self._outbox.flush()
         return ready
 
     def _pause(self) -> None:
