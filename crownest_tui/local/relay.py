@@ -13,18 +13,23 @@ the third write until the first one is read; epoll (edge-triggered) reports the 
 in the order they became readable, and one read per report takes that one write. So
 flushed writes arrive exactly in the order they were made.
 
-**Floods.** Waiting for the relay at every write costs a command that writes a lot.
-A pipe that gets a full packet (a write of ``PIPE_BUF`` bytes or more: a block-buffered
-program) or more than ``FLOOD_READS`` writes in ``WINDOW`` seconds becomes an ordinary
-1 MiB pipe, read in bulk (every ``FLOOD_PAUSE`` seconds, or as soon as the other stream
-has a write), until a window passes calmly (fewer than ``CALM_READS`` reads and
-``CALM_BYTES`` bytes). Order across the streams is
-then kept to within one read: what a pipe held when the relay got to it.
+**Floods.** That wait costs a writer at every write. A pipe that gets a full packet
+(a write of ``PIPE_BUF`` bytes or more: a block-buffered program) or more than
+``FLOOD_READS`` writes within ``WINDOW`` seconds becomes an ordinary 1 MiB pipe, read
+in bulk every ``FLOOD_PAUSE`` seconds (at once when the other stream, still one write
+at a time, has a write), until a window passes calmly (fewer than ``CALM_READS``
+writes and ``CALM_BYTES`` bytes). Order across the streams is then kept to within a
+read: what the flooding pipe held when the relay got to it.
+
+**The backend's pace.** Frames its pipe does not take at once are queued
+(:class:`Outbox`, up to ``QUEUE_BYTES``), so the relay goes on reading the command
+while the backend is busy.
 
 **Terminal mode.** Each stream gets its own pseudo-terminal (``isatty()`` is true, so
 tools colour, draw progress bars and line-buffer as in a terminal), ``TTY_ROWS`` x
 ``TTY_COLUMNS``, output post-processing off (``\\n`` stays ``\\n``). Two terminals
-give no exact order between them; each stream's own order is kept.
+give no exact order between them (the kernel moves terminal output in a worker, and
+buffers up to 64 KB); each stream's own order is kept.
 
 The relay keeps the writing ends open (the pipe flags are set through them), so it
 never sees an end of file: :meth:`Relay.finish`, called once every process of the run
