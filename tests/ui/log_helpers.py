@@ -52,3 +52,8 @@ def screen_rows(view: LogView) -> list[str]:
     """The text of every row of the log body as rendered now."""
     lines = view.lines
     return [lines.render_line(y).text for y in range(lines.size.height)]
+
+
+def screen_text(app: App[None]) -> list[str]:
+    """Every row of the whole screen as the terminal would show it (borders included)."""
+    return [strip.text for strip in app.screen._compositor.render_strips()]

@@ -210,9 +210,9 @@ async def test_stream_filter_cycles_with_o() -> None:
             await pilot.press("o")
             await settle(pilot, view)
             seen.append((view.stream_filter, [r.strip() for r in screen_rows(view) if r.strip()]))
-        assert seen == [
-            ("stdout", ["o1", "o2"]),
-            ("stderr", [f"{STDERR_MARK} e1"]),
+        assert seen == [  # the badge (last row) names the stream shown
+            ("stdout", ["o1", "o2", "stdout only · o to change"]),
+            ("stderr", [f"{STDERR_MARK} e1", "stderr only · o to change"]),
             ("all", ["o1", f"{STDERR_MARK} e1", "o2"]),
         ]
 

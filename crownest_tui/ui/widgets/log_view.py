@@ -18,6 +18,7 @@ from textual.message import Message
 from textual.reactive import reactive
 
 from crownest_tui.core.chunk import OutputChunk, StreamFilter
+from crownest_tui.ui.log.badge import log_badge
 from crownest_tui.ui.log.lines import LogLines
 from crownest_tui.ui.log.save import write_transcript
 from crownest_tui.ui.log.search_bar import SearchBar
@@ -48,6 +49,7 @@ class LogView(Vertical):
         Binding("t", "toggle_times", "Times", id="log.times", tooltip="Show event times"),
         Binding("o", "cycle_streams", "Streams", id="log.streams", tooltip="all/stdout/stderr"),
         Binding("ctrl+s", "save", "Save", id="log.save", tooltip="Save the transcript"),
+        Binding("escape", "close_search", "Close search", id="log.close_search"),
     ]
 
     follow: reactive[bool] = reactive(True, init=False)
@@ -133,7 +135,9 @@ class LogView(Vertical):
         yield SearchBar()
 
     def on_mount(self) -> None:
-        self._search = SearchController(self.transcript, self.lines, self.search_bar)
+        self._search = SearchController(
+            self.transcript, self.lines, self.search_bar, show_match=self._show_match
+        )
         self.set_interval(FRAME, self._tick)
 
     def on_unmount(self) -> None:
@@ -173,12 +177,7 @@ class LogView(Vertical):
 
     def _update_badge(self) -> None:
         lines = self.lines
-        if self.follow:
-            lines.badge = ""
-        elif self.new_lines:
-            lines.badge = f"+{self.new_lines:,} new lines · f to follow"
-        else:
-            lines.badge = "paused · f to follow"
+        lines.badge = log_badge(self.follow, self.new_lines, self.stream_filter)
         lines.refresh()
 
     # -- follow ----------------------------------------------------------------------
@@ -252,6 +251,7 @@ class LogView(Vertical):
 
     def watch_stream_filter(self, stream_filter: StreamFilter) -> None:
         self._relayout(stream_filter)
+        self._update_badge()
 
     # -- search ----------------------------------------------------------------------
 
@@ -259,11 +259,20 @@ class LogView(Vertical):
         """Open the search bar."""
         self.search_bar.open()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # escape closes an open search; otherwise it is the screen's (back).
+        return action != "close_search" or self.search_bar.is_open
+
+    def action_close_search(self) -> None:
+        """Close the search bar and clear the search."""
+        self.search_bar.action_close()
+
     def on_search_bar_changed(self, event: SearchBar.Changed) -> None:
         event.stop()
         self._search.set_query(event.text, event.regex)
         if event.submitted:
             if self._search.matches is not None:
+                self._search.restart()  # the first match at or after the view
                 self.action_next_match()
             self.lines.focus()
 
@@ -283,11 +292,12 @@ class LogView(Vertical):
         if self._search.matches is None:
             self.app.bell()
             return
-        found = self._search.go(forward, self._top_line())
-        if found is not None:
-            self.follow = False
-            lines = self.lines
-            lines.show_position(self.transcript.rank(lines.stream_filter, found))
+        self._search.go(forward, self._top_line())
+
+    def _show_match(self, line: int) -> None:
+        self.follow = False
+        lines = self.lines
+        lines.show_position(self.transcript.rank(lines.stream_filter, line))
 
     # -- save ------------------------------------------------------------------------
 
