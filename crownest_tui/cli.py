@@ -265,6 +265,8 @@ def _run_dashboard(
         bell=view.bell,
         profiles=profiles,
         profile=profile,
+        save_dir=settings.ui.save_dir,
+        launched=Path(args.dir) if getattr(args, "dir", None) else None,  # launch DIR
     )
     app.run()
     debuglog.app_finished(app)

@@ -27,6 +27,7 @@ def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
         "CROWNEST_BEARER_TOKEN",
         "CROWNEST_CONFIG_PATH",
         "CROWNEST_TUI_CONFIG",
+        "XDG_DOWNLOAD_DIR",  # saves go to the (isolated) ~/Downloads
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HOME", str(home))

@@ -6,6 +6,7 @@ import asyncio
 import signal
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 
 from textual import work
 from textual.app import App
@@ -15,6 +16,7 @@ from textual.theme import Theme
 from ..api.client import CrowNestClient
 from ..core.filters import RunFilters
 from ..core.run_list import ListOptions
+from ..core.save_folder import SaveFolder
 from ..core.watchlist import Watchlist
 from ..launch.flow import LaunchError
 from ..launch.pack import PackError
@@ -66,11 +68,15 @@ class CrowNestApp(App[None]):
         bell: bool = False,
         profiles: ProfileSwitcher | None = None,
         profile: str | None = None,
+        save_dir: Path | None = None,
+        launched: Path | None = None,
     ) -> None:
         """``open_run`` opens that run's detail screen over the list at start-up
         (``crownest-tui open``); ``bell`` rings when a followed run ends;
         ``profiles`` opens other profiles (palette) and saves theme choices, and
-        ``profile`` names the one ``client`` belongs to."""
+        ``profile`` names the one ``client`` belongs to. Logs and artifacts are saved
+        in ``save_dir`` (default: the downloads folder), never inside ``launched`` (the
+        folder ``launch DIR`` packed) or any folder launched from the app."""
         super().__init__()
         register_themes(self)
         self.profiles = profiles
@@ -83,6 +89,7 @@ class CrowNestApp(App[None]):
         self.exit_on_signals = exit_on_signals
         self.open_run = open_run
         self.bell_on_end = bell
+        self.save_folder = SaveFolder(save_dir, [launched] if launched else [])
         self.watchlist = Watchlist()
         self.watcher = RunWatcher(
             self, self.watchlist, client=lambda: self.client, bell=lambda: self.bell_on_end
@@ -149,6 +156,7 @@ class CrowNestApp(App[None]):
                 read_only=self.read_only,
                 bell=self.bell_on_end,
                 clock=self.clock,
+                save_directory=self.save_folder,
                 project_names=dict(self.runs_screen.projects) if self.runs_screen else None,
             )
         )
@@ -163,6 +171,7 @@ class CrowNestApp(App[None]):
             self.notify(text, title="New run", timeout=3, markup=False)
 
         try:
+            self.save_folder.avoid(form.folder_path())  # it may be packed again: no saves
             run = await launch_from_form(self.client, form, say)
         except (FormError, PackError) as error:
             self.notify(str(error), title="Not launched", severity="error", markup=False)
@@ -193,7 +202,9 @@ class CrowNestApp(App[None]):
 
     def on_open_split(self, message: OpenSplit) -> None:
         """``t``: tail the marked runs side by side."""
-        self.push_screen(SplitTailScreen(self.client, message.run_ids))
+        self.push_screen(
+            SplitTailScreen(self.client, message.run_ids, save_directory=self.save_folder)
+        )
 
     def action_help(self) -> None:
         """Show every binding of the current screen."""

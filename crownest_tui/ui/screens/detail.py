@@ -29,6 +29,7 @@ from ...api.stream import EventStream, StreamStatus
 from ...core.chunk import OutputChunk
 from ...core.detail_state import RunDetailState, RunFeed
 from ...core.failures import cancel_failure_text, cancel_refusal
+from ...core.save_folder import SaveFolder
 from ...text.format import format_duration, safe_line, status_label
 from ..messages import RunChanged, WatchRun
 from ..stylesheets import stylesheet
@@ -63,6 +64,9 @@ class RunDetailScreen(Screen[None]):
         Binding("3", "tab('evidence')", "Evidence", id="detail.tab_evidence"),
         Binding("4", "tab('details')", "Details", id="detail.tab_details"),
         Binding("c", "cancel_run", "Cancel run", id="detail.cancel"),
+        # Once the run has ended "Cancel run" leaves the footer; c then says why.
+        Binding("c", "nothing_to_cancel", show=False, id="detail.cancel_ended"),
+        Binding("i", "toggle_header", "All fields", show=False, id="detail.header"),
         Binding("R", "reconnect", "Reconnect", id="detail.reconnect"),
         Binding("W,w", "watch", "Watch", show=False, id="detail.watch"),
         Binding("d", "download", "Download artifact", show=False, id="detail.download"),
@@ -81,7 +85,7 @@ class RunDetailScreen(Screen[None]):
         read_only: bool = False,
         bell: bool = False,
         clock: Clock | None = None,
-        save_directory: Path | None = None,
+        save_directory: Path | SaveFolder | None = None,
         project_names: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__()
@@ -92,7 +96,7 @@ class RunDetailScreen(Screen[None]):
         self.read_only = read_only
         self.bell = bell
         self.clock = clock or _utc_now
-        self.save_directory = save_directory
+        self.save_folder = SaveFolder.of(save_directory)
         self.feed = RunFeed(run_id, after_seq)
         self._seen_active = False  # only a run seen running gets a "run ended" toast
         self._ended = False
@@ -114,16 +118,14 @@ class RunDetailScreen(Screen[None]):
         yield ConnectionBar(id="connection")
         with TabbedContent(initial="log", id="tabs"):
             with TabPane("1 Log", id="log"):
-                yield LogView(
-                    id="log-view", save_name=self.run_id, save_directory=self.save_directory
-                )
+                yield LogView(id="log-view", save_name=self.run_id, save_directory=self.save_folder)
             with TabPane("2 Events", id="events"):
                 yield LogView(
                     id="events-view",
                     save_name=f"{self.run_id}-events",
-                    save_directory=self.save_directory,
+                    save_directory=self.save_folder,
                 )
-            with TabPane("3 Evidence", id="evidence"), VerticalScroll():
+            with TabPane("3 Evidence", id="evidence"), VerticalScroll(id="evidence-scroll"):
                 yield EvidenceView(self.clock, id="evidence-view")
             with TabPane("4 Details", id="details"), VerticalScroll():
                 yield Label("Status timeline", classes="section")
@@ -147,7 +149,13 @@ class RunDetailScreen(Screen[None]):
         self.query_one(ConnectionBar).tick()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return not (action == "cancel_run" and self.read_only)
+        run = self.state.run
+        ended = run is not None and run.is_terminal
+        if action == "cancel_run":
+            return not (self.read_only or ended)
+        if action == "nothing_to_cancel":
+            return ended and not self.read_only
+        return True
 
     # -- workers: I/O only, results handed to the state and widgets -------------------
 
@@ -207,12 +215,16 @@ class RunDetailScreen(Screen[None]):
     @work(group="detail-download", description="download an artifact")
     async def download(self, artifact_id: str) -> None:
         try:
-            path = await save_artifact(self.client, artifact_id, self.save_directory or Path.cwd())
+            saved = await save_artifact(self.client, artifact_id, self.save_folder)
         except (CrowNestError, OSError) as error:
             message = error.message if isinstance(error, CrowNestError) else str(error)
-            self.notify(message, title=f"Could not download {artifact_id}", severity="error")
+            title = f"Could not download {artifact_id}"
+            self.notify(message, title=title, severity="error", markup=False)
             return
-        self.notify(f"Saved to {path}", title=f"Downloaded {artifact_id}")
+        where = saved.target.describe(saved.path)
+        self.notify(
+            f"Saved to {where}", title=f"Downloaded {artifact_id}", markup=False, timeout=10
+        )
 
     # -- state changes -----------------------------------------------------------------
 
@@ -257,6 +269,7 @@ class RunDetailScreen(Screen[None]):
                 self._seen_active = True
             elif not self._ended:
                 self._ended = True
+                self.refresh_bindings()  # "Cancel run" leaves the footer
                 self.load_evidence()
                 self.load_artifact_sizes(list(state.artifacts))
                 if self._seen_active:
@@ -293,6 +306,8 @@ class RunDetailScreen(Screen[None]):
             self.query_one("#log-view", LogView).lines.focus()
         elif pane == "events":
             self.query_one("#events-view", LogView).lines.focus()
+        elif pane == "evidence":
+            self.query_one("#evidence-scroll", VerticalScroll).focus()  # keys scroll the JSON
         elif pane == "details":
             self.query_one(ArtifactsTable).focus()
 
@@ -302,7 +317,7 @@ class RunDetailScreen(Screen[None]):
             self.notify("The run is still loading.", title="Cancel")
             return
         if run.is_terminal:
-            self.notify(cancel_refusal(run), title="Nothing to cancel")
+            self.action_nothing_to_cancel()
             return
 
         def confirmed(yes: bool | None) -> None:
@@ -310,6 +325,15 @@ class RunDetailScreen(Screen[None]):
                 self.cancel()
 
         self.app.push_screen(ConfirmCancelScreen(run), confirmed)
+
+    def action_nothing_to_cancel(self) -> None:
+        if self.state.run is not None:
+            self.notify(cancel_refusal(self.state.run), title="Nothing to cancel", markup=False)
+
+    def action_toggle_header(self) -> None:
+        """Every field of the run in the header, or only the two summary rows."""
+        header = self.query_one(RunHeader)
+        header.expanded = not header.expanded
 
     def action_reconnect(self) -> None:
         if self.feed.reconnect():

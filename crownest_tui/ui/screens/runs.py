@@ -47,6 +47,8 @@ class RunsScreen(RunsLoader):
         Binding("n", "new_run", "New run", id="runs.new"),
         Binding("enter", "open_run", "Open", id="runs.open"),
         Binding("e", "error_details", "Error details", id="runs.error_details"),
+        # Without an error "Error details" leaves the footer; e then says so.
+        Binding("e", "no_error_details", show=False, id="runs.no_error_details"),
         Binding("question_mark", "app.help", "Help", id="app.help"),
         Binding("q", "app.quit", "Quit", id="app.quit"),
     ]
@@ -183,6 +185,8 @@ class RunsScreen(RunsLoader):
             return False
         if action == "error_details":
             return self.failure is not None
+        if action == "no_error_details":
+            return self.failure is None
         return True
 
     def action_refresh(self) -> None:
@@ -247,6 +251,14 @@ class RunsScreen(RunsLoader):
     def action_error_details(self) -> None:
         if self.failure is not None:
             self.app.push_screen(ErrorDetailsScreen(self.failure))
+
+    def action_no_error_details(self) -> None:
+        self.notify(
+            "Nothing to show: the list has no error from the API.",
+            title="No error",
+            timeout=4,
+            markup=False,
+        )
 
     def set_filters(self, filters: RunFilters) -> None:
         """Apply new server-side filters (the palette uses this)."""

@@ -15,6 +15,7 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from ...api.client import CrowNestClient
+from ...core.save_folder import SaveFolder
 from ..messages import WatchRun
 from ..stylesheets import stylesheet
 from ..widgets.tail_pane import TailPane
@@ -46,7 +47,7 @@ class SplitTailScreen(Screen[None]):
         run_ids: list[str],
         *,
         stacked: bool = False,
-        save_directory: Path | None = None,
+        save_directory: Path | SaveFolder | None = None,
     ) -> None:
         """``run_ids``: the runs, left to right (top to bottom when ``stacked``); only
         the first four are shown."""

@@ -1,4 +1,4 @@
-"""The Evidence Bundle, for people (humanised) and as raw JSON."""
+"""The Evidence Bundle, for people (humanised) and as raw JSON (indented, coloured)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from datetime import datetime
 import humanize
 from rich.console import Group
 from rich.text import Text
+from textual.content import Content
+from textual.highlight import highlight
 from textual.reactive import reactive
 from textual.widgets import Static
 
@@ -18,6 +20,17 @@ from ...text.sanitize import plain_text
 from ..themes import on_theme, themed_status_style
 from .kv_table import Row, kv_table
 from .run_header import when
+
+
+def raw_json(bundle: EvidenceBundle) -> Content:
+    """The bundle as the API sent it: indented JSON, one key a line, coloured by the
+    theme; nothing is markup. The sanitiser works on one line (it removes newlines
+    with the other control characters), so each line is cleaned on its own; JSON
+    escapes the control characters inside strings, so no line break is lost."""
+    text = json.dumps(bundle.to_wire(), indent=2, sort_keys=True, ensure_ascii=False)
+    clean = "\n".join(plain_text(line) for line in text.split("\n"))
+    hint = Content.styled("j: back to the fields\n", "dim")
+    return hint + highlight(clean, language="json")
 
 
 class EvidenceView(Static):
@@ -58,8 +71,7 @@ class EvidenceView(Static):
             self.update(Text(self.waiting, style="italic"))
             return
         if self.raw:
-            text = json.dumps(bundle.to_wire(), indent=2, sort_keys=True, ensure_ascii=False)
-            self.update(Text(plain_text(text)))
+            self.update(raw_json(bundle))
             return
         hint = Text("j: raw JSON", style="dim")
         self.update(Group(kv_table(self._rows(bundle)), hint))

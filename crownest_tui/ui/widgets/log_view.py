@@ -7,7 +7,6 @@ disk and only visible lines are rendered, once a frame; see :mod:`crownest_tui.u
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import ClassVar
 
@@ -18,9 +17,10 @@ from textual.message import Message
 from textual.reactive import reactive
 
 from crownest_tui.core.chunk import OutputChunk, StreamFilter
+from crownest_tui.core.save_folder import SaveFolder
 from crownest_tui.ui.log.badge import log_badge
 from crownest_tui.ui.log.lines import LogLines
-from crownest_tui.ui.log.save import write_transcript
+from crownest_tui.ui.log.save import SavedLog, save_log
 from crownest_tui.ui.log.search_bar import SearchBar
 from crownest_tui.ui.log.search_control import SearchController
 from crownest_tui.ui.log.transcript import Transcript
@@ -90,7 +90,7 @@ class LogView(Vertical):
             return self.log_view
 
     class SaveFailed(Message):
-        """Saving to ``path`` failed with ``error``."""
+        """Saving (to ``path``, a file or the folder meant for it) failed with ``error``."""
 
         def __init__(self, log_view: LogView, path: Path, error: str) -> None:
             super().__init__()
@@ -103,19 +103,19 @@ class LogView(Vertical):
     def __init__(
         self,
         *,
-        save_directory: Path | None = None,
+        save_directory: Path | SaveFolder | None = None,
         save_name: str = "transcript",
         spool_directory: Path | None = None,
         name: str | None = None,
         id: str | None = None,  # noqa: A002 (Textual's name)
         classes: str | None = None,
     ) -> None:
-        """``save_directory`` (default: the current directory) receives ``ctrl+s``
-        files named ``<save_name>-<local time>.log``; ``spool_directory`` holds the
-        temporary spool (default: the system temp dir)."""
+        """``save_directory`` (a folder, or the app's rule; default: the downloads
+        folder) receives ``ctrl+s`` files named ``<save_name>-<local time>.log``;
+        ``spool_directory`` holds the temporary spool (default: the system temp dir)."""
         super().__init__(name=name, id=id, classes=classes)
         self.transcript = Transcript(spool_directory)
-        self.save_directory = save_directory
+        self.save_folder = SaveFolder.of(save_directory)
         self.save_name = save_name
         self._dirty = True
         self._paused_at = 0
@@ -303,25 +303,27 @@ class LogView(Vertical):
 
     def action_save(self) -> None:
         """Save the whole transcript, escapes removed, to a new file."""
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        directory = self.save_directory or Path.cwd()
-        path = directory / f"{self.save_name}-{stamp}.log"
         lines, partials = self.transcript.committed, self.transcript.partials()
+        folder, name = self.save_folder, self.save_name
 
         def save() -> None:
             try:
-                written = write_transcript(self.transcript, path, lines, partials)
+                saved = save_log(self.transcript, folder, name, lines, partials)
             except OSError as error:
-                self.app.call_from_thread(self._save_failed, path, str(error))
+                failed = Path(error.filename) if error.filename else Path(name)
+                self.app.call_from_thread(self._save_failed, failed, str(error))
             else:
-                self.app.call_from_thread(self._saved, path, written)
+                self.app.call_from_thread(self._saved, saved)
 
-        self.run_worker(save, thread=True, group="log-save", description=f"save {path}")
+        self.run_worker(save, thread=True, group="log-save", description=f"save {name}")
 
-    def _saved(self, path: Path, lines: int) -> None:
-        self.notify(f"{lines:,} lines saved to {path}", title="Log saved")
-        self.post_message(self.Saved(self, path, lines))
+    def _saved(self, saved: SavedLog) -> None:
+        where = saved.target.describe(saved.path)
+        count = f"{saved.lines:,} line{'' if saved.lines == 1 else 's'}"
+        message = f"{count} saved to {where}"
+        self.notify(message, title="Log saved", markup=False, timeout=10)
+        self.post_message(self.Saved(self, saved.path, saved.lines))
 
     def _save_failed(self, path: Path, error: str) -> None:
-        self.notify(error, title=f"Could not save {path.name}", severity="error")
+        self.notify(error, title=f"Could not save {path.name}", severity="error", markup=False)
         self.post_message(self.SaveFailed(self, path, error))

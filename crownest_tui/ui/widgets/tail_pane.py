@@ -22,6 +22,7 @@ from ...api.models import WorkspaceRun
 from ...api.stream import EventStream, StreamStatus
 from ...core.chunk import OutputChunk
 from ...core.detail_state import RunFeed
+from ...core.save_folder import SaveFolder
 from ...text.format import safe_line
 from ..messages import RunChanged
 from .connection_bar import ConnectionBar
@@ -37,7 +38,7 @@ class TailPane(Vertical):
         client: CrowNestClient,
         run_id: str,
         *,
-        save_directory: Path | None = None,
+        save_directory: Path | SaveFolder | None = None,
         id: str | None = None,  # noqa: A002 (Textual's name)
     ) -> None:
         super().__init__(id=id, classes="tail-pane")
