@@ -198,6 +198,12 @@ async def test_header_names_the_project_the_list_knows(backend: LocalBackendProc
         await pilot.press("enter")
         await settle(pilot)
         header = app.screen.query_one(RunHeader)
-        region = Region(0, 0, header.size.width, header.size.height)
-        text = "\n".join(strip.text for strip in header.render_lines(region))
-        assert f"{name} ({run.project_id})" in text
+
+        def header_text() -> str:
+            region = Region(0, 0, header.size.width, header.size.height)
+            return "\n".join(strip.text for strip in header.render_lines(region))
+
+        assert f" · {name} · " in header_text()  # folded: the name only
+        await pilot.press("i")  # every field, the project's id too
+        await pilot.pause()
+        assert f"{name} ({run.project_id})" in header_text()

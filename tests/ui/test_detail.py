@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from textual.app import App
+from textual.containers import VerticalScroll
 from textual.pilot import Pilot
 from textual.widgets import TabbedContent
 
@@ -25,7 +25,7 @@ from crownest_tui.ui.widgets.run_header import RunHeader
 from tests.faultproxy import FaultPlan, FaultProxy
 from tests.local.support import make_archive
 from tests.ui.conftest import RecordingApp
-from tests.ui.log_helpers import screen_text
+from tests.ui.log_helpers import screen_text, wait_until
 
 FAST = StreamOptions(stall_timeout=1.0, backoff=Backoff(base=0.01, cap=0.05, first=0.0))
 
@@ -61,14 +61,6 @@ async def start_run(
 
 def detail(pilot: Pilot[None]) -> RunDetailScreen:
     return next(s for s in pilot.app.screen_stack if isinstance(s, RunDetailScreen))
-
-
-async def wait_until(pilot: Pilot[None], check: Callable[[], bool], within: float = 20) -> None:
-    for _ in range(int(within / 0.02)):
-        if check():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError("condition not met in time")
 
 
 def stream_ended(screen: RunDetailScreen) -> bool:
@@ -373,3 +365,29 @@ async def test_saves_go_to_downloads_never_into_the_folder_being_launched(
             assert list(project.rglob("*")) == [project / "logs"]  # nothing written there
             toast = "".join(row.strip(" ▌") for row in screen_text(app))
             assert "~/Downloads/a.txt" in toast.replace(" ", "")
+
+
+async def test_raw_json_keeps_its_lines_and_scrolls_both_ways(
+    backend: LocalBackendProcess,
+) -> None:
+    long_value = "echo " + "x" * 150
+    async with client_of(backend) as client:
+        run_id = await start_run(client, long_value)
+        async with DetailHost(client, run_id).run_test(size=(80, 24)) as pilot:
+            screen = detail(pilot)
+            view = screen.query_one(EvidenceView)
+            await wait_until(pilot, lambda: view.evidence is not None)
+            await pilot.press("3", "j")
+            await pilot.pause()
+            rows = screen_text(pilot.app)
+            (command,) = [row for row in rows if '"command"' in row]
+            assert command.startswith('   "command": "echo xxx') and command.rstrip().endswith("x")
+            assert not any(row.startswith(" xxx") for row in rows)  # not wrapped
+            scroll = screen.query_one("#evidence-scroll", VerticalScroll)
+            assert scroll.has_focus
+            await pilot.press("right", "right")
+            assert scroll.scroll_x > 0
+            await pilot.press("end")
+            await pilot.pause()
+            assert scroll.scroll_y > 0
+            assert "}" in [row.strip() for row in screen_text(pilot.app)[-4:]]  # the end

@@ -236,6 +236,16 @@ async def test_save_writes_the_whole_transcript_and_reports_the_path(tmp_path: P
         assert "\x1b" not in saved.path.read_text(encoding="utf-8")
 
 
+async def save_three_lines(pilot: Pilot[None], app: LogApp) -> None:
+    """Show three lines, press ``ctrl+s`` and wait for the save to end."""
+    view = app.log_view
+    view.append(numbered(3))
+    await settle(pilot, view)
+    await pilot.press("ctrl+s")
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
 async def test_save_goes_to_the_downloads_folder_not_the_current_one(
     tmp_path: Path, isolated_environment: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -244,12 +254,7 @@ async def test_save_goes_to_the_downloads_folder_not_the_current_one(
     monkeypatch.chdir(project)  # under `launch .` this folder is packed next time
     app = LogApp()
     async with app.run_test(size=SIZE) as pilot:
-        view = app.log_view
-        view.append(numbered(3))
-        await settle(pilot, view)
-        await pilot.press("ctrl+s")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await save_three_lines(pilot, app)
         (saved,) = app.saved
         assert saved.path.parent == isolated_environment / "Downloads"
         assert saved.path.read_text() == "line 0\nline 1\nline 2\n"
@@ -267,12 +272,7 @@ async def test_a_failed_save_says_why_and_the_view_carries_on(tmp_path: Path) ->
 
     app = Host(save_directory=blocked / "logs")
     async with app.run_test(size=SIZE) as pilot:
-        view = app.log_view
-        view.append(numbered(3))
-        await settle(pilot, view)
-        await pilot.press("ctrl+s")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await save_three_lines(pilot, app)
         assert app.saved == [] and app.is_running
         (failure,) = failures
         assert failure.path == blocked / "logs" and "not a directory" in failure.error.lower()

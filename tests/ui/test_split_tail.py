@@ -21,6 +21,7 @@ from crownest_tui.ui.widgets.status_badge import StatusBadge
 from crownest_tui.ui.widgets.tail_pane import TailPane
 from tests.faultproxy import FaultPlan, FaultProxy
 from tests.local.support import make_archive
+from tests.ui.log_helpers import screen_text
 
 from .conftest import RecordingApp, client_for, new_suite, runs_screen, settle, suite_runs
 
@@ -270,3 +271,29 @@ async def test_leaving_while_output_flows_never_breaks_the_app(
                 assert isinstance(app.screen, RunsScreen) and app.is_running
             for run_id in ids:
                 await client.cancel_run(run_id)
+
+
+async def test_search_in_a_narrow_pane_shows_the_query_and_escape_closes_it_first(
+    backend: LocalBackendProcess,
+) -> None:
+    """Four panes side by side at 80 columns: each bar is under 20 cells wide."""
+    suite = new_suite()
+    async with client_for(backend) as client:
+        ids = await start_runs(client, suite, 4, 30, 0)
+        app = app_for(client, suite)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            app.push_screen(SplitTailScreen(client, ids))
+            await wait_until(pilot, lambda: isinstance(app.screen, SplitTailScreen))
+            screen = split_screen(app)
+            await wait_until(pilot, lambda: all(ended(p) for p in screen.panes))
+            await pilot.press("slash", *"line 2")
+            pane = screen.panes[0]
+            assert pane.log_view.search_bar.input.has_focus
+            bar = pane.log_view.search_bar.region
+            row = screen_text(app)[bar.y][bar.x : bar.right]
+            assert "line 2" in row, row
+            await pilot.press("enter", "escape")
+            assert app.screen is screen and not pane.log_view.search_bar.is_open
+            await pilot.press("escape")
+            assert isinstance(app.screen, RunsScreen)

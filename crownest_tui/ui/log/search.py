@@ -77,6 +77,13 @@ class MatchIndex:
         self.scanned = end_line
         return end_line >= total
 
+    def record(self, low: int, high: int, lines: list[int]) -> None:
+        """Take the matches of lines ``low .. high - 1`` found by :meth:`matching_lines`
+        into the index, if they continue it (a seek that reads on from the index)."""
+        if low == self.scanned and high > low:
+            self.lines.extend(lines)
+            self.scanned = high
+
     def matching_lines(self, transcript: Transcript, low: int, high: int) -> list[int]:
         """Matching complete lines in ``low .. high - 1``, read from the spool (the index
         is neither used nor changed: this answers for lines it has not reached)."""

@@ -44,6 +44,7 @@ class SearchController:
         self.matches: MatchIndex | None = None
         """Matching lines of the current query (None without a usable query)."""
         self._asked: tuple[str, bool] | None = None
+        self._seeking = False
 
     def set_query(self, text: str, regex: bool) -> None:
         """Search for ``text`` (empty clears); an invalid regex shows its error.
@@ -91,10 +92,12 @@ class SearchController:
         found = len(matches.lines)
         more = matches.scanned < self.transcript.committed
         current = self.lines.current_match
-        if current is None:
+        if self._seeking:
+            self.bar.set_status("searching…")
+        elif current is None:
             self.bar.set_status(count_matches(found, more))
         elif current >= matches.scanned:  # found by a seek beyond the index
-            self.bar.set_status(f"line {current + 1:,} · {count_matches(found, more)} so far")
+            self.bar.set_status(f"line {current + 1:,} · counting…")
         else:
             plus = "+" if more else ""
             self.bar.set_status(f"{matches.ordinal(current) + 1:,} of {found:,}{plus}")
@@ -120,7 +123,8 @@ class SearchController:
         if done:
             self._arrive(found)
             return
-        self.bar.set_status("searching…")
+        self._seeking = True
+        self.show_status()
         self.bar.run_worker(
             self._finish(seek), exclusive=True, group=SEEK_GROUP, description="search the log"
         )
@@ -147,6 +151,7 @@ class SearchController:
             return found, True
 
     def _arrive(self, found: int | None) -> None:
+        self._seeking = False
         if found is not None:
             self.lines.current_match = found
             self.lines.invalidate()
@@ -158,4 +163,5 @@ class SearchController:
         return streams == "all" or self.transcript.stream_of(line) == streams
 
     def _stop_seeking(self) -> None:
+        self._seeking = False
         self.bar.workers.cancel_group(self.bar, SEEK_GROUP)

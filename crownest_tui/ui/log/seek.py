@@ -60,9 +60,10 @@ def _first_in(
         if found is not None:
             return found
         for first in range(unknown, high, SLICE_LINES):
-            found = _accepted(
-                matches.matching_lines(transcript, first, first + SLICE_LINES), accept
-            )
+            last = min(first + SLICE_LINES, high)
+            lines = matches.matching_lines(transcript, first, last)
+            matches.record(first, last, lines)  # read on from the index: it grows too
+            found = _accepted(lines, accept)
             if found is not None:
                 return found
             yield

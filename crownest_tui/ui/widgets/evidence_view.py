@@ -38,6 +38,7 @@ class EvidenceView(Static):
 
     DEFAULT_CSS = """
     EvidenceView { height: auto; padding: 0 1; }
+    EvidenceView.-raw { width: auto; text-wrap: nowrap; }  /* long values scroll */
     """
 
     evidence: reactive[EvidenceBundle | None] = reactive(None)
@@ -62,7 +63,8 @@ class EvidenceView(Static):
     def watch_waiting(self) -> None:
         self._render_bundle()
 
-    def watch_raw(self) -> None:
+    def watch_raw(self, raw: bool) -> None:
+        self.set_class(raw, "-raw")
         self._render_bundle()
 
     def _render_bundle(self) -> None:
