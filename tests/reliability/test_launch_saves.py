@@ -4,82 +4,39 @@ when ``[ui] save_dir`` points inside DIR; the toast gives the whole path."""
 
 from __future__ import annotations
 
-import os
 import shlex
-import shutil
-import subprocess
 import sys
-import time
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-TMUX = shutil.which("tmux")
+from tests.reliability.tmux_server import TMUX, Tmux
+
 pytestmark = pytest.mark.skipif(
     TMUX is None, reason="tmux is not installed (.ci/system-deps installs it)"
 )
-DEADLINE = 90.0  # seconds (a backend starts, then Textual, on a busy machine)
-
-
-class Pane:
-    """One tmux session on a private server, 100x30."""
-
-    def __init__(self, command: str) -> None:
-        self.socket = f"cn-saves-{uuid.uuid4().hex[:12]}"
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith("TMUX")}
-        self.env["TERM"] = "xterm-256color"
-        self("-f", "/dev/null", "new-session", "-d", "-s", "t", "-x", "100", "-y", "30",
-             f"{command}; exec sleep 600")  # fmt: skip
-
-    def __call__(self, *args: str) -> str:
-        assert TMUX is not None
-        done = subprocess.run(
-            [TMUX, "-L", self.socket, *args],
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=True,
-        )
-        return done.stdout
-
-    def wait_for(self, check: Callable[[str], bool], what: str) -> str:
-        deadline = time.monotonic() + DEADLINE
-        while True:
-            screen = self("capture-pane", "-p", "-t", "t")
-            if check(screen):
-                return screen
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{what} did not show within {DEADLINE:g} s:\n{screen}")
-            time.sleep(0.2)
-
-    def close(self) -> None:
-        subprocess.run(
-            [TMUX or "tmux", "-L", self.socket, "kill-server"],
-            env=self.env,
-            capture_output=True,
-            timeout=30,
-            check=False,
-        )
 
 
 @pytest.fixture
-def pane() -> Iterator[Callable[[str], Pane]]:
-    started: list[Pane] = []
+def pane() -> Iterator[Callable[[str], Tmux]]:
+    """``start(shell_command)``: a 100x30 tmux pane running the command."""
+    started: list[Tmux] = []
 
-    def start(command: str) -> Pane:
-        started.append(Pane(command))
-        return started[-1]
+    def start(command: str) -> Tmux:
+        server = Tmux.private()
+        started.append(server)
+        server("-f", "/dev/null", "new-session", "-d", "-s", "t", "-x", "100", "-y", "30",
+               f"{command}; exec sleep 600")  # fmt: skip
+        return server
 
     yield start
-    for each in started:
-        each.close()
+    for server in started:
+        server.kill()
 
 
 def test_a_log_saved_after_launch_dir_stays_out_of_dir(
-    pane: Callable[[str], Pane], isolated_environment: Path
+    pane: Callable[[str], Tmux], isolated_environment: Path
 ) -> None:
     home = isolated_environment
     project = home / "project"
