@@ -28,8 +28,8 @@ import httpx
 from _support import Figures  # bench/ is the script's directory
 
 from crownest_tui.api.sse import SSEDecoder
-from crownest_tui.local.command import minimal_env
 from crownest_tui.local.process import LocalBackendProcess, start_local_backend
+from crownest_tui.local.run_process import minimal_env
 
 TERMINAL = ("succeeded", "failed", "canceled")
 

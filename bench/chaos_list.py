@@ -1,7 +1,7 @@
 """Chaos for the runs list: the real dashboard through a stormy network, then a check.
 
 The local backend holds 300 runs (made with the test hooks) plus live runs that come
-and go (they start, run, succeed, fail, or get cancelled) during the weather. The
+and go (they start, run, succeed, fail, or get canceled) during the weather. The
 dashboard (headless) lists them through :class:`FaultProxy` with auto-refresh every
 0.5 s and a client that gives up after 2 attempts and a 2 s timeout (so the
 weather reaches the screen); meanwhile a scripted user pages to the end, types a quick
@@ -215,7 +215,7 @@ async def live_runs(
     rng: random.Random,
 ) -> None:
     """A new live run every 3 s (it sleeps, then succeeds or fails; every third one is
-    cancelled after a moment), so statuses change and new runs appear on top."""
+    canceled after a moment), so statuses change and new runs appear on top."""
     end = time.monotonic() + seconds
     count = 0
     while time.monotonic() < end - 2:

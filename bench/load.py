@@ -16,7 +16,7 @@ own processes separately), the dashboard's CPU, the event lag in the tailed view
 (event ``createdAt`` to the frame that shows it, and the line's own write time to that
 frame; p50/p95/p99/max), the list refresh latency (refresh due to new rows handed to
 the table), and the dashboard's RSS at the start, after the hour-equivalent, and its
-peak. Stops by itself; every run is cancelled and the backend stopped at the end.
+peak. Stops by itself; every run is canceled and the backend stopped at the end.
 Goals: the app never crashes, and the tailed view keeps up (event lag p99 under 1 s).
 Writes its figures to ``bench/out/load.json`` and exits 1 when a goal is missed.
 
@@ -229,7 +229,7 @@ async def measure(
     tail_rate = max(rate, math.ceil(hour_lines / seconds))
     interval = max(MIN_REFRESH, seconds / (HOUR / REAL_REFRESH))
     tag = uuid.uuid4().hex[:8]
-    lifetime = seconds + 20  # the runs outlive the window (they are cancelled after)
+    lifetime = seconds + 20  # the runs outlive the window (they are canceled after)
     async with CrowNestClient(backend.token, backend.url) as direct:
         started = time.perf_counter()
         tailed = await start_script_run(
@@ -305,7 +305,7 @@ async def measure(
                 break
             await asyncio.sleep(0.5)
         ended = Counter(str(run.status) for run in states)
-    print(f"cleanup: {len(runs)} runs cancelled ({dict(ended)}); backend stopped")
+    print(f"cleanup: {len(runs)} runs canceled ({dict(ended)}); backend stopped")
     if not figures.holds("the app kept running", crashed is None):
         print(f"THE APP CRASHED (going back to the list while the run streams): {crashed!r}")
     return figures.finish()

@@ -54,7 +54,7 @@ def cancel_failure_text(error: BaseException, run_id: str) -> tuple[str, str]:
             return (
                 "Not allowed to cancel",
                 f"This API key lacks the {CANCEL_SCOPE} scope, so {run_id} was not "
-                "cancelled. Use a key that has it.",
+                "canceled. Use a key that has it.",
             )
         message = safe_line(error.message)
         if error.status == 409:
@@ -65,4 +65,4 @@ def cancel_failure_text(error: BaseException, run_id: str) -> tuple[str, str]:
 
 def cancel_refusal(run: WorkspaceRun) -> str:
     """Why ``c`` does nothing on a terminal run."""
-    return f"{run.id} is already {safe_line(run.status)}; only active runs can be cancelled."
+    return f"{run.id} is already {safe_line(run.status)}; only active runs can be canceled."

@@ -12,6 +12,8 @@ from crownest_tui.ui.log.search_bar import SearchBar
 from crownest_tui.ui.log.seek import Seek, seek_match
 from crownest_tui.ui.log.transcript import Transcript
 
+from ...text.format import format_count
+
 SCAN_BUDGET = 0.004
 """Seconds of search indexing per frame."""
 SEEK_BUDGET = 0.02
@@ -24,7 +26,9 @@ def count_matches(found: int, more: bool) -> str:
     """``1 match``, ``6 matches``, ``6+ matches`` (still indexing), ``no matches``."""
     if not found:
         return "no matches yet" if more else "no matches"
-    return f"{found:,}{'+' if more else ''} {'match' if found == 1 and not more else 'matches'}"
+    if more:
+        return f"{found:,}+ matches"
+    return format_count(found, "match")
 
 
 class SearchController:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import humanize
 from rich.text import Text
 from textual.widgets import DataTable
 
 from ...api.models import ArtifactError
 from ...core.detail_state import ArtifactRow
+from ...text.format import format_size
 from .kv_table import inert
 
 
@@ -27,7 +27,7 @@ class ArtifactsTable(DataTable[str | Text]):
         selected = self.selected_artifact()
         self.clear()
         for row in artifacts:
-            size = "—" if row.size_bytes is None else humanize.naturalsize(row.size_bytes)
+            size = "—" if row.size_bytes is None else format_size(row.size_bytes)
             self.add_row(
                 row.artifact_id, inert(row.path or "—"), size, "d downloads", key=row.artifact_id
             )

@@ -6,7 +6,6 @@ import json
 from collections.abc import Callable
 from datetime import datetime
 
-import humanize
 from rich.console import Group
 from rich.text import Text
 from textual.content import Content
@@ -15,7 +14,7 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from ...api.models import EvidenceBundle
-from ...text.format import format_duration, metadata_chips, status_label
+from ...text.format import format_duration, format_size, metadata_chips, status_label
 from ...text.sanitize import plain_text
 from ..themes import on_theme, themed_status_style
 from .kv_table import Row, kv_table
@@ -85,7 +84,7 @@ class EvidenceView(Static):
         failure = " / ".join(str(x) for x in (bundle.failure_reason, bundle.failure_class) if x)
         archive = "—"
         if bundle.archive is not None:
-            size = humanize.naturalsize(bundle.archive.size_bytes, binary=True)
+            size = format_size(bundle.archive.size_bytes)
             archive = f"{size}, sha256 {bundle.archive.sha256}"
         errors = "; ".join(f"{e.code} {e.path}" for e in bundle.artifact_errors) or "—"
         rows: list[Row] = [

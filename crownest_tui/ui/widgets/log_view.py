@@ -25,6 +25,8 @@ from crownest_tui.ui.log.search_bar import SearchBar
 from crownest_tui.ui.log.search_control import SearchController
 from crownest_tui.ui.log.transcript import Transcript
 
+from ...text.format import format_count
+
 FRAME = 1 / 60
 NEXT_STREAMS: dict[StreamFilter, StreamFilter] = {
     "all": "stdout",
@@ -319,8 +321,7 @@ class LogView(Vertical):
 
     def _saved(self, saved: SavedLog) -> None:
         where = saved.target.describe(saved.path)
-        count = f"{saved.lines:,} line{'' if saved.lines == 1 else 's'}"
-        message = f"{count} saved to {where}"
+        message = f"{format_count(saved.lines, 'line')} saved to {where}"
         self.notify(message, title="Log saved", markup=False, timeout=10)
         self.post_message(self.Saved(self, saved.path, saved.lines))
 

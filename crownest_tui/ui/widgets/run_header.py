@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
-import humanize
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
@@ -16,6 +15,7 @@ from ...api.models import WorkspaceRun
 from ...text.format import (
     absolute_time,
     format_duration,
+    format_size,
     metadata_chips,
     relative_time,
     run_duration,
@@ -56,6 +56,10 @@ class RunHeader(Static):
     expanded: reactive[bool] = reactive(False)
     """Show every field of the run, not only the two summary rows (``i``)."""
 
+    problem: reactive[str | None] = reactive(None)
+    """Why the run cannot be shown (not found, not allowed…): said instead of
+    "Loading run…", or above a run that has since disappeared. Plain text."""
+
     def __init__(
         self,
         clock: Callable[[], datetime],
@@ -88,16 +92,25 @@ class RunHeader(Static):
         self.set_class(expanded, "-expanded")
         self.refresh_header()
 
+    def watch_problem(self) -> None:
+        self.refresh_header()
+
     def refresh_header(self) -> None:
-        run = self.run
+        run, problem = self.run, self.problem
+        said = inert(problem) if problem else None
+        if said is not None:
+            said.stylize("bold red" if run is None else "red")
         if run is None:
-            self.update("Loading run…")
+            self.update(said or "Loading run…")
             return
         if self.expanded:
             hint = Text("i: fewer fields", style="dim")
-            self.update(Group(self._title(run), kv_table(self._rows(run), columns=2), hint))
+            shown = Group(self._title(run), kv_table(self._rows(run), columns=2), hint)
         else:
-            self.update(Group(self._title(run, one_line=True), self._summary(run)))
+            shown = Group(self._title(run, one_line=True), self._summary(run))
+            if said is not None:  # one row too: the log keeps its share
+                said.no_wrap, said.overflow = True, "ellipsis"
+        self.update(Group(said, shown) if said is not None else shown)
 
     def _title(self, run: WorkspaceRun, one_line: bool = False) -> Table:
         style = themed_status_style(self, run.status)
@@ -177,4 +190,4 @@ class RunHeader(Static):
         if run.archive is None:
             return "—"
         sha = run.archive.sha256 if self.full_sha else run.archive.sha256[:SHORT_SHA] + "…"
-        return f"{humanize.naturalsize(run.archive.size_bytes, binary=True)}  sha256 {sha}"
+        return f"{format_size(run.archive.size_bytes)}  sha256 {sha}"
