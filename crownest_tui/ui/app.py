@@ -19,6 +19,7 @@ from ..core.watchlist import Watchlist
 from ..launch.flow import LaunchError
 from ..launch.pack import PackError
 from ..profiles import ProfileSwitcher
+from .keymap import keymap_warnings
 from .launching import launch_from_form
 from .messages import LaunchRequested, OpenRun, OpenSplit, RunChanged, WatchRun
 from .new_run_form import FormError, NewRunForm, save_last_values
@@ -93,6 +94,7 @@ class CrowNestApp(App[None]):
         elif theme:
             self._startup_warnings.append(f"unknown theme {theme!r} (ignored)")
         if keymap:
+            self._startup_warnings += keymap_warnings(keymap)
             self.set_keymap(keymap)
         self.sub_title = sub_title(profile, read_only)
 

@@ -157,6 +157,26 @@ async def test_palette_switches_between_two_backends(world: World) -> None:
     assert world.path.read_bytes() == before
 
 
+async def test_a_switch_reports_unknown_binding_ids(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, backend: LocalBackendProcess
+) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(
+        f'[ui]\nrefresh = 0\n\n[profiles.one]\napi_url = "{backend.url}"\n'
+        f'api_key_env = "ONE_KEY"\n\n[profiles.two]\napi_url = "{backend.url}"\n'
+        'api_key_env = "ONE_KEY"\n\n[profiles.two.keys]\n"runs.clear_filter" = "f6"\n'
+    )
+    monkeypatch.setenv("ONE_KEY", backend.token)
+    app = start(path, "one")
+    async with app.run_test(size=(150, 40)) as pilot:
+        await settle(pilot)
+        assert not app.said("unknown binding id")
+        await switch(pilot, "two")
+        assert app.said(
+            "unknown binding id 'runs.clear_filter' (ignored; did you mean 'runs.clear_filters'?)"
+        )
+
+
 async def test_bad_and_keyless_profiles(world: World) -> None:
     app = start(world.path)
     async with app.run_test(size=(150, 40)) as pilot:
