@@ -20,7 +20,14 @@ from .api.credentials import ConfigError, Connection, Secret
 from .api.ids import check_id
 from .config import Settings, config_path, load_settings
 from .core.filters import FilterError, RunFilters, check_status, parse_metadata_pair
-from .profiles import ProfileSwitcher, flags_over, profile_connection, select_profile
+from .profiles import (
+    DEMO_SOURCE,
+    LOCAL_SOURCE,
+    ProfileSwitcher,
+    flags_over,
+    profile_connection,
+    select_profile,
+)
 
 
 class UsageError(Exception):
@@ -207,11 +214,12 @@ def _connection(args: argparse.Namespace, settings: Settings) -> Iterator[Connec
     print(f"starting the local CrowNest backend in {state_dir} …", file=sys.stderr)
     try:
         with start_local_backend(state_dir, seed_demo=args.demo) as backend:
+            source = DEMO_SOURCE if args.demo else LOCAL_SOURCE
             yield Connection(
                 base_url=backend.url,
                 credential=Secret(backend.token),
-                credential_source="local backend",
-                base_url_source="local backend",
+                credential_source=source,
+                base_url_source=source,
             )
     finally:
         if temp is not None:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -28,12 +28,14 @@ from ...api.models import RunStatus, WorkspaceRun
 from ...api.stream import EventStream, StreamStatus
 from ...core.chunk import OutputChunk
 from ...core.detail_state import RunDetailState, RunFeed
-from ...core.failures import cancel_failure_text, cancel_refusal
+from ...core.failures import cancel_failure_text, cancel_refusal, why_no_cancel
 from ...text.format import format_duration, safe_line, status_label
+from ..bindings import explain_refusal
 from ..messages import RunChanged, WatchRun
 from ..stylesheets import stylesheet
 from ..widgets.artifacts_table import ArtifactsTable
 from ..widgets.connection_bar import ConnectionBar
+from ..widgets.context_bar import ContextBar
 from ..widgets.evidence_view import EvidenceView
 from ..widgets.log_view import LogView
 from ..widgets.run_header import RunHeader
@@ -110,6 +112,7 @@ class RunDetailScreen(Screen[None]):
     # -- layout ----------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        yield ContextBar()
         yield RunHeader(self.clock, project_names=self.project_names, id="header")
         yield ConnectionBar(id="connection")
         with TabbedContent(initial="log", id="tabs"):
@@ -147,7 +150,14 @@ class RunDetailScreen(Screen[None]):
         self.query_one(ConnectionBar).tick()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return not (action == "cancel_run" and self.read_only)
+        if action == "cancel_run":  # hidden (and explained by on_key) when it cannot
+            return why_no_cancel(self.state.run, self.read_only) is None
+        return True
+
+    def on_key(self, event: events.Key) -> None:
+        refusals = {"detail.cancel": lambda: why_no_cancel(self.state.run, self.read_only)}
+        if explain_refusal(self, event, refusals):
+            event.stop()
 
     # -- workers: I/O only, results handed to the state and widgets -------------------
 
@@ -257,6 +267,7 @@ class RunDetailScreen(Screen[None]):
                 self._seen_active = True
             elif not self._ended:
                 self._ended = True
+                self.refresh_bindings()  # c Cancel leaves the footer
                 self.load_evidence()
                 self.load_artifact_sizes(list(state.artifacts))
                 if self._seen_active:

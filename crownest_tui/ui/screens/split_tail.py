@@ -17,6 +17,7 @@ from textual.widgets import Footer
 from ...api.client import CrowNestClient
 from ..messages import WatchRun
 from ..stylesheets import stylesheet
+from ..widgets.context_bar import ContextBar
 from ..widgets.tail_pane import TailPane
 
 MAX_PANES = 4
@@ -57,6 +58,7 @@ class SplitTailScreen(Screen[None]):
         self.save_directory = save_directory
 
     def compose(self) -> ComposeResult:
+        yield ContextBar()
         with Container(id="panes"):
             for index, run_id in enumerate(self.run_ids):
                 yield TailPane(

@@ -33,8 +33,9 @@ from ...text.format import (
 @dataclass(frozen=True)
 class Column:
     """One column: key, header label, natural and minimum width, the gap after it,
-    whether it stays when the others shift sideways, and whether it takes the spare
-    width."""
+    whether it stays when the others shift sideways, whether it takes the spare width,
+    and whether it is one of the essentials (placed at their minimum widths; the
+    others only join while Command keeps its natural width)."""
 
     key: str
     label: str
@@ -43,6 +44,7 @@ class Column:
     gap: int = 2
     frozen: bool = False
     grows: bool = False
+    essential: bool = False
 
     @property
     def narrowest(self) -> int:
@@ -56,12 +58,12 @@ HINT_CELL = f" {RIGHT_HINT}"
 """Ends the header when more columns wait on the right."""
 
 COLUMNS: tuple[Column, ...] = (
-    Column("mark", "", 2, gap=1, frozen=True),
-    Column("status", "Status", 18, min_width=11, frozen=True),
-    Column("id", "Run", 24, frozen=True),
-    Column("command", "Command", 30, min_width=12, grows=True),
-    Column("created", "Age", 4),
-    Column("duration", "Duration", 8),
+    Column("mark", "", 2, gap=1, frozen=True, essential=True),
+    Column("status", "Status", 18, min_width=11, frozen=True, essential=True),
+    Column("id", "Run", 24, frozen=True, essential=True),
+    Column("command", "Command", 30, min_width=12, grows=True, essential=True),
+    Column("created", "Age", 4, essential=True),
+    Column("duration", "Duration", 8, essential=True),
     Column("exit", "Exit", 4),
     Column("project", "Project", 15, min_width=10),
     Column("template", "Template", 11, min_width=8),
@@ -107,7 +109,9 @@ def _fit(total: int, offset: int) -> ColumnLayout:
     shown: list[Column] = list(FROZEN)
     used = sum(c.narrowest + c.gap for c in FROZEN)
     for column in SCROLLING[offset:]:
-        if used + column.narrowest > total:
+        # Past the essentials, a column joins only if Command can stay at its width.
+        reserve = 0 if column.essential else sum(c.width - c.narrowest for c in shown if c.grows)
+        if used + reserve + column.narrowest > total:
             break
         shown.append(column)
         used += column.narrowest + column.gap

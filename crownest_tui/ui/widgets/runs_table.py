@@ -103,19 +103,12 @@ class RunsTable(ScrollView, can_focus=True):
     }
     """
     BINDINGS = [
-        Binding("enter", "select", "Open run", id="runs.open"),
+        Binding("enter", "select", "Open", id="runs.open", tooltip="Open the run"),
         Binding("up,k", "cursor(-1)", "Up", show=False, id="runs.up"),
         Binding("down,j", "cursor(1)", "Down", show=False, id="runs.down"),
         Binding("pageup", "page(-1)", "Page up", show=False, id="runs.page_up"),
         Binding("pagedown", "page(1)", "Page down", show=False, id="runs.page_down"),
-        Binding(
-            "home",
-            "first",
-            "Top of the list",
-            show=False,
-            id="runs.first",
-            tooltip="The cursor stays on the newest run as runs arrive",
-        ),
+        Binding("home", "first", "Top (stays on the newest)", show=False, id="runs.first"),
         Binding("end", "last", "Last loaded run", show=False, id="runs.last"),
         Binding("right,l", "columns(1)", "More columns", show=False, id="runs.columns_right"),
         Binding("left,h", "columns(-1)", "Earlier columns", show=False, id="runs.columns_left"),
