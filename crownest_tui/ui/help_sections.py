@@ -65,12 +65,17 @@ class _Collector:
         self.keys: dict[str, list[str]] = {}
         self.first: dict[str, tuple[DOMNode, Binding]] = {}
         self.palette: list[str] = []
+        claimed: dict[str, DOMNode] = {}  # key -> the inner node whose binding takes it
         for bound in chain_bindings(screen):
             binding, shown = bound.binding, self.app.get_key_display(bound.binding)
             if binding.action == PALETTE_ACTION and shown not in self.palette:
                 self.palette.append(shown)
             if not binding.id or not binding.description:
-                continue  # Textual's own defaults and hidden helpers
+                continue  # Textual's own defaults (they step aside) and hidden helpers
+            if claimed.setdefault(binding.key, bound.node) is not bound.node:
+                continue  # a widget nearer the focus binds this key to something else
+            if (binding.id, binding.action) not in self.enabled:
+                del claimed[binding.key]  # off now: the key falls through to the next
             keys = self.keys.setdefault(binding.id, [])
             if shown not in keys:
                 keys.append(shown)

@@ -8,11 +8,14 @@ from textual.widgets._footer import FooterKey
 
 from crownest_tui.api import CrowNestError
 from crownest_tui.core.filters import RunFilters
+from crownest_tui.local.process import LocalBackendProcess
+from crownest_tui.ui.help_sections import help_sections
+from crownest_tui.ui.screens.detail import RunDetailScreen
 from crownest_tui.ui.screens.help import HelpScreen
 from crownest_tui.ui.screens.runs import RunsScreen
 from crownest_tui.ui.widgets.run_columns import PICK_GLYPH, WATCH_GLYPH
 
-from .conftest import RecordingApp, runs_screen, settle
+from .conftest import RecordingApp, runs_screen, settle, suite_app
 from .fakes import FROZEN_NOW, FakeClient, fixed_runs
 
 
@@ -68,6 +71,15 @@ async def test_c_is_offered_only_for_a_run_it_would_cancel() -> None:
         assert "cancel_run" in footer_keys(app)
 
 
+async def test_e_without_an_error_says_there_is_none() -> None:
+    app = app_over()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("e")
+        await pilot.pause()
+        assert app.said("Nothing has failed")
+
+
 async def test_help_is_ordered_by_task_with_the_legend() -> None:
     app = app_over()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -90,6 +102,23 @@ async def test_help_is_ordered_by_task_with_the_legend() -> None:
         assert "Copy selected text" not in described and "Focus Next" not in described
         legend = help_screen.sections[-1].entries
         assert [entry.key for entry in legend][:2] == [WATCH_GLYPH, PICK_GLYPH]
+
+
+async def test_help_lists_a_key_only_for_the_binding_that_takes_it(
+    backend: LocalBackendProcess,
+) -> None:
+    app = suite_app(backend, 1)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        for _ in range(200):
+            if isinstance(app.screen, RunDetailScreen):
+                break
+            await pilot.pause(0.02)
+        entries = {e.binding_id: e for s in help_sections(app.screen) for e in s.entries}
+        assert entries["log.wrap"].key == "w"  # the focused log takes w...
+        assert entries["detail.watch"].key == "W"  # ...so the screen's watch is W only
+        assert entries["log.follow"].key == "f end G"
 
 
 async def test_the_empty_list_says_how_to_start_a_run() -> None:

@@ -260,9 +260,19 @@ class RunsScreen(RunsLoader):
     def _why_no_new_run(self) -> Refusal | None:
         return read_only_refusal("new runs are not launched") if self.read_only else None
 
+    def _why_no_details(self) -> Refusal | None:
+        if self.failure is None:
+            return Refusal("No error", "Nothing has failed; e shows the last API error.")
+        return None
+
     def on_key(self, event: events.Key) -> None:
-        """A key whose action is off right now says why (read-only, a finished run)."""
-        refusals = {"runs.cancel": self._why_no_cancel, "runs.new": self._why_no_new_run}
+        """A key whose action is off right now says why (read-only, a finished run,
+        no error to show)."""
+        refusals = {
+            "runs.cancel": self._why_no_cancel,
+            "runs.new": self._why_no_new_run,
+            "runs.error_details": self._why_no_details,
+        }
         if explain_refusal(self, event, refusals):
             event.stop()
 
