@@ -6,7 +6,8 @@
 2. The finished run is replayed to an SSE client (frames decoded), and so is a run of
    1,000,000 one-line events stored through the test hook (goal: >= 200k events/s).
 
-Prints its figures and exits 0.  ``python bench/backend_throughput.py [--lines N]``
+Prints its figures, writes them to ``bench/out/backend_throughput.json`` and exits 1
+when a goal is missed.  ``python bench/backend_throughput.py [--lines N] [--events N]``
 """
 
 from __future__ import annotations
@@ -24,10 +25,11 @@ import time
 from pathlib import Path
 
 import httpx
+from _support import Figures  # bench/ is the script's directory
 
 from crownest_tui.api.sse import SSEDecoder
-from crownest_tui.local.command import minimal_env
 from crownest_tui.local.process import LocalBackendProcess, start_local_backend
+from crownest_tui.local.run_process import minimal_env
 
 TERMINAL = ("succeeded", "failed", "canceled")
 
@@ -122,7 +124,12 @@ async def captured_run(
 
 
 async def measure(
-    server: LocalBackendProcess, lines: int, events: int, rounds: int, workdir: Path
+    server: LocalBackendProcess,
+    lines: int,
+    events: int,
+    rounds: int,
+    workdir: Path,
+    figures: Figures,
 ) -> None:
     headers = {"Authorization": f"Bearer {server.token}"}
     async with httpx.AsyncClient(base_url=server.url, headers=headers, timeout=None) as http:
@@ -141,7 +148,10 @@ async def measure(
             f"{devnull:.3f} s ({lines / devnull:,.0f} lines/s)",
         )
         report("command as a backend run", f"{through:.3f} s (its run took {duration:.3f} s)")
-        report("slowdown ratio", f"{ratio:.3f} (goal <= 1.20: {verdict(ratio <= 1.2)})")
+        met = figures.at_most("slowdown as a backend run (vs /dev/null)", ratio, 1.2, "x")
+        report("slowdown ratio", f"{ratio:.3f} (goal <= 1.20: {verdict(met)})")
+        figures.add("command alone, stdout to /dev/null", lines / devnull, "lines/s")
+        figures.add("lines captured into events", captured / through, "lines/s")
         report(
             "lines captured into events",
             f"{captured:,} of {lines:,} ({captured / through:,.0f} lines/s), {final.get('status')}",
@@ -150,12 +160,14 @@ async def measure(
         report(
             "same, a client following live", f"{followed:.3f} s (ratio {followed / devnull:.3f})"
         )
+        figures.add("slowdown, a client following live", followed / devnull, "x")
         count, size, seconds = await replay(http, str(final["id"]))
         report(
             "replay of that run",
             f"{count:,} events, {size / 1e6:.1f} MB in {seconds:.3f} s "
             f"({count / seconds:,.0f} events/s, {size / 1e6 / seconds:.0f} MB/s)",
         )
+        figures.add("replay of that run", count / seconds, "events/s")
         created = await http.post("/v1/workspace-runs", json={"command": "true"})
         run_id = created.json()["workspaceRun"]["id"]
         started = time.perf_counter()
@@ -166,10 +178,11 @@ async def measure(
         )
         count, size, seconds = await replay(http, run_id)
         rate = count / seconds
+        met = figures.at_least("replay of one-line events", rate, 200_000, "events/s")
         report(
             "replay of one-line events",
             f"{count:,} events, {size / 1e6:.1f} MB in {seconds:.3f} s "
-            f"({rate:,.0f} events/s; goal >= 200,000: {verdict(rate >= 2e5)})",
+            f"({rate:,.0f} events/s; goal >= 200,000: {verdict(met)})",
         )
 
 
@@ -187,12 +200,14 @@ def main() -> int:
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
+    figures = Figures.of(__file__)
     with tempfile.TemporaryDirectory(prefix="crownest-bench-") as temp:
         root = Path(temp)
         (root / "base").mkdir()
         with start_local_backend(root / "state", extra_args=["--test-hooks"]) as server:
-            asyncio.run(measure(server, args.lines, args.events, args.rounds, root / "base"))
-    return 0
+            work = measure(server, args.lines, args.events, args.rounds, root / "base", figures)
+            asyncio.run(work)
+    return figures.finish()
 
 
 if __name__ == "__main__":

@@ -8,7 +8,9 @@ ends; then its log is compared with what the backend stored, line by line.
 Prints: faults injected by kind, reconnects, duplicates dropped, events
 back-filled, events lost, lines lost or doubled (all must be 0), and whether the app
 kept running. ``--seconds`` sets how long the run writes (default 20); ``--soak
-SECONDS`` is the same, for long runs (a 5-minute soak: ``--soak 300``).
+SECONDS`` is the same, for long runs (a 5-minute soak: ``--soak 300``). Writes its
+figures to ``bench/out/chaos.json`` and exits 1 when a line was lost or doubled or the
+app crashed.
 
     .venv/bin/python bench/chaos.py [--seconds 20 | --soak 300] [--seed N]
 """
@@ -23,15 +25,20 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from _support import fault_line, rss_mb, start_script_run  # bench/ is the script's directory
+from _support import (  # bench/ is the script's directory
+    Figures,
+    fault_line,
+    rss_mb,
+    start_script_run,
+)
 from textual.app import App
 
 from crownest_tui.api import Backoff, CrowNestClient, StreamOptions, StreamState
-from crownest_tui.faultproxy import FaultPlan, FaultProxy
 from crownest_tui.local.process import start_local_backend
 from crownest_tui.text.sanitize import plain_text
 from crownest_tui.ui.screens.detail import RunDetailScreen
 from crownest_tui.ui.widgets.log_view import LogView
+from tests.faultproxy import FaultPlan, FaultProxy
 
 NOISY = """
 import sys, time
@@ -117,11 +124,13 @@ async def main(seconds: float, seed: int) -> int:
                 except Exception as error:  # the point is to notice any crash
                     crashed = error
                 storm.cancel()
-                faults = fault_line(proxy)
+                faults, fault_count = fault_line(proxy), sum(proxy.fault_counts().values())
             truth = await truth_of(direct, run.id)
-    if crashed is not None:
+    figures = Figures.of(__file__)
+    figures.add("faults injected", fault_count)
+    if not figures.holds("the app kept running", crashed is None):
         print(f"THE APP CRASHED: {crashed!r}")
-        return 1
+        return figures.finish()
     lines = sum(len(v) for v in truth.values())
     lost = doubled = 0
     for name in truth:
@@ -136,7 +145,16 @@ async def main(seconds: float, seed: int) -> int:
     print(f"events lost:          {status.events_lost}")
     print(f"lines lost / doubled: {lost} / {doubled}; transcript exact: {exact}")
     print(f"dashboard RSS at the end: {rss:.0f} MB")
-    return 0 if exact and lost == doubled == 0 else 1
+    figures.add("lines the run wrote", lines)
+    figures.add("reconnects", status.reconnects)
+    figures.add("duplicates dropped", status.duplicates_dropped)
+    figures.add("events back-filled", status.gaps_filled)
+    figures.add("events lost (stream status)", status.events_lost)
+    figures.at_most("lines lost", lost, 0)
+    figures.at_most("lines doubled", doubled, 0)
+    figures.holds("transcript exact", exact)
+    figures.add("dashboard RSS at the end", rss, "MB")
+    return figures.finish()
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Chaos for the runs list: the real dashboard through a stormy network, then a check.
 
 The local backend holds 300 runs (made with the test hooks) plus live runs that come
-and go (they start, run, succeed, fail, or get cancelled) during the weather. The
+and go (they start, run, succeed, fail, or get canceled) during the weather. The
 dashboard (headless) lists them through :class:`FaultProxy` with auto-refresh every
 0.5 s and a client that gives up after 2 attempts and a 2 s timeout (so the
 weather reaches the screen); meanwhile a scripted user pages to the end, types a quick
@@ -18,7 +18,8 @@ After the calm: the list recovers by itself within ``--recover-within`` refreshe
 ends equal to what the backend holds (ids, order and statuses, all pages).
 
 Prints faults injected by kind, refreshes and page loads that worked, failed or were
-superseded, the outages and how fast the banner said so, and the recovery time.
+superseded, the outages and how fast the banner said so, and the recovery time; writes
+them to ``bench/out/chaos_list.json`` and exits 1 when a check fails.
 
     .venv/bin/python bench/chaos_list.py [--seconds 30 | --soak 300] [--seed N]
 """
@@ -38,19 +39,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from _support import fault_line, rss_mb, start_script_run
+from _support import Figures, fault_line, rss_mb, start_script_run
 from textual.pilot import Pilot
 from textual.worker import Worker, WorkerState
 
 from crownest_tui.api import CrowNestClient
 from crownest_tui.api.models import WorkspaceRun, is_terminal
 from crownest_tui.core.filters import RunFilters
-from crownest_tui.faultproxy import FaultPlan, FaultProxy
 from crownest_tui.local.process import LocalBackendProcess, start_local_backend
 from crownest_tui.ui.app import CrowNestApp
 from crownest_tui.ui.screens.runs import RunsScreen
 from crownest_tui.ui.widgets.error_banner import ErrorBanner
 from crownest_tui.ui.widgets.runs_table import NEAR_END_ROWS
+from tests.faultproxy import FaultPlan, FaultProxy
 
 BULK = 300
 PAGE = 50
@@ -214,7 +215,7 @@ async def live_runs(
     rng: random.Random,
 ) -> None:
     """A new live run every 3 s (it sleeps, then succeeds or fails; every third one is
-    cancelled after a moment), so statuses change and new runs appear on top."""
+    canceled after a moment), so statuses change and new runs appear on top."""
     end = time.monotonic() + seconds
     count = 0
     while time.monotonic() < end - 2:
@@ -288,15 +289,17 @@ async def until(condition: Callable[[], bool], seconds: float) -> bool:
 
 @dataclass
 class Result:
+    """The lines to print, and the figures (each check is a goal named ``name``)."""
+
     lines: list[str] = field(default_factory=list)
-    ok: bool = True
+    figures: Figures = field(default_factory=lambda: Figures.of(__file__))
 
     def say(self, text: str) -> None:
         self.lines.append(text)
 
-    def require(self, good: bool, text: str) -> None:
+    def require(self, name: str, good: bool, text: str) -> None:
         self.say(f"{'ok  ' if good else 'FAIL'} {text}")
-        self.ok = self.ok and good
+        self.figures.holds(name, good)
 
 
 async def chaos(
@@ -362,9 +365,11 @@ async def chaos(
                 sampler.cancel()
         except Exception as error:  # the point is to notice any crash
             crashed = error
-        faults = fault_line(proxy)
+        faults, fault_count = fault_line(proxy), sum(proxy.fault_counts().values())
     if crashed is not None:
-        result.require(False, f"the app kept running (it crashed: {crashed!r})")
+        result.require(
+            "the app kept running", False, f"the app kept running (it crashed: {crashed!r})"
+        )
         return result
     refreshes = Recorder.outcome([w for _, w in recorder.refreshes])
     pages = Recorder.outcome(recorder.pages)
@@ -379,43 +384,69 @@ async def chaos(
         f"screen samples: {seen.samples:,}; failing: {seen.failing:,} "
         f"(banner shown in {seen.failing_with_banner:,}); titles: {dict(seen.titles)}"
     )
-    result.say(f"dashboard RSS at the end: {rss_mb():.0f} MB")
-    result.require(True, "the app never crashed")
+    rss = rss_mb()
+    result.say(f"dashboard RSS at the end: {rss:.0f} MB")
+    figures = result.figures
+    figures.add("faults injected", fault_count)
+    figures.add("refreshes that worked", refreshes["worked"])
+    figures.add("refreshes that failed", refreshes["failed"])
+    figures.add("page loads that worked", pages["worked"])
+    figures.add("page loads that failed", pages["failed"])
+    figures.add("screen samples", seen.samples)
+    figures.add("samples while a load had failed", seen.failing)
+    figures.add("outages", len(seen.outages))
+    figures.add("dashboard RSS at the end", rss, "MB")
+    result.require("the app kept running", True, "the app never crashed")
     unexpected = seen.titles.get("Unexpected error", 0)
-    result.require(unexpected == 0, f"no failure was an unexpected error ({unexpected})")
     result.require(
+        "no unexpected error", unexpected == 0, f"no failure was an unexpected error ({unexpected})"
+    )
+    result.require(
+        "banner whenever a load had failed",
         seen.failing_with_banner == seen.failing,
         f"the banner showed whenever a load had failed ({seen.failing_with_banner}"
         f"/{seen.failing} samples)",
     )
-    result.require(seen.stuck_banner == 0, f"no stuck banner ({seen.stuck_banner} samples)")
-    delays = [o.banner_at - o.start for o in seen.outages if o.banner_at is not None]
     result.require(
+        "no stuck banner", seen.stuck_banner == 0, f"no stuck banner ({seen.stuck_banner} samples)"
+    )
+    delays = [o.banner_at - o.start for o in seen.outages if o.banner_at is not None]
+    figures.add("banner after an outage began, worst", max(delays, default=0), "s")
+    result.require(
+        "every outage showed the banner",
         len(delays) == len(seen.outages) > 0,
         f"every outage showed the banner ({len(delays)}/{len(seen.outages)}; "
         f"after {min(delays, default=0):.1f}-{max(delays, default=0):.1f} s)",
     )
     result.require(
+        "rows never doubled, out of order or off the filter",
         not seen.row_problems,
         f"rows never doubled, out of order or off the quick filter "
         f"({dict(seen.row_problems) or 'none'}; quick filter checked in "
         f"{seen.quick_samples} samples)",
     )
     result.require(
+        "paging never stalled",
         seen.paging_stalls == 0,
         f"paging never stalled at the end of the list ({seen.paging_stalls} times"
         f"{': ' if seen.stall_notes else ''}{'; '.join(seen.stall_notes)})",
     )
     strangers = seen.unknown_ids - {run_id for run_id, _ in truth}
     result.require(
-        not strangers, f"every row shown was a run the backend holds ({len(strangers)} not)"
+        "every row a run the backend holds",
+        not strangers,
+        f"every row shown was a run the backend holds ({len(strangers)} not)",
     )
+    if recovery is not None:
+        figures.add("recovery after the calm", recovery - calm_at, "s")
     result.require(
-        recovered and tries is not None and tries <= recover_within,
+        "recovered by itself after the calm",
+        bool(recovered and tries is not None and tries <= recover_within),
         f"recovered by itself after the calm: {tries} refresh(es) "
         f"(≤ {recover_within}), {(recovery or 0) - calm_at:.2f} s",
     )
     result.require(
+        "final list equals the backend's",
         shown == truth,
         f"final list equals the backend's ({len(shown)} shown, {len(truth)} held; "
         f"ids, order and statuses)",
@@ -440,7 +471,7 @@ def main() -> int:
     ):
         result = asyncio.run(chaos(backend, seconds, args.seed, args.recover_within))
     print("\n".join(result.lines))
-    return 0 if result.ok else 1
+    return result.figures.finish()
 
 
 if __name__ == "__main__":

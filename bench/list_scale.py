@@ -1,7 +1,9 @@
 """10,000 runs in the local backend: time to load them all in the runs list, and the
 quick filter's latency per keystroke over them (goal: each repaint under 50 ms).
 
-Run with ``python bench/list_scale.py`` (``make bench`` runs every script here).
+Prints its figures, writes them to ``bench/out/list_scale.json`` and exits 1 when the
+goal is missed. Run with ``python bench/list_scale.py`` (``make bench`` runs every
+script here).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import time
 from pathlib import Path
 
 import httpx
+from _support import Figures  # bench/ is the script's directory
 from textual.widgets import Input
 
 from crownest_tui.api import CrowNestClient
@@ -63,7 +66,7 @@ async def keystroke(screen: RunsScreen, quick: Input, text: str) -> float:
     return (time.perf_counter() - begin) * 1000
 
 
-async def measure(backend: LocalBackendProcess) -> None:
+async def measure(backend: LocalBackendProcess, figures: Figures) -> None:
     worst = 0.0
     client = CrowNestClient(api_key=backend.token, base_url=backend.url)
     app = CrowNestApp(client, refresh_interval=0, page_size=500)
@@ -81,6 +84,8 @@ async def measure(backend: LocalBackendProcess) -> None:
         loaded = len(screen.run_list.runs)
         print(f"first page (500) on screen: {first * 1000:8.1f} ms")
         print(f"all {loaded} runs loaded:      {total * 1000:8.1f} ms (pages of 500)")
+        figures.add("first page (500) on screen", first * 1000, "ms")
+        figures.add(f"all {loaded:,} runs loaded", total * 1000, "ms")
 
         await pilot.press("slash")
         quick = screen.query_one("#quick", Input)
@@ -95,19 +100,24 @@ async def measure(backend: LocalBackendProcess) -> None:
                 f"quick filter {label}: median {statistics.median(latencies):.1f} ms, "
                 f"worst {max(latencies):.1f} ms per keystroke (input to painted frame)"
             )
+            figures.add(f"quick filter {label}, median", statistics.median(latencies), "ms")
             worst = max(worst, max(latencies))
-        print(f"goal < {GOAL_MS:.0f} ms per keystroke: {'met' if worst < GOAL_MS else 'NOT met'}")
+        met = figures.below("quick filter, worst keystroke", worst, GOAL_MS, "ms")
+        print(f"goal < {GOAL_MS:.0f} ms per keystroke: {'met' if met else 'NOT met'}")
     await client.aclose()
 
 
 def main() -> int:
+    figures = Figures.of(__file__)
     with (
         tempfile.TemporaryDirectory(prefix="crownest-bench-") as state,
         start_local_backend(Path(state), extra_args=["--test-hooks"]) as backend,
     ):
-        print(f"inserted {RUNS} runs in {fill(backend):.2f} s")
-        asyncio.run(measure(backend))
-    return 0
+        filled = fill(backend)
+        print(f"inserted {RUNS} runs in {filled:.2f} s")
+        figures.add(f"{RUNS:,} runs inserted (test hook)", filled, "s")
+        asyncio.run(measure(backend, figures))
+    return figures.finish()
 
 
 if __name__ == "__main__":

@@ -16,7 +16,9 @@ own processes separately), the dashboard's CPU, the event lag in the tailed view
 (event ``createdAt`` to the frame that shows it, and the line's own write time to that
 frame; p50/p95/p99/max), the list refresh latency (refresh due to new rows handed to
 the table), and the dashboard's RSS at the start, after the hour-equivalent, and its
-peak. Stops by itself; every run is cancelled and the backend stopped at the end.
+peak. Stops by itself; every run is canceled and the backend stopped at the end.
+Goals: the app never crashes, and the tailed view keeps up (event lag p99 under 1 s).
+Writes its figures to ``bench/out/load.json`` and exits 1 when a goal is missed.
 
     .venv/bin/python bench/load.py [--quick | --seconds 180] [--runs 50] [--rate 200]
 """
@@ -36,7 +38,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from _support import cpu_seconds, percentiles, rss_mb, start_script_run
+from _support import Figures, cpu_seconds, percentiles, quantiles, rss_mb, start_script_run
 
 from crownest_tui.api import CrowNestClient
 from crownest_tui.api.models import WorkspaceRun, is_terminal
@@ -52,6 +54,8 @@ HOUR = 3600.0
 REAL_TAIL_RATE = 50  # lines/s a busy run writes, for the hour-equivalent
 REAL_REFRESH = 5.0  # the dashboard's default refresh period
 MIN_REFRESH = 0.1
+#: The tailed view keeps up: an event is on screen within this, 99 times in 100.
+GOAL_LAG_P99_MS = 1000.0
 WRITER = """
 import sys, time
 rate, seconds, pad = {rate}, {seconds}, "x" * 40
@@ -168,6 +172,7 @@ def print_window(
     write_lag: list[float],
     latency: list[float],
     rss: tuple[float, float, float],
+    figures: Figures,
 ) -> None:
     hour_lines = HOUR * REAL_TAIL_RATE
     share = w.lines / hour_lines
@@ -191,6 +196,21 @@ def print_window(
         f"dashboard RSS: {rss[0]:.0f} MB at the start, {rss[1]:.0f} MB after the "
         f"hour-equivalent (peak in the window {rss[2]:.0f} MB, process peak {peak:.0f} MB)"
     )
+    figures.add("window", w.wall, "s")
+    figures.add("lines into the tailed view", w.lines)
+    figures.add("list refreshes", w.refreshes)
+    figures.add("backend CPU per wall second", w.backend_cpu / w.wall, "s")
+    figures.add("the runs' own CPU per wall second", w.runs_cpu / w.wall, "s")
+    figures.add("dashboard CPU per wall second", w.own_cpu / w.wall, "s")
+    lag, refresh = quantiles(event_lag), quantiles(latency)
+    if figures.holds("event lag measured", bool(lag)):
+        figures.add("event lag p50", lag["p50"], "ms")
+        figures.add("event lag p95", lag["p95"], "ms")
+        figures.below("event lag p99", lag["p99"], GOAL_LAG_P99_MS, "ms")
+    if refresh:
+        figures.add("list refresh latency p99", refresh["p99"], "ms")
+    figures.add("dashboard RSS at the start", rss[0], "MB")
+    figures.add("dashboard RSS after the window", rss[1], "MB")
 
 
 async def until(condition: Callable[[], bool], seconds: float) -> bool:
@@ -202,12 +222,14 @@ async def until(condition: Callable[[], bool], seconds: float) -> bool:
     return bool(condition())
 
 
-async def measure(backend: LocalBackendProcess, seconds: float, count: int, rate: int) -> int:
+async def measure(
+    backend: LocalBackendProcess, seconds: float, count: int, rate: int, figures: Figures
+) -> int:
     hour_lines = int(HOUR * REAL_TAIL_RATE)
     tail_rate = max(rate, math.ceil(hour_lines / seconds))
     interval = max(MIN_REFRESH, seconds / (HOUR / REAL_REFRESH))
     tag = uuid.uuid4().hex[:8]
-    lifetime = seconds + 20  # the runs outlive the window (they are cancelled after)
+    lifetime = seconds + 20  # the runs outlive the window (they are canceled after)
     async with CrowNestClient(backend.token, backend.url) as direct:
         started = time.perf_counter()
         tailed = await start_script_run(
@@ -267,6 +289,7 @@ async def measure(backend: LocalBackendProcess, seconds: float, count: int, rate
                     write_lag,
                     latency,
                     (rss_start, rss_end, rss_peak_window),
+                    figures,
                 )
                 # Back to the list while the run still streams, then quit, as a user would.
                 await pilot.press("escape")
@@ -282,11 +305,10 @@ async def measure(backend: LocalBackendProcess, seconds: float, count: int, rate
                 break
             await asyncio.sleep(0.5)
         ended = Counter(str(run.status) for run in states)
-    print(f"cleanup: {len(runs)} runs cancelled ({dict(ended)}); backend stopped")
-    if crashed is not None:
+    print(f"cleanup: {len(runs)} runs canceled ({dict(ended)}); backend stopped")
+    if not figures.holds("the app kept running", crashed is None):
         print(f"THE APP CRASHED (going back to the list while the run streams): {crashed!r}")
-        return 1
-    return 0
+    return figures.finish()
 
 
 def main() -> int:
@@ -297,11 +319,12 @@ def main() -> int:
     parser.add_argument("--rate", type=int, default=200, help="lines/s per run")
     args = parser.parse_args()
     seconds = 30.0 if args.quick else args.seconds
+    figures = Figures.of(__file__)
     with (
         tempfile.TemporaryDirectory(prefix="crownest-load-") as state,
         start_local_backend(Path(state)) as backend,
     ):
-        return asyncio.run(measure(backend, seconds, args.runs, args.rate))
+        return asyncio.run(measure(backend, seconds, args.runs, args.rate, figures))
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@
 A 200,000-event finished run on the local backend (filled through its test hook), read
 once with ``CrowNestClient.stream_events`` (decode + dedupe + batch validation), and the
 same bytes read by plain ``json.loads`` per payload for reference. Goal: at least
-350,000 typed events/s on one core of this machine.
+350,000 typed events/s on one core of this machine. Writes its figures to
+``bench/out/stream_throughput.json`` and exits 1 when the goal is missed.
 
     .venv/bin/python bench/stream_throughput.py [--events N]
 """
@@ -19,6 +20,7 @@ import time
 from pathlib import Path
 
 import httpx
+from _support import Figures  # bench/ is the script's directory
 
 from crownest_tui.api import CrowNestClient
 from crownest_tui.api.events import StdoutEvent
@@ -67,7 +69,8 @@ def json_rate(raw: bytes) -> tuple[int, float]:
     return len(payloads), time.perf_counter() - start
 
 
-async def main(events: int) -> None:
+async def main(events: int) -> int:
+    figures = Figures.of(__file__)
     with (
         tempfile.TemporaryDirectory() as state,
         start_local_backend(Path(state), extra_args=["--test-hooks"]) as backend,
@@ -88,11 +91,13 @@ async def main(events: int) -> None:
         print(f"stream_events typed events/s:    {typed:,.0f}  (over HTTP, best of 3)")
         print(f"json.loads payloads/s (no HTTP): {plain:,.0f}")
         print(f"ratio typed / json.loads:        {typed / plain:.2f}")
-        verdict = "meets" if typed >= GOAL else "MISSES"
-        print(f"goal >= {GOAL:,} typed events/s:  {verdict}")
+        met = figures.at_least("stream_events, typed (over HTTP)", typed, GOAL, "events/s")
+        figures.add("json.loads of the same payloads (no HTTP)", plain, "payloads/s")
+        print(f"goal >= {GOAL:,} typed events/s:  {'meets' if met else 'MISSES'}")
+    return figures.finish()
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--events", type=int, default=200_000)
-    asyncio.run(main(parser.parse_args().events))
+    raise SystemExit(asyncio.run(main(parser.parse_args().events)))

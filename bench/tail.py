@@ -12,7 +12,9 @@
    and would be counted as the view's latency); prints key-to-action and
    key-to-repaint p50/p99.
 
-Prints its figures and exits 0.  ``python bench/tail.py [--lines N] [--keys K]``
+Goals: ingest >= 200,000 lines/s (wall), peak RSS < 200 MB (also after 10M lines),
+key-to-action p99 < 16 ms. Prints its figures, writes them to ``bench/out/tail.json``
+and exits 1 when a goal is missed.  ``python bench/tail.py [--lines N] [--keys K]``
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import statistics
 import time
 from collections.abc import Iterator
 
+from _support import Figures, quantiles  # bench/ is the script's directory
 from textual.app import App, ComposeResult
 from textual.events import Key
 from textual.strip import Strip
@@ -35,6 +38,9 @@ from crownest_tui.ui.widgets.log_view import LogView
 
 SIZE = (120, 40)
 CHUNKS_PER_BATCH = 256
+GOAL_LINES_PER_S = 200_000
+GOAL_RSS_MB = 200.0
+GOAL_KEY_P99_MS = 16.0
 
 
 def batches(total: int, seed: int = 7) -> Iterator[tuple[list[OutputChunk], int]]:
@@ -101,7 +107,7 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-async def ingest(total: int) -> None:
+async def ingest(total: int, figures: Figures) -> None:
     app = BenchApp()
     async with app.run_test(size=SIZE) as pilot:
         view = app.query_one(LogView)
@@ -125,11 +131,15 @@ async def ingest(total: int) -> None:
         )
         print(f"  LogView.append alone: {total / append_seconds:,.0f} lines/s")
         print(f"  spool on disk: {view.transcript.spool.byte_size / 1e6:,.1f} MB")
-        render_screens(lines, total)
+        figures.at_least("ingest into the view (wall)", total / wall, GOAL_LINES_PER_S, "lines/s")
+        figures.add("ingest, CPU share of one core", cpu / wall * 100, "%")
+        figures.add("LogView.append alone", total / append_seconds, "lines/s")
+        render_screens(lines, total, figures)
         print(f"peak RSS after {total:,} lines: {peak_rss_mb():.1f} MB")
+        figures.below(f"peak RSS after {total:,} lines", peak_rss_mb(), GOAL_RSS_MB, "MB")
 
 
-def render_screens(lines: LogLines, total: int) -> None:
+def render_screens(lines: LogLines, total: int, figures: Figures) -> None:
     rng = random.Random(3)
     samples: list[float] = []
     for _ in range(20):
@@ -144,6 +154,7 @@ def render_screens(lines: LogLines, total: int) -> None:
         f"render a full {SIZE[0]}x{lines.size.height} screen, uncached, random place: "
         f"median {statistics.median(samples) * 1000:.2f} ms, max {max(samples) * 1000:.2f} ms"
     )
+    figures.add("render a full screen, uncached, median", statistics.median(samples) * 1000, "ms")
 
 
 class LatencyView(LogView):
@@ -161,7 +172,7 @@ class LatencyApp(App[None]):
         yield LatencyView()
 
 
-async def latency(keys: int, rate: int) -> None:
+async def latency(keys: int, rate: int, figures: Figures) -> None:
     app = LatencyApp()
     async with app.run_test(size=SIZE) as pilot:
         view = app.query_one(LatencyView)
@@ -226,23 +237,27 @@ async def latency(keys: int, rate: int) -> None:
             f"(actual {ingested / (elapsed + 0.5):,.0f} lines/s, {keys} presses of 't'):"
         )
         for name, samples in (("key-to-action", to_action), ("key-to-repaint", to_repaint)):
-            ordered = sorted(samples)
-            p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+            ms = quantiles(samples)
             print(
-                f"  {name}: p50 {statistics.median(ordered) * 1000:.2f} ms, "
-                f"p99 {p99 * 1000:.2f} ms, max {ordered[-1] * 1000:.2f} ms"
+                f"  {name}: p50 {ms['p50']:.2f} ms, p99 {ms['p99']:.2f} ms, max {ms['max']:.2f} ms"
             )
+        figures.below(
+            "key-to-action p99, while ingesting", quantiles(to_action)["p99"], GOAL_KEY_P99_MS, "ms"
+        )
+        figures.add("key-to-repaint p99, while ingesting", quantiles(to_repaint)["p99"], "ms")
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else "")
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--keys", type=int, default=200)
     parser.add_argument("--rate", type=int, default=100_000)
     args = parser.parse_args()
-    asyncio.run(latency(args.keys, args.rate))
-    asyncio.run(ingest(args.lines))
+    figures = Figures.of(__file__)
+    asyncio.run(latency(args.keys, args.rate, figures))
+    asyncio.run(ingest(args.lines, figures))
+    return figures.finish()
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -14,12 +14,13 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from . import __version__, debuglog
+from . import __version__, cli_help, debuglog, exit_deadline
 from .api.client import CrowNestClient
 from .api.credentials import ConfigError, Connection, Secret
 from .api.ids import check_id
 from .config import Settings, config_path, load_settings
 from .core.filters import FilterError, RunFilters, check_status, parse_metadata_pair
+from .notice import notice
 from .profiles import (
     DEMO_SOURCE,
     LOCAL_SOURCE,
@@ -28,6 +29,9 @@ from .profiles import (
     profile_connection,
     select_profile,
 )
+
+BACKEND_STOP_GRACE = 0.3
+"""Seconds a forced exit gives the local backend child between SIGTERM and SIGKILL."""
 
 
 class UsageError(Exception):
@@ -52,14 +56,17 @@ def _refresh(text: str) -> float:
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="crownest-tui",
-        description="A terminal dashboard for CrowNest Workspace Runs.",
-        epilog=(
+        usage=cli_help.USAGE,
+        description=cli_help.description("A terminal dashboard for CrowNest Workspace Runs."),
+        epilog=cli_help.wrap(
             "Credentials: CROWNEST_API_KEY or CROWNEST_BEARER_TOKEN, else the profile's "
             "api_key_env/api_key_file, else the official "
             "CrowNest CLI's login. Settings: $CROWNEST_TUI_CONFIG or "
-            f"{config_path()}. `crownest-tui local serve` runs the local backend alone."
+            f"{config_path()}."
         ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("command", nargs="?", help=argparse.SUPPRESS)  # a typo, caught in run()
     parser.add_argument("--version", action="version", version=f"crownest-tui {__version__}")
     _add_api_choice(parser)
     _add_dashboard_options(parser)
@@ -135,10 +142,7 @@ def _run_id(text: str) -> str:
 
 def build_open_parser() -> argparse.ArgumentParser:
     """``crownest-tui open wsr_… [--after-seq N]``: straight to a run's detail screen."""
-    parser = _Parser(
-        prog="crownest-tui open",
-        description="Open one run's detail screen (escape goes to the runs list).",
-    )
+    parser = _Parser(prog="crownest-tui open", description=cli_help.SUMMARIES["open"])
     parser.add_argument("run_id", metavar="wsr_…", type=_run_id, help="the run to open")
     parser.add_argument(
         "--after-seq", metavar="N", type=_after_seq, help="show only events after seq N"
@@ -165,10 +169,13 @@ def build_command_parser(name: str) -> argparse.ArgumentParser:
 def _run_subcommand(name: str, argv: list[str], settings: Settings) -> int:
     """Run ``logs``/``runs``/``evidence``/``launch``; a launch then opens its tail."""
     from .commands import COMMANDS
-    from .commands.runner import run_command
+    from .commands.runner import run_command, run_preflight
 
     spec = COMMANDS[name]
     args = build_command_parser(name).parse_args(argv)
+    # Checks that need no server go first: a typo must not wait for a backend.
+    if status := run_preflight(spec.preflight, args):
+        return status
     with _debug_log(args, name), _connection(args, settings) as connection:
         debuglog.protect(connection)
         if name != "launch" or args.no_tail:
@@ -187,6 +194,17 @@ def _run_subcommand(name: str, argv: list[str], settings: Settings) -> int:
         return _run_dashboard(
             connection, settings, RunFilters(), args, open_run=(launched[0], None)
         )
+
+
+def _dashboard_args(argv: list[str]) -> argparse.Namespace:
+    """The dashboard's flags; a stray word is an unknown command, not a bad flag."""
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if args.command is not None:
+        raise UsageError(cli_help.unknown_command(args.command))
+    if extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    return args
 
 
 def _filters(args: argparse.Namespace) -> RunFilters:
@@ -211,9 +229,18 @@ def _connection(args: argparse.Namespace, settings: Settings) -> Iterator[Connec
 
     temp = Path(tempfile.mkdtemp(prefix="crownest-demo-")) if args.demo else None
     state_dir = temp if temp is not None else default_state_dir()
-    print(f"starting the local CrowNest backend in {state_dir} …", file=sys.stderr)
+    notice(f"starting the local CrowNest backend in {state_dir} …")
+
+    def remove_temp() -> None:
+        if temp is not None:
+            shutil.rmtree(temp, ignore_errors=True)
+
     try:
-        with start_local_backend(state_dir, seed_demo=args.demo) as backend:
+        with (
+            exit_deadline.on_forced_exit(remove_temp),
+            start_local_backend(state_dir, seed_demo=args.demo) as backend,
+            exit_deadline.on_forced_exit(lambda: backend.stop(BACKEND_STOP_GRACE)),
+        ):
             source = DEMO_SOURCE if args.demo else LOCAL_SOURCE
             yield Connection(
                 base_url=backend.url,
@@ -222,8 +249,7 @@ def _connection(args: argparse.Namespace, settings: Settings) -> Iterator[Connec
                 base_url_source=source,
             )
     finally:
-        if temp is not None:
-            shutil.rmtree(temp, ignore_errors=True)
+        remove_temp()
 
 
 def _run_app(args: argparse.Namespace, settings: Settings, filters: RunFilters) -> int:
@@ -233,6 +259,11 @@ def _run_app(args: argparse.Namespace, settings: Settings, filters: RunFilters) 
         _connection(args, settings) as connection,
     ):
         debuglog.protect(connection)
+        if run_id:
+            from .commands.open_cmd import run_can_be_opened
+
+            if status := run_can_be_opened(connection, run_id):
+                return status
         opening = (run_id, args.after_seq) if run_id else None
         return _run_dashboard(connection, settings, filters, args, open_run=opening)
 
@@ -291,10 +322,7 @@ def _port(text: str) -> int:
 
 def build_serve_parser() -> argparse.ArgumentParser:
     """``crownest-tui serve``: the dashboard in a web browser, one session per tab."""
-    parser = _Parser(
-        prog="crownest-tui serve",
-        description="Serve the dashboard to a web browser (each tab gets its own session).",
-    )
+    parser = _Parser(prog="crownest-tui serve", description=cli_help.SUMMARIES["serve"])
     parser.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)"
     )
@@ -345,6 +373,12 @@ def run(argv: Sequence[str]) -> int:
         from .local.server import main as local_main
 
         return local_main(list(argv[1:]))
+    with exit_deadline.signals_end_the_process():
+        return _run_ours(argv)
+
+
+def _run_ours(argv: Sequence[str]) -> int:
+    """The dashboard, ``open``, ``serve`` or a subcommand (any of ours but ``local``)."""
     try:
         from .commands import COMMANDS
 
@@ -355,7 +389,7 @@ def run(argv: Sequence[str]) -> int:
         if list(argv[:1]) == ["open"]:
             args = build_open_parser().parse_args(list(argv[1:]))
         else:
-            args = build_parser().parse_args(list(argv))
+            args = _dashboard_args(list(argv))
         settings = load_settings()
         return _run_app(args, settings, _filters(args))
     except (UsageError, ConfigError) as exc:

@@ -40,7 +40,7 @@ from .api.credentials import ENV_API_URL, ENV_BEARER_TOKEN, Connection
 from .core.net import is_loopback
 
 SHUTDOWN_GRACE = 5.0
-"""Seconds the sessions get to quit before their handlers are cancelled."""
+"""Seconds the sessions get to quit before their handlers are canceled."""
 STATIC_DIR = Path(textual_serve.__file__).parent / "static"
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from crownest_tui import screenshots
+from tests import screenshots
 
 
 def test_scenes_render_the_demo_runs_they_name() -> None:

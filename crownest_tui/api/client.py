@@ -15,7 +15,7 @@ from .. import __version__
 from .credentials import Connection, Secret, resolve_connection
 from .errors import INVALID_RESPONSE, MISSING_CREDENTIAL, CrowNestError
 from .events import EventPage, parse_event_page
-from .http import OriginBearerAuth, QueryList, Requester, Timeouts, decode_json
+from .http import OriginBearerAuth, QueryList, Requester, SentCallback, Timeouts, decode_json
 from .ids import check_id
 from .models import (
     ArchiveTransfer,
@@ -175,6 +175,7 @@ class CrowNestClient:
         headers: Mapping[str, str] | None = None,
         idempotency_key: str | None = None,
         method: str = "POST",
+        on_sent: SentCallback | None = None,
     ) -> Any:
         self._require_credential()
         all_headers = {"Idempotency-Key": idempotency_key or new_idempotency_key()}
@@ -186,6 +187,7 @@ class CrowNestClient:
             json_body=json_body,
             content=content,
             headers=all_headers,
+            on_sent=on_sent,
         )
         return decode_json(response) if response.content else None
 
@@ -264,8 +266,13 @@ class CrowNestClient:
         *,
         sha256: str | None = None,
         idempotency_key: str | None = None,
+        on_progress: SentCallback | None = None,
     ) -> ArchiveUploadResult:
-        """Direct upload of the ``.tar.gz`` bytes (sha256 computed when not given)."""
+        """Direct upload of the ``.tar.gz`` bytes (sha256 computed when not given).
+
+        ``on_progress(sent, total)`` is called as the bytes go out (from 0 again if
+        a try is retried); without it the body is sent in one piece.
+        """
         digest = sha256 or hashlib.sha256(data).hexdigest()
         body = await self._mutate(
             self._run_path(run_id, "/archive"),
@@ -277,6 +284,7 @@ class CrowNestClient:
                 "x-crownest-archive-size": str(len(data)),
             },
             idempotency_key=idempotency_key,
+            on_sent=on_progress,
         )
         return _parse(ArchiveUploadResult, body, "upload result")
 
@@ -290,8 +298,17 @@ class CrowNestClient:
         )
         return _parse(ArchiveTransfer, _field(body, "transfer"), "archive transfer")
 
-    async def upload_to_transfer(self, transfer: ArchiveTransfer, data: bytes) -> None:
-        """PUT the bytes to the staged URL; the credential goes only to the API origin."""
+    async def upload_to_transfer(
+        self,
+        transfer: ArchiveTransfer,
+        data: bytes,
+        *,
+        on_progress: SentCallback | None = None,
+    ) -> None:
+        """PUT the bytes to the staged URL; the credential goes only to the API origin.
+
+        ``on_progress`` as for :meth:`upload_archive`.
+        """
         url = transfer.upload_url
         target = url if url.startswith(("http://", "https://")) else f"{self.base_url}{url}"
         await self._requester.send(
@@ -300,6 +317,7 @@ class CrowNestClient:
             idempotent=True,
             content=data,
             headers=transfer.headers,
+            on_sent=on_progress,
         )
 
     async def finalize_archive(

@@ -17,7 +17,9 @@ class CrowNestError(Exception):
 
     ``status`` is the HTTP status (``None`` when no response arrived), ``code`` the
     contract's error code, ``message`` a human sentence, ``details`` whatever extra
-    object the server sent. The credential is never part of any of these.
+    object the server sent, ``origin`` the ``scheme://host[:port]`` a transport failure
+    could not reach (the message names it too). The credential is never part of any
+    of these, nor a path or query.
     """
 
     def __init__(
@@ -28,6 +30,7 @@ class CrowNestError(Exception):
         status: int | None = None,
         details: dict[str, Any] | None = None,
         retry_after: float | None = None,
+        origin: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -35,6 +38,7 @@ class CrowNestError(Exception):
         self.status = status
         self.details = details or {}
         self.retry_after = retry_after
+        self.origin = origin
 
     @property
     def title(self) -> str:

@@ -155,10 +155,15 @@ _BATCH_ADAPTER: TypeAdapter[list[KnownEvent]] = TypeAdapter(list[KnownEvent])
 
 @dataclass(frozen=True, slots=True)
 class BadPayload:
-    """A payload that could not be read as an event (kept for the UI to report)."""
+    """A payload that could not be read as an event (kept for the UI to report).
+
+    ``seq`` is its sequence number when that much could be read: the stream then
+    knows the seq is taken (by something unreadable) and does not back-fill it.
+    """
 
     payload: bytes
     reason: str
+    seq: int | None = None
 
 
 def parse_event(payload: bytes | str | dict[str, Any]) -> RunEvent | BadPayload:
@@ -185,7 +190,9 @@ def parse_event(payload: bytes | str | dict[str, Any]) -> RunEvent | BadPayload:
                 return UnknownEvent(type=kind, seq=seq, raw=obj)
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first.get("loc", ()))
-        return BadPayload(raw_bytes[:500], f"invalid {kind or 'event'}: {where} {first['msg']}")
+        readable_seq = seq if type(seq) is int and seq > 0 else None
+        reason = f"invalid {kind or 'event'}: {where} {first['msg']}"
+        return BadPayload(raw_bytes[:500], reason, readable_seq)
 
 
 #: The event types of the contract (anything else becomes an UnknownEvent).

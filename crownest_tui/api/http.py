@@ -6,7 +6,7 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Generator, Mapping
+from collections.abc import AsyncIterator, Callable, Generator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +19,23 @@ from .trace import http_log, loggable_url, millis, note_secret
 
 #: Query parameters in order (metadata filters repeat the ``metadata.`` prefix).
 QueryList = list[tuple[str, str | int | float | bool | None]]
+#: Called with (bytes sent, total) as a request body goes out: 0 when a try starts
+#: (so a retry starts over from 0), then after each chunk, up to the total.
+SentCallback = Callable[[int, int], None]
+#: A body sent with a progress callback goes out in chunks of this many bytes.
+UPLOAD_CHUNK_BYTES = 64 * 1024
+
+
+async def _chunks(data: bytes, on_sent: SentCallback) -> AsyncIterator[bytes]:
+    """``data`` in chunks; each one is reported once the transport asks for the next
+    (by then it has been written to the socket)."""
+    total = len(data)
+    view = memoryview(data)
+    on_sent(0, total)
+    for start in range(0, total, UPLOAD_CHUNK_BYTES):
+        end = min(start + UPLOAD_CHUNK_BYTES, total)
+        yield bytes(view[start:end])
+        on_sent(end, total)
 
 
 class OriginBearerAuth(httpx.Auth):
@@ -81,10 +98,29 @@ def error_from_response(response: httpx.Response) -> CrowNestError:
     )
 
 
-def connection_error(exc: httpx.HTTPError) -> CrowNestError:
+def origin_of(url: httpx.URL) -> str:
+    """``scheme://host[:port]`` of ``url``: no user info, path or query, so never a key."""
+    host = f"[{url.host}]" if ":" in url.host else url.host
+    port = "" if url.port is None else f":{url.port}"
+    return f"{url.scheme}://{host}{port}"
+
+
+def _request_origin(exc: httpx.HTTPError) -> str | None:
+    try:
+        return origin_of(exc.request.url)
+    except RuntimeError:  # an error raised outside of any request
+        return None
+
+
+def connection_error(exc: httpx.HTTPError, detail: str | None = None) -> CrowNestError:
+    """The error for a transport failure, naming the origin it could not reach."""
     kind = type(exc).__name__
-    detail = str(exc) or kind
-    return CrowNestError(f"Connection problem: {_snippet(detail)} ({kind})", code=CONNECTION_ERROR)
+    origin = _request_origin(exc)
+    where = f" with {origin}" if origin else ""
+    text = _snippet(detail or str(exc) or kind)
+    return CrowNestError(
+        f"Connection problem{where}: {text} ({kind})", code=CONNECTION_ERROR, origin=origin
+    )
 
 
 def is_retryable(error: CrowNestError) -> bool:
@@ -161,15 +197,24 @@ class Requester:
         json_body: Any = None,
         content: bytes | None = None,
         headers: Mapping[str, str] | None = None,
+        on_sent: SentCallback | None = None,
     ) -> httpx.Response:
+        """Send until success or a failure that retrying cannot help; ``on_sent``
+        streams ``content`` in chunks and reports them (with a Content-Length, so
+        the body is never sent chunked)."""
         attempt = 0
+        if on_sent is not None and content is not None:
+            sized = httpx.Headers(headers)
+            sized["Content-Length"] = str(len(content))
+            headers = sized
         while True:
+            body = content if on_sent is None or content is None else _chunks(content, on_sent)
             request = self.http.build_request(
                 method,
                 url,
                 params=params,
                 json=json_body,
-                content=content,
+                content=body,
                 headers=headers,
                 timeout=self.timeouts.for_method(method),
             )
@@ -196,10 +241,7 @@ class Requester:
     def _connection_error(self, exc: httpx.HTTPError, request: httpx.Request) -> CrowNestError:
         if isinstance(exc, httpx.ReadTimeout):
             limit = request.extensions.get("timeout", {}).get("read") or self.timeouts.read
-            return CrowNestError(
-                f"Connection problem: the server sent nothing for {limit:g} s (ReadTimeout)",
-                code=CONNECTION_ERROR,
-            )
+            return connection_error(exc, f"the server sent nothing for {limit:g} s")
         return connection_error(exc)
 
     def _log_success(

@@ -14,7 +14,10 @@ consumer:
   the server still has, counting what was lost;
 * reconnects never give up while someone is listening: the first retry is immediate,
   then capped exponential backoff with jitter (reset on progress); 401/403/404 and
-  other final 4xx answers stop it with the error.
+  other final 4xx answers stop it with the error;
+* unreadable payloads, live or in a replay page, are skipped, counted and reported;
+* leaving the ``async for`` early (break, return, an exception, a cancelled task)
+  closes the connection at once, with or without ``aclose()``, and quietly.
 
 Its :class:`StreamStatus` (state, attempt, delay, last seq, counters) is observable via
 ``add_listener`` so a screen can always say what is happening.
@@ -26,7 +29,9 @@ import asyncio
 import contextlib
 import operator
 import time
-from collections.abc import AsyncIterator, Callable
+import weakref
+from collections import deque
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Protocol
@@ -154,6 +159,15 @@ _PLAIN_TYPES = frozenset(
 _SEQ = operator.attrgetter("seq")
 
 
+def _page_items(page: EventPage) -> list[RunEvent | BadPayload]:
+    """A replay page's events and unreadable payloads, in seq order (the few
+    unreadable ones without a seq go first)."""
+    if not page.bad:
+        return list(page.events)
+    items: list[RunEvent | BadPayload] = [*page.bad, *page.events]
+    return sorted(items, key=lambda item: -1 if item.seq is None else item.seq)
+
+
 def _plain_run_of_seqs(items: list[RunEvent | BadPayload], last: int | None) -> bool:
     """The common case, checked at C speed: plain events whose seqs continue ``last``
     without a gap, a duplicate or a special event (heartbeat, terminal, error, bad)."""
@@ -177,6 +191,26 @@ class _Forced(Exception):
 StatusListener = Callable[[StreamStatus], None]
 
 
+class _Events:
+    """One event at a time out of :meth:`EventStream.batches` (an iterator, not a
+    generator nested over that one: see :meth:`EventStream._follow`)."""
+
+    def __init__(self, batches: AsyncGenerator[list[RunEvent], None]) -> None:
+        self._batches = batches
+        self._pending: deque[RunEvent] = deque()
+
+    def __aiter__(self) -> _Events:
+        return self
+
+    async def __anext__(self) -> RunEvent:
+        while not self._pending:
+            self._pending.extend(await anext(self._batches))
+        return self._pending.popleft()
+
+    async def aclose(self) -> None:
+        await self._batches.aclose()
+
+
 class EventStream:
     """Async iterator of a run's events, each delivered exactly once, in seq order.
 
@@ -198,7 +232,7 @@ class EventStream:
             last_seq=after_seq if after_seq is not None and after_seq >= 0 else None
         )
         self._listeners: list[StatusListener] = []
-        self._generators: list[AsyncIterator[list[RunEvent]]] = []
+        self._generators: weakref.WeakSet[AsyncGenerator[list[RunEvent], None]] = weakref.WeakSet()
         self._finished = False
         self._from_oldest = False  # after stream_gap: resume from what the server has
         self._accept_jump = False  # the first seq jump after a stream_gap is a loss
@@ -235,7 +269,7 @@ class EventStream:
     # -- iteration ----------------------------------------------------------------
 
     def __aiter__(self) -> AsyncIterator[RunEvent]:
-        return self._events()
+        return _Events(self.batches())
 
     async def __aenter__(self) -> EventStream:
         return self
@@ -245,90 +279,127 @@ class EventStream:
 
     async def aclose(self) -> None:
         """Stop following: close the connection now (not when the GC gets to it)."""
-        for generator in self._generators:
-            await generator.aclose()  # type: ignore[attr-defined]
+        for generator in list(self._generators):
+            await generator.aclose()
         self._generators.clear()
+        self._closed_by_consumer()
+
+    def batches(self) -> AsyncGenerator[list[RunEvent], None]:
+        """Lists of new events until the run ends, a final error, or the consumer stops.
+
+        ``status.last_seq`` is the seq of the last event of the last batch handed out
+        (or of unreadable payloads right after it: those seqs are taken, not missing).
+        """
+        generator = self._follow()
+        self._generators.add(generator)
+        return generator
+
+    def _closed_by_consumer(self) -> None:
         if not self._status.is_over:
             stream_log.info("%s: closed by its consumer", self.run_id)
             self._update(state=StreamState.CLOSED, retry_at=None)
 
-    async def _events(self) -> AsyncIterator[RunEvent]:
-        async for batch in self.batches():
-            for event in batch:
-                yield event
+    async def _follow(self) -> AsyncGenerator[list[RunEvent], None]:
+        """The one generator behind :meth:`batches`.
 
-    def batches(self) -> AsyncIterator[list[RunEvent]]:
-        """Lists of new events until the run ends, a final error, or the consumer stops.
-
-        ``status.last_seq`` is the seq of the last event of the last batch handed out.
+        It nests no generator of ours and holds the live response in a ``finally``:
+        however it is closed (``aclose()``, the GC after a ``break``, or the loop's
+        shutdown, which closes every open generator at once), closing it closes the
+        connection, and never has to wait for another half-closed generator.
         """
-        generator = self._follow()
-        self._generators.append(generator)
-        return generator
-
-    async def _follow(self) -> AsyncIterator[list[RunEvent]]:
-        attempt = 0
-        while True:
-            delivered_before = self._status.events_delivered
-            retry_after: float | None = None
-            reachable = True
-            try:
-                async for batch in self._connection():
-                    yield batch
-                if self._finished:
-                    return
-                problem = "the server closed the stream"
-            except _Stalled:
-                problem = f"no data for {self.options.stall_timeout:g}s; reconnecting"
-                self._update(stalls=self._status.stalls + 1)
-            except _Forced:
-                problem = "reconnect requested"
-            except CrowNestError as err:
-                if not is_retryable(err):
-                    self._fail(err, "failed")
-                    raise
-                problem, retry_after = err.message, err.retry_after
-                reachable = err.status is not None
-            except httpx.HTTPError as exc:
-                problem, reachable = connection_error(exc).message, False
-            if self._finished:
-                return
-            if self._from_oldest:
-                problem = "the server no longer has some events; resuming from what it has"
-            progressed = self._status.events_delivered > delivered_before
-            if progressed:
-                attempt = 0
-            elif reachable and not self._from_oldest and problem != "reconnect requested":
+        try:
+            attempt = 0
+            while True:
+                delivered_before = self._status.events_delivered
+                retry_after: float | None = None
+                reachable = True
+                response: httpx.Response | None = None
                 try:
-                    async for batch in self._drain_if_run_is_over():
-                        yield batch
+                    response = await self._connect()
+                    chunks, decoder = response.aiter_bytes(), SSEDecoder()
+                    while (payloads := await self._next_payloads(chunks, decoder)) is not None:
+                        batch, error = await self._accept(parse_events(payloads))
+                        if batch:
+                            yield batch
+                        if error is not None:
+                            raise error
+                        if self._finished or self._from_oldest:
+                            break
+                    if self._finished:
+                        return
+                    problem = "the server closed the stream"
+                except _Stalled:
+                    problem = f"no data for {self.options.stall_timeout:g}s; reconnecting"
+                    self._update(stalls=self._status.stalls + 1)
+                except _Forced:
+                    problem = "reconnect requested"
                 except CrowNestError as err:
                     if not is_retryable(err):
+                        self._fail(err, "failed")
                         raise
-                except httpx.HTTPError:
-                    pass
+                    problem, retry_after = err.message, err.retry_after
+                    reachable = err.status is not None
+                except httpx.HTTPError as exc:
+                    problem, reachable = connection_error(exc).message, False
+                finally:
+                    if response is not None:
+                        await response.aclose()
                 if self._finished:
                     return
-            delay = self.options.backoff.delay(attempt, retry_after)
-            attempt += 1
-            stream_log.warning(
-                "%s: connection ended after seq %s: %s; reconnect %d in %.2f s%s",
-                self.run_id,
-                self._status.last_seq,
-                problem,
-                attempt,
-                delay,
-                "" if retry_after is None else f" (Retry-After {retry_after:g} s)",
-            )
-            self._update(
-                state=StreamState.RECONNECTING,
-                attempt=attempt,
-                retry_delay=delay,
-                retry_at=time.monotonic() + delay,
-                reconnects=self._status.reconnects + 1,
-                problem=problem,
-            )
-            await self._sleep(delay)
+                if self._from_oldest:
+                    problem = "the server no longer has some events; resuming from what it has"
+                progressed = self._status.events_delivered > delivered_before
+                if progressed:
+                    attempt = 0
+                elif reachable and not self._from_oldest and problem != "reconnect requested":
+                    # A connection that brought nothing: if the run is over, replay what
+                    # is left (a resume after the last event of a finished run, or a
+                    # server that closes streams of finished runs, would loop forever).
+                    try:
+                        run = await self._run_if_over()
+                        while run is not None and not self._finished:
+                            batch, error, more = await self._replay_page()
+                            if batch:
+                                yield batch
+                            if error is not None:
+                                raise error
+                            if not more:
+                                self._end_replayed(run)
+                    except CrowNestError as err:
+                        if not is_retryable(err):
+                            raise
+                    except httpx.HTTPError:
+                        pass
+                    if self._finished:
+                        return
+                delay = self.options.backoff.delay(attempt, retry_after)
+                attempt += 1
+                self._reconnecting(attempt, delay, retry_after, problem)
+                await self._sleep(delay)
+        except (GeneratorExit, asyncio.CancelledError):
+            self._closed_by_consumer()
+            raise
+
+    def _reconnecting(
+        self, attempt: int, delay: float, retry_after: float | None, problem: str
+    ) -> None:
+        stream_log.warning(
+            "%s: connection ended after seq %s: %s; reconnect %d in %.2f s%s",
+            self.run_id,
+            self._status.last_seq,
+            problem,
+            attempt,
+            delay,
+            "" if retry_after is None else f" (Retry-After {retry_after:g} s)",
+        )
+        self._update(
+            state=StreamState.RECONNECTING,
+            attempt=attempt,
+            retry_delay=delay,
+            retry_at=time.monotonic() + delay,
+            reconnects=self._status.reconnects + 1,
+            problem=problem,
+        )
 
     async def _sleep(self, delay: float) -> None:
         self._wake.clear()
@@ -337,8 +408,8 @@ class EventStream:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout=delay)
 
-    async def _connection(self) -> AsyncIterator[list[RunEvent]]:
-        """One HTTP connection: yield accepted batches until it ends."""
+    async def _connect(self) -> httpx.Response:
+        """Open one live connection; its response is the caller's to close."""
         params: QueryList = [("stream", "true")]
         last = self._status.last_seq
         if last is not None and not self._from_oldest:
@@ -355,13 +426,17 @@ class EventStream:
             self.run_id,
             ", ".join(f"{key}={value}" for key, value in params),
         )
-        timeout = httpx.Timeout(None, connect=self.options.connect_timeout)
-        headers = {"Accept": "text/event-stream", "Cache-Control": "no-cache"}
-        path = f"/v1/workspace-runs/{self.run_id}/events"
         self._client._require_credential()
-        async with self._client.http.stream(
-            "GET", path, params=params, headers=headers, timeout=timeout
-        ) as response:
+        http = self._client.http
+        request = http.build_request(
+            "GET",
+            f"/v1/workspace-runs/{self.run_id}/events",
+            params=params,
+            headers={"Accept": "text/event-stream", "Cache-Control": "no-cache"},
+            timeout=httpx.Timeout(None, connect=self.options.connect_timeout),
+        )
+        response = await http.send(request, stream=True)
+        try:
             if not response.is_success:
                 await response.aread()
                 raise error_from_response(response)
@@ -372,16 +447,17 @@ class EventStream:
                     code=INVALID_RESPONSE,
                     status=503,  # treat like a proxy hiccup: worth another try
                 )
-            stream_log.info("%s: live (HTTP %d)", self.run_id, response.status_code)
-            self._update(state=StreamState.LIVE, problem=None, retry_delay=None)
-            async for batch in self._read(response):
-                yield batch
-                if self._finished:
-                    return
+        except BaseException:
+            await response.aclose()
+            raise
+        stream_log.info("%s: live (HTTP %d)", self.run_id, response.status_code)
+        self._update(state=StreamState.LIVE, problem=None, retry_delay=None)
+        return response
 
-    async def _read(self, response: httpx.Response) -> AsyncIterator[list[RunEvent]]:
-        decoder = SSEDecoder()
-        chunks = response.aiter_bytes()
+    async def _next_payloads(
+        self, chunks: AsyncIterator[bytes], decoder: SSEDecoder
+    ) -> list[bytes] | None:
+        """The next complete SSE payloads of the response (None at its end)."""
         stall = self.options.stall_timeout
         while True:
             self._forced = False
@@ -390,7 +466,7 @@ class EventStream:
                     self._read_deadline = deadline
                     chunk = await anext(chunks)
             except StopAsyncIteration:
-                return
+                return None
             except TimeoutError:
                 if not self._forced:
                     stream_log.warning("%s: stalled, no data for %g s", self.run_id, stall)
@@ -399,13 +475,7 @@ class EventStream:
                 self._read_deadline = None
             payloads = decoder.feed(chunk)
             if payloads:
-                batch, error = await self._accept(parse_events(payloads))
-                if batch:
-                    yield batch
-                if error is not None:
-                    raise error
-                if self._finished or self._from_oldest:
-                    return
+                return payloads
 
     # -- exactly-once bookkeeping ------------------------------------------------------
 
@@ -420,15 +490,20 @@ class EventStream:
         last = self._status.last_seq
         if _plain_run_of_seqs(items, last):
             plain: list[RunEvent] = items  # type: ignore[assignment]
-            return self._commit(plain, plain[-1].seq, 0, 0, delivered=len(plain)), None
+            return self._commit(plain, plain[-1].seq, 0, delivered=len(plain)), None
         out: list[RunEvent] = []
-        status = self._status
-        dups = bad = 0
+        dups = 0
         try:
             for item in items:
                 if isinstance(item, BadPayload):
-                    bad += 1
-                    self._notice(f"unreadable event skipped: {item.reason}")
+                    bad_seq = item.seq
+                    if bad_seq is not None and last is not None and bad_seq <= last:
+                        dups += 1
+                        continue
+                    self._skip_bad(item)
+                    if bad_seq is not None:  # the seq is taken: nothing to back-fill there
+                        last = await self._close_gap(out, last, bad_seq)
+                        last = bad_seq
                     continue
                 if isinstance(item, ErrorEvent):
                     if item.code == STREAM_GAP:
@@ -447,18 +522,7 @@ class EventStream:
                 if last is not None and seq <= last:
                     dups += 1
                     continue
-                if last is not None and seq > last + 1:
-                    if status.last_seq is not None and self._lost_ok():
-                        stream_log.warning(
-                            "%s: %d events lost (seq %d to %d)",
-                            self.run_id,
-                            seq - last - 1,
-                            last + 1,
-                            seq - 1,
-                        )
-                        self._update(events_lost=self._status.events_lost + seq - last - 1)
-                    else:
-                        last = await self._backfill(out, last, seq - 1)
+                last = await self._close_gap(out, last, seq)
                 out.append(item)
                 last = seq
                 if isinstance(item, TerminalEvent):
@@ -467,8 +531,27 @@ class EventStream:
                     self._update(state=StreamState.ENDED, final_run=item.workspace_run)
                     break
         except (CrowNestError, httpx.HTTPError) as exc:
-            return self._commit(out, last, dups, bad), exc
-        return self._commit(out, last, dups, bad), None
+            return self._commit(out, last, dups), exc
+        return self._commit(out, last, dups), None
+
+    async def _close_gap(self, out: list[RunEvent], last: int | None, seq: int) -> int | None:
+        """Before ``seq`` comes: back-fill what is missing after ``last`` into ``out``
+        (or, right after a stream_gap, count it lost); return the new last seq."""
+        if last is None or seq <= last + 1:
+            return last
+        if self._status.last_seq is not None and self._lost_ok():
+            lost = seq - last - 1
+            stream_log.warning(
+                "%s: %d events lost (seq %d to %d)", self.run_id, lost, last + 1, seq - 1
+            )
+            self._update(events_lost=self._status.events_lost + lost)
+            return last
+        return await self._backfill(out, last, seq - 1)
+
+    def _skip_bad(self, item: BadPayload) -> None:
+        """Count and report a payload that is not a readable event (live or replayed)."""
+        self._notice(f"unreadable event skipped: {item.reason}")
+        self._update(bad_payloads=self._status.bad_payloads + 1)
 
     def _lost_ok(self) -> bool:
         """After a stream_gap, the first jump is accepted as loss (once)."""
@@ -482,7 +565,6 @@ class EventStream:
         out: list[RunEvent],
         last: int | None,
         dups: int,
-        bad: int,
         delivered: int | None = None,
     ) -> list[RunEvent]:
         if delivered is None:
@@ -495,7 +577,6 @@ class EventStream:
             last_seq=last,
             events_delivered=self._status.events_delivered + delivered,
             duplicates_dropped=self._status.duplicates_dropped + dups,
-            bad_payloads=self._status.bad_payloads + bad,
         )
         return out
 
@@ -508,15 +589,19 @@ class EventStream:
             limit = min(self.options.replay_page_size, upto - cursor)
             page = await self._client.replay_events(self.run_id, after_seq=cursor, limit=limit)
             progressed = False
-            for event in page.events:
-                if event.seq <= cursor or isinstance(event, HeartbeatEvent):
+            for item in _page_items(page):
+                seq = item.seq
+                if seq is not None and (seq <= cursor or seq > upto):
                     continue
-                if event.seq > upto:
-                    break
-                out.append(event)
-                cursor = event.seq
-                filled += 1
-                progressed = True
+                if isinstance(item, BadPayload):
+                    self._skip_bad(item)
+                elif isinstance(item, HeartbeatEvent):
+                    continue
+                else:
+                    out.append(item)
+                    filled += 1
+                if seq is not None:
+                    cursor, progressed = seq, True
             if not page.has_more or not progressed:
                 break
         if filled or cursor < upto:
@@ -542,34 +627,30 @@ class EventStream:
         stream_log.error("%s: %s: %s [%s]", self.run_id, what, error.message, error.code)
         self._update(state=StreamState.FAILED, error=error, problem=error.message)
 
-    async def _drain_if_run_is_over(self) -> AsyncIterator[list[RunEvent]]:
-        """A connection that brought nothing: if the run is over, replay what is left.
-
-        Stops an endless reconnect loop when the caller asked to resume after the
-        last event of a finished run, or the server closes streams of finished runs.
-        """
+    async def _run_if_over(self) -> WorkspaceRun | None:
+        """The run, if it is over (its remaining events are then all in replay)."""
         try:
             run = await self._client.get_run(self.run_id)
         except CrowNestError as err:
             if not is_retryable(err):
                 self._fail(err, "failed")
                 raise
-            return
+            return None
         if not run.is_terminal:
-            return
+            return None
         stream_log.info("%s: the run is %s; replaying what is left", self.run_id, run.status)
-        while not self._finished:
-            last = self._status.last_seq
-            page = await self._client.replay_events(
-                self.run_id, after_seq=last, limit=self.options.replay_page_size
-            )
-            batch, error = await self._accept(list(page.events))
-            if batch:
-                yield batch
-            if error is not None:
-                raise error
-            if not page.has_more or not page.events:
-                break
+        return run
+
+    async def _replay_page(self) -> tuple[list[RunEvent], Exception | None, bool]:
+        """The next replay page accepted: (events, error to raise after them, more?)."""
+        last = self._status.last_seq
+        page = await self._client.replay_events(
+            self.run_id, after_seq=last, limit=self.options.replay_page_size
+        )
+        batch, error = await self._accept(_page_items(page))
+        return batch, error, page.has_more and self._status.last_seq != last
+
+    def _end_replayed(self, run: WorkspaceRun) -> None:
         if not self._finished:
             self._finished = True
             stream_log.info("%s: ended at seq %s (replayed)", self.run_id, self._status.last_seq)

@@ -4,9 +4,11 @@ Each module offers ``add_<name>_arguments(parser)`` and
 ``async def run_<name>(args, client) -> int`` (the exit status), except
 ``run_launch``, which returns the new run's id (for the caller to open its detail
 screen) and raises ``exitcodes.CommandFailed(status)`` after printing its error.
-``runner.run_command`` runs any of them to an exit status. Output is plain text
-(never Textual); anything a run or the server wrote is untrusted and is made inert
-before it reaches a terminal. Errors are one line on stderr:
+``runner.run_command`` runs any of them to an exit status; a command's ``preflight``
+(``runner.run_preflight``) checks what needs no server, before any backend starts.
+``open_cmd`` checks, before the app starts, that the run ``open`` names is there.
+Output is plain text (never Textual); anything a run or the server wrote is untrusted
+and is made inert before it reaches a terminal. Errors are one line on stderr:
 ``crownest-tui: error: <what happened> [<code>]``.
 
 Exit statuses (``exitcodes.py``), the same for every subcommand:
@@ -27,7 +29,9 @@ code  meaning
 76    protocol error: an answer this client cannot read, or the event stream ended
       with an error event
 77    not allowed: missing credential, 401 or 403
+129   the terminal went away (SIGHUP, or the tty closed)
 130   interrupted (Ctrl+C)
+143   terminated (SIGTERM)
 ====  ==========================================================================
 """
 
@@ -38,19 +42,25 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from ..api.client import CrowNestClient
+from ..cli_help import SUMMARIES
 from .evidence_cmd import add_evidence_arguments, run_evidence
-from .launch_cmd import add_launch_arguments, run_launch
+from .launch_cmd import add_launch_arguments, preflight_launch, run_launch
 from .logs_cmd import add_logs_arguments, run_logs
 from .runs_cmd import add_runs_arguments, run_runs
 
 
 @dataclass(frozen=True)
 class CommandSpec:
-    """How ``cli.py`` builds and runs one subcommand."""
+    """How ``cli.py`` builds and runs one subcommand.
+
+    ``preflight`` (optional) runs first, before any backend or connection: it checks
+    what needs no server and raises ``exitcodes.CommandFailed`` after printing why.
+    """
 
     description: str
     add_arguments: Callable[[argparse.ArgumentParser], None]
     run: Callable[[argparse.Namespace, CrowNestClient], Awaitable[int]]
+    preflight: Callable[[argparse.Namespace], None] | None = None
 
 
 async def _launch_only(args: argparse.Namespace, client: CrowNestClient) -> int:
@@ -61,13 +71,9 @@ async def _launch_only(args: argparse.Namespace, client: CrowNestClient) -> int:
 
 COMMANDS: dict[str, CommandSpec] = {
     "launch": CommandSpec(
-        "Pack a folder, upload it, start COMMAND on it, then follow the run.",
-        add_launch_arguments,
-        _launch_only,
+        SUMMARIES["launch"], add_launch_arguments, _launch_only, preflight_launch
     ),
-    "logs": CommandSpec(
-        "Print a run's stdout and stderr (exactly once).", add_logs_arguments, run_logs
-    ),
-    "runs": CommandSpec("List runs as a table (or JSON lines).", add_runs_arguments, run_runs),
-    "evidence": CommandSpec("Print a run's Evidence Bundle.", add_evidence_arguments, run_evidence),
+    "logs": CommandSpec(SUMMARIES["logs"], add_logs_arguments, run_logs),
+    "runs": CommandSpec(SUMMARIES["runs"], add_runs_arguments, run_runs),
+    "evidence": CommandSpec(SUMMARIES["evidence"], add_evidence_arguments, run_evidence),
 }

@@ -12,7 +12,7 @@ import json
 from ..api.client import CrowNestClient
 from ..api.errors import CrowNestError
 from ..api.models import EvidenceBundle
-from ..text.format import metadata_chips, safe_line
+from ..text.format import format_size, metadata_chips, safe_line
 from . import exitcodes
 from .args import run_id
 from .table import format_fields
@@ -29,6 +29,13 @@ def _text(value: object) -> str:
     if isinstance(value, list):
         return safe_line(", ".join(str(v) for v in value)) or "—"
     return safe_line(str(value))
+
+
+def _size(size: int | None) -> str:
+    """``2.3 KiB (2,355 B)``: readable, and exact for whoever compares."""
+    if size is None:
+        return "—"
+    return format_size(size) if size < 1024 else f"{format_size(size)} ({size:,} B)"
 
 
 def _fields(bundle: EvidenceBundle) -> list[tuple[str, str]]:
@@ -51,7 +58,7 @@ def _fields(bundle: EvidenceBundle) -> list[tuple[str, str]]:
         ("cleanup", _text(bundle.cleanup_status)),
         ("sandbox", _text(bundle.sandbox_id)),
         ("archive sha256", _text(bundle.archive and bundle.archive.sha256)),
-        ("archive bytes", _text(bundle.archive and bundle.archive.size_bytes)),
+        ("archive size", _size(bundle.archive.size_bytes if bundle.archive else None)),
         ("env keys", _text(bundle.env_keys)),
         ("artifacts", _text(bundle.artifact_ids)),
         ("metadata", metadata_chips(bundle.metadata) or "—"),

@@ -1,11 +1,13 @@
 """Where ``logs`` writes: a run's stdout to our stdout, its stderr to our stderr.
 
 To a pipe or a file the text goes exactly as the run wrote it (UTF-8, no changes):
-``logs`` is for scripts. To a terminal it is made inert first (only SGR colours
-survive), because a run's output could otherwise retitle the window, write the
-clipboard or clear the screen. A partial line holding an escape character is held
-until its line ends (or the stream does), since the sequence may continue in the
-next chunk; other partial lines are written at once, so prompts and progress show.
+``logs`` is for scripts. To a terminal it is made inert first (only SGR colours and
+the edits of the current line survive: carriage return, erase in line), because a
+run's output could otherwise retitle the window, write the clipboard or clear the
+screen; progress lines then show as they would on the run's own terminal. A partial
+line holding an escape character is held until its line ends (or the stream does),
+since the sequence may continue in the next chunk; other partial lines are written
+at once, so prompts and progress show.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from ..api.events import (
     StdoutEvent,
     UnknownEvent,
 )
-from .text import inert, needs_more
+from ..notice import is_terminal
+from .text import inert, needs_more, split_after_last_edit
 
 #: A held partial line longer than this is written anyway (made inert on its own).
 MAX_HELD_CHARS = 64 * 1024
@@ -37,13 +40,6 @@ def binary(stream: IO[Any]) -> IO[bytes]:
     if isinstance(stream, io.TextIOBase):
         raise TypeError("output needs a stream with bytes underneath (not a StringIO)")
     return stream
-
-
-def _is_tty(stream: IO[Any]) -> bool:
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError):
-        return False
 
 
 def encode(text: str) -> bytes:
@@ -68,7 +64,7 @@ class StreamWriter:
     """One output stream of the run, written raw or made inert for a terminal."""
 
     def __init__(self, target: IO[Any], *, timestamps: bool = False) -> None:
-        self.tty = _is_tty(target)
+        self.tty = is_terminal(target)
         self.out = binary(target)
         self.timestamps = timestamps
         self._at_line_start = True
@@ -84,8 +80,7 @@ class StreamWriter:
             self.out.write(encode(text))
             return
         text = self._held + text
-        cut = max(text.rfind("\n"), text.rfind("\r")) + 1
-        ready, tail = text[:cut], text[cut:]
+        ready, tail = split_after_last_edit(text)
         if needs_more(tail) and len(tail) < MAX_HELD_CHARS:
             self._held = tail
         else:

@@ -15,6 +15,21 @@ from .exitcodes import INTERRUPTED, CommandFailed
 BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a killed writer
 
 Command = Callable[[argparse.Namespace, CrowNestClient], Awaitable[int]]
+Preflight = Callable[[argparse.Namespace], None]
+
+
+def run_preflight(check: Preflight | None, args: argparse.Namespace) -> int:
+    """A command's server-free checks: 0 when they pass (or there are none), else the
+    exit status (the reason is printed already); Ctrl+C gives 130."""
+    if check is None:
+        return 0
+    try:
+        check(args)
+    except CommandFailed as failed:
+        return failed.status
+    except KeyboardInterrupt:
+        return INTERRUPTED
+    return 0
 
 
 def run_command(command: Command, args: argparse.Namespace, connection: Connection) -> int:

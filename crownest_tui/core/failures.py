@@ -55,7 +55,7 @@ def cancel_failure_text(error: BaseException, run_id: str) -> tuple[str, str]:
             return (
                 "Not allowed to cancel",
                 f"This API key lacks the {CANCEL_SCOPE} scope, so {run_id} was not "
-                "cancelled. Use a key that has it.",
+                "canceled. Use a key that has it.",
             )
         message = safe_line(error.message)
         if error.status == 409:
@@ -66,7 +66,7 @@ def cancel_failure_text(error: BaseException, run_id: str) -> tuple[str, str]:
 
 def cancel_refusal(run: WorkspaceRun) -> str:
     """Why ``c`` does nothing on a terminal run."""
-    return f"{run.id} is already {safe_line(run.status)}; only active runs can be cancelled."
+    return f"{run.id} is already {safe_line(run.status)}; only active runs can be canceled."
 
 
 class Refusal(NamedTuple):
@@ -77,7 +77,7 @@ class Refusal(NamedTuple):
 
 
 def read_only_refusal(what: str) -> Refusal:
-    """Why a key does nothing in read-only mode; ``what`` is e.g. "runs are not cancelled"."""
+    """Why a key does nothing in read-only mode; ``what`` is e.g. "runs are not canceled"."""
     return Refusal(
         "Read-only", f"Read-only mode (--read-only, or read_only in the config): {what} here."
     )
@@ -87,7 +87,7 @@ def why_no_cancel(run: WorkspaceRun | None, read_only: bool) -> Refusal | None:
     """Why ``c`` cannot cancel ``run`` (read-only, or the run has ended); ``None`` if it can
     (or there is no run to speak of yet)."""
     if read_only:
-        return read_only_refusal("runs are not cancelled")
+        return read_only_refusal("runs are not canceled")
     if run is not None and run.is_terminal:
         return Refusal("Nothing to cancel", cancel_refusal(run))
     return None

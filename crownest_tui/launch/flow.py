@@ -56,7 +56,11 @@ class LaunchKeys:
 
 @dataclass(frozen=True, slots=True)
 class LaunchProgress:
-    """A step began (``done == 0``), finished (``done == total``) or is being retried."""
+    """A step began (``done == 0``), finished (``done == total``) or is being retried.
+
+    Between the two, the upload step reports the bytes sent so far (``total`` is the
+    archive's size); ``done`` only reaches ``total`` once the server has the archive.
+    """
 
     step: Step
     done: int = 0
@@ -92,6 +96,11 @@ class _Steps:
         if self.on_progress is not None:
             self.on_progress(LaunchProgress(step, done, total, self.run_id, retry))
 
+    def upload_sent(self, sent: int, total: int) -> None:
+        """Bytes on their way: reported between the step's begin and end reports."""
+        if 0 < sent < total:
+            self.report(Step.UPLOAD, sent, total)
+
     async def call(self, step: Step, action: Callable[[], Awaitable[T]]) -> T:
         for attempt in range(self.attempts):
             try:
@@ -117,7 +126,11 @@ async def _upload_direct(
     async def put() -> None:
         try:
             await client.upload_archive(
-                run_id, archive.data, sha256=archive.sha256, idempotency_key=key
+                run_id,
+                archive.data,
+                sha256=archive.sha256,
+                idempotency_key=key,
+                on_progress=steps.upload_sent,
             )
         except CrowNestError as err:
             if err.code != UPLOAD_CONFLICT or not await _archive_landed(
@@ -140,7 +153,7 @@ async def _upload_staged(
 
     async def put() -> None:
         try:
-            await client.upload_to_transfer(transfer, archive.data)
+            await client.upload_to_transfer(transfer, archive.data, on_progress=steps.upload_sent)
         except CrowNestError as err:
             if err.code != UPLOAD_CONFLICT:  # conflict: an earlier try landed
                 raise

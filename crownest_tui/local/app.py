@@ -1,4 +1,5 @@
-"""The Starlette application: every route of the contract, bound to one backend."""
+"""The Starlette application: every route of the contract, bound to one backend,
+behind Starlette's authentication with the key ring (see :mod:`.keys`)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -16,7 +19,7 @@ from .backend import Backend
 from .contract import SCOPE_ARTIFACT_READ, SCOPE_CANCEL, SCOPE_CREATE, SCOPE_READ
 from .endpoint import Endpoints, archive_fingerprint, body_fingerprint
 from .errors import ApiError
-from .keys import KeyRing
+from .keys import KeyRing, rejected
 
 RUN = "/v1/workspace-runs/{run_id}"
 
@@ -34,7 +37,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 
 def build_app(backend: Backend, keys: KeyRing) -> Starlette:
-    e = Endpoints(backend, keys)
+    e = Endpoints(backend)
     body, archive = body_fingerprint, archive_fingerprint
     routes = [
         Route(
@@ -106,6 +109,7 @@ def build_app(backend: Backend, keys: KeyRing) -> Starlette:
 
     return Starlette(
         routes=routes,
+        middleware=[Middleware(AuthenticationMiddleware, backend=keys, on_error=rejected)],
         lifespan=lifespan,
         exception_handlers={HTTPException: _http_error, Exception: _http_error},
     )

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from ..api.models import FailureReason
 from .contract import MAX_EXTRACTED_BYTES, MAX_EXTRACTED_FILES
 
 _COPY_BLOCK = 1024 * 1024
@@ -31,7 +32,7 @@ _COPY_BLOCK = 1024 * 1024
 class ArchiveRejected(Exception):
     """The archive is not acceptable; ``reason`` is the run's ``failureReason``."""
 
-    def __init__(self, reason: str, message: str) -> None:
+    def __init__(self, reason: FailureReason, message: str) -> None:
         super().__init__(message)
         self.reason = reason
         self.message = message
@@ -50,7 +51,7 @@ class Extracted:
 
 
 def _invalid(message: str) -> ArchiveRejected:
-    return ArchiveRejected("archive_invalid", message)
+    return ArchiveRejected(FailureReason.ARCHIVE_INVALID, message)
 
 
 def clean_name(name: str) -> str:
@@ -100,7 +101,9 @@ class _Extractor:
         rel = clean_name(member.name)
         self.files += 1
         if self.files > self.limits.max_files:
-            raise ArchiveRejected("archive_too_large", f"more than {self.limits.max_files} members")
+            raise ArchiveRejected(
+                FailureReason.ARCHIVE_TOO_LARGE, f"more than {self.limits.max_files} members"
+            )
         if member.isdir():
             self._makedirs(rel)
             return
@@ -122,7 +125,7 @@ class _Extractor:
         self.bytes += size
         if self.bytes > self.limits.max_bytes:
             raise ArchiveRejected(
-                "archive_too_large",
+                FailureReason.ARCHIVE_TOO_LARGE,
                 f"content exceeds {self.limits.max_bytes} bytes when extracted (at {rel!r})",
             )
 

@@ -10,22 +10,21 @@ from __future__ import annotations
 
 import os
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 
+from ..api.models import ArtifactErrorCode
 from .contract import MAX_ARTIFACT_BYTES
+from .records import ArtifactFailure
 
 HOSTED_ROOT = "/workspace"
 
 
-@dataclass(frozen=True, slots=True)
 class ArtifactProblem(Exception):
-    code: str
-    message: str
-    path: str
+    """A requested artifact that cannot be collected; ``failure`` says why."""
 
-    def wire(self) -> dict[str, str]:
-        return {"code": self.code, "message": self.message, "path": self.path}
+    def __init__(self, code: str, message: str, path: str) -> None:
+        super().__init__(message)
+        self.failure = ArtifactFailure(code=ArtifactErrorCode(code), message=message, path=path)
 
 
 def resolve(workspace: Path, path: str) -> Path:

@@ -1,8 +1,9 @@
 """The backend's core: run records and their life cycle, independent of HTTP.
 
 Handlers and the demo seed call these methods; each change of a run is saved and, for a
-status change, followed by its ``status`` event. Everything runs on the event loop
-thread, so a load-change-save without an ``await`` in between is atomic.
+status change, checked against :mod:`.lifecycle` and followed by its ``status`` event.
+Everything runs on the event loop thread, so a load-change-save without an ``await``
+in between is atomic.
 """
 
 from __future__ import annotations
@@ -10,53 +11,29 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import shutil
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
-from ..api.models import CreateRunRequest, RunStatus
-from .command import end_run_processes
-from .contract import (
-    DEFAULT_TEMPLATE,
-    IN_FLIGHT,
-    ORG_ID,
-    TEMPLATES,
-    TERMINAL,
-    new_id,
-    now_iso,
+from ..api.models import (
+    CleanupStatus,
+    CreateRunRequest,
+    FailureClass,
+    FailureReason,
+    RunStatus,
+    is_terminal,
 )
+from .contract import DEFAULT_TEMPLATE, IN_FLIGHT, ORG_ID, TEMPLATES, dumps, new_id, now_iso
 from .errors import ApiError, bad_request, conflict, not_found
+from .executor import RunExecution
 from .hub import EventHub
+from .lifecycle import check_transition
+from .records import ArchiveRecord, ProjectRecord, RunRecord, RunSpec
+from .run_process import end_run_processes
 from .settings import Settings, StatePaths
 from .store import Store
 
 log = logging.getLogger("crownest_tui.local")
-
-EVIDENCE_FIELDS = [
-    "orgId",
-    "projectId",
-    "status",
-    "command",
-    "createdAt",
-    "metadata",
-    "orchestrationSucceeded",
-    "cleanupStatus",
-    "envKeys",
-    "artifactIds",
-    "artifactErrors",
-    "archive",
-    "commandId",
-    "durationMs",
-    "exitCode",
-    "failureClass",
-    "failureReason",
-    "finishedAt",
-    "sandboxId",
-    "sourceMetadata",
-    "startedAt",
-    "timeoutMs",
-]
 
 
 def _millis_between(start: str, end: str) -> int:
@@ -65,43 +42,38 @@ def _millis_between(start: str, end: str) -> int:
     return max(0, round((finish - begin).total_seconds() * 1000))
 
 
-def evidence_of(run: dict[str, Any]) -> dict[str, Any]:
-    bundle: dict[str, Any] = {"workspaceRunId": run["id"]}
-    bundle.update({k: run[k] for k in EVIDENCE_FIELDS if k in run})
-    return bundle
-
-
 class Backend:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.paths = StatePaths(settings.state_dir)
         self.store = Store(self.paths.database)
         self.hub = EventHub(self.store)
-        self.executions: dict[str, Any] = {}  # run id -> executor.RunExecution
+        self.executions: dict[str, RunExecution] = {}
 
     # -- projects ----------------------------------------------------------------------
 
-    def create_project(self, name: str) -> dict[str, Any]:
-        doc = {"id": new_id("prj"), "orgId": ORG_ID, "name": name, "createdAt": now_iso()}
-        self.store.insert_project(doc)
-        return doc
+    def create_project(self, name: str) -> ProjectRecord:
+        project = ProjectRecord(id=new_id("prj"), org_id=ORG_ID, name=name, created_at=now_iso())
+        self.store.insert_project(project)
+        return project
 
     def _project_for(self, project_id: str | None) -> str:
         if project_id is not None:
             if self.store.get_project(project_id) is None:
                 raise not_found("project", project_id)
             return project_id
-        return self.store.oldest_project_id() or str(self.create_project("Default")["id"])
+        return self.store.oldest_project_id() or self.create_project("Default").id
 
     # -- runs ----------------------------------------------------------------------------
 
-    def run(self, run_id: str) -> dict[str, Any]:
+    def run(self, run_id: str) -> RunRecord:
         row = self.store.get_run(run_id)
         if row is None:
             raise not_found("workspace run", run_id)
-        return row.doc
+        return row.run
 
-    def new_run_doc(self, req: CreateRunRequest) -> tuple[dict[str, Any], dict[str, Any]]:
+    def new_run(self, req: CreateRunRequest) -> tuple[RunRecord, RunSpec]:
+        """The record of a run ``req`` asks for (awaiting its archive), not yet stored."""
         slug = req.template or DEFAULT_TEMPLATE
         if req.template_version_id is not None:
             matches = [s for s, t in TEMPLATES.items() if t[2] == req.template_version_id]
@@ -111,119 +83,128 @@ class Backend:
         if slug not in TEMPLATES:
             raise bad_request(f"unknown template {slug!r}", known=sorted(TEMPLATES))
         template_id, version, version_id = TEMPLATES[slug]
-        doc: dict[str, Any] = {
-            "id": new_id("wsr"),
-            "orgId": ORG_ID,
-            "projectId": self._project_for(req.project_id),
-            "status": RunStatus.AWAITING_ARCHIVE.value,
-            "command": req.command,
-            "keepSandbox": bool(req.keep_sandbox),
-            "metadata": dict(req.metadata or {}),
-            "templateId": template_id,
-            "templateSlug": slug,
-            "templateVersion": version,
-            "templateVersionId": version_id,
-            "createdAt": now_iso(),
-            "artifactIds": [],
-            "artifactErrors": [],
-            "envKeys": [],
-            "evidenceAvailable": False,
-            "cleanupStatus": "not_requested" if req.keep_sandbox else "pending",
-        }
-        if req.source_metadata:
-            doc["sourceMetadata"] = dict(req.source_metadata)
-        if req.timeout_ms is not None:
-            doc["timeoutMs"] = req.timeout_ms
-        if req.sandbox_id is not None:
-            doc["sandboxId"] = req.sandbox_id
-        spec = {"artifacts": [a.to_wire() for a in req.artifacts or []]}
-        return doc, spec
+        run = RunRecord(
+            id=new_id("wsr"),
+            org_id=ORG_ID,
+            project_id=self._project_for(req.project_id),
+            status=RunStatus.AWAITING_ARCHIVE,
+            command=req.command,
+            keep_sandbox=bool(req.keep_sandbox),
+            metadata=dict(req.metadata or {}),
+            template_id=template_id,
+            template_slug=slug,
+            template_version=version,
+            template_version_id=version_id,
+            created_at=now_iso(),
+            cleanup_status=(
+                CleanupStatus.NOT_REQUESTED if req.keep_sandbox else CleanupStatus.PENDING
+            ),
+            source_metadata=dict(req.source_metadata) if req.source_metadata else None,
+            timeout_ms=req.timeout_ms,
+            sandbox_id=req.sandbox_id,
+        )
+        return run, RunSpec(artifacts=tuple(req.artifacts or ()))
 
-    def create_run(self, req: CreateRunRequest) -> dict[str, Any]:
-        doc, spec = self.new_run_doc(req)
-        self.store.insert_runs([(doc, spec)])
-        self.hub.emit(doc["id"], "status", status=doc["status"])
-        return doc
+    def create_run(self, req: CreateRunRequest) -> RunRecord:
+        run, spec = self.new_run(req)
+        self.store.insert_runs([(run, spec)])
+        self.hub.emit(run.id, "status", status=run.status)
+        return run
 
-    def update(self, run_id: str, **fields: Any) -> dict[str, Any]:
-        doc = self.run(run_id)
-        doc.update(fields)
-        self.store.update_run(doc)
-        return doc
+    def save(self, run: RunRecord) -> RunRecord:
+        """Store a changed run; a change of status must be in the life-cycle table
+        (:class:`IllegalTransition` otherwise) and is followed by its ``status`` event."""
+        before = self.run(run.id).status
+        if run.status != before:
+            check_transition(run.id, before, run.status)
+        self.store.update_run(run)
+        if run.status != before:
+            self.hub.emit(run.id, "status", status=run.status)
+        return run
 
-    def set_status(self, run_id: str, status: str, **fields: Any) -> dict[str, Any]:
-        doc = self.update(run_id, status=status, **fields)
-        self.hub.emit(run_id, "status", status=status)
-        return doc
+    def set_status(self, run_id: str, status: RunStatus) -> RunRecord:
+        return self.save(replace(self.run(run_id), status=status))
 
-    def finish(self, run_id: str, status: str, **fields: Any) -> dict[str, Any]:
-        """Make the run terminal: final fields, evidence, ``status`` and ``terminal`` events."""
-        doc = self.run(run_id)
-        if doc["status"] in TERMINAL:
-            return doc
+    def finish(self, run: RunRecord) -> RunRecord:
+        """End the run as ``run`` says (a terminal status and the outcome's fields).
+
+        Adds the end time, duration and evidence, and sends the ``status`` and
+        ``terminal`` events. A run that has already ended stays as it was.
+        """
+        stored = self.run(run.id)
+        if is_terminal(stored.status):
+            return stored
         finished = now_iso()
-        doc.update(fields, status=status, finishedAt=finished, evidenceAvailable=True)
-        doc.setdefault("orchestrationSucceeded", doc.get("failureClass") != "platform")
-        if doc.get("cleanupStatus") == "pending":
-            doc["cleanupStatus"] = "succeeded"
-        if "startedAt" in doc:
-            doc["durationMs"] = _millis_between(doc["startedAt"], finished)
-        self.store.update_run(doc)
-        self.store.put_evidence(run_id, evidence_of(doc))
-        self.hub.emit(run_id, "status", status=status)
-        self.hub.emit(run_id, "terminal", workspaceRun=doc)
-        return doc
+        cleanup = run.cleanup_status
+        done = replace(
+            run,
+            finished_at=finished,
+            evidence_available=True,
+            orchestration_succeeded=run.failure_class != FailureClass.PLATFORM,
+            cleanup_status=CleanupStatus.SUCCEEDED if cleanup == CleanupStatus.PENDING else cleanup,
+            duration_ms=None
+            if run.started_at is None
+            else _millis_between(run.started_at, finished),
+        )
+        self.save(done)
+        self.store.put_evidence(run.id, dumps(done.evidence()))
+        self.hub.emit(run.id, "terminal", workspaceRun=done.to_wire())
+        return done
 
     def accept_archive(
         self, run_id: str, source: Path, sha: str, size: int
-    ) -> tuple[dict[str, Any], dict[str, Any]]:
+    ) -> tuple[ArchiveRecord, RunRecord]:
         """Keep a verified archive and move the run to ``archive_uploaded``."""
         os.replace(source, self.paths.archive(run_id))
-        archive = {"sha256": sha, "sizeBytes": size, "uploadedAt": now_iso()}
-        run = self.set_status(
-            run_id,
-            RunStatus.ARCHIVE_UPLOADED.value,
-            archive=archive,
-            uploadedAt=archive["uploadedAt"],
+        archive = ArchiveRecord(sha256=sha, size_bytes=size, uploaded_at=now_iso())
+        run = self.save(
+            replace(
+                self.run(run_id),
+                status=RunStatus.ARCHIVE_UPLOADED,
+                archive=archive,
+                uploaded_at=archive.uploaded_at,
+            )
         )
         return archive, run
 
-    def fail_internal(self, run_id: str, **fields: Any) -> dict[str, Any]:
+    def fail_internal(self, run_id: str, cleanup: CleanupStatus | None = None) -> RunRecord:
         """Fail the run for a reason of ours (the server stopped, a bug)."""
+        run = self.run(run_id)
         return self.finish(
-            run_id,
-            RunStatus.FAILED.value,
-            failureClass="platform",
-            failureReason="internal_error",
-            orchestrationSucceeded=False,
-            **fields,
+            replace(
+                run,
+                status=RunStatus.FAILED,
+                failure_class=FailureClass.PLATFORM,
+                failure_reason=FailureReason.INTERNAL_ERROR,
+                cleanup_status=cleanup or run.cleanup_status,
+            )
         )
 
-    def start(self, run_id: str, scopes: frozenset[str]) -> dict[str, Any]:
-        from .executor import RunExecution
-
-        doc = self.run(run_id)
-        if doc["status"] == RunStatus.AWAITING_ARCHIVE:
-            raise conflict("upload the archive before starting the run", status=doc["status"])
-        if doc["status"] != RunStatus.ARCHIVE_UPLOADED:
-            raise conflict(f"the run is already {doc['status']}", status=doc["status"])
-        doc = self.set_status(run_id, RunStatus.STARTING.value, startedAt=now_iso())
+    def start(self, run_id: str, scopes: frozenset[str]) -> RunRecord:
+        run = self.run(run_id)
+        if run.status == RunStatus.AWAITING_ARCHIVE:
+            raise conflict("upload the archive before starting the run", status=run.status)
+        if run.status != RunStatus.ARCHIVE_UPLOADED:
+            raise conflict(f"the run is already {run.status}", status=run.status)
+        run = self.save(replace(run, status=RunStatus.STARTING, started_at=now_iso()))
         execution = RunExecution(self, run_id, scopes)
         self.executions[run_id] = execution
-        execution.launch()
-        return doc
+        execution.launch().add_done_callback(lambda _: self.executions.pop(run_id, None))
+        return run
 
-    async def cancel(self, run_id: str) -> dict[str, Any]:
-        doc = self.run(run_id)
-        if doc["status"] in TERMINAL:
-            raise conflict(f"the run is already {doc['status']}", status=doc["status"])
+    async def cancel(self, run_id: str) -> RunRecord:
+        run = self.run(run_id)
+        if is_terminal(run.status):
+            raise conflict(f"the run is already {run.status}", status=run.status)
         execution = self.executions.get(run_id)
         if execution is None:
-            return self.finish(run_id, RunStatus.CANCELED.value, failureClass="canceled")
+            return self.finish(
+                replace(run, status=RunStatus.CANCELED, failure_class=FailureClass.CANCELED)
+            )
         await execution.cancel()
         return self.run(run_id)
 
-    async def wait_terminal(self, run_id: str) -> dict[str, Any]:
+    async def wait_terminal(self, run_id: str) -> RunRecord:
         execution = self.executions.get(run_id)
         if execution is not None and execution.task is not None:
             await asyncio.shield(execution.task)
@@ -241,20 +222,12 @@ class Backend:
     async def recover(self) -> None:
         """Fail runs a previous server left in flight, and end what they left running."""
         for row in self.store.runs_with_status(IN_FLIGHT):
-            run_id = str(row.doc["id"])
+            run_id = row.run.id
             await end_run_processes(run_id, self.store.get_pgid(run_id), 0.5)
             self.store.set_pgid(run_id, None)
-            self.remove_workspace(row.doc)
+            self.paths.remove_workspace(row.run)
             self.fail_internal(run_id)
             log.warning("run %s was in flight when the server stopped: failed", run_id)
-
-    def remove_workspace(self, doc: dict[str, Any]) -> str:
-        """Remove the run's workspace unless it keeps its sandbox; the cleanupStatus."""
-        if doc.get("keepSandbox"):
-            return "not_requested"
-        shutil.rmtree(self.paths.workspace(doc["id"]), ignore_errors=True)
-        shutil.rmtree(self.paths.home(doc["id"]), ignore_errors=True)
-        return "succeeded"
 
     async def shutdown(self) -> None:
         """End every run in progress (failed: the server stopped) and stop streams."""

@@ -23,7 +23,7 @@ import secrets
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from ..api.models import TERMINAL_STATUSES, RunStatus
+from ..api.models import RunStatus
 from ..core.defaults import DEFAULT_TEMPLATE as DEFAULT_TEMPLATE
 from ..core.defaults import MAX_ARCHIVE_BYTES as MAX_ARCHIVE_BYTES
 
@@ -110,7 +110,6 @@ TEMPLATES: Final[dict[str, tuple[str, str, str]]] = {
     "base": ("tpl_base", "2025.04.3", "tplv_base_2025043"),
 }
 
-TERMINAL: Final = TERMINAL_STATUSES
 #: Statuses in which the server itself is doing something for the run; a run left in
 #: one of them by a server that died is failed with ``internal_error`` on restart.
 IN_FLIGHT: Final = frozenset(

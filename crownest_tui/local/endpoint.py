@@ -1,4 +1,9 @@
-"""What every route shares: bearer auth, the scope check, idempotency, error bodies.
+"""What every route shares: the scope check, idempotency, error bodies.
+
+The bearer key itself is checked before any route, by Starlette's
+``AuthenticationMiddleware`` asking :class:`.keys.KeyRing`; a route then requires its
+scope with Starlette's ``has_required_scope`` (the check behind ``requires``, whose
+bare 403 could not carry the contract's ``forbidden`` body and ``requiredScope``).
 
 ``Idempotency-Key`` (1-255 chars) on a mutation: the first answer (anything but a 5xx)
 is stored per credential and key with a fingerprint of the request (method, path and
@@ -16,13 +21,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from starlette.authentication import has_required_scope
 from starlette.requests import Request
 from starlette.responses import Response
 
 from .backend import Backend
 from .contract import IDEMPOTENCY_KEY_MAX, dumps
 from .errors import ApiError, bad_request
-from .keys import KeyRing, Principal
+from .keys import Principal, forbidden
 from .store import StoredAnswer
 from .validation import json_object
 
@@ -65,11 +71,10 @@ async def archive_fingerprint(request: Request) -> str:
 
 
 class Endpoints:
-    """Wraps handlers into Starlette endpoints bound to one backend and key ring."""
+    """Wraps handlers into Starlette endpoints bound to one backend."""
 
-    def __init__(self, backend: Backend, keys: KeyRing) -> None:
+    def __init__(self, backend: Backend) -> None:
         self.backend = backend
-        self.keys = keys
         self._in_flight: set[tuple[str, str]] = set()
 
     def wrap(
@@ -77,8 +82,10 @@ class Endpoints:
     ) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:
             try:
-                principal = self.keys.authenticate(request.headers.get("authorization"))
-                principal.require(scope)
+                if not has_required_scope(request, [scope]):
+                    raise forbidden(scope)
+                principal = request.user
+                assert isinstance(principal, Principal)  # the middleware let no other in
                 call = Call(request, principal, self.backend)
                 key = request.headers.get("idempotency-key")
                 if fingerprint is not None and key is not None:

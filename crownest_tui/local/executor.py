@@ -3,49 +3,36 @@
 ``starting`` is set by :meth:`Backend.start`; this task takes the run through
 ``extracting`` → ``running`` → ``collecting`` to a terminal status. A cancel ends the
 command's whole process tree (TERM, KILL after the grace period); a server shutdown
-does the same and fails the run with ``internal_error``.
-
-On Linux the command runs under :mod:`.reaper`, a subreaper that every process of the
-run stays below (even one that escaped with ``setsid`` and ``env -i``): the run's shell
-``exec``s it, so it is the pid and process group the executor knows. Ending the run
-is a SIGTERM to it; it ends every descendant (KILL after the grace period) and exits
-as the command did. When the command exits by itself, whatever it left running is
-killed at once, so nothing of a run outlives it. The old sweep of the group and the
-``CROWNEST_RUN_ID`` marker stays as a backstop.
+does the same and fails the run with ``internal_error``. The processes themselves
+(the reaper that supervises them, and the sweep that backs it up) are
+:mod:`.run_process`'s: when the command exits by itself, whatever it left running is
+killed at once, so nothing of a run outlives it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import mimetypes
-import os
 import posixpath
-import shlex
-import signal
-import sys
-from typing import TYPE_CHECKING, Any
+from dataclasses import replace
+from typing import Protocol
 
-from ..api.models import RunStatus
+from ..api.models import CleanupStatus, FailureClass, FailureReason, RunStatus
 from .archive import ArchiveRejected, extract_archive
 from .artifacts import ArtifactProblem, copy_artifact
-from .command import RunningCommand, end_run_processes, minimal_env
 from .contract import COLLECT_SCOPES, ORG_ID, new_id, now_iso
+from .hub import EventHub
 from .output import OutputCoalescer
-from .reaper import argv as reaper_argv
-
-if TYPE_CHECKING:
-    from .backend import Backend
+from .records import ArtifactFailure, ArtifactRecord, RunRecord
+from .run_process import RunningCommand, end_run, end_run_processes, minimal_env, supervised
+from .settings import Settings, StatePaths
+from .store import Store
 
 log = logging.getLogger("crownest_tui.local")
 
 EXITED, TIMED_OUT, CANCELED = "exited", "timed_out", "canceled"
 NOTICE = "[crownest local] "
-#: Whether commands run under the reaper (it needs Linux's subreaper and /proc).
-SUPERVISED = sys.platform.startswith("linux") and bool(sys.executable)
-#: How long past the grace period the reaper may take before the backstop sweep.
-REAPER_MARGIN = 2.0
 
 
 def exit_code_of(returncode: int | None) -> int | None:
@@ -55,27 +42,30 @@ def exit_code_of(returncode: int | None) -> int | None:
     return 128 - returncode if returncode < 0 else returncode
 
 
-def supervised(command: str, grace: float) -> str:
-    """The shell line that runs ``command`` under the reaper (as is where unsupported)."""
-    if not SUPERVISED:
-        return command
-    line = reaper_argv(sys.executable, os.getpid(), grace, command)
-    return "exec " + " ".join(shlex.quote(part) for part in line)
+class RunHost(Protocol):
+    """What an execution needs of the backend (:class:`.backend.Backend` is one).
 
+    A protocol, so that this module never imports the backend that starts it.
+    """
 
-async def end_run(cmd: RunningCommand, grace: float) -> None:
-    """End every process of the run: through its reaper, then the group/marker sweep."""
-    if SUPERVISED and cmd.pid is not None:
-        if not await cmd.wait(0):  # not reaped yet, so the pid is still the reaper's
-            with contextlib.suppress(OSError):
-                os.kill(cmd.pid, signal.SIGTERM)
-            await cmd.wait(grace + REAPER_MARGIN)
-        grace = min(grace, 0.5)  # the reaper is done (or stuck): the sweep is a backstop
-    await cmd.end(grace)
+    settings: Settings
+    paths: StatePaths
+    store: Store
+    hub: EventHub
+
+    def run(self, run_id: str) -> RunRecord: ...
+
+    def save(self, run: RunRecord) -> RunRecord: ...
+
+    def set_status(self, run_id: str, status: RunStatus) -> RunRecord: ...
+
+    def finish(self, run: RunRecord) -> RunRecord: ...
+
+    def fail_internal(self, run_id: str, cleanup: CleanupStatus | None = None) -> RunRecord: ...
 
 
 class RunExecution:
-    def __init__(self, backend: Backend, run_id: str, scopes: frozenset[str]) -> None:
+    def __init__(self, backend: RunHost, run_id: str, scopes: frozenset[str]) -> None:
         self.backend = backend
         self.run_id = run_id
         self.may_collect = scopes >= COLLECT_SCOPES
@@ -84,8 +74,9 @@ class RunExecution:
         self.task: asyncio.Task[None] | None = None
         self.command: RunningCommand | None = None
 
-    def launch(self) -> None:
+    def launch(self) -> asyncio.Task[None]:
         self.task = asyncio.get_running_loop().create_task(self._guarded())
+        return self.task
 
     async def cancel(self, *, shutdown: bool = False) -> None:
         """Ask the run to stop and wait until it is terminal."""
@@ -106,7 +97,6 @@ class RunExecution:
                 await end_run_processes(self.run_id, b.store.get_pgid(self.run_id), 0.5)
             b.fail_internal(self.run_id)
         finally:
-            b.executions.pop(self.run_id, None)
             b.store.set_pgid(self.run_id, None)
 
     def _stopped(self) -> bool:
@@ -114,17 +104,35 @@ class RunExecution:
         if not self.cancel_requested.is_set():
             return False
         b = self.backend
-        cleanup = b.remove_workspace(b.run(self.run_id))
+        run = b.run(self.run_id)
+        cleanup = b.paths.remove_workspace(run)
         if self.shutdown:
-            b.fail_internal(self.run_id, cleanupStatus=cleanup)
+            b.fail_internal(self.run_id, cleanup)
         else:
             b.finish(
-                self.run_id,
-                RunStatus.CANCELED.value,
-                failureClass="canceled",
-                cleanupStatus=cleanup,
+                replace(
+                    run,
+                    status=RunStatus.CANCELED,
+                    failure_class=FailureClass.CANCELED,
+                    cleanup_status=cleanup,
+                )
             )
         return True
+
+    def _failed(self, failure_class: FailureClass, reason: FailureReason, notice: str) -> None:
+        """Fail the run before its command ran (its workspace removed, a notice on stderr)."""
+        b = self.backend
+        b.hub.emit(self.run_id, "stderr", data=f"{NOTICE}{notice}\n")
+        run = b.run(self.run_id)
+        b.finish(
+            replace(
+                run,
+                status=RunStatus.FAILED,
+                failure_class=failure_class,
+                failure_reason=reason,
+                cleanup_status=b.paths.remove_workspace(run),
+            )
+        )
 
     async def _run(self) -> None:
         b, run_id = self.backend, self.run_id
@@ -133,41 +141,28 @@ class RunExecution:
         workspace.mkdir(parents=True, exist_ok=True)
         home.mkdir(parents=True, exist_ok=True)
         env = minimal_env(run_id, workspace, home)
-        doc = b.update(
-            run_id, sandboxId=b.run(run_id).get("sandboxId") or new_id("sbx"), envKeys=sorted(env)
+        run = b.run(run_id)
+        b.save(
+            replace(run, sandbox_id=run.sandbox_id or new_id("sbx"), env_keys=tuple(sorted(env)))
         )
         if self._stopped():
             return
-        b.set_status(run_id, RunStatus.EXTRACTING.value)
+        b.set_status(run_id, RunStatus.EXTRACTING)
         archive = b.paths.archive(run_id)
         try:
             await asyncio.to_thread(extract_archive, archive, workspace, b.settings.limits)
         except ArchiveRejected as exc:
-            b.hub.emit(run_id, "stderr", data=f"{NOTICE}archive rejected: {exc.message}\n")
-            cleanup = b.remove_workspace(doc)
-            b.finish(
-                run_id,
-                RunStatus.FAILED.value,
-                failureClass="user_input",
-                failureReason=exc.reason,
-                cleanupStatus=cleanup,
-            )
+            self._failed(FailureClass.USER_INPUT, exc.reason, f"archive rejected: {exc.message}")
             return
         except OSError as exc:
-            b.hub.emit(run_id, "stderr", data=f"{NOTICE}extraction failed: {exc}\n")
-            b.finish(
-                run_id,
-                RunStatus.FAILED.value,
-                failureClass="platform",
-                failureReason="extraction_failed",
-                orchestrationSucceeded=False,
-                cleanupStatus=b.remove_workspace(doc),
+            self._failed(
+                FailureClass.PLATFORM, FailureReason.EXTRACTION_FAILED, f"extraction failed: {exc}"
             )
             return
         if self._stopped():
             return
-        doc = b.set_status(run_id, RunStatus.RUNNING.value, commandId=new_id("cmd"))
-        outcome, returncode = await self._execute(doc["command"], env)
+        run = b.save(replace(b.run(run_id), status=RunStatus.RUNNING, command_id=new_id("cmd")))
+        outcome, returncode = await self._execute(run.command, env)
         if outcome == CANCELED and self._stopped():
             return
         self._complete(outcome, exit_code_of(returncode))
@@ -189,7 +184,7 @@ class RunExecution:
         line = supervised(command, grace)
         pid = await cmd.start(line, b.paths.workspace(run_id), env, coalescer.feed)
         b.store.set_pgid(run_id, pid)
-        timeout_ms = b.run(run_id).get("timeoutMs")
+        timeout_ms = b.run(run_id).timeout_ms
         exited = asyncio.ensure_future(cmd.wait(None))
         canceled = asyncio.ensure_future(self.cancel_requested.wait())
         done, _ = await asyncio.wait(
@@ -209,32 +204,38 @@ class RunExecution:
         return outcome, returncode
 
     def _complete(self, outcome: str, exit_code: int | None) -> None:
-        b, run_id = self.backend, self.run_id
-        b.set_status(run_id, RunStatus.COLLECTING.value)
-        artifact_ids, errors = self._collect()
-        cleanup = b.remove_workspace(b.run(run_id))
-        fields: dict[str, Any] = {
-            "artifactIds": artifact_ids,
-            "artifactErrors": errors,
-            "cleanupStatus": cleanup,
-        }
-        if exit_code is not None:
-            fields["exitCode"] = exit_code
+        b = self.backend
+        run = b.set_status(self.run_id, RunStatus.COLLECTING)
+        artifact_ids, errors = self._collect(run)
+        done = replace(
+            run,
+            status=RunStatus.SUCCEEDED,
+            artifact_ids=artifact_ids,
+            artifact_errors=errors,
+            cleanup_status=b.paths.remove_workspace(run),
+            exit_code=exit_code,
+        )
         if outcome == TIMED_OUT:
-            fields.update(failureClass="user_command", failureReason="timeout")
-        elif exit_code != 0:
-            fields.update(failureClass="user_command", failureReason="command_exit")
-        status = RunStatus.FAILED if "failureReason" in fields else RunStatus.SUCCEEDED
-        b.finish(run_id, status.value, **fields)
+            reason: FailureReason | None = FailureReason.TIMEOUT
+        else:
+            reason = None if exit_code == 0 else FailureReason.COMMAND_EXIT
+        if reason is not None:
+            done = replace(
+                done,
+                status=RunStatus.FAILED,
+                failure_class=FailureClass.USER_COMMAND,
+                failure_reason=reason,
+            )
+        b.finish(done)
 
-    def _collect(self) -> tuple[list[str], list[dict[str, str]]]:
+    def _collect(self, run: RunRecord) -> tuple[tuple[str, ...], tuple[ArtifactFailure, ...]]:
         b, run_id = self.backend, self.run_id
         row = b.store.get_run(run_id)
-        assert row is not None
+        assert row is not None and run.sandbox_id is not None
         ids: list[str] = []
-        errors: list[dict[str, str]] = []
-        for request in row.spec.get("artifacts", []):
-            path = str(request.get("path", ""))
+        errors: list[ArtifactFailure] = []
+        for request in row.spec.artifacts:
+            path = request.path
             artifact_id = new_id("art")
             try:
                 if not self.may_collect:
@@ -245,23 +246,23 @@ class RunExecution:
                     )
                 size = copy_artifact(b.paths.workspace(run_id), path, b.paths.artifact(artifact_id))
             except ArtifactProblem as problem:
-                errors.append(problem.wire())
-                b.hub.emit(run_id, "artifact_error", error=problem.wire())
+                errors.append(problem.failure)
+                b.hub.emit(run_id, "artifact_error", error=problem.failure.to_wire())
                 continue
-            name = str(request.get("name") or posixpath.basename(path.rstrip("/")))
-            doc = {
-                "id": artifact_id,
-                "orgId": ORG_ID,
-                "projectId": row.doc["projectId"],
-                "sandboxId": row.doc.get("sandboxId"),
-                "name": name,
-                "objectKey": f"workspace-runs/{run_id}/artifacts/{artifact_id}/{name}",
-                "sizeBytes": size,
-                "createdAt": now_iso(),
-                "contentType": mimetypes.guess_type(name)[0] or "application/octet-stream",
-                "sourcePath": path,
-            }
-            b.store.insert_artifact(doc, run_id, str(b.paths.artifact(artifact_id)))
+            name = request.name or posixpath.basename(path.rstrip("/"))
+            artifact = ArtifactRecord(
+                id=artifact_id,
+                org_id=ORG_ID,
+                project_id=run.project_id,
+                sandbox_id=run.sandbox_id,
+                name=name,
+                object_key=f"workspace-runs/{run_id}/artifacts/{artifact_id}/{name}",
+                size_bytes=size,
+                created_at=now_iso(),
+                content_type=mimetypes.guess_type(name)[0] or "application/octet-stream",
+                source_path=path,
+            )
+            b.store.insert_artifact(artifact, run_id, str(b.paths.artifact(artifact_id)))
             ids.append(artifact_id)
             b.hub.emit(run_id, "artifact_collected", artifactId=artifact_id, path=path)
-        return ids, errors
+        return tuple(ids), tuple(errors)

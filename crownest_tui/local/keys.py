@@ -10,6 +10,12 @@
 
   ``scopes`` lists any of ``workspace_run:read``, ``workspace_run:create``,
   ``workspace_run:cancel``, ``artifact:read``, ``artifact:create``, ``file:read``.
+
+The key ring is Starlette's authentication backend: ``AuthenticationMiddleware`` asks
+it about every request (so none reaches a route without a valid key) and puts the
+caller's scopes in ``request.auth`` and its :class:`Principal` in ``request.user``.
+A missing or unknown key is answered by :func:`rejected` in the contract's error
+envelope (401 ``unauthorized`` or ``invalid_api_key``).
 """
 
 from __future__ import annotations
@@ -21,6 +27,15 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from starlette.authentication import (
+    AuthCredentials,
+    AuthenticationBackend,
+    AuthenticationError,
+    BaseUser,
+)
+from starlette.requests import HTTPConnection
+from starlette.responses import Response
+
 from .contract import ALL_SCOPES, new_token
 from .errors import ApiError
 
@@ -29,20 +44,44 @@ KEYS_FILE = "keys.json"
 
 
 @dataclass(frozen=True, slots=True)
-class Principal:
+class Principal(BaseUser):
     """An authenticated caller. ``ident`` is a digest of its token (never the token)."""
 
     name: str
     scopes: frozenset[str]
     ident: str
 
-    def require(self, scope: str) -> None:
-        if scope not in self.scopes:
-            raise ApiError(
-                "forbidden",
-                f"this API key lacks the {scope} scope",
-                details={"requiredScope": scope},
-            )
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def display_name(self) -> str:
+        return self.name
+
+    @property
+    def identity(self) -> str:
+        return self.ident
+
+
+class KeyRejected(AuthenticationError):
+    """No valid key: ``error`` is the 401 answer."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.error = ApiError(code, message)
+
+
+def rejected(conn: HTTPConnection, exc: AuthenticationError) -> Response:
+    """The answer to a request without a valid key (``on_error`` of the middleware)."""
+    error = exc.error if isinstance(exc, KeyRejected) else ApiError("unauthorized", str(exc))
+    return error.response()
+
+
+def forbidden(scope: str) -> ApiError:
+    return ApiError(
+        "forbidden", f"this API key lacks the {scope} scope", details={"requiredScope": scope}
+    )
 
 
 def _digest(token: str) -> str:
@@ -68,7 +107,9 @@ def load_or_create_token(state_dir: Path) -> str:
     return token
 
 
-class KeyRing:
+class KeyRing(AuthenticationBackend):
+    """The main key and the extra keys, checked on every request."""
+
     def __init__(self, state_dir: Path, main_token: str) -> None:
         self._keys_path = state_dir / KEYS_FILE
         self._main = (main_token, Principal("main", ALL_SCOPES, _digest(main_token)))
@@ -99,18 +140,23 @@ class KeyRing:
             extra.append((token, Principal(name, scopes, _digest(token))))
         self._extra = extra
 
-    def authenticate(self, authorization: str | None) -> Principal:
+    async def authenticate(self, conn: HTTPConnection) -> tuple[AuthCredentials, Principal]:
+        principal = self.principal(conn.headers.get("authorization"))
+        return AuthCredentials(sorted(principal.scopes)), principal
+
+    def principal(self, authorization: str | None) -> Principal:
+        """Who the ``Authorization`` header names, or raise :class:`KeyRejected`."""
         if not authorization:
-            raise ApiError("unauthorized", "missing Authorization: Bearer <token> header")
+            raise KeyRejected("unauthorized", "missing Authorization: Bearer <token> header")
         scheme, _, token = authorization.partition(" ")
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
-            raise ApiError("unauthorized", "the Authorization header must be 'Bearer <token>'")
+            raise KeyRejected("unauthorized", "the Authorization header must be 'Bearer <token>'")
         self._reload()
         found: Principal | None = None
         for known, principal in [self._main, *self._extra]:
             if hmac.compare_digest(known.encode(), token.encode()):
                 found = principal
         if found is None:
-            raise ApiError("invalid_api_key", "this API key is not valid for this server")
+            raise KeyRejected("invalid_api_key", "this API key is not valid for this server")
         return found

@@ -7,13 +7,15 @@ tests and benchmarks that need many runs or events:
 * ``POST /v1/_test/bulk-runs`` ``{"count", "projectId"?, "metadata"?, "status"?}``
   inserts ``count`` runs (default status ``succeeded``) in one transaction; their
   metadata also gets ``"n": "<index>"``. Answers ``{"created": count}``.
-* ``POST /v1/_test/bulk-events`` ``{"runId", "count", "line"?}`` appends ``count``
-  ``stdout`` events (``line`` + index each) to a run awaiting its archive, then
-  finishes it as ``succeeded``. Answers ``{"workspaceRun"}``.
+* ``POST /v1/_test/bulk-events`` ``{"runId", "count", "line"?}`` takes a run awaiting
+  its archive through the life cycle to ``running``, appends ``count`` ``stdout``
+  events (``line`` + seq each) and finishes it as ``succeeded``. Answers
+  ``{"workspaceRun"}``.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from starlette.responses import FileResponse, Response
@@ -23,6 +25,7 @@ from ..api.models import CreateRunRequest, RunStatus
 from .contract import event_json, now_iso
 from .endpoint import Call, json_response
 from .errors import bad_request, not_found
+from .records import RunRecord, RunSpec
 from .validation import check_metadata, size_value
 
 
@@ -48,30 +51,37 @@ async def download_artifact(call: Call) -> Response:
     return FileResponse(file, media_type="application/octet-stream")
 
 
+def _status(value: Any) -> RunStatus:
+    try:
+        return RunStatus(value)
+    except ValueError:
+        raise bad_request(f"unknown status {value!r}", known=sorted(RunStatus)) from None
+
+
 async def create_project(call: Call) -> Response:
     name = (await call.body()).get("name")
     if not isinstance(name, str) or not name:
         raise bad_request("name is required")
-    return json_response({"project": call.backend.create_project(name)}, 201)
+    return json_response({"project": call.backend.create_project(name).to_wire()}, 201)
 
 
 async def bulk_runs(call: Call) -> Response:
     body = await call.body()
     count = size_value(body.get("count"), "count")
-    status = str(body.get("status") or RunStatus.SUCCEEDED.value)
+    status = _status(body.get("status") or RunStatus.SUCCEEDED)
     metadata = check_metadata(body.get("metadata"))
     template = CreateRunRequest(command="true", project_id=body.get("projectId"))
     backend = call.backend
-    rows: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    rows: list[tuple[RunRecord, RunSpec]] = []
     for index in range(count):
-        doc, spec = backend.new_run_doc(template)
-        doc["status"] = status
-        doc["metadata"] = {**metadata, "n": str(index)}
-        doc["command"] = f"echo bulk {index}"
-        rows.append((doc, spec))
+        run, spec = backend.new_run(template)
+        run = replace(
+            run, status=status, metadata={**metadata, "n": str(index)}, command=f"echo bulk {index}"
+        )
+        rows.append((run, spec))
     backend.store.insert_runs(rows)
     backend.store.insert_events(
-        [(doc["id"], 1, event_json("status", 1, {"status": status})) for doc, _ in rows]
+        [(run.id, 1, event_json("status", 1, {"status": status})) for run, _ in rows]
     )
     return json_response({"created": count}, 201)
 
@@ -83,16 +93,21 @@ async def bulk_events(call: Call) -> Response:
     line = str(body.get("line") or "bulk output line ")
     backend = call.backend
     run = backend.run(run_id)
-    if run["status"] != RunStatus.AWAITING_ARCHIVE:
+    if run.status != RunStatus.AWAITING_ARCHIVE:
         raise bad_request("bulk-events needs a run awaiting its archive")
+    created = now_iso()
+    backend.set_status(run_id, RunStatus.ARCHIVE_UPLOADED)
+    backend.save(replace(backend.run(run_id), status=RunStatus.STARTING, started_at=created))
+    backend.set_status(run_id, RunStatus.EXTRACTING)
+    backend.set_status(run_id, RunStatus.RUNNING)
     await backend.hub.drain()
     first = backend.store.last_seq(run_id) + 1
-    created = now_iso()
     rows = [
         (run_id, seq, event_json("stdout", seq, {"data": f"{line}{seq}\n"}, created))
         for seq in range(first, first + count)
     ]
     backend.store.insert_events(rows)
     backend.hub.forget(run_id)
-    done = backend.finish(run_id, RunStatus.SUCCEEDED.value, exitCode=0, startedAt=created)
-    return json_response({"workspaceRun": done})
+    run = backend.set_status(run_id, RunStatus.COLLECTING)
+    done = backend.finish(replace(run, status=RunStatus.SUCCEEDED, exit_code=0))
+    return json_response({"workspaceRun": done.to_wire()})

@@ -45,7 +45,7 @@ def _run_id(call: Call) -> str:
 async def create_run(call: Call) -> Response:
     req = create_request(await call.body())
     run = call.backend.create_run(req)
-    return json_response({"workspaceRun": run}, 201)
+    return json_response({"workspaceRun": run.to_wire()}, 201)
 
 
 async def list_runs(call: Call) -> Response:
@@ -69,17 +69,17 @@ async def list_runs(call: Call) -> Response:
 
 
 async def get_run(call: Call) -> Response:
-    return json_response({"workspaceRun": call.backend.run(_run_id(call))})
+    return json_response({"workspaceRun": call.backend.run(_run_id(call)).to_wire()})
 
 
 async def start_run(call: Call) -> Response:
     run = call.backend.start(_run_id(call), call.principal.scopes)
-    return json_response({"workspaceRun": run})
+    return json_response({"workspaceRun": run.to_wire()})
 
 
 async def cancel_run(call: Call) -> Response:
     run = await call.backend.cancel(_run_id(call))
-    return json_response({"workspaceRun": run})
+    return json_response({"workspaceRun": run.to_wire()})
 
 
 async def evidence(call: Call) -> Response:

@@ -18,9 +18,9 @@ import tarfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..api.models import ArtifactRequest, CreateRunRequest
+from ..api.models import ArtifactRequest, CreateRunRequest, is_terminal
 from .backend import Backend
-from .contract import ALL_SCOPES, TERMINAL, new_id
+from .contract import ALL_SCOPES, new_id
 
 log = logging.getLogger("crownest_tui.local")
 DEMO_DIR = Path(__file__).parent / "demo" / "project"
@@ -146,7 +146,7 @@ class Seeder:
             source_metadata=source,
             artifacts=[ArtifactRequest(path=p) for p in spec.artifacts] or None,
         )
-        run_id = str(self.backend.create_run(req)["id"])
+        run_id = self.backend.create_run(req).id
         if spec.archive == "good":
             self._upload(run_id, self.archive)
         elif spec.archive == "garbage":
@@ -161,13 +161,13 @@ class Seeder:
             self.backend.start(run_id, ALL_SCOPES)
             if spec.cancel_after is not None:
                 await asyncio.sleep(spec.cancel_after)
-                if self.backend.run(run_id)["status"] not in TERMINAL:
+                if not is_terminal(self.backend.run(run_id).status):
                     await self.backend.cancel(run_id)
             await self.backend.wait_terminal(run_id)
 
     async def run(self) -> None:
         for name in PROJECTS:
-            self.projects.append(str(self.backend.create_project(name)["id"]))
+            self.projects.append(self.backend.create_project(name).id)
         await asyncio.gather(*(self.finished(i, spec) for i, spec in enumerate(FINISHED)))
         for offset, spec in enumerate(LIVE):
             run_id = self.create(len(FINISHED) + offset, spec)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..api.models import CleanupStatus
 from .archive import Limits
 from .contract import CANCEL_GRACE_SECONDS, HEARTBEAT_SECONDS, TRANSFER_TTL_SECONDS
+from .records import RunRecord
 
 
 @dataclass(frozen=True)
@@ -42,3 +45,11 @@ class StatePaths:
 
     def artifact(self, artifact_id: str) -> Path:
         return self.root / "artifacts" / artifact_id
+
+    def remove_workspace(self, run: RunRecord) -> CleanupStatus:
+        """Remove the run's workspace unless it keeps its sandbox; its cleanupStatus."""
+        if run.keep_sandbox:
+            return CleanupStatus.NOT_REQUESTED
+        shutil.rmtree(self.workspace(run.id), ignore_errors=True)
+        shutil.rmtree(self.home(run.id), ignore_errors=True)
+        return CleanupStatus.SUCCEEDED

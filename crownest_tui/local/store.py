@@ -1,6 +1,7 @@
 """SQLite (WAL) persistence: runs, events, projects, artifacts, transfers, idempotency.
 
-Resources are stored as their wire JSON (``doc``) with the few columns queries need.
+Resources are stored as their wire JSON (``doc``, from the typed records of
+:mod:`.records`) with the few columns queries need.
 Events are stored as their final JSON text, so replay streams them without building
 anything. One connection, used from the event loop thread only: every statement is
 short, and event batches arrive already grouped by :mod:`.hub`.
@@ -8,14 +9,13 @@ short, and event batches arrive already grouped by :mod:`.hub`.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .contract import dumps
+from .records import ArtifactRecord, ProjectRecord, RunRecord, RunSpec, TransferRecord
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS projects (
@@ -46,8 +46,8 @@ CREATE TABLE IF NOT EXISTS idempotency (
 
 @dataclass(frozen=True, slots=True)
 class RunRow:
-    doc: dict[str, Any]
-    spec: dict[str, Any]
+    run: RunRecord
+    spec: RunSpec
     rank: int
 
 
@@ -90,12 +90,14 @@ class Store:
 
     # -- projects ------------------------------------------------------------------
 
-    def insert_project(self, doc: dict[str, Any]) -> None:
-        self.db.execute("INSERT INTO projects (id, doc) VALUES (?, ?)", (doc["id"], dumps(doc)))
+    def insert_project(self, project: ProjectRecord) -> None:
+        self.db.execute(
+            "INSERT INTO projects (id, doc) VALUES (?, ?)", (project.id, project.to_json())
+        )
 
-    def get_project(self, project_id: str) -> dict[str, Any] | None:
+    def get_project(self, project_id: str) -> ProjectRecord | None:
         text = self._one("SELECT doc FROM projects WHERE id = ?", project_id)
-        return None if text is None else dict(json.loads(text))
+        return None if text is None else ProjectRecord.from_json(text)
 
     def oldest_project_id(self) -> str | None:
         value = self._one("SELECT id FROM projects ORDER BY rank LIMIT 1")
@@ -111,31 +113,29 @@ class Store:
 
     # -- runs --------------------------------------------------------------------------
 
-    def insert_runs(self, runs: Iterable[tuple[dict[str, Any], dict[str, Any]]]) -> None:
-        """Insert (doc, spec) pairs in one transaction."""
+    def insert_runs(self, runs: Iterable[tuple[RunRecord, RunSpec]]) -> None:
+        """Insert (run, spec) pairs in one transaction."""
         with self.transaction():
-            for doc, spec in runs:
+            for run, spec in runs:
                 cur = self.db.execute(
                     "INSERT INTO runs (id, project_id, status, doc, spec) VALUES (?, ?, ?, ?, ?)",
-                    (doc["id"], doc["projectId"], doc["status"], dumps(doc), dumps(spec)),
+                    (run.id, run.project_id, run.status, run.to_json(), spec.to_json()),
                 )
                 rank = cur.lastrowid
                 self.db.executemany(
                     "INSERT INTO run_metadata (key, value, rank) VALUES (?, ?, ?)",
-                    [(k, v, rank) for k, v in doc.get("metadata", {}).items()],
+                    [(k, v, rank) for k, v in run.metadata.items()],
                 )
 
-    def update_run(self, doc: dict[str, Any]) -> None:
+    def update_run(self, run: RunRecord) -> None:
         self.db.execute(
             "UPDATE runs SET status = ?, doc = ? WHERE id = ?",
-            (doc["status"], dumps(doc), doc["id"]),
+            (run.status, run.to_json(), run.id),
         )
 
     def get_run(self, run_id: str) -> RunRow | None:
         row = self.db.execute("SELECT doc, spec, rank FROM runs WHERE id = ?", (run_id,)).fetchone()
-        if row is None:
-            return None
-        return RunRow(json.loads(row[0]), json.loads(row[1]), int(row[2]))
+        return None if row is None else _run_row(*row)
 
     def runs_with_status(self, statuses: Iterable[str]) -> list[RunRow]:
         wanted = list(statuses)
@@ -143,7 +143,7 @@ class Store:
         rows = self.db.execute(
             f"SELECT doc, spec, rank FROM runs WHERE status IN ({marks}) ORDER BY rank", wanted
         ).fetchall()
-        return [RunRow(json.loads(d), json.loads(s), int(r)) for d, s, r in rows]
+        return [_run_row(*row) for row in rows]
 
     def list_runs(self, where: RunFilter, limit: int, before: int | None) -> list[tuple[int, str]]:
         """Up to ``limit + 1`` (rank, doc text) rows matching ``where``, newest first."""
@@ -200,19 +200,19 @@ class Store:
 
     # -- evidence, artifacts, transfers ---------------------------------------------------
 
-    def put_evidence(self, run_id: str, doc: dict[str, Any]) -> None:
+    def put_evidence(self, run_id: str, text: str) -> None:
         self.db.execute(
-            "INSERT OR REPLACE INTO evidence (run_id, doc) VALUES (?, ?)", (run_id, dumps(doc))
+            "INSERT OR REPLACE INTO evidence (run_id, doc) VALUES (?, ?)", (run_id, text)
         )
 
     def get_evidence(self, run_id: str) -> str | None:
         value = self._one("SELECT doc FROM evidence WHERE run_id = ?", run_id)
         return None if value is None else str(value)
 
-    def insert_artifact(self, doc: dict[str, Any], run_id: str, file: str) -> None:
+    def insert_artifact(self, artifact: ArtifactRecord, run_id: str, file: str) -> None:
         self.db.execute(
             "INSERT INTO artifacts (id, run_id, doc, file) VALUES (?, ?, ?, ?)",
-            (doc["id"], run_id, dumps(doc), file),
+            (artifact.id, run_id, artifact.to_json(), file),
         )
 
     def get_artifact(self, artifact_id: str) -> tuple[str, str] | None:
@@ -221,17 +221,17 @@ class Store:
         ).fetchone()
         return None if row is None else (str(row[0]), str(row[1]))
 
-    def put_transfer(self, doc: dict[str, Any], expires: float) -> None:
+    def put_transfer(self, transfer: TransferRecord, expires: float) -> None:
         self.db.execute(
             "INSERT OR REPLACE INTO transfers (id, run_id, doc, expires) VALUES (?, ?, ?, ?)",
-            (doc["id"], doc["workspaceRunId"], dumps(doc), expires),
+            (transfer.id, transfer.workspace_run_id, transfer.to_json(), expires),
         )
 
-    def get_transfer(self, upload_id: str) -> tuple[dict[str, Any], float] | None:
+    def get_transfer(self, upload_id: str) -> tuple[TransferRecord, float] | None:
         row = self.db.execute(
             "SELECT doc, expires FROM transfers WHERE id = ?", (upload_id,)
         ).fetchone()
-        return None if row is None else (json.loads(row[0]), float(row[1]))
+        return None if row is None else (TransferRecord.from_json(row[0]), float(row[1]))
 
     # -- idempotency -------------------------------------------------------------------------
 
@@ -253,6 +253,10 @@ class Store:
 
     def transaction(self) -> _Transaction:
         return _Transaction(self.db)
+
+
+def _run_row(doc: str, spec: str, rank: int) -> RunRow:
+    return RunRow(RunRecord.from_json(doc), RunSpec.from_json(spec), int(rank))
 
 
 class _Transaction:

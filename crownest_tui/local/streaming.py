@@ -14,8 +14,9 @@ from collections.abc import AsyncIterator
 
 from starlette.responses import Response, StreamingResponse
 
+from ..api.models import is_terminal
 from .backend import Backend
-from .contract import EVENTS_LIMIT_DEFAULT, TERMINAL, heartbeat_frame, sse_frame
+from .contract import EVENTS_LIMIT_DEFAULT, heartbeat_frame, sse_frame
 from .endpoint import Call, json_response
 from .routes_runs import run_id_of
 from .validation import int_param, page_limit
@@ -43,7 +44,7 @@ async def live_frames(backend: Backend, run_id: str, after: int) -> AsyncIterato
     while not hub.stopping:
         channel = hub.live(run_id)
         if channel is None:
-            if backend.run(run_id)["status"] in TERMINAL:
+            if is_terminal(backend.run(run_id).status):
                 async for chunk in replay_frames(backend, run_id, cursor):
                     yield chunk
                 return

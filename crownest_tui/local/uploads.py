@@ -12,18 +12,19 @@ import contextlib
 import hashlib
 import os
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from ..api.ids import check_id
-from ..api.models import RunStatus
+from ..api.models import RunStatus, TransferStatus
 from .contract import MAX_ARCHIVE_BYTES, PROGRESS_STEP_BYTES, new_id
 from .endpoint import Call, json_response
 from .errors import ApiError, bad_request
+from .records import RunRecord, TransferRecord
 from .routes_runs import run_id_of
 from .validation import sha256_hex, size_value
 
@@ -44,13 +45,13 @@ def _too_large(size: int) -> ApiError:
     )
 
 
-def _awaiting(call: Call, run_id: str) -> dict[str, Any]:
+def _awaiting(call: Call, run_id: str) -> RunRecord:
     run = call.backend.run(run_id)
-    if run["status"] != RunStatus.AWAITING_ARCHIVE:
+    if run.status != RunStatus.AWAITING_ARCHIVE:
         raise ApiError(
             "upload_conflict",
-            f"the run is {run['status']}; it takes an archive only while awaiting_archive",
-            details={"status": run["status"]},
+            f"the run is {run.status}; it takes an archive only while awaiting_archive",
+            details={"status": run.status},
         )
     return run
 
@@ -102,7 +103,7 @@ def _verify(dest: Path, sha: str, size: int, want_sha: str, want_size: int) -> N
 
 def accept(call: Call, run_id: str, source: Path, sha: str, size: int) -> Response:
     archive, run = call.backend.accept_archive(run_id, source, sha, size)
-    return json_response({"archive": archive, "workspaceRun": run})
+    return json_response({"archive": archive.to_wire(), "workspaceRun": run.to_wire()})
 
 
 async def upload_direct(call: Call) -> Response:
@@ -120,21 +121,23 @@ async def upload_direct(call: Call) -> Response:
     return accept(call, run_id, temp, sha, size)
 
 
-def _transfer(call: Call, run_id: str, upload_id: str) -> dict[str, Any]:
+def _transfer(call: Call, run_id: str, upload_id: str) -> tuple[TransferRecord, float]:
+    """The run's transfer and when it expires (marked ``expired`` once it has)."""
     try:
         check_id(upload_id, "upl")
     except ValueError:
         raise ApiError("upload_not_found", f"no transfer {upload_id}") from None
     found = call.backend.store.get_transfer(upload_id)
-    if found is None or found[0]["workspaceRunId"] != run_id:
+    if found is None or found[0].workspace_run_id != run_id:
         raise ApiError("upload_not_found", f"no transfer {upload_id} for run {run_id}")
-    doc, expires = found
-    if doc["status"] in ("pending", "uploaded") and time.time() > expires:
-        doc["status"] = "expired"
-        call.backend.store.put_transfer(doc, expires)
-    if doc["status"] == "expired":
-        raise ApiError("upload_expired", f"transfer {upload_id} expired at {doc['expiresAt']}")
-    return doc
+    transfer, expires = found
+    live = (TransferStatus.PENDING, TransferStatus.UPLOADED)
+    if transfer.status in live and time.time() > expires:
+        transfer = replace(transfer, status=TransferStatus.EXPIRED)
+        call.backend.store.put_transfer(transfer, expires)
+    if transfer.status == TransferStatus.EXPIRED:
+        raise ApiError("upload_expired", f"transfer {upload_id} expired at {transfer.expires_at}")
+    return transfer, expires
 
 
 async def create_transfer(call: Call) -> Response:
@@ -149,35 +152,33 @@ async def create_transfer(call: Call) -> Response:
     ttl = call.backend.settings.transfer_ttl
     expires_at = datetime.now(UTC) + timedelta(seconds=ttl)
     base = str(call.request.base_url).rstrip("/")
-    doc = {
-        "id": upload_id,
-        "uploadUrl": f"{base}/v1/workspace-runs/{run_id}/archive-transfer/{upload_id}",
-        "method": "PUT",
-        "headers": {"content-type": "application/gzip", SHA_HEADER: sha, SIZE_HEADER: str(size)},
-        "expiresAt": expires_at.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-        "maxSizeBytes": MAX_ARCHIVE_BYTES,
-        "status": "pending",
-        "checksumAlgorithm": "sha256",
-        "workspaceRunId": run_id,
-        "sha256": sha,
-        "sizeBytes": size,
-    }
-    call.backend.store.put_transfer(doc, time.time() + ttl)
-    return json_response({"transfer": doc}, 201)
+    transfer = TransferRecord(
+        id=upload_id,
+        upload_url=f"{base}/v1/workspace-runs/{run_id}/archive-transfer/{upload_id}",
+        method="PUT",
+        headers={"content-type": "application/gzip", SHA_HEADER: sha, SIZE_HEADER: str(size)},
+        expires_at=expires_at.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        max_size_bytes=MAX_ARCHIVE_BYTES,
+        status=TransferStatus.PENDING,
+        checksum_algorithm="sha256",
+        workspace_run_id=run_id,
+        sha256=sha,
+        size_bytes=size,
+    )
+    call.backend.store.put_transfer(transfer, time.time() + ttl)
+    return json_response({"transfer": transfer.to_wire()}, 201)
 
 
 async def upload_staged(call: Call) -> Response:
     run_id = run_id_of(call)
-    doc = _transfer(call, run_id, call.param("upload_id"))
-    if doc["status"] != "pending":
-        raise ApiError("upload_conflict", f"transfer {doc['id']} is already {doc['status']}")
+    transfer, expires = _transfer(call, run_id, call.param("upload_id"))
+    if transfer.status != TransferStatus.PENDING:
+        raise ApiError("upload_conflict", f"transfer {transfer.id} is already {transfer.status}")
     _awaiting(call, run_id)
-    part = call.backend.paths.upload(doc["id"])
-    sha, size = await receive(call, run_id, part, int(doc["sizeBytes"]))
-    _verify(part, sha, size, doc["sha256"], int(doc["sizeBytes"]))
-    doc["status"] = "uploaded"
-    found = call.backend.store.get_transfer(doc["id"])
-    call.backend.store.put_transfer(doc, found[1] if found else time.time())
+    part = call.backend.paths.upload(transfer.id)
+    sha, size = await receive(call, run_id, part, transfer.size_bytes)
+    _verify(part, sha, size, transfer.sha256, transfer.size_bytes)
+    call.backend.store.put_transfer(replace(transfer, status=TransferStatus.UPLOADED), expires)
     return Response(status_code=204)
 
 
@@ -189,19 +190,18 @@ async def finalize(call: Call) -> Response:
         raise bad_request("uploadId is required", field="uploadId")
     sha = sha256_hex(body.get("sha256"), "sha256")
     size = size_value(body.get("sizeBytes"), "sizeBytes")
-    doc = _transfer(call, run_id, upload_id)
-    if doc["status"] == "pending":
+    transfer, _ = _transfer(call, run_id, upload_id)
+    if transfer.status == TransferStatus.PENDING:
         raise ApiError("upload_incomplete", f"no bytes were uploaded to transfer {upload_id}")
-    if doc["status"] == "finalized":
+    if transfer.status == TransferStatus.FINALIZED:
         raise ApiError("upload_conflict", f"transfer {upload_id} is already finalized")
-    if size != doc["sizeBytes"]:
+    if size != transfer.size_bytes:
         raise ApiError(
-            "upload_size_mismatch", f"transfer {upload_id} holds {doc['sizeBytes']} bytes"
+            "upload_size_mismatch", f"transfer {upload_id} holds {transfer.size_bytes} bytes"
         )
-    if sha != doc["sha256"]:
+    if sha != transfer.sha256:
         raise ApiError("upload_checksum_mismatch", f"transfer {upload_id} has another SHA-256")
     _awaiting(call, run_id)
     response = accept(call, run_id, call.backend.paths.upload(upload_id), sha, size)
-    doc["status"] = "finalized"
-    call.backend.store.put_transfer(doc, time.time())
+    call.backend.store.put_transfer(replace(transfer, status=TransferStatus.FINALIZED), time.time())
     return response

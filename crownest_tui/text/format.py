@@ -1,7 +1,10 @@
-"""Humane text for runs: status glyph + word + colour class, durations, times.
+"""Humane text for runs: status glyph + word + colour class, durations, times, sizes
+and counts.
 
 Every function takes ``now`` explicitly so screens can be rendered with a frozen
-clock (snapshot tests) and nothing here reads the wall clock itself.
+clock (snapshot tests) and nothing here reads the wall clock itself. Sizes are always
+IEC (``KiB``, ``MiB``: powers of 1024, as the API's limits are), and a count always
+agrees with its noun (``1 file``, ``2 files``): use these two everywhere.
 """
 
 from __future__ import annotations
@@ -25,16 +28,19 @@ STATUS_STYLE: dict[str, tuple[str, str]] = {
     RunStatus.FAILED: ("✘", "status-failed"),
     RunStatus.CANCELED: ("■", "status-canceled"),
 }
+UNKNOWN_STATUS_CLASS = "status-unknown"
+#: Every colour class a status can have (styles/app.tcss sets each one's colour).
+STATUS_CLASSES = frozenset({cls for _, cls in STATUS_STYLE.values()} | {UNKNOWN_STATUS_CLASS})
 
 
 def status_glyph(status: str) -> str:
     """A one-character glyph readable without colour."""
-    return STATUS_STYLE.get(status, ("?", "status-unknown"))[0]
+    return STATUS_STYLE.get(status, ("?", UNKNOWN_STATUS_CLASS))[0]
 
 
 def status_class(status: str) -> str:
     """The CSS class naming this status's colour."""
-    return STATUS_STYLE.get(status, ("?", "status-unknown"))[1]
+    return STATUS_STYLE.get(status, ("?", UNKNOWN_STATUS_CLASS))[1]
 
 
 def status_label(status: str) -> str:
@@ -67,6 +73,45 @@ def run_duration(run: WorkspaceRun, now: datetime) -> str:
         end = run.finished_at if run.finished_at is not None else now
         return format_duration((end - run.started_at).total_seconds())
     return "—"
+
+
+_IEC_UNITS = ("KiB", "MiB", "GiB", "TiB", "PiB")
+
+
+def format_size(size: float) -> str:
+    """A byte size in IEC units: ``0 B``, ``512 B``, ``2.0 KiB``, ``8.0 MiB``.
+
+    Whole bytes below 1 KiB, one decimal above (``1023.9 KiB`` rounds up to the next
+    unit rather than showing ``1024.0 KiB``).
+    """
+    value = max(0.0, float(size))
+    if round(value) < 1024:
+        return f"{value:.0f} B"
+    for unit in _IEC_UNITS:
+        value /= 1024
+        if round(value, 1) < 1024 or unit == _IEC_UNITS[-1]:
+            return f"{value:.1f} {unit}"
+    raise AssertionError("unreachable")
+
+
+def format_rate(bytes_per_second: float) -> str:
+    """A transfer rate, e.g. ``256.0 KiB/s``."""
+    return f"{format_size(bytes_per_second)}/s"
+
+
+def plural_of(noun: str) -> str:
+    """The regular English plural: file → files, match → matches, entry → entries."""
+    if noun.endswith(("s", "x", "z", "ch", "sh")):
+        return noun + "es"
+    if len(noun) > 1 and noun[-1] == "y" and noun[-2] not in "aeiou":
+        return noun[:-1] + "ies"
+    return noun + "s"
+
+
+def format_count(count: int, noun: str, plural: str | None = None) -> str:
+    """``1 file``, ``0 files``, ``1,204 files`` (pass ``plural`` for irregular nouns)."""
+    word = noun if count == 1 else (plural or plural_of(noun))
+    return f"{count:,} {word}"
 
 
 def relative_time(moment: datetime, now: datetime) -> str:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-import signal
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import App
@@ -34,6 +33,9 @@ from .screens.welcome import WelcomeScreen
 from .stylesheets import stylesheet
 from .themes import register_themes, status_variables
 from .watch import RunWatcher
+
+if TYPE_CHECKING:
+    from textual.driver import Driver
 
 
 def _local_now() -> datetime:
@@ -83,6 +85,7 @@ class CrowNestApp(App[None]):
         self.read_only = read_only
         self.clock = clock or _local_now
         self.exit_on_signals = exit_on_signals
+        self._stop_exiting_on_signals: Callable[[], None] | None = None
         self.open_run = open_run
         self.bell_on_end = bell
         self.watchlist = Watchlist()
@@ -99,11 +102,17 @@ class CrowNestApp(App[None]):
             self.set_keymap(keymap)
         self.sub_title = sub_title(profile, read_only)
 
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's pick, its Linux driver swapped for one that survives a lost tty."""
+        from .terminal import terminal_driver
+
+        return terminal_driver(super().get_driver_class())
+
     def on_mount(self) -> None:
         if self.exit_on_signals:
-            loop = asyncio.get_running_loop()
-            for sig in (signal.SIGTERM, signal.SIGHUP):
-                loop.add_signal_handler(sig, self.exit)
+            from .terminal import exit_on_signals
+
+            self._stop_exiting_on_signals = exit_on_signals(self)
         for warning in self._startup_warnings:
             self.notify(warning, title="Configuration", severity="warning", markup=False)
         self.theme_changed_signal.subscribe(self, self._theme_changed)
@@ -114,6 +123,10 @@ class CrowNestApp(App[None]):
         self.watcher.start()
         if self.open_run is not None:
             self.post_message(self.open_run)
+
+    def on_unmount(self) -> None:
+        if self._stop_exiting_on_signals is not None:
+            self._stop_exiting_on_signals()
 
     def get_css_variables(self) -> dict[str, str]:
         """Textual's theme variables plus readable ``$status-*`` colours (themes.py)."""

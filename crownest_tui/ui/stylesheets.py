@@ -1,17 +1,21 @@
-"""Where the ``.tcss`` files are: inside the wheel, or the repo's ``styles/``."""
+"""Where the app's Textual CSS is: ``crownest_tui/styles/<name>.tcss``, always.
+
+One resolution, the same in a checkout, an editable install and an installed wheel:
+the stylesheets are package data next to the package's modules. The developers'
+guide keeps them in the top-level ``styles/`` folder; ``crownest_tui/styles`` is a
+symlink to it, which the build follows, so the sdist and the wheel carry the real
+files there (no force-include, no second place to look). ``make wheel-check`` starts
+the installed wheel to prove it.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-
-def styles_dir() -> Path:
-    """The installed ``crownest_tui/styles`` (wheel), else the repo's ``styles/``."""
-    package = Path(__file__).resolve().parent.parent
-    installed = package / "styles"
-    return installed if installed.is_dir() else package.parent / "styles"
+#: ``crownest_tui/styles`` (in a checkout, the symlink to the top-level ``styles/``).
+STYLES_DIR = Path(__file__).resolve().parent.parent / "styles"
 
 
 def stylesheet(name: str) -> Path:
-    """The path of ``styles/<name>.tcss``."""
-    return styles_dir() / f"{name}.tcss"
+    """The path of the stylesheet ``<name>.tcss``."""
+    return STYLES_DIR / f"{name}.tcss"

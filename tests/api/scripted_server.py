@@ -68,6 +68,7 @@ class Misbehaviour:
     end_without_terminal: bool = False
     hold_open: bool = False  # after the last event, keep the stream open (a live run)
     per_connection: int = 0  # close (cleanly) after this many events; 0 = never
+    omit: frozenset[int] = frozenset()  # seqs the live stream never sends (replay has them)
 
 
 @dataclass
@@ -78,6 +79,7 @@ class ScriptedRun:
     status: int = 200  # answer the stream with this status (errors end as JSON)
     run_status: str = "succeeded"  # what GET …/{id} and the evidence say
     connections: int = 0
+    replays: int = 0  # replay pages served
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
@@ -122,6 +124,7 @@ class ScriptedRun:
             return JSONResponse({"error": {"code": "stream_gap", "message": "gone"}}, 410)
         start = max(after, self.misbehave.oldest_seq - 1)
         if request.query_params.get("stream") != "true":
+            self.replays += 1
             limit = int(request.query_params.get("limit", "500"))
             page = self.events[start : start + limit]
             more = start + limit < len(self.events)
@@ -139,6 +142,8 @@ class ScriptedRun:
             stop = min(stop, first + mis.per_connection)
         for index in range(first, stop):
             if index < stop - 1 and self.rng.random() < mis.skip:
+                continue
+            if self.events[index]["seq"] in mis.omit:
                 continue
             out += self.lines[index]
             if self.rng.random() < mis.heartbeat:

@@ -24,8 +24,8 @@ from crownest_tui.api import (
 )
 from crownest_tui.api.events import HeartbeatEvent, StderrEvent, StdoutEvent
 from crownest_tui.api.models import ArchiveTransfer
-from crownest_tui.faultproxy import FaultPlan, FaultProxy
 from crownest_tui.local.process import LocalBackendProcess
+from tests.faultproxy import FaultPlan, FaultProxy
 from tests.local.support import make_archive
 from tests.support import serve_app
 

@@ -20,8 +20,8 @@ from crownest_tui.api import (
     StreamStatus,
 )
 from crownest_tui.api.events import HeartbeatEvent, StderrEvent, StdoutEvent, UnknownEvent
-from crownest_tui.faultproxy import FaultPlan, FaultProxy
 from tests.api.scripted_server import RUN_ID, Misbehaviour, ScriptedRun, make_events
+from tests.faultproxy import FaultPlan, FaultProxy
 from tests.support import serve_app
 
 FAST = StreamOptions(stall_timeout=0.3, backoff=Backoff(base=0.005, cap=0.02, first=0.0))

@@ -22,8 +22,8 @@ from crownest_tui.api import CrowNestClient, CrowNestError
 from crownest_tui.api.errors import CONNECTION_ERROR
 from crownest_tui.api.http import Timeouts
 from crownest_tui.api.retry import Backoff
-from crownest_tui.faultproxy import FaultPlan, FaultProxy
 from crownest_tui.local.process import LocalBackendProcess
+from tests.faultproxy import FaultPlan, FaultProxy
 
 QUICK = Backoff(base=0.01, cap=0.02)
 SAFETY = 20.0  # seconds: far above what a working build needs, far below 30 s per try

@@ -13,11 +13,11 @@ import pytest
 from crownest_tui.api import Backoff, CreateRunRequest, CrowNestClient, StreamOptions
 from crownest_tui.commands import exitcodes
 from crownest_tui.commands.logs_cmd import run_logs
-from crownest_tui.faultproxy import FaultPlan, FaultProxy
 from crownest_tui.launch import launch, pack_directory
 from crownest_tui.local.process import LocalBackendProcess
 from tests.commands.capture import Captured
 from tests.commands.support import parse
+from tests.faultproxy import FaultPlan, FaultProxy
 from tests.launch.support import client_for, run_output, write
 
 EMIT = r"""

@@ -43,3 +43,18 @@ def test_timestamps_start_every_line_once() -> None:
     out = written(["a\nb", "c\n", "\n"], tty=False, timestamps=True).decode()
     stamp = "2026-01-02T03:04:05Z "
     assert out == f"{stamp}a\n{stamp}bc\n{stamp}\n"
+
+
+def test_a_terminal_gets_the_run_s_line_edits_and_progress_at_once() -> None:
+    target = Terminal()
+    writer = StreamWriter(target)
+    writer.write("Downloading 0%")
+    writer.write("\r\x1b[KDownloading 50%")
+    assert target.getvalue() == b"Downloading 0%\r\x1b[KDownloading 50%"  # shown live
+    writer.write("\r\x1b[")  # an erase split across chunks waits for its end
+    assert target.getvalue().endswith(b"50%\r")
+    writer.write("Kdone\x1b[2K\x1b[1K\x1b[0K\x1b[3K\x1b[5A\n")
+    writer.close()
+    assert target.getvalue() == (
+        b"Downloading 0%\r\x1b[KDownloading 50%\r\x1b[Kdone\x1b[2K\x1b[1K\x1b[0K\n"
+    )

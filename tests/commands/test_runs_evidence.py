@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -74,6 +75,7 @@ async def test_evidence_human_json_and_not_yet(
     assert "run:" in text and done in text
     assert "exit code:" in text and " 5\n" in text
     assert f"tag={tag}" in text
+    assert re.search(r"archive size: +(\d+ B|\d+\.\d KiB \([\d,]+ B\))\n", text), text
 
     captured = Captured(monkeypatch)
     assert await run_evidence(parse("evidence", done, "--json"), api) == 0

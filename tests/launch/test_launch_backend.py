@@ -12,10 +12,10 @@ import pytest
 from crownest_tui.api import CreateRunRequest, CrowNestClient
 from crownest_tui.commands.exitcodes import REFUSED, CommandFailed
 from crownest_tui.commands.launch_cmd import run_launch
-from crownest_tui.faultproxy import FaultPlan, FaultProxy
 from crownest_tui.launch import LaunchKeys, LaunchProgress, Step, launch, pack_directory
 from crownest_tui.local.process import LocalBackendProcess
 from tests.commands.support import launch_args
+from tests.faultproxy import FaultPlan, FaultProxy
 from tests.launch.support import FAST_BACKOFF, client_for, project, run_output
 
 LIST_FILES = "find . -type f -o -type l | sort"

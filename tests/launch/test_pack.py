@@ -79,7 +79,9 @@ def test_same_folder_packs_to_the_same_sha256(tmp_path: Path) -> None:
     assert pack_directory(folder).sha256 != first.sha256
 
 
-def test_outside_git_everything_but_dot_git(tmp_path: Path) -> None:
+def test_outside_git_everything_not_ignored_but_dot_git(tmp_path: Path) -> None:
+    """Issue 12 point 15: outside a work tree ``.gitignore`` is honoured too (this
+    test once asserted that ``ignored.txt`` was packed)."""
     folder = tmp_path / "plain"
     write(folder / ".gitignore", "ignored.txt\n")
     write(folder / "ignored.txt")
@@ -88,8 +90,9 @@ def test_outside_git_everything_but_dot_git(tmp_path: Path) -> None:
     os.mkfifo(folder / "fifo")
     listing = collect(folder)
     assert not listing.uses_git
-    assert [e.rel for e in listing.entries] == [".gitignore", "empty", "ignored.txt"]
+    assert [e.rel for e in listing.entries] == [".gitignore", "empty"]
     assert [s.rel for s in listing.skipped] == ["fifo"]
+    assert listing.ignored == 1
 
 
 def test_subfolder_of_a_work_tree(tmp_path: Path) -> None:

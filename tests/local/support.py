@@ -133,6 +133,18 @@ async def run_to_end(
     return await wait_for(http, run["id"])
 
 
+def finished_run_printing(backend: LocalBackendProcess, output: bytes) -> str:
+    """The id of a run on ``backend`` that printed ``output`` (to stdout) and succeeded."""
+
+    async def make() -> str:
+        async with client_for(backend) as http:
+            run = await run_to_end(http, "cat output.bin", {"output.bin": output})
+        assert run["status"] == "succeeded", run
+        return str(run["id"])
+
+    return asyncio.run(make())
+
+
 async def all_events(http: httpx.AsyncClient, run_id: str) -> list[dict[str, Any]]:
     """Every stored event of the run, through the replay pages."""
     events: list[dict[str, Any]] = []

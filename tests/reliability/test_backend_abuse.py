@@ -1,7 +1,7 @@
 """Local backend abuse (issue 6): every route wants the token; a run that floods output or
 starts hundreds of processes cannot take the backend down, and cancel leaves nothing.
 
-Resource use is bounded: the flood is 50 MB, the process test 200 sleeps, both cancelled.
+Resource use is bounded: the flood is 50 MB, the process test 200 sleeps, both canceled.
 """
 
 from __future__ import annotations

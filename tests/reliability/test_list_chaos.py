@@ -17,10 +17,10 @@ import pytest
 
 from crownest_tui.api import CrowNestClient
 from crownest_tui.core import memory
-from crownest_tui.faultproxy import FaultPlan, FaultProxy
 from crownest_tui.local.process import LocalBackendProcess
 from crownest_tui.ui.screens.runs import RunsScreen
 from crownest_tui.ui.widgets.error_banner import ErrorBanner
+from tests.faultproxy import FaultPlan, FaultProxy
 from tests.local.support import client_for as http_for
 from tests.local.support import start_run, wait_for
 from tests.ui.conftest import (

@@ -26,7 +26,6 @@ from crownest_tui import __version__, cli, debuglog
 from crownest_tui.api import CrowNestClient, CrowNestError
 from crownest_tui.api.retry import Backoff
 from crownest_tui.core.filters import RunFilters
-from crownest_tui.faultproxy import FaultProxy
 from crownest_tui.local.process import LocalBackendProcess
 from crownest_tui.ui.app import CrowNestApp
 from crownest_tui.ui.screens.detail import RunDetailScreen
@@ -34,6 +33,7 @@ from crownest_tui.ui.widgets.evidence_view import EvidenceView
 from crownest_tui.ui.widgets.log_view import LogView
 from tests.api.test_unary_stall import ScriptedFaults
 from tests.conftest import BackendFactory
+from tests.faultproxy import FaultProxy
 from tests.local.support import client_for, run_to_end
 
 WRONG = "cn_wrong_" + "z" * 24

@@ -16,7 +16,6 @@ written raw do change the title, fill a buffer and wipe the screen.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import os
 import shlex
@@ -32,7 +31,7 @@ from pathlib import Path
 import pytest
 
 from crownest_tui.local.process import LocalBackendProcess
-from tests.local.support import client_for, run_to_end
+from tests.local.support import finished_run_printing
 
 TMUX = shutil.which("tmux")
 pytestmark = pytest.mark.skipif(
@@ -185,14 +184,7 @@ def tmux(tmp_path: Path) -> Iterator[Callable[[str], Tmux]]:
 @pytest.fixture(scope="module")
 def hostile_run(backend: LocalBackendProcess) -> str:
     """A finished run on the session backend whose stdout is the hostile bytes."""
-
-    async def make() -> str:
-        async with client_for(backend) as http:
-            run = await run_to_end(http, "cat hostile.bin", {"hostile.bin": HOSTILE})
-        assert run["status"] == "succeeded", run
-        return str(run["id"])
-
-    return asyncio.run(make())
+    return finished_run_printing(backend, HOSTILE)
 
 
 def crownest(backend: LocalBackendProcess, *args: str) -> str:
@@ -261,3 +253,18 @@ def test_the_dashboard_keeps_the_terminal_intact(
     assert f"{hostile_run}: live (HTTP 200)" in log
     assert "the dashboard exited with status 0" in log
     assert "HACKED" not in log, "run output is never logged"
+
+
+def test_logs_shows_progress_lines_as_a_terminal_would(
+    backend: LocalBackendProcess, tmux: Callable[[str], Tmux]
+) -> None:
+    """Lines that redraw themselves (carriage return, erase in line) end up as the
+    run's own terminal would show them, not as a mix of their versions (issue 12)."""
+    progress = (
+        b"Downloading 0%\r\x1b[KDownloading 50%\r\x1b[Kdone\n"
+        + "resolving deps 29━━━━━━━━━━━━\r\x1b[Kresolved.\n".encode()
+    )
+    server = tmux(crownest(backend, "logs", finished_run_printing(backend, progress)))
+    screen = server.wait_for(lambda s: "CN-EXIT-" in s, "the end of `logs`")
+    lines = [line.rstrip() for line in screen.splitlines()]
+    assert lines[:3] == ["done", "resolved.", "CN-EXIT-0"], screen

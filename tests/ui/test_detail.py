@@ -12,7 +12,6 @@ from textual.pilot import Pilot
 from textual.widgets import TabbedContent
 
 from crownest_tui.api import Backoff, CrowNestClient, StreamOptions, StreamState
-from crownest_tui.faultproxy import FaultPlan, FaultProxy
 from crownest_tui.local.process import LocalBackendProcess
 from crownest_tui.text.sanitize import plain_text
 from crownest_tui.ui.screens.confirm_cancel import ConfirmCancelScreen
@@ -21,6 +20,7 @@ from crownest_tui.ui.widgets.artifacts_table import ArtifactsTable
 from crownest_tui.ui.widgets.connection_bar import ConnectionBar
 from crownest_tui.ui.widgets.evidence_view import EvidenceView
 from crownest_tui.ui.widgets.log_view import LogView
+from tests.faultproxy import FaultPlan, FaultProxy
 from tests.local.support import make_archive
 
 FAST = StreamOptions(stall_timeout=1.0, backoff=Backoff(base=0.01, cap=0.05, first=0.0))

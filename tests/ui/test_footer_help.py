@@ -65,7 +65,7 @@ async def test_c_is_offered_only_for_a_run_it_would_cancel() -> None:
         assert "cancel_run" not in footer_keys(app)
         await pilot.press("c")  # still explains why nothing happens
         await pilot.pause()
-        assert app.said("only active runs can be cancelled")
+        assert app.said("only active runs can be canceled")
         await pilot.press("home")
         await pilot.pause()
         assert "cancel_run" in footer_keys(app)

@@ -50,7 +50,7 @@ async def test_cancel_asks_first_and_updates_the_row(backend: LocalBackendProces
     await client.aclose()
 
 
-async def test_terminal_run_cannot_be_cancelled(backend: LocalBackendProcess) -> None:
+async def test_terminal_run_cannot_be_canceled(backend: LocalBackendProcess) -> None:
     app = suite_app(backend, 2, "succeeded")
     client = app.client
     async with app.run_test(size=(160, 40)) as pilot:
@@ -58,7 +58,7 @@ async def test_terminal_run_cannot_be_cancelled(backend: LocalBackendProcess) ->
         await pilot.press("c")
         await pilot.pause()
         assert not isinstance(app.screen, ConfirmCancelScreen)
-        assert app.said("only active runs can be cancelled")
+        assert app.said("only active runs can be canceled")
     await client.aclose()
 
 

@@ -6,13 +6,14 @@ import asyncio
 from urllib.parse import urlsplit
 
 import httpx
+from textual.widgets import Static
 
 from crownest_tui.api import CrowNestClient
 from crownest_tui.core.filters import RunFilters
-from crownest_tui.faultproxy import FaultPlan, FaultProxy
 from crownest_tui.local.process import LocalBackendProcess
 from crownest_tui.ui.screens.error_details import ErrorDetailsScreen
 from crownest_tui.ui.widgets.error_banner import ErrorBanner
+from tests.faultproxy import FaultPlan, FaultProxy
 
 from .conftest import RecordingApp, hook, new_suite, runs_screen, settle, shown_ids
 
@@ -73,4 +74,21 @@ async def test_first_load_failing_says_so(backend: LocalBackendProcess) -> None:
         assert banner.display
         assert "invalid_api_key" in str(banner.render()) or "not valid" in str(banner.render())
         assert "no data loaded yet" in str(banner.render())
+    await client.aclose()
+
+
+async def test_the_banner_and_the_details_name_the_origin_as_plain_text() -> None:
+    # An IPv6 origin holds brackets: as markup they would vanish (or fail to parse).
+    client = CrowNestClient(api_key="cn_local_x", base_url="http://[::1]:9", max_attempts=1)
+    app = RecordingApp(client, refresh_interval=0)
+    async with app.run_test(size=(200, 40)) as pilot:
+        await settle(pilot)
+        banner = runs_screen(app).query_one(ErrorBanner)
+        assert banner.display
+        assert "Connection problem with http://[::1]:9: " in str(banner.render())
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, ErrorDetailsScreen)
+        body = app.screen.query_one("#body", Static)
+        assert "Message: Connection problem with http://[::1]:9: " in str(body.render())
     await client.aclose()

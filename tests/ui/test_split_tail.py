@@ -10,7 +10,6 @@ from textual.widgets import Label
 
 from crownest_tui.api import Backoff, CrowNestClient, StreamOptions, StreamState
 from crownest_tui.core.filters import RunFilters
-from crownest_tui.faultproxy import FaultPlan, FaultProxy
 from crownest_tui.local.process import LocalBackendProcess
 from crownest_tui.text.sanitize import plain_text
 from crownest_tui.ui.screens.runs import RunsScreen
@@ -20,6 +19,7 @@ from crownest_tui.ui.widgets.log_view import LogView
 from crownest_tui.ui.widgets.runs_table import split_selection
 from crownest_tui.ui.widgets.status_badge import StatusBadge
 from crownest_tui.ui.widgets.tail_pane import TailPane
+from tests.faultproxy import FaultPlan, FaultProxy
 from tests.local.support import make_archive
 
 from .conftest import RecordingApp, client_for, new_suite, runs_screen, settle, suite_runs

@@ -1,4 +1,4 @@
-"""Confirm before cancelling a run; the safe choice has the focus (reused by detail)."""
+"""Confirm before canceling a run; the safe choice has the focus (reused by detail)."""
 
 from __future__ import annotations
 

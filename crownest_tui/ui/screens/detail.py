@@ -24,6 +24,7 @@ from textual.widgets import Footer, Label, ProgressBar, TabbedContent, TabPane
 from ...api.client import CrowNestClient
 from ...api.errors import CrowNestError
 from ...api.events import RunEvent
+from ...api.http import is_retryable
 from ...api.models import RunStatus, WorkspaceRun
 from ...api.stream import EventStream, StreamStatus
 from ...core.chunk import OutputChunk
@@ -47,6 +48,7 @@ Clock = Callable[[], datetime]
 TABS = ("log", "events", "evidence", "details")
 EVIDENCE_RETRY_SECONDS = 2.0
 EVIDENCE_RETRIES = 30
+RUN_RETRY_SECONDS = 2.0
 
 
 def _utc_now() -> datetime:
@@ -99,6 +101,7 @@ class RunDetailScreen(Screen[None]):
         self._seen_active = False  # only a run seen running gets a "run ended" toast
         self._ended = False
         self._evidence_tries = 0
+        self._load_retries = 0
 
     @property
     def state(self) -> RunDetailState:
@@ -166,8 +169,15 @@ class RunDetailScreen(Screen[None]):
         try:
             run = await self.client.get_run(self.run_id)
         except CrowNestError as error:
-            self.notify(error.message, title=error.title, severity="error")
+            if not self._load_retries:  # retries only change what the header says
+                self.notify(error.message, title=error.title, severity="error")
+            self._cannot_show(error)
+            if is_retryable(error):
+                self._load_retries += 1
+                self.set_timer(RUN_RETRY_SECONDS, self.load_run)
             return
+        with contextlib.suppress(NoMatches):
+            self.query_one(RunHeader).problem = None  # it loaded after all
         self._set_run(run)
 
     @work(exclusive=True, group="detail-stream", description="follow the event stream")
@@ -176,6 +186,22 @@ class RunDetailScreen(Screen[None]):
             await self.feed.follow(self.client, self._stream_status, self._ingest, self._set_run)
         except CrowNestError as error:
             self.notify(error.message, title=f"Stream stopped: {error.title}", severity="error")
+            if not is_retryable(error):
+                self._cannot_show(error)
+
+    def _cannot_show(self, error: CrowNestError) -> None:
+        """Say in the header why the run is not shown, instead of loading forever."""
+        with contextlib.suppress(NoMatches):
+            header = self.query_one(RunHeader)
+            if is_retryable(error):
+                if header.run is None:
+                    header.problem = f"Cannot load {self.run_id} yet (retrying): {error.message}"
+                return
+            gone = "was not found" if error.status == 404 else "cannot be shown"
+            header.problem = (
+                f"{self.run_id} {gone}: {error.message} [{error.code}]. "
+                "Escape goes to the runs list."
+            )
 
     @work(exclusive=True, group="detail-evidence", description="fetch the evidence")
     async def load_evidence(self) -> None:
@@ -198,7 +224,7 @@ class RunDetailScreen(Screen[None]):
             title, message = cancel_failure_text(error, self.run_id)
             self.notify(message, title=title, severity="error", timeout=8)
             return
-        self.notify(f"{self.run_id} is being cancelled.", title="Cancel requested")
+        self.notify(f"{self.run_id} is being canceled.", title="Cancel requested")
         self._set_run(run)
 
     @work(group="detail-artifacts", description="fetch artifact sizes")

@@ -47,6 +47,10 @@ class RunHeader(Static):
     full_sha: reactive[bool] = reactive(False)
     """Show the archive's whole sha256 instead of its first characters."""
 
+    problem: reactive[str | None] = reactive(None)
+    """Why the run cannot be shown (not found, not allowed…): said instead of
+    "Loading run…", or above a run that has since disappeared. Plain text."""
+
     def __init__(
         self,
         clock: Callable[[], datetime],
@@ -73,12 +77,19 @@ class RunHeader(Static):
     def watch_full_sha(self) -> None:
         self.refresh_header()
 
+    def watch_problem(self) -> None:
+        self.refresh_header()
+
     def refresh_header(self) -> None:
-        run = self.run
+        run, problem = self.run, self.problem
+        said = inert(problem) if problem else None
+        if said is not None:
+            said.stylize("bold red" if run is None else "red")
         if run is None:
-            self.update("Loading run…")
+            self.update(said or "Loading run…")
             return
-        self.update(Group(self._title(run), kv_table(self._rows(run), columns=2)))
+        shown = Group(self._title(run), kv_table(self._rows(run), columns=2))
+        self.update(Group(said, shown) if said is not None else shown)
 
     def _title(self, run: WorkspaceRun) -> Table:
         style = themed_status_style(self, run.status)

@@ -27,7 +27,7 @@ from textual.strip import Strip
 from ...api.models import WorkspaceRun, is_terminal
 from ...core.cursor import CursorAnchor
 from ...core.watchlist import Watchlist
-from ...text.format import absolute_time, metadata_chips, safe_line
+from ...text.format import STATUS_CLASSES, absolute_time, metadata_chips, safe_line
 from ..messages import OpenSplit, WatchRun
 from .run_columns import (
     HINT_CELL,
@@ -44,17 +44,9 @@ from .run_columns import (
 NEAR_END_ROWS = 20
 #: How many runs the split tail follows at once.
 SPLIT_MIN, SPLIT_MAX = 2, 4
-STATUS_COMPONENTS = {
-    f"runs-table--{name}"
-    for name in (
-        "status-waiting",
-        "status-active",
-        "status-succeeded",
-        "status-failed",
-        "status-canceled",
-        "status-unknown",
-    )
-}
+#: The status cells' colours: set by the app's stylesheet (styles/app.tcss), where each
+#: status's rule colours its badge class and these components alike.
+STATUS_COMPONENTS = {f"runs-table--{name}" for name in STATUS_CLASSES}
 
 
 @lru_cache(maxsize=64)
@@ -94,12 +86,6 @@ class RunsTable(ScrollView, can_focus=True):
             color: $block-cursor-foreground;
             text-style: $block-cursor-text-style;
         }
-        & > .runs-table--status-waiting { color: $warning; }
-        & > .runs-table--status-active { color: $accent; text-style: bold; }
-        & > .runs-table--status-succeeded { color: $success; }
-        & > .runs-table--status-failed { color: $error; text-style: bold; }
-        & > .runs-table--status-canceled { color: $secondary; }
-        & > .runs-table--status-unknown { color: $text-muted; }
     }
     """
     BINDINGS = [

@@ -6,9 +6,7 @@ from textual.content import Content
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from ...text.format import STATUS_STYLE, status_class, status_label
-
-_CLASSES = {cls for _, cls in STATUS_STYLE.values()} | {"status-unknown"}
+from ...text.format import STATUS_CLASSES, status_class, status_label
 
 
 class StatusBadge(Static):
@@ -29,7 +27,7 @@ class StatusBadge(Static):
         self.watch_status(self.status)
 
     def watch_status(self, status: str) -> None:
-        self.remove_class(*_CLASSES)
+        self.remove_class(*STATUS_CLASSES)
         if status:
             self.add_class(status_class(status))
         self.update(Content(status_label(status) if status else ""))

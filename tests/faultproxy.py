@@ -4,8 +4,10 @@ Put it between a client and a CrowNest server (the local backend, say). Each new
 connection draws a fault from :class:`FaultPlan`: pass through untouched, cut the
 response after a random number of bytes (mid-event included), stall it (keep the
 socket open, forward nothing more), or answer itself with 429 + ``Retry-After``, 503,
-an HTML 502 page, truncated JSON or garbage bytes. Faults can be switched off at any
-time (``proxy.plan = FaultPlan.calm()``) to check that clients recover by themselves.
+an HTML 502 page, truncated JSON or garbage bytes. A plan can also slow the link
+(``FaultPlan.slow(256 * 1024)``: every connection, each way, at most that many bytes a
+second). Faults can be switched off at any time (``proxy.plan = FaultPlan.calm()``)
+to check that clients recover by themselves.
 
 It only ever listens on and connects to loopback addresses.
 """
@@ -15,10 +17,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+import socket
 from collections import Counter
 from dataclasses import dataclass, field
 
 LOOPBACK = "127.0.0.1"
+#: On a slowed link, how much the proxy holds of a client's bytes it has not yet let
+#: through (its socket's receive buffer, and its reader's): loopback's buffers of
+#: several MiB would swallow a whole upload at once, which no slow link does.
+SLOW_LINK_BUFFER = 16 * 1024
+INTERNET_SEGMENT = 1400
 
 
 def _response(status: str, content_type: str, body: bytes, extra: str = "") -> bytes:
@@ -55,6 +63,20 @@ CANNED: dict[str, bytes] = {
 }
 
 
+def _slow_link_socket(port: int) -> socket.socket:
+    """A listening socket whose connections buffer as a slow link's do: an internet
+    segment size (loopback's 64 KiB segments give a sender megabytes of send buffer
+    at once) and a small receive buffer, both set before the handshake."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, SLOW_LINK_BUFFER)
+    with contextlib.suppress(OSError, AttributeError):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, INTERNET_SEGMENT)
+    sock.bind((LOOPBACK, port))
+    sock.setblocking(False)
+    return sock
+
+
 @dataclass
 class FaultPlan:
     """Probabilities (per connection) of each fault; the rest pass through."""
@@ -64,10 +86,18 @@ class FaultPlan:
     canned: dict[str, float] = field(default_factory=dict)
     cut_bytes: tuple[int, int] = (0, 65536)
     stall_seconds: float = 3600.0
+    bytes_per_second: float | None = None
+    """The link's speed, each way, per connection; None is as fast as loopback. (Set it
+    before the proxy starts for a link that buffers little, as slow links do.)"""
 
     @classmethod
     def calm(cls) -> FaultPlan:
         return cls()
+
+    @classmethod
+    def slow(cls, bytes_per_second: float) -> FaultPlan:
+        """No faults, but a link of this speed (a slow uplink, say)."""
+        return cls(bytes_per_second=bytes_per_second)
 
     @classmethod
     def stormy(cls) -> FaultPlan:
@@ -113,6 +143,8 @@ class FaultProxy:
         self.faults: Counter[str] = Counter()
         self.dropped = 0
         """Live connections cut by :meth:`drop_connections` so far."""
+        self.client_closes = 0
+        """Connections the client closed (EOF or reset from its end) so far."""
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self.port = 0
@@ -129,7 +161,12 @@ class FaultProxy:
         await self.stop()
 
     async def start(self) -> None:
-        self._server = await asyncio.start_server(self._handle, LOOPBACK, self.port)
+        if self.plan.bytes_per_second is None:
+            self._server = await asyncio.start_server(self._handle, LOOPBACK, self.port)
+        else:
+            self._server = await asyncio.start_server(
+                self._handle, sock=_slow_link_socket(self.port), limit=SLOW_LINK_BUFFER
+            )
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:
@@ -156,7 +193,7 @@ class FaultProxy:
         self, rng: random.Random, low: float = 0.2, high: float = 1.5
     ) -> None:
         """Besides the per-connection faults, cut every open connection every
-        ``low``-``high`` seconds (until cancelled): kept-alive connections that drew
+        ``low``-``high`` seconds (until canceled): kept-alive connections that drew
         "pass" meet the weather too."""
         while True:
             await asyncio.sleep(rng.uniform(low, high))
@@ -195,6 +232,17 @@ class FaultProxy:
         finally:
             writer.close()
 
+    async def _from_client(self, reader: asyncio.StreamReader) -> bytes:
+        """The client's next bytes (paced like :meth:`_read`); b"" (counted in
+        ``client_closes``) once it closed."""
+        try:
+            chunk = await self._read(reader)
+        except ConnectionResetError:
+            chunk = b""
+        if not chunk:
+            self.client_closes += 1
+        return chunk
+
     async def _pump(
         self,
         reader: asyncio.StreamReader,
@@ -205,7 +253,7 @@ class FaultProxy:
         limit: int | None,
     ) -> None:
         async def requests() -> None:
-            while chunk := await reader.read(65536):
+            while chunk := await self._from_client(reader):
                 up_writer.write(chunk)
                 await up_writer.drain()
             with contextlib.suppress(OSError):
@@ -214,7 +262,7 @@ class FaultProxy:
         forward = asyncio.get_running_loop().create_task(requests())
         try:
             sent = 0
-            while chunk := await up_reader.read(65536):
+            while chunk := await self._read(up_reader):
                 if limit is not None and sent + len(chunk) > limit:
                     writer.write(chunk[: limit - sent])
                     await writer.drain()
@@ -226,3 +274,14 @@ class FaultProxy:
                 sent += len(chunk)
         finally:
             forward.cancel()
+
+    async def _read(self, reader: asyncio.StreamReader) -> bytes:
+        """The next chunk, no faster than the plan's link allows (read each time, so a
+        plan switched mid-transfer takes effect at once)."""
+        rate = self.plan.bytes_per_second
+        if not rate:
+            return await reader.read(65536)
+        chunk = await reader.read(max(1024, min(65536, int(rate / 20))))
+        if chunk:
+            await asyncio.sleep(len(chunk) / rate)
+        return chunk

@@ -1,9 +1,16 @@
-"""A run's command: ``/bin/sh -c`` in its own session, and the means to end all of it.
+"""The processes of a run: its shell, supervised by the reaper, and the means to end them.
 
-The shell starts a new session (so a new process group, pgid = pid) with a minimal
-environment that includes ``CROWNEST_RUN_ID``. Ending a run signals the group and also
-every process found in ``/proc`` that shares the session or the group, or carries the
-run's ``CROWNEST_RUN_ID`` marker (a grandchild that called ``setsid`` keeps that one).
+:class:`RunningCommand` starts ``/bin/sh -c LINE`` in a new session (so a new process
+group, pgid = pid) with a minimal environment that includes ``CROWNEST_RUN_ID``, and
+feeds its stdout/stderr to a sink as they come. On Linux ``LINE`` is
+:func:`supervised`: the shell ``exec``s :mod:`.reaper`, a child subreaper that every
+process of the run stays below (even one that escaped with ``setsid`` and ``env -i``),
+so the pid the executor knows is the reaper's. :func:`end_run` ends a run through it
+(SIGTERM; it ends every descendant, KILL after the grace period, and exits as the
+command did), then sweeps as a backstop: the group, and every process found in
+``/proc`` that shares the session or the group or carries the run's marker
+(:func:`end_run_processes`, also used on its own when a restarted server ends what a
+previous one left running).
 """
 
 from __future__ import annotations
@@ -12,10 +19,13 @@ import asyncio
 import contextlib
 import fcntl
 import os
+import shlex
 import signal
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
+
+from .reaper import argv as reaper_argv
 
 MARKER = "CROWNEST_RUN_ID"
 OutputSink = Callable[[str, bytes], None]
@@ -23,6 +33,10 @@ PIPE_BYTES = 1024 * 1024
 #: A read at least this big means the command is flooding: pause reading that long.
 BUSY_READ_BYTES = 16 * 1024
 BUSY_PAUSE = 0.005
+#: Whether commands run under the reaper (it needs Linux's subreaper and /proc).
+SUPERVISED = sys.platform.startswith("linux") and bool(sys.executable)
+#: How long past the grace period the reaper may take before the backstop sweep.
+REAPER_MARGIN = 2.0
 
 
 def minimal_env(run_id: str, workspace: Path, home: Path) -> dict[str, str]:
@@ -216,3 +230,22 @@ class RunningCommand:
         code = self._transport.get_returncode()
         self._transport.close()
         return code
+
+
+def supervised(command: str, grace: float) -> str:
+    """The shell line that runs ``command`` under the reaper (as is where unsupported)."""
+    if not SUPERVISED:
+        return command
+    line = reaper_argv(sys.executable, os.getpid(), grace, command)
+    return "exec " + " ".join(shlex.quote(part) for part in line)
+
+
+async def end_run(cmd: RunningCommand, grace: float) -> None:
+    """End every process of the run: through its reaper, then the group/marker sweep."""
+    if SUPERVISED and cmd.pid is not None:
+        if not await cmd.wait(0):  # not reaped yet, so the pid is still the reaper's
+            with contextlib.suppress(OSError):
+                os.kill(cmd.pid, signal.SIGTERM)
+            await cmd.wait(grace + REAPER_MARGIN)
+        grace = min(grace, 0.5)  # the reaper is done (or stuck): the sweep is a backstop
+    await cmd.end(grace)

@@ -1,6 +1,6 @@
 """``make screenshots``: the README's SVGs, rendered by the real app on a demo backend.
 
-Usage: ``python -m crownest_tui.screenshots OUT_DIR [--only NAME …]``. A local backend
+Usage: ``python -m tests.screenshots OUT_DIR [--only NAME …]``. A local backend
 is started with the demo seed, the dashboard is driven headless through Textual's Pilot
 the way a person would use it, and each scene is exported as ``OUT_DIR/NAME.svg``.
 Nothing is mocked: the runs, logs and evidence are whatever the demo really produced,
@@ -20,15 +20,15 @@ from pathlib import Path
 
 from textual.pilot import Pilot
 
-from .api.client import CrowNestClient
-from .api.models import WorkspaceRun
-from .core.filters import RunFilters
-from .local.process import astart_local_backend
-from .ui.app import CrowNestApp
-from .ui.messages import OpenRun
-from .ui.screens.detail import RunDetailScreen
-from .ui.screens.split_tail import SplitTailScreen
-from .ui.widgets.log_view import LogView
+from crownest_tui.api.client import CrowNestClient
+from crownest_tui.api.models import WorkspaceRun
+from crownest_tui.core.filters import RunFilters
+from crownest_tui.local.process import astart_local_backend
+from crownest_tui.ui.app import CrowNestApp
+from crownest_tui.ui.messages import OpenRun
+from crownest_tui.ui.screens.detail import RunDetailScreen
+from crownest_tui.ui.screens.split_tail import SplitTailScreen
+from crownest_tui.ui.widgets.log_view import LogView
 
 SIZE = (140, 34)
 THEME = "crownest"
@@ -227,7 +227,7 @@ async def shoot(client: CrowNestClient, demo: DemoRuns, title: str, scene: Scene
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m crownest_tui.screenshots")
+    parser = argparse.ArgumentParser(prog="python -m tests.screenshots")
     parser.add_argument("out_dir", type=Path)
     parser.add_argument("--only", nargs="*", choices=list(SCENES), default=[])
     args = parser.parse_args(argv)
