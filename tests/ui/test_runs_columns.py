@@ -61,3 +61,15 @@ async def test_right_and_ctrl_pagedown_reach_every_column_at_80_columns() -> Non
         assert table.columns.keys[-1] == "metadata"
         await pilot.press("left")
         assert table.columns.hidden_left == table.column_offset > 0
+
+
+async def test_widening_shifts_back_the_columns_that_fit_anyway() -> None:
+    app = RecordingApp(FakeClient(), refresh_interval=0, clock=lambda: FROZEN_NOW)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(RunsTable)
+        await pilot.press("right", "right")
+        assert table.column_offset == 2
+        await pilot.resize_terminal(200, 50)
+        await pilot.pause()
+        assert table.column_offset == 0 and table.columns.keys == [c.key for c in COLUMNS]

@@ -337,6 +337,9 @@ class RunsTable(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         self._fit_virtual_size()
+        width = self.scrollable_content_region.width
+        while self.column_offset and not _layout(width, self.column_offset - 1).hidden_right:
+            self.column_offset -= 1  # wider now: shift back what fits anyway
         if self._rows:
             self._scroll_rows(int(self.scroll_y), self.cursor_row)
 
