@@ -21,7 +21,14 @@ from .api.ids import check_id
 from .config import Settings, config_path, load_settings
 from .core.filters import FilterError, RunFilters, check_status, parse_metadata_pair
 from .notice import notice
-from .profiles import ProfileSwitcher, flags_over, profile_connection, select_profile
+from .profiles import (
+    DEMO_SOURCE,
+    LOCAL_SOURCE,
+    ProfileSwitcher,
+    flags_over,
+    profile_connection,
+    select_profile,
+)
 
 BACKEND_STOP_GRACE = 0.3
 """Seconds a forced exit gives the local backend child between SIGTERM and SIGKILL."""
@@ -234,11 +241,12 @@ def _connection(args: argparse.Namespace, settings: Settings) -> Iterator[Connec
             start_local_backend(state_dir, seed_demo=args.demo) as backend,
             exit_deadline.on_forced_exit(lambda: backend.stop(BACKEND_STOP_GRACE)),
         ):
+            source = DEMO_SOURCE if args.demo else LOCAL_SOURCE
             yield Connection(
                 base_url=backend.url,
                 credential=Secret(backend.token),
-                credential_source="local backend",
-                base_url_source="local backend",
+                credential_source=source,
+                base_url_source=source,
             )
     finally:
         remove_temp()

@@ -174,6 +174,19 @@ def api_origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
 
 
+#: ``Connection.base_url_source`` of the local backends that ``--local``/``--demo`` start.
+LOCAL_SOURCE, DEMO_SOURCE = "local backend", "demo backend"
+
+
+def api_label(connection: Connection) -> str:
+    """Where the app talks to, in a word: ``demo``, ``local`` or the API origin."""
+    if connection.base_url_source == DEMO_SOURCE:
+        return "demo"
+    if connection.base_url_source == LOCAL_SOURCE:
+        return "local"
+    return api_origin(connection.base_url)
+
+
 class ProfileSwitcher:
     """Opens profiles for the app and remembers theme choices in the settings file.
 

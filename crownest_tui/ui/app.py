@@ -20,13 +20,15 @@ from ..core.watchlist import Watchlist
 from ..launch.flow import LaunchError
 from ..launch.pack import PackError
 from ..profiles import ProfileSwitcher
+from .help_sections import help_sections
+from .keymap import keymap_warnings
 from .launching import launch_from_form
 from .messages import LaunchRequested, OpenRun, OpenSplit, RunChanged, WatchRun
 from .new_run_form import FormError, NewRunForm, save_last_values
 from .palette import ProfileCommands, RunsCommands
 from .profile_switch import persist_theme, sub_title, switch_profile
 from .screens.detail import RunDetailScreen
-from .screens.help import HelpScreen, help_entries
+from .screens.help import HelpScreen
 from .screens.runs import RunsScreen
 from .screens.split_tail import SplitTailScreen
 from .screens.welcome import WelcomeScreen
@@ -103,6 +105,7 @@ class CrowNestApp(App[None]):
         elif theme:
             self._startup_warnings.append(f"unknown theme {theme!r} (ignored)")
         if keymap:
+            self._startup_warnings += keymap_warnings(keymap)
             self.set_keymap(keymap)
         self.sub_title = sub_title(profile, read_only)
 
@@ -200,6 +203,8 @@ class CrowNestApp(App[None]):
             return
         save_last_values(form)
         self.notify(f"{run.id} started", title="New run", markup=False)
+        if self.runs_screen is not None:  # back from its detail, the list is on it
+            self.runs_screen.select_when_shown(run.id)
         self.post_message(OpenRun(run.id))
 
     def on_run_changed(self, message: RunChanged) -> None:
@@ -222,4 +227,4 @@ class CrowNestApp(App[None]):
     def action_help(self) -> None:
         """Show every binding of the current screen."""
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(help_entries(self.screen)))
+            self.push_screen(HelpScreen(help_sections(self.screen)))

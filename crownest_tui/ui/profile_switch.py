@@ -24,6 +24,7 @@ from ..api.client import CrowNestClient
 from ..api.credentials import ConfigError
 from ..core.run_list import ListOptions
 from ..profiles import ProfileSwitcher, ProfileView, api_origin
+from .keymap import keymap_warnings
 from .screens.runs import RunsScreen
 from .screens.welcome import WelcomeScreen
 
@@ -87,15 +88,13 @@ def apply_view(app: SwitchingApp, view: ProfileView) -> None:
     app.profile_name = view.name
     app.configured_theme = view.theme
     app.set_keymap(view.keymap)
+    warnings = keymap_warnings(view.keymap)
     if view.theme in app.available_themes:
         app.theme = view.theme
     else:
-        app.notify(
-            f"unknown theme {view.theme!r} (ignored)",
-            title="Configuration",
-            severity="warning",
-            markup=False,
-        )
+        warnings.append(f"unknown theme {view.theme!r} (ignored)")
+    for warning in warnings:
+        app.notify(warning, title="Configuration", severity="warning", markup=False)
     app.sub_title = sub_title(view.name, view.read_only)
 
 

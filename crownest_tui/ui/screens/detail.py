@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -29,13 +29,15 @@ from ...api.models import RunStatus, WorkspaceRun
 from ...api.stream import EventStream, StreamStatus
 from ...core.chunk import OutputChunk
 from ...core.detail_state import RunDetailState, RunFeed
-from ...core.failures import cancel_failure_text, cancel_refusal
+from ...core.failures import cancel_failure_text, cancel_refusal, why_no_cancel
 from ...core.save_folder import SaveFolder
 from ...text.format import format_duration, safe_line, status_label
+from ..bindings import explain_refusal
 from ..messages import RunChanged, WatchRun
 from ..stylesheets import stylesheet
 from ..widgets.artifacts_table import ArtifactsTable
 from ..widgets.connection_bar import ConnectionBar
+from ..widgets.context_bar import ContextBar
 from ..widgets.evidence_view import EvidenceView
 from ..widgets.log_view import LogView
 from ..widgets.run_header import RunHeader
@@ -66,8 +68,6 @@ class RunDetailScreen(Screen[None]):
         Binding("3", "tab('evidence')", "Evidence", id="detail.tab_evidence"),
         Binding("4", "tab('details')", "Details", id="detail.tab_details"),
         Binding("c", "cancel_run", "Cancel run", id="detail.cancel"),
-        # Once the run has ended "Cancel run" leaves the footer; c then says why.
-        Binding("c", "nothing_to_cancel", show=False, id="detail.cancel_ended"),
         Binding("i", "toggle_header", "All fields", show=False, id="detail.header"),
         Binding("R", "reconnect", "Reconnect", id="detail.reconnect"),
         Binding("W,w", "watch", "Watch", show=False, id="detail.watch"),
@@ -117,6 +117,7 @@ class RunDetailScreen(Screen[None]):
     # -- layout ----------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        yield ContextBar()
         yield RunHeader(self.clock, project_names=self.project_names, id="header")
         yield ConnectionBar(id="connection")
         with TabbedContent(initial="log", id="tabs"):
@@ -152,13 +153,14 @@ class RunDetailScreen(Screen[None]):
         self.query_one(ConnectionBar).tick()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        run = self.state.run
-        ended = run is not None and run.is_terminal
-        if action == "cancel_run":
-            return not (self.read_only or ended)
-        if action == "nothing_to_cancel":
-            return ended and not self.read_only
+        if action == "cancel_run":  # hidden (and explained by on_key) when it cannot
+            return why_no_cancel(self.state.run, self.read_only) is None
         return True
+
+    def on_key(self, event: events.Key) -> None:
+        refusals = {"detail.cancel": lambda: why_no_cancel(self.state.run, self.read_only)}
+        if explain_refusal(self, event, refusals):
+            event.stop()
 
     # -- workers: I/O only, results handed to the state and widgets -------------------
 
@@ -295,7 +297,7 @@ class RunDetailScreen(Screen[None]):
                 self._seen_active = True
             elif not self._ended:
                 self._ended = True
-                self.refresh_bindings()  # "Cancel run" leaves the footer
+                self.refresh_bindings()  # c Cancel leaves the footer
                 self.load_evidence()
                 self.load_artifact_sizes(list(state.artifacts))
                 if self._seen_active:
@@ -343,7 +345,7 @@ class RunDetailScreen(Screen[None]):
             self.notify("The run is still loading.", title="Cancel")
             return
         if run.is_terminal:
-            self.action_nothing_to_cancel()
+            self.notify(cancel_refusal(run), title="Nothing to cancel", markup=False)
             return
 
         def confirmed(yes: bool | None) -> None:
@@ -351,10 +353,6 @@ class RunDetailScreen(Screen[None]):
                 self.cancel()
 
         self.app.push_screen(ConfirmCancelScreen(run), confirmed)
-
-    def action_nothing_to_cancel(self) -> None:
-        if self.state.run is not None:
-            self.notify(cancel_refusal(self.state.run), title="Nothing to cancel", markup=False)
 
     def action_toggle_header(self) -> None:
         """Every field of the run in the header, or only the two summary rows."""

@@ -18,6 +18,7 @@ from ...api.client import CrowNestClient
 from ...core.save_folder import SaveFolder
 from ..messages import WatchRun
 from ..stylesheets import stylesheet
+from ..widgets.context_bar import ContextBar
 from ..widgets.tail_pane import TailPane
 
 MAX_PANES = 4
@@ -58,6 +59,7 @@ class SplitTailScreen(Screen[None]):
         self.save_directory = save_directory
 
     def compose(self) -> ComposeResult:
+        yield ContextBar()
         with Container(id="panes"):
             for index, run_id in enumerate(self.run_ids):
                 yield TailPane(
