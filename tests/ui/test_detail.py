@@ -295,7 +295,9 @@ async def test_the_log_gets_two_thirds_of_an_80x24_terminal(backend: LocalBacken
             header = screen.query_one(RunHeader)
             assert log.lines.size.height >= 24 * 2 // 3, log.lines.size
             assert header.size.height == 2
-            assert "exit 3" in screen_text(pilot.app)[1]
+            rows = screen_text(pilot.app)
+            top = header.region.y  # below the context line
+            assert "FAILED" in rows[top] and "exit 3" in rows[top + 1], rows[: top + 2]
             await pilot.press("i")
             await pilot.pause()
             assert header.expanded and header.size.height > 8
