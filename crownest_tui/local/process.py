@@ -1,4 +1,6 @@
-"""The local backend as a child process (the dashboard's ``--demo`` mode, and tests).
+"""The local backend as a child process that dies with us (``--demo``, and tests).
+
+(``--local`` uses the persistent, detached service instead: ``service.py``.)
 
 ``start_local_backend`` runs ``python -m crownest_tui local serve --port 0 …``, waits
 for its two ready lines and hands back a :class:`LocalBackendProcess` with the real
@@ -20,6 +22,8 @@ from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, ParamSpec, Self, TypeVar
+
+from .service_state import TOKEN_ENV
 
 READY_TIMEOUT = 30.0
 P = ParamSpec("P")
@@ -154,13 +158,19 @@ def start_local_backend(
         args += ["--exit-with-parent", str(os.getpid())]
     if seed_demo:
         args.append("--seed-demo")
-    if token is not None:
-        args += ["--token", token]
     args += list(extra_args)
+    env = {k: v for k, v in os.environ.items() if k != TOKEN_ENV}
+    if token is not None:  # through the environment: argv is anyone's to read
+        env[TOKEN_ENV] = token
     log_file = log_path or state_dir / "server.log"
     with log_file.open("ab") as log:
         proc = subprocess.Popen(
-            args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log, close_fds=True
+            args,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=log,
+            close_fds=True,
+            env=env,
         )
     assert proc.stdout is not None
     try:
