@@ -194,7 +194,7 @@ def _spawn(state_dir: Path, timeout: float) -> ServiceInfo:
 def _spawn_on(state_dir: Path, port: int, timeout: float) -> ServiceInfo | None:
     """Start ``local serve --detach`` on ``port``; its pid file once ready, else None."""
     args = [sys.executable, "-m", "crownest_tui", "local", "serve", "--detach"]
-    args += ["--port", str(port), "--state-dir", str(state_dir)]
+    args += ["--port", str(port), "--state-dir", str(state_dir.absolute())]
     env = {k: v for k, v in os.environ.items() if k not in CREDENTIAL_VARIABLES}
     with (state_dir / LOG_FILE).open("ab") as log:
         proc = subprocess.Popen(

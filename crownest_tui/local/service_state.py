@@ -44,7 +44,7 @@ LOCK_WAIT = 2.0
 def default_state_dir() -> Path:
     """``--local``'s state dir: ``$CROWNEST_TUI_LOCAL_STATE_DIR``, else the data dir's."""
     if chosen := os.environ.get(STATE_DIR_ENV):
-        return Path(chosen).expanduser()
+        return Path(chosen).expanduser().absolute()
     return data_dir() / "local-backend"
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from crownest_tui.api.credentials import Secret
 from crownest_tui.cli import (
     _connection,
     _filters,
@@ -102,6 +103,16 @@ def test_demo_backend_stops_on_exit_and_on_a_crash() -> None:
         raise RuntimeError("the app crashed")
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"{url}/v1/projects")
+
+
+def test_local_is_the_persistent_service_and_outlives_the_command(service_dir: Path) -> None:
+    local = build_parser().parse_args(["--local"])
+    with _connection(local, Settings()) as connection:
+        url = connection.base_url
+        assert connection.credential == Secret((service_dir / "token").read_text().strip())
+    assert httpx.get(f"{url}/v1/projects").status_code == 401  # still there, still locked
+    with _connection(local, Settings()) as again:
+        assert again.base_url == url  # attached to the same one, not a second backend
 
 
 def test_every_command_takes_a_profile() -> None:
