@@ -68,11 +68,13 @@ class CrowNestApp(App[None]):
         bell: bool = False,
         profiles: ProfileSwitcher | None = None,
         profile: str | None = None,
+        demo: bool = False,
     ) -> None:
         """``open_run`` opens that run's detail screen over the list at start-up
         (``crownest-tui open``); ``bell`` rings when a followed run ends;
         ``profiles`` opens other profiles (palette) and saves theme choices, and
-        ``profile`` names the one ``client`` belongs to."""
+        ``profile`` names the one ``client`` belongs to. ``demo``: the backend ends
+        with us, so quitting with runs active asks first."""
         super().__init__()
         register_themes(self)
         self.profiles = profiles
@@ -98,6 +100,7 @@ class CrowNestApp(App[None]):
         if keymap:
             self.set_keymap(keymap)
         self.sub_title = sub_title(profile, read_only)
+        self.demo = demo
 
     def get_driver_class(self) -> type[Driver]:
         """Textual's pick, its Linux driver swapped for one that survives a lost tty."""
@@ -207,6 +210,15 @@ class CrowNestApp(App[None]):
     def on_open_split(self, message: OpenSplit) -> None:
         """``t``: tail the marked runs side by side."""
         self.push_screen(SplitTailScreen(self.client, message.run_ids))
+
+    async def action_quit(self) -> None:
+        """Quit; in ``--demo``, whose backend ends with us, ask first if runs are active."""
+        if self.demo:
+            from .screens.confirm_quit import quit_demo
+
+            await quit_demo(self)
+        else:
+            self.exit()
 
     def action_help(self) -> None:
         """Show every binding of the current screen."""
