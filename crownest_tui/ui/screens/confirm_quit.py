@@ -39,6 +39,9 @@ class ConfirmQuitScreen(ModalScreen[bool]):
     ConfirmQuitScreen #dialog {
         border: thick $error;
     }
+    ConfirmQuitScreen Label {
+        width: 1fr;
+    }
     """
     BINDINGS = [
         Binding("y", "confirm", "Quit", id="confirm_quit.yes"),
