@@ -16,14 +16,10 @@ command line; clients read the same file. It prefers the port it had last time
 from __future__ import annotations
 
 import contextlib
-import errno
-import fcntl
 import os
 import selectors
 import signal
 import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -32,13 +28,14 @@ from pathlib import Path
 import httpx
 
 from ..api.credentials import Connection, Secret
-from .process import LocalBackendError
+from .process import LocalBackendError, environment_without, log_tail, popen_serve
 from .service_state import (
     LOG_FILE,
     TOKEN_ENV,
     Probe,
     ServiceInfo,
     ServiceState,
+    exclusive_lock,
     probe,
     remove_stale_info,
     runs_our_server,
@@ -99,25 +96,13 @@ class Stopped:
 def _control(state_dir: Path, timeout: float) -> Iterator[None]:
     """Hold ``control.lock`` (one start or stop at a time) for the ``with``."""
     state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(state_dir / CONTROL_LOCK, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except OSError as exc:
-                if exc.errno not in (errno.EAGAIN, errno.EWOULDBLOCK, errno.EACCES):
-                    raise
-                if time.monotonic() > deadline:
-                    raise ServiceError(
-                        f"another crownest-tui is starting or stopping the backend in "
-                        f"{state_dir} and did not finish in {timeout:g} s"
-                    ) from None
-                time.sleep(0.05)
+    with exclusive_lock(state_dir / CONTROL_LOCK, timeout) as held:
+        if not held:
+            raise ServiceError(
+                f"another crownest-tui is starting or stopping the backend in "
+                f"{state_dir} and did not finish in {timeout:g} s"
+            )
         yield
-    finally:
-        os.close(fd)
 
 
 def read_token(state_dir: Path) -> Secret:
@@ -187,25 +172,19 @@ def _spawn(state_dir: Path, timeout: float) -> ServiceInfo:
             (state_dir / LAST_PORT_FILE).write_text(f"{info.url.rsplit(':', 1)[1]}\n")
             return info
     raise ServiceError(
-        f"the local backend did not start:\n{_log_tail(state_dir / LOG_FILE)}".rstrip()
+        f"the local backend did not start:\n{log_tail(state_dir / LOG_FILE)}".rstrip()
     )
 
 
 def _spawn_on(state_dir: Path, port: int, timeout: float) -> ServiceInfo | None:
     """Start ``local serve --detach`` on ``port``; its pid file once ready, else None."""
-    args = [sys.executable, "-m", "crownest_tui", "local", "serve", "--detach"]
-    args += ["--port", str(port), "--state-dir", str(state_dir.absolute())]
-    env = {k: v for k, v in os.environ.items() if k not in CREDENTIAL_VARIABLES}
-    with (state_dir / LOG_FILE).open("ab") as log:
-        proc = subprocess.Popen(
-            args,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=log,
-            cwd=state_dir,
-            env=env,
-            start_new_session=True,
-        )
+    proc = popen_serve(
+        state_dir,
+        ["--detach", "--port", str(port)],
+        log_file=state_dir / LOG_FILE,
+        env=environment_without(*CREDENTIAL_VARIABLES),
+        detached=True,
+    )
     assert proc.stdout is not None
     with proc.stdout:
         _wait_for_end_of_file(proc.stdout.fileno(), timeout)
@@ -240,12 +219,6 @@ def _free_last_port(state_dir: Path) -> int:
         except OSError:
             return 0
     return port
-
-
-def _log_tail(path: Path, lines: int = 20) -> str:
-    with contextlib.suppress(OSError):
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    return ""
 
 
 def replaced_warning(stale: ServiceInfo) -> str:

@@ -156,29 +156,41 @@ def runs_our_server(pid: int) -> bool:
 
 
 @contextlib.contextmanager
-def serving_lock(state_dir: Path, wait: float = LOCK_WAIT) -> Iterator[None]:
-    """Hold the dir's serving lock for the ``with``; :class:`AlreadyServing` if taken."""
-    fd = os.open(state_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+def exclusive_lock(path: Path, wait: float) -> Iterator[bool]:
+    """Hold an exclusive ``flock`` on ``path`` (made 0600) for the ``with``, retrying
+    for ``wait`` seconds; yields False (holding nothing) if it stayed taken."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         deadline = time.monotonic() + wait
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
             except OSError as exc:
                 if exc.errno not in (errno.EAGAIN, errno.EWOULDBLOCK, errno.EACCES):
                     raise
                 if time.monotonic() > deadline:
-                    info = read_info(state_dir)
-                    who = f" (pid {info.pid}, {info.url})" if info else ""
-                    raise AlreadyServing(f"another local backend serves {state_dir}{who}") from None
+                    break
                 time.sleep(0.02)
+            else:
+                yield True
+                return
+        yield False
+    finally:
+        os.close(fd)  # closing lets go of the lock
+
+
+@contextlib.contextmanager
+def serving_lock(state_dir: Path, wait: float = LOCK_WAIT) -> Iterator[None]:
+    """Hold the dir's serving lock for the ``with``; :class:`AlreadyServing` if taken."""
+    with exclusive_lock(state_dir / LOCK_FILE, wait) as held:
+        if not held:
+            info = read_info(state_dir)
+            who = f" (pid {info.pid}, {info.url})" if info else ""
+            raise AlreadyServing(f"another local backend serves {state_dir}{who}")
         # A pid file left by a backend that died is not about us: gone until we are ready.
         with contextlib.suppress(FileNotFoundError):
             (state_dir / PID_FILE).unlink()
         yield
-    finally:
-        os.close(fd)
 
 
 def write_info(state_dir: Path, url: str) -> ServiceInfo:

@@ -216,7 +216,7 @@ class CrowNestApp(App[None]):
         if self.demo:
             from .screens.confirm_quit import quit_demo
 
-            await quit_demo(self)
+            await quit_demo(self, self.client)
         else:
             self.exit()
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 
 from crownest_tui.local.service_state import ServiceState, probe
+from tests.local.support import live_pids_whose
 
 CLI = [sys.executable, "-m", "crownest_tui"]
 
@@ -48,14 +49,5 @@ def service_http(state_dir: Path) -> httpx.AsyncClient:
 
 def serving_processes(state_dir: Path) -> list[int]:
     """Every live ``local serve`` process whose command line names ``state_dir``."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            words = Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if b"serve" in words and str(state_dir).encode() in words:
-            found.append(int(entry))
-    return found
+    wanted = str(state_dir).encode()
+    return live_pids_whose("cmdline", lambda words: b"serve" in words and wanted in words)

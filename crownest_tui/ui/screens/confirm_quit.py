@@ -6,20 +6,18 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+from typing import Any
 
 from textual import on
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label
 
+from ...api.client import CrowNestClient
 from ...api.errors import CrowNestError
 from ...core.active_runs import count_active_runs
-
-if TYPE_CHECKING:
-    from ..app import CrowNestApp
 
 COUNT_TIMEOUT = 2.0
 """Seconds to learn whether runs are active; a backend that cannot say has nothing to end."""
@@ -81,13 +79,13 @@ class ConfirmQuitScreen(ModalScreen[bool]):
         self.dismiss(False)
 
 
-async def quit_demo(app: CrowNestApp) -> None:
-    """Quit, unless the demo has active runs: then ask (asked already: quit)."""
+async def quit_demo(app: App[Any], client: CrowNestClient) -> None:
+    """Quit, unless the demo (on ``client``) has active runs: then ask (asked already: quit)."""
     if isinstance(app.screen, ConfirmQuitScreen):
         app.exit()
         return
     try:
-        active = await asyncio.wait_for(count_active_runs(app.client), COUNT_TIMEOUT)
+        active = await asyncio.wait_for(count_active_runs(client), COUNT_TIMEOUT)
     except (CrowNestError, TimeoutError):  # it does not answer: nothing left to protect
         active = 0
     if not active:
