@@ -36,6 +36,7 @@ from .service_state import (
     ServiceInfo,
     ServiceState,
     exclusive_lock,
+    pid_alive,
     probe,
     remove_stale_info,
     runs_our_server,
@@ -244,20 +245,23 @@ def stop_service(state_dir: Path, *, timeout: float = STOP_TIMEOUT) -> Stopped:
             raise ServiceError(f"pid {pid} of {state_dir}'s pid file is not our backend")
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGTERM)
-        if _gone(state_dir, timeout):
+        if _gone(state_dir, pid, timeout):
             return Stopped(found)
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
-        if not _gone(state_dir, 5.0):
+        if not _gone(state_dir, pid, 5.0):
             raise ServiceError(f"the local backend (pid {pid}) did not stop, even on SIGKILL")
         remove_stale_info(state_dir)
         return Stopped(found, killed=True)
 
 
-def _gone(state_dir: Path, timeout: float) -> bool:
-    """Wait until nothing holds the serving lock; False on timeout."""
+def _gone(state_dir: Path, pid: int, timeout: float) -> bool:
+    """Wait until nothing holds the serving lock and ``pid`` has exited; False on timeout."""
     deadline = time.monotonic() + timeout
-    while probe(state_dir).state in (ServiceState.RUNNING, ServiceState.STARTING):
+    while pid_alive(pid) or probe(state_dir).state in (
+        ServiceState.RUNNING,
+        ServiceState.STARTING,
+    ):
         if time.monotonic() > deadline:
             return False
         time.sleep(0.05)

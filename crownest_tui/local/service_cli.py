@@ -7,7 +7,8 @@ statuses follow the LSB init-script convention (as ``systemctl`` does):
 * ``start``: 0 running (started now, or already running: it says which), 1 failed;
 * ``stop``: 0 stopped (or it was not running), 1 it could not be stopped;
 * ``status``: 0 running, 1 not running but a stale pid file (the backend was killed;
-  ``start`` recovers), 3 not running, 4 running but not answering.
+  ``start`` recovers), 3 not running, 4 running but not answering (or just starting
+  or stopping).
 """
 
 from __future__ import annotations
@@ -109,6 +110,9 @@ def _status(state_dir: Path) -> int:
             "`crownest-tui local start` recovers"
         )
         return STATUS_STALE
+    if found.state is ServiceState.STARTING:
+        print(f"starting or stopping ({state_dir}): try again in a moment")
+        return STATUS_NOT_ANSWERING
     if found.state is not ServiceState.RUNNING or info is None:
         print(f"not running ({state_dir})")
         return STATUS_STOPPED

@@ -132,13 +132,21 @@ def remove_stale_info(state_dir: Path) -> ServiceInfo | None:
 
 
 def pid_alive(pid: int) -> bool:
+    """Whether ``pid`` is a live process (a zombie, on Linux, is not: whoever adopted
+    a detached backend may be slow to reap it)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:  # someone else's process
         return True
-    return True
+    if not sys.platform.startswith("linux"):
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_bytes()
+    except OSError:  # it just went
+        return False
+    return stat.rsplit(b")", 1)[1].split()[0] != b"Z"
 
 
 def runs_our_server(pid: int) -> bool:

@@ -68,6 +68,9 @@ def test_start_status_stop(service_dir: Path) -> None:
     again = cli("local", "stop")
     assert again.returncode == 0 and "not running" in again.stdout
     assert token not in (service_dir / "server.log").read_text()
+    # The next start takes the same port (a dashboard left open finds it again).
+    assert cli("local", "start").returncode == 0
+    assert json.loads((service_dir / PID_FILE).read_text())["url"] == url
 
 
 def test_start_twice_reports_the_running_one(service_dir: Path) -> None:
