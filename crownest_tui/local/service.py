@@ -24,10 +24,12 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 
 from ..api.credentials import Connection, Secret
+from ..core.net import is_loopback
 from .process import LocalBackendError, environment_without, log_tail, popen_serve
 from .service_state import (
     LOG_FILE,
@@ -117,13 +119,19 @@ def read_token(state_dir: Path) -> Secret:
 
 
 def answers(url: str, token: Secret, timeout: float = ANSWER_TIMEOUT) -> bool:
-    """Whether a backend at ``url`` accepts ``token`` (the pid file's URL is ours)."""
+    """Whether a backend at ``url`` accepts ``token`` (the pid file's URL is ours).
+
+    The key goes to a loopback ``http`` URL only, and never through a proxy."""
+    parts = urlsplit(url)
+    if parts.scheme != "http" or not is_loopback(parts.hostname or ""):
+        raise ServiceError(f"the pid file names {url!r}, not a loopback URL: not sending the key")
     try:
         response = httpx.get(
             f"{url}/v1/workspace-runs",
             params={"limit": "1"},
             headers={"Authorization": f"Bearer {token.reveal()}"},
             timeout=timeout,
+            trust_env=False,
         )
     except httpx.HTTPError:
         return False

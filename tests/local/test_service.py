@@ -150,6 +150,17 @@ def test_a_pid_file_naming_someone_else_s_process_is_stale(service_dir: Path) ->
     assert service_pid(service_dir) != os.getpid()
 
 
+def test_the_key_only_goes_to_a_loopback_url(service_dir: Path) -> None:
+    assert cli("local", "start").returncode == 0
+    pid_file = service_dir / PID_FILE
+    info = json.loads(pid_file.read_text())
+    pid_file.write_text(json.dumps({**info, "url": "http://192.0.2.7:8765"}))
+    done = cli("runs", "--local")
+    assert done.returncode == 69
+    assert "not a loopback URL: not sending the key" in done.stderr
+    pid_file.write_text(json.dumps(info))
+
+
 def test_sighup_does_not_end_the_service(service_dir: Path) -> None:
     assert cli("local", "start").returncode == 0
     pid = service_pid(service_dir)
