@@ -74,13 +74,15 @@ class CrowNestApp(App[None]):
         profile: str | None = None,
         save_dir: Path | None = None,
         launched: Path | None = None,
+        demo: bool = False,
     ) -> None:
         """``open_run`` opens that run's detail screen over the list at start-up
         (``crownest-tui open``); ``bell`` rings when a followed run ends;
         ``profiles`` opens other profiles (palette) and saves theme choices, and
         ``profile`` names the one ``client`` belongs to. Logs and artifacts are saved
         in ``save_dir`` (default: the downloads folder), never inside ``launched`` (the
-        folder ``launch DIR`` packed) or any folder launched from the app."""
+        folder ``launch DIR`` packed) or any folder launched from the app. ``demo``: the
+        backend ends with us, so quitting with runs active asks first."""
         super().__init__()
         register_themes(self)
         self.profiles = profiles
@@ -108,6 +110,7 @@ class CrowNestApp(App[None]):
             self._startup_warnings += keymap_warnings(keymap)
             self.set_keymap(keymap)
         self.sub_title = sub_title(profile, read_only)
+        self.demo = demo
 
     def get_driver_class(self) -> type[Driver]:
         """Textual's pick, its Linux driver swapped for one that survives a lost tty."""
@@ -223,6 +226,15 @@ class CrowNestApp(App[None]):
         self.push_screen(
             SplitTailScreen(self.client, message.run_ids, save_directory=self.save_folder)
         )
+
+    async def action_quit(self) -> None:
+        """Quit; in ``--demo``, whose backend ends with us, ask first if runs are active."""
+        if self.demo:
+            from .screens.confirm_quit import quit_demo
+
+            await quit_demo(self, self.client)
+        else:
+            self.exit()
 
     def action_help(self) -> None:
         """Show every binding of the current screen."""
