@@ -8,12 +8,12 @@ filters.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 
 from rich.style import Style
 from textual import events
 from textual.binding import Binding
+from textual.content import Content
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -21,9 +21,9 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ...api.models import WorkspaceRun, is_terminal
-from ...core.watchlist import Watchlist
 from ...text.format import absolute_time, metadata_chips, safe_line
 from ..messages import OpenSplit, WatchRun
+from ..watch import WatchHost
 from .run_columns import (
     COLUMNS,
     cell_texts,
@@ -127,19 +127,12 @@ class RunsTable(ScrollView, can_focus=True):
         self._now = datetime.now(UTC)
         self._watched: frozenset[str] = frozenset()
         self._picked: dict[str, None] = {}  # ordered: the split's panes follow it
-        self._watchlist: Watchlist | None = None
-        self._unsubscribe: Callable[[], None] | None = None
 
     def on_mount(self) -> None:
-        watchlist = getattr(self.app, "watchlist", None)
-        if isinstance(watchlist, Watchlist):
-            self._watchlist = watchlist
-            self._unsubscribe = watchlist.subscribe(self.set_watched)
-            self.set_watched(watchlist.ids)
-
-    def on_unmount(self) -> None:
-        if self._unsubscribe is not None:
-            self._unsubscribe()
+        app = self.app
+        if isinstance(app, WatchHost):  # the app's watch list, shown as ◉ (never changed here)
+            app.watcher.changed.subscribe(self, self.set_watched, immediate=True)
+            self.set_watched(app.watcher.watchlist.ids)
 
     # -- marks ---------------------------------------------------------------------
 
@@ -207,7 +200,6 @@ class RunsTable(ScrollView, can_focus=True):
             self._cells.clear()
         self._now, self._projects = now, projects
         self._rows, self._index = runs, None
-        self._observe_watched()
         if self.virtual_size.height != len(runs) + 1:
             self.virtual_size = Size(self.size.width, len(runs) + 1)
         row = self.row_of(selected) if selected is not None else None
@@ -227,17 +219,6 @@ class RunsTable(ScrollView, can_focus=True):
             self._cells.pop(run.id, None)
             self._now = now
             self.refresh()
-            if self._watchlist is not None:
-                self._watchlist.observe(run)
-
-    def _observe_watched(self) -> None:
-        """Hand fresh copies of watched runs to the watchlist (one may have ended)."""
-        if self._watchlist is None or not self._watched:
-            return
-        for run_id in self._watched:
-            row = self.row_of(run_id)
-            if row is not None:
-                self._watchlist.observe(self._rows[row])
 
     def tick(self, now: datetime) -> None:
         """Advance durations and relative times (only rows in view are ever drawn)."""
@@ -369,7 +350,7 @@ class RunsTable(ScrollView, can_focus=True):
         elif run is not None and column == "status":
             kind = "terminal" if is_terminal(run.status) else "active"
             tip = f"{safe_line(run.status)} ({kind})"
-        self.tooltip = tip
+        self.tooltip = None if tip is None else Content(tip)  # the API's text: never markup
 
 
 def split_selection(picked: list[str], cursor: str | None) -> tuple[list[str], str | None]:
