@@ -63,7 +63,8 @@ async def wait_until(pilot: Pilot[None], check: Callable[[], bool], within: floa
 
 
 def stream_ended(screen: RunDetailScreen) -> bool:
-    return screen.stream is not None and screen.stream.status.state is StreamState.ENDED
+    """The screen has shown the end of the stream (and every batch before it)."""
+    return screen.stream_status.state is StreamState.ENDED
 
 
 def transcript(view: LogView, stream: str | None = None) -> list[str]:

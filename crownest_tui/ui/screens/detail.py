@@ -1,14 +1,13 @@
 """One run: header, live log, raw events, evidence and details; cancel from here too.
 
-The screen owns the run's :class:`RunFeed` (event stream + state, shared with the split
-tail's panes) and the worker that follows it; widgets get their parts handed down. The
-stream engine (``api.stream``) resumes by seq after any disconnect, so the log gets
-every line exactly once.
+A :class:`RunFollower` (shared with the split tail's panes) loads the run and follows
+its stream; the screen handles its messages and hands the parts down to its widgets.
+The stream engine (``api.stream``) resumes by seq after any disconnect, so the log
+gets every line exactly once.
 """
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,21 +16,19 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer, Label, ProgressBar, TabbedContent, TabPane
 
 from ...api.client import CrowNestClient
 from ...api.errors import CrowNestError
-from ...api.events import RunEvent
 from ...api.models import RunStatus, WorkspaceRun
-from ...api.stream import EventStream, StreamStatus
-from ...core.chunk import OutputChunk
-from ...core.detail_state import RunDetailState, RunFeed
+from ...core.detail_state import RunDetailState
 from ...core.failures import cancel_failure_text, cancel_refusal
 from ...text.format import format_duration, safe_line, status_label
-from ..messages import RunChanged, WatchRun
+from ..messages import WatchRun
+from ..run_follower import FollowsRun, RunFollower
 from ..stylesheets import stylesheet
+from ..watch import is_watched
 from ..widgets.artifacts_table import ArtifactsTable
 from ..widgets.connection_bar import ConnectionBar
 from ..widgets.evidence_view import EvidenceView
@@ -51,7 +48,7 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class RunDetailScreen(Screen[None]):
+class RunDetailScreen(FollowsRun, Screen[None]):
     """Follow one run live (``crownest-tui open wsr_…`` or ``enter`` in the list)."""
 
     CSS_PATH = [stylesheet("detail")]
@@ -93,25 +90,20 @@ class RunDetailScreen(Screen[None]):
         self.bell = bell
         self.clock = clock or _utc_now
         self.save_directory = save_directory
-        self.feed = RunFeed(run_id, after_seq)
         self._seen_active = False  # only a run seen running gets a "run ended" toast
         self._ended = False
         self._evidence_tries = 0
 
     @property
     def state(self) -> RunDetailState:
-        return self.feed.state
-
-    @property
-    def stream(self) -> EventStream | None:
-        """The event stream being followed (the latest one after a restart)."""
-        return self.feed.stream
+        return self.follower.state
 
     # -- layout ----------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        yield RunFollower(self.client, self.run_id, after_seq=self.after_seq)
         yield RunHeader(self.clock, project_names=self.project_names, id="header")
-        yield ConnectionBar(id="connection")
+        yield ConnectionBar(id="connection").data_bind(status=RunDetailScreen.stream_status)
         with TabbedContent(initial="log", id="tabs"):
             with TabPane("1 Log", id="log"):
                 yield LogView(
@@ -136,8 +128,6 @@ class RunDetailScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.title = self.run_id
-        self.load_run()
-        self.follow_events()
         self.set_interval(1.0, self._tick)
         self.query_one("#log-view", LogView).lines.focus()
 
@@ -149,23 +139,23 @@ class RunDetailScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return not (action == "cancel_run" and self.read_only)
 
+    # -- the run's follower ----------------------------------------------------------
+
+    def on_run_follower_batch(self, message: RunFollower.Batch) -> None:
+        message.stop()
+        if message.output:
+            self.query_one("#log-view", LogView).append(message.output)
+        self.query_one("#events-view", LogView).append(message.raw)
+        self.stream_status = message.status
+        self.show_run()
+
+    def on_run_follower_failed(self, message: RunFollower.Failed) -> None:
+        message.stop()
+        error = message.error
+        title = error.title if message.stage == "load" else f"Stream stopped: {error.title}"
+        self.notify(error.message, title=title, severity="error", markup=False)
+
     # -- workers: I/O only, results handed to the state and widgets -------------------
-
-    @work(exclusive=True, group="detail-run", description="load the run")
-    async def load_run(self) -> None:
-        try:
-            run = await self.client.get_run(self.run_id)
-        except CrowNestError as error:
-            self.notify(error.message, title=error.title, severity="error")
-            return
-        self._set_run(run)
-
-    @work(exclusive=True, group="detail-stream", description="follow the event stream")
-    async def follow_events(self) -> None:
-        try:
-            await self.feed.follow(self.client, self._stream_status, self._ingest, self._set_run)
-        except CrowNestError as error:
-            self.notify(error.message, title=f"Stream stopped: {error.title}", severity="error")
 
     @work(exclusive=True, group="detail-evidence", description="fetch the evidence")
     async def load_evidence(self) -> None:
@@ -186,10 +176,11 @@ class RunDetailScreen(Screen[None]):
             run = await self.client.cancel_run(self.run_id)
         except CrowNestError as error:
             title, message = cancel_failure_text(error, self.run_id)
-            self.notify(message, title=title, severity="error", timeout=8)
+            self.notify(message, title=title, severity="error", timeout=8, markup=False)
             return
-        self.notify(f"{self.run_id} is being cancelled.", title="Cancel requested")
-        self._set_run(run)
+        self.notify(f"{self.run_id} is being cancelled.", title="Cancel requested", markup=False)
+        self.follower.take_run(run)
+        self.run_changed(run)
 
     @work(group="detail-artifacts", description="fetch artifact sizes")
     async def load_artifact_sizes(self, artifact_ids: list[str]) -> None:
@@ -202,7 +193,7 @@ class RunDetailScreen(Screen[None]):
             if row is not None:
                 row.size_bytes = artifact.size_bytes
                 row.path = row.path or artifact.source_path or artifact.name
-        self._show_state()
+        self.show_run()
 
     @work(group="detail-download", description="download an artifact")
     async def download(self, artifact_id: str) -> None:
@@ -210,39 +201,15 @@ class RunDetailScreen(Screen[None]):
             path = await save_artifact(self.client, artifact_id, self.save_directory or Path.cwd())
         except (CrowNestError, OSError) as error:
             message = error.message if isinstance(error, CrowNestError) else str(error)
-            self.notify(message, title=f"Could not download {artifact_id}", severity="error")
+            self.notify(
+                message, title=f"Could not download {artifact_id}", severity="error", markup=False
+            )
             return
-        self.notify(f"Saved to {path}", title=f"Downloaded {artifact_id}")
+        self.notify(f"Saved to {path}", title=f"Downloaded {artifact_id}", markup=False)
 
     # -- state changes -----------------------------------------------------------------
 
-    def _stream_status(self, status: StreamStatus) -> None:
-        # The stream closes while the screen is being removed.
-        with contextlib.suppress(NoMatches):
-            self.query_one(ConnectionBar).status = status
-
-    def _ingest(
-        self, output: list[OutputChunk], raw: list[OutputChunk], batch: list[RunEvent]
-    ) -> None:
-        try:
-            if output:
-                self.query_one("#log-view", LogView).append(output)
-            self.query_one("#events-view", LogView).append(raw)
-        except NoMatches:
-            return  # a batch arrived while the screen is being removed
-        self._show_state()
-
-    def _set_run(self, run: WorkspaceRun) -> None:
-        self.state.set_run(run)
-        self._show_state()
-        self.app.post_message(RunChanged(run))
-
-    def _show_state(self) -> None:
-        # The screen may be being removed (escape while the stream delivers).
-        with contextlib.suppress(NoMatches):
-            self._show_widgets()
-
-    def _show_widgets(self) -> None:
+    def show_run(self) -> None:
         state = self.state
         run = state.run
         self.query_one(RunHeader).run = run
@@ -263,7 +230,7 @@ class RunDetailScreen(Screen[None]):
                     self._announce_end(run)
 
     def _announce_end(self, run: WorkspaceRun) -> None:
-        if self.run_id in getattr(self.app, "watchlist", ()):
+        if is_watched(self.app, self.run_id):
             return  # the app's watcher announces watched runs (once)
         duration = (
             "" if run.duration_ms is None else f" in {format_duration(run.duration_ms / 1000)}"
@@ -302,7 +269,7 @@ class RunDetailScreen(Screen[None]):
             self.notify("The run is still loading.", title="Cancel")
             return
         if run.is_terminal:
-            self.notify(cancel_refusal(run), title="Nothing to cancel")
+            self.notify(cancel_refusal(run), title="Nothing to cancel", markup=False)
             return
 
         def confirmed(yes: bool | None) -> None:
@@ -312,8 +279,7 @@ class RunDetailScreen(Screen[None]):
         self.app.push_screen(ConfirmCancelScreen(run), confirmed)
 
     def action_reconnect(self) -> None:
-        if self.feed.reconnect():
-            self.follow_events()
+        self.follower.reconnect()
 
     def action_watch(self) -> None:
         """Watch this run (or stop): the app says when it ends, even after escape."""
