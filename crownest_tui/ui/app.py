@@ -160,8 +160,8 @@ class CrowNestApp(SessionApp):
     def on_run_changed(self, message: RunChanged) -> None:
         """A screen (a cancel, the detail) learnt newer run state: the list shows it too."""
         screen = self.runs_screen
-        if screen is not None:
-            screen.apply_run(message.run)
+        if screen is not None:  # on its own queue: never while it is being removed
+            screen.call_later(screen.apply_run, message.run)
         self.watcher.observe(message.run)
 
     def on_runs_seen(self, message: RunsSeen) -> None:
