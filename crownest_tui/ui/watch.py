@@ -67,6 +67,7 @@ class RunWatcher:
         self.store: Path | None = None
         self._origin: str | None = None
         self._polling = False
+        self._announced: set[str] = set()  # watched runs whose end was announced
         self.changed: Signal[frozenset[str]] = Signal(app, "watchlist-changed")
         """Published with the watched ids after every change of the list."""
         watchlist.on_end(self._announce)
@@ -121,6 +122,11 @@ class RunWatcher:
         count = self.watchlist.clear()
         self._say(f"Stopped watching {count} run{'s' * (count != 1)}.", "Unwatched")
 
+    def announces(self, run_id: str) -> bool:
+        """Whether the end of ``run_id`` is the watcher's to announce: watched now, or
+        watched until the watcher announced its end (whoever saw the end first)."""
+        return run_id in self.watchlist or run_id in self._announced
+
     def observe(self, run: WorkspaceRun) -> None:
         """A screen learnt newer state of a run (RunChanged)."""
         self.watchlist.observe(run)
@@ -166,6 +172,7 @@ class RunWatcher:
 
     def _announce(self, ending: Ending) -> None:
         run = ending.run
+        self._announced.add(run.id)
         text = end_text(run, already=ending.already)
         good = run.status == RunStatus.SUCCEEDED
         title = "Already ended" if ending.already else "Watched run ended"
@@ -201,6 +208,7 @@ class WatchHost(Protocol):
     def watcher(self) -> RunWatcher: ...
 
 
-def is_watched(app: App[Any], run_id: str) -> bool:
-    """Whether the app watches ``run_id`` (False for an app without a watcher)."""
-    return isinstance(app, WatchHost) and run_id in app.watcher.watchlist
+def watcher_announces(app: App[Any], run_id: str) -> bool:
+    """Whether the app's watcher announces the end of ``run_id`` (False for an app
+    without a watcher): a screen that saw the run end then stays quiet."""
+    return isinstance(app, WatchHost) and app.watcher.announces(run_id)

@@ -28,7 +28,7 @@ from ...text.format import format_duration, safe_line, status_label
 from ..messages import WatchRun
 from ..run_follower import FollowsRun, RunFollower
 from ..stylesheets import stylesheet
-from ..watch import is_watched
+from ..watch import watcher_announces
 from ..widgets.artifacts_table import ArtifactsTable
 from ..widgets.connection_bar import ConnectionBar
 from ..widgets.evidence_view import EvidenceView
@@ -230,7 +230,7 @@ class RunDetailScreen(FollowsRun, Screen[None]):
                     self._announce_end(run)
 
     def _announce_end(self, run: WorkspaceRun) -> None:
-        if is_watched(self.app, self.run_id):
+        if watcher_announces(self.app, self.run_id):
             return  # the app's watcher announces watched runs (once)
         duration = (
             "" if run.duration_ms is None else f" in {format_duration(run.duration_ms / 1000)}"
