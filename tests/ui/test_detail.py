@@ -64,7 +64,8 @@ def detail(pilot: Pilot[None]) -> RunDetailScreen:
 
 
 def stream_ended(screen: RunDetailScreen) -> bool:
-    return screen.stream is not None and screen.stream.status.state is StreamState.ENDED
+    """The screen has shown the end of the stream (and every batch before it)."""
+    return screen.stream_status.state is StreamState.ENDED
 
 
 def transcript(view: LogView, stream: str | None = None) -> list[str]:

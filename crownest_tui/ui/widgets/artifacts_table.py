@@ -29,7 +29,11 @@ class ArtifactsTable(DataTable[str | Text]):
         for row in artifacts:
             size = "—" if row.size_bytes is None else format_size(row.size_bytes)
             self.add_row(
-                row.artifact_id, inert(row.path or "—"), size, "d downloads", key=row.artifact_id
+                inert(row.artifact_id),
+                inert(row.path or "—"),
+                size,
+                "d downloads",
+                key=row.artifact_id,
             )
         for index, error in enumerate(errors):
             self.add_row(
