@@ -171,7 +171,7 @@ async def test_the_detail_screen_shows_api_text_as_written(
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, ConfirmCancelScreen))
         assert LIVE in dialog_text(pilot.app.screen)
         await pilot.press("y")
-        await toast_says(pilot, f"{LIVE} is being cancelled.")
+        await toast_says(pilot, f"{LIVE} is being canceled.")
         await pilot.press("c", "y")
         await toast_says(pilot, f"{LIVE} had already finished: {REFUSED}")
 
