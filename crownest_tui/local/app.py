@@ -82,6 +82,7 @@ def build_app(backend: Backend, keys: KeyRing) -> Starlette:
             e.wrap(routes_misc.download_artifact, SCOPE_ARTIFACT_READ),
             methods=["GET"],
         ),
+        Route("/v1/_local/runtime", e.wrap(routes_misc.runtime, None), methods=["GET"]),
     ]
     if backend.settings.test_hooks:
         routes += [

@@ -15,6 +15,7 @@ from .support import (
     make_archive,
     output_of,
     run_to_end,
+    runtime_of,
     sha256,
     start_run,
     upload,
@@ -30,7 +31,9 @@ open("out/result.txt", "w").write("42\\n")
 """
 
 
-async def test_full_life_cycle_with_artifacts(http: httpx.AsyncClient) -> None:
+async def test_full_life_cycle_with_artifacts(
+    http: httpx.AsyncClient, backend: LocalBackendProcess
+) -> None:
     run = await create(
         http,
         "python3 job.py && echo done",
@@ -78,7 +81,9 @@ async def test_full_life_cycle_with_artifacts(http: httpx.AsyncClient) -> None:
         "collecting",
         "succeeded",
     ]
-    assert output_of(events) == f"hello from {run['id']}\ndone\n"
+    # a sandboxed run works in /workspace, as hosted runs do; else in the state dir
+    where = "workspace" if runtime_of(backend)["sandbox"]["enabled"] else run["id"]
+    assert output_of(events) == f"hello from {where}\ndone\n"
     assert output_of(events, "stderr") == "to stderr\n"
     assert any(e["type"] == "archive_progress" for e in events)
     assert events[-1]["type"] == "terminal"
