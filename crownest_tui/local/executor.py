@@ -21,7 +21,14 @@ from typing import Protocol
 from ..api.models import CleanupStatus, FailureClass, FailureReason, RunStatus
 from .archive import ArchiveRejected, extract_archive
 from .artifacts import ArtifactProblem, copy_artifact
-from .contract import COLLECT_SCOPES, ORG_ID, new_id, now_iso
+from .contract import (
+    ARTIFACT_RETENTION_SECONDS,
+    COLLECT_SCOPES,
+    ORG_ID,
+    iso_plus,
+    new_id,
+    now_iso,
+)
 from .hub import EventHub
 from .output import OutputCoalescer
 from .records import ArtifactFailure, ArtifactRecord, RunRecord
@@ -255,6 +262,7 @@ class RunExecution:
                 b.hub.emit(run_id, "artifact_error", error=problem.failure.to_wire())
                 continue
             name = request.name or posixpath.basename(path.rstrip("/"))
+            created = now_iso()
             artifact = ArtifactRecord(
                 id=artifact_id,
                 org_id=ORG_ID,
@@ -263,9 +271,10 @@ class RunExecution:
                 name=name,
                 object_key=f"workspace-runs/{run_id}/artifacts/{artifact_id}/{name}",
                 size_bytes=size,
-                created_at=now_iso(),
+                created_at=created,
                 content_type=mimetypes.guess_type(name)[0] or "application/octet-stream",
                 source_path=path,
+                retention_expires_at=iso_plus(created, ARTIFACT_RETENTION_SECONDS),
             )
             b.store.insert_artifact(artifact, run_id, str(b.paths.artifact(artifact_id)))
             ids.append(artifact_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import datetime, timedelta
 
 import httpx
 
@@ -21,6 +22,11 @@ from .support import (
     upload,
     wait_for,
 )
+
+
+def _moment(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
 
 SCRIPT = """
 import os, sys
@@ -99,6 +105,8 @@ async def test_full_life_cycle_with_artifacts(
     artifact = (await http.get(f"/v1/artifacts/{art_id}")).json()["artifact"]
     assert artifact["name"] == "result" and artifact["sizeBytes"] == 3
     assert artifact["sourcePath"] == "out/result.txt"
+    kept = _moment(artifact["retentionExpiresAt"]) - _moment(artifact["createdAt"])
+    assert kept == timedelta(days=7)  # the free plan's retention
     download = await http.get(f"/v1/artifacts/{art_id}/download")
     assert download.content == b"42\n"
 
