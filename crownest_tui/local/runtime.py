@@ -29,8 +29,8 @@ from .sandbox import (
     RunDirs,
     find_bubblewrap,
     namespace_members,
-    pid_namespace,
     read_info,
+    sandbox_alive,
 )
 from .templates import Host, Templates
 
@@ -119,7 +119,7 @@ class Runtime:
                     if pid != info.init_pid:
                         _signal(pid, signal.SIGTERM, signal.SIGCONT)
             if not await cmd.wait(grace):
-                if info is not None and pid_namespace(info.init_pid) == info.pid_namespace:
+                if info is not None and sandbox_alive(info):
                     _signal(info.init_pid, signal.SIGKILL)  # ends the namespace
                 _signal(cmd.pid, signal.SIGKILL)  # bwrap itself, if it hung
                 await cmd.wait(REAPER_MARGIN)
@@ -131,11 +131,10 @@ class Runtime:
         info = read_info(dirs.info) if self.sandbox is not None else None
         if info is None:
             return
-        if pid_namespace(info.init_pid) == info.pid_namespace:  # not a reused pid
-            _signal(info.init_pid, signal.SIGKILL)
         for _ in range(round(SETTLE_SECONDS / SETTLE_POLL)):
-            if not namespace_members(info.pid_namespace):
+            if not sandbox_alive(info):  # (this also tells a reused pid from the init)
                 return
+            _signal(info.init_pid, signal.SIGKILL)  # ends the whole namespace
             await asyncio.sleep(SETTLE_POLL)
 
 

@@ -97,6 +97,13 @@ def _zombie(pid: int) -> bool:
     return raw[raw.rfind(b")") + 2 : raw.rfind(b")") + 3] == b"Z"
 
 
+def sandbox_alive(info: SandboxInfo) -> bool:
+    """True while the sandbox's init lives. Once it has died (even if not yet reaped)
+    every process of its namespace is gone: the kernel ends and reaps them all before
+    the init's own exit completes."""
+    return pid_namespace(info.init_pid) == info.pid_namespace and not _zombie(info.init_pid)
+
+
 def namespace_members(namespace: int) -> list[int]:
     """Every live process of that PID namespace, as host pids.
 
