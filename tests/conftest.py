@@ -15,11 +15,15 @@ from pathlib import Path
 import pytest
 
 from crownest_tui.local.process import LocalBackendProcess, start_local_backend
+from crownest_tui.local.service import stop_service
+from crownest_tui.local.service_state import STATE_DIR_ENV, ServiceState, default_state_dir, probe
 
 
 @pytest.fixture(autouse=True)
 def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """No test sees the developer's real credential, config or data dirs."""
+    """No test sees the developer's real credential, config or data dirs, and none
+    leaves the persistent local backend running (``--local`` starts it in the
+    isolated data dir)."""
     home = tmp_path / "home"
     home.mkdir()
     for name in (
@@ -28,13 +32,18 @@ def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
         "CROWNEST_BEARER_TOKEN",
         "CROWNEST_CONFIG_PATH",
         "CROWNEST_TUI_CONFIG",
+        "XDG_DOWNLOAD_DIR",  # saves go to the (isolated) ~/Downloads
+        STATE_DIR_ENV,
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
     monkeypatch.setenv("XDG_STATE_HOME", str(home / ".local" / "state"))
+    local_state = default_state_dir()
     yield home
+    if probe(local_state).state in (ServiceState.RUNNING, ServiceState.STARTING):
+        stop_service(local_state)
 
 
 #: ``CROWNEST_TEST_SANDBOX=off`` runs every backend of the suite with its runs
@@ -70,3 +79,13 @@ def make_backend(tmp_path: Path) -> Iterator[BackendFactory]:
     yield make
     for server in started:
         server.stop()
+
+
+@pytest.fixture
+def service_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The persistent local backend's state dir for this test (``--local`` and
+    ``local start`` use it through the environment); its service is stopped after."""
+    state_dir = tmp_path / "local-service"
+    monkeypatch.setenv(STATE_DIR_ENV, str(state_dir))
+    yield state_dir
+    stop_service(state_dir)

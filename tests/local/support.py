@@ -189,20 +189,26 @@ def alive(pid: int) -> bool:
     return state != b"Z"
 
 
-def pids_with_marker(marker: str) -> list[int]:
-    """Live processes whose environment holds ``marker`` (e.g. CROWNEST_RUN_ID=…)."""
+def live_pids_whose(name: str, match: Callable[[list[bytes]], bool]) -> list[int]:
+    """Live processes whose ``/proc/PID/<name>`` (NUL-separated: ``environ``,
+    ``cmdline``) satisfies ``match``."""
     found = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
-            with open(f"/proc/{entry}/environ", "rb") as handle:
-                env = handle.read().split(b"\0")
+            with open(f"/proc/{entry}/{name}", "rb") as handle:
+                words = handle.read().split(b"\0")
         except OSError:
             continue
-        if marker.encode() in env and alive(int(entry)):
+        if match(words) and alive(int(entry)):
             found.append(int(entry))
     return found
+
+
+def pids_with_marker(marker: str) -> list[int]:
+    """Live processes whose environment holds ``marker`` (e.g. CROWNEST_RUN_ID=…)."""
+    return live_pids_whose("environ", lambda env: marker.encode() in env)
 
 
 async def wait_until(check: Callable[[], bool], within: float = 10.0) -> None:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import humanize
 from rich.text import Text
 from textual.widgets import DataTable
 
 from ...api.models import ArtifactError
 from ...core.detail_state import ArtifactRow
-from ...text.format import absolute_time
+from ...text.format import absolute_time, format_size
 from .kv_table import inert
 
 
@@ -28,11 +27,17 @@ class ArtifactsTable(DataTable[str | Text]):
         selected = self.selected_artifact()
         self.clear()
         for row in artifacts:
-            size = "—" if row.size_bytes is None else humanize.naturalsize(row.size_bytes)
+            size = "—" if row.size_bytes is None else format_size(row.size_bytes)
             expiry = row.retention_expires_at
             kept = "—" if expiry is None else absolute_time(expiry)
-            path = inert(row.path or "—")
-            self.add_row(row.artifact_id, path, size, kept, "d downloads", key=row.artifact_id)
+            self.add_row(
+                inert(row.artifact_id),
+                inert(row.path or "—"),
+                size,
+                kept,
+                "d downloads",
+                key=row.artifact_id,
+            )
         for index, error in enumerate(errors):
             self.add_row(
                 Text(str(error.code), style="bold red"),
