@@ -78,6 +78,14 @@ def runtime_of(backend: LocalBackendProcess) -> dict[str, Any]:
     return _RUNTIMES[key]
 
 
+def open_gate(backend: LocalBackendProcess, run_id: str, name: str = "gate") -> None:
+    """Create ``name`` in the run's workspace: the file a gated run waits for (a run
+    sees only its own workspace; it is made at extraction, so perhaps not yet)."""
+    path = backend.state_dir / "workspaces" / run_id / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch()
+
+
 def error_code(response: httpx.Response) -> str:
     body = response.json()
     assert set(body) == {"error"}, body

@@ -17,7 +17,7 @@ from crownest_tui.ui.screens.detail import RunDetailScreen
 from crownest_tui.ui.screens.runs import RunsScreen
 from crownest_tui.ui.widgets.log_view import LogView
 from crownest_tui.ui.widgets.runs_table import RunsTable
-from tests.local.support import make_archive
+from tests.local.support import make_archive, open_gate
 
 from .conftest import RecordingApp, client_for, new_suite, runs_screen, settle, suite_runs
 
@@ -64,9 +64,7 @@ class Gate:
         self.run_id = ""
 
     def touch(self) -> None:
-        path = self.backend.state_dir / "workspaces" / self.run_id / self.NAME
-        path.parent.mkdir(parents=True, exist_ok=True)  # made at extraction: maybe not yet
-        path.touch()
+        open_gate(self.backend, self.run_id, self.NAME)
 
 
 async def gated_run(
