@@ -94,7 +94,7 @@ def _zombie(pid: int) -> bool:
         raw = Path(f"/proc/{pid}/stat").read_bytes()
     except OSError:
         return True  # gone meanwhile
-    return raw[raw.rfind(b")") + 2 : raw.rfind(b")") + 3] == b"Z"
+    return raw[raw.rfind(b")") + 2 :].startswith(b"Z")  # the state, after "(comm)"
 
 
 def sandbox_alive(info: SandboxInfo) -> bool:
