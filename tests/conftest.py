@@ -8,6 +8,7 @@ isolation (restarts, short transfer TTLs, the CLI itself); each is stopped after
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -45,7 +46,12 @@ def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
         stop_service(local_state)
 
 
+#: ``CROWNEST_TEST_SANDBOX=off`` runs every backend of the suite with its runs
+#: unsandboxed (as on a host without bubblewrap: macOS, no user namespaces).
+SANDBOX_OFF = os.environ.get("CROWNEST_TEST_SANDBOX", "").lower() in ("off", "0", "no")
 FAST = ["--test-hooks", "--heartbeat-interval", "0.3", "--cancel-grace", "1"]
+if SANDBOX_OFF:
+    FAST.append("--no-sandbox")
 BackendFactory = Callable[..., LocalBackendProcess]
 
 

@@ -48,11 +48,12 @@ class TimelineStep:
 
 @dataclass
 class ArtifactRow:
-    """An artifact the run produced (size filled in when fetched)."""
+    """An artifact the run produced (size and retention filled in when fetched)."""
 
     artifact_id: str
     path: str
     size_bytes: int | None = None
+    retention_expires_at: datetime | None = None
 
 
 @dataclass

@@ -126,6 +126,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--test-hooks", action="store_true", help="enable the /v1/_test bulk routes")
     serve.add_argument(
+        "--no-sandbox",
+        action="store_true",
+        help="run commands as this user on the host, not each in its own bubblewrap sandbox",
+    )
+    serve.add_argument(
+        "--no-network",
+        action="store_true",
+        help="give sandboxed runs an empty network namespace (no network at all)",
+    )
+    serve.add_argument(
         "--exit-with-parent",
         type=int,
         metavar="PID",
@@ -137,6 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="run in the background, on its own (what `crownest-tui local start` does)",
     )
     service_cli.add_commands(sub)
+    sub.add_parser("templates", help="print what each run template provides on this machine")
     return parser
 
 
@@ -186,8 +197,13 @@ async def _serve(args: argparse.Namespace, state_dir: Path, token: str) -> int:
         cancel_grace=args.cancel_grace,
         transfer_ttl=args.transfer_ttl,
         test_hooks=args.test_hooks,
+        sandbox=not args.no_sandbox,
+        network=not args.no_network,
     )
     backend = Backend(settings)
+    log.log(
+        logging.INFO if backend.runtime.sandboxed else logging.WARNING, backend.runtime.headline()
+    )
     app = build_app(backend, KeyRing(state_dir, token))
     sock = _bind(args.host, args.port)
     port = int(sock.getsockname()[1])
@@ -248,6 +264,10 @@ def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     if args.command in service_cli.COMMANDS:
         return service_cli.run(args)
+    if args.command == "templates":
+        from .templates_cli import print_templates
+
+        return print_templates()
     if not is_loopback(args.host) and not args.allow_remote:
         print(
             f"crownest-tui local: refusing to listen on {args.host}, which is not a loopback "

@@ -13,6 +13,7 @@ from textual.widgets import TabbedContent
 
 from crownest_tui.api import Backoff, CrowNestClient, StreamOptions, StreamState
 from crownest_tui.local.process import LocalBackendProcess
+from crownest_tui.text.format import absolute_time
 from crownest_tui.text.sanitize import plain_text
 from crownest_tui.ui.messages import OpenRun
 from crownest_tui.ui.screens.confirm_cancel import ConfirmCancelScreen
@@ -131,6 +132,9 @@ async def test_live_log_evidence_and_details(backend: LocalBackendProcess, tmp_p
             (row,) = screen.state.artifacts.values()
             await wait_until(pilot, lambda: row.size_bytes == 5)
             assert row.path == "out/a.txt"
+            assert row.retention_expires_at is not None
+            kept = absolute_time(row.retention_expires_at)
+            await wait_until(pilot, lambda: table.get_row(row.artifact_id)[3] == kept)
             table.focus()
             table.move_cursor(row=0)
             await pilot.press("d")

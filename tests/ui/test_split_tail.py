@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
@@ -21,7 +20,7 @@ from crownest_tui.ui.widgets.runs_table import split_selection
 from crownest_tui.ui.widgets.status_badge import StatusBadge
 from crownest_tui.ui.widgets.tail_pane import TailPane
 from tests.faultproxy import FaultPlan, FaultProxy
-from tests.local.support import make_archive
+from tests.local.support import make_archive, open_gate
 from tests.ui.log_helpers import screen_text
 
 from .conftest import RecordingApp, client_for, new_suite, runs_screen, settle, suite_runs
@@ -30,10 +29,10 @@ FAST = StreamOptions(stall_timeout=1.0, backoff=Backoff(base=0.01, cap=0.05, fir
 SPLIT = "Split tail"
 
 
-def script(name: str, lines: int, delay: float, gate: Path | None = None) -> str:
+def script(name: str, lines: int, delay: float, gate: str | None = None) -> str:
     """A run that writes ``lines`` numbered lines (every fourth to stderr), once
-    ``gate`` exists if given."""
-    wait = f"while not os.path.exists({str(gate)!r}): time.sleep(0.02)\n" if gate else ""
+    ``gate`` exists in its workspace if given."""
+    wait = f"while not os.path.exists({gate!r}): time.sleep(0.02)\n" if gate else ""
     return (
         "import os, sys, time\n"
         f"{wait}"
@@ -55,7 +54,7 @@ async def start_runs(
     count: int,
     lines: int,
     delay: float,
-    gate: Path | None = None,
+    gate: str | None = None,
 ) -> list[str]:
     """Start ``count`` runs named r0, r1…; their ids, newest first (as the list shows)."""
     ids = []
@@ -213,11 +212,11 @@ def test_split_selection_rules() -> None:
 
 
 async def test_dropped_connections_reconnect_and_every_pane_stays_exact(
-    backend: LocalBackendProcess, tmp_path: Path
+    backend: LocalBackendProcess,
 ) -> None:
     suite = new_suite()
     port = int(backend.url.rsplit(":", 1)[1])
-    gate = tmp_path / "gate"  # the runs write once the panes follow them, however slow
+    gate = "gate"  # the runs write once the panes follow them, however slow
     async with client_for(backend) as direct:  # the app is to start
         ids = await start_runs(direct, suite, 2, 80, 0.04, gate)
     async with (
@@ -240,7 +239,8 @@ async def test_dropped_connections_reconnect_and_every_pane_stays_exact(
                 return pane.stream_status.events_delivered
 
             await wait_until(pilot, lambda: all(live(p) for p in panes))
-            gate.touch()
+            for run_id in ids:
+                open_gate(backend, run_id, gate)
             await wait_until(pilot, lambda: all(live(p) and delivered(p) > 5 for p in panes))
             assert proxy.drop_connections() >= 2
             await wait_until(pilot, lambda: all(ended(p) for p in panes))
