@@ -11,7 +11,8 @@ position ``p`` of the merged stdout+stderr sequence is displaced by ``|p - k|`` 
    overtakes it).
 3. ``python print``: 6,000 ``print`` lines, every 10th to stderr, the way most scripts
    write, with and without ``PYTHONUNBUFFERED=1`` (figures: without it the run's own
-   stdout buffer reorders them before we see a byte).
+   stdout buffer reorders them before we see a byte). Every case says which it is
+   (the python templates set it).
 4. ``sustained``: 100,000 alternating flushed lines at full speed, and 200,000 lines
    with every 1,000th on stderr: the floods the relay reads in bulk (figures: their
    displacement, and the writer's own time against the same writer with its output to
@@ -41,7 +42,8 @@ from _support import Figures, start_script_run  # bench/ is the script's directo
 from crownest_tui.api import CrowNestClient
 from crownest_tui.api.events import StderrEvent, StdoutEvent, TerminalEvent
 from crownest_tui.local.process import start_local_backend
-from crownest_tui.local.run_process import minimal_env
+from crownest_tui.local.runtime import Runtime
+from crownest_tui.local.sandbox import RunDirs
 from tests.local.support import arrival_order
 
 #: Writes line ``k`` to stderr when ``k % every == every - 1`` (``every`` = 2:
@@ -90,8 +92,9 @@ class Case:
         return [str(n) for n in (self.lines, self.every, self.rate, int(self.flush), self.big)]
 
     def command(self) -> str:
-        env = "PYTHONUNBUFFERED=1 " if self.unbuffered else ""
-        return f"{env}python3 writer.py {' '.join(self.args())}"
+        # The python templates set PYTHONUNBUFFERED=1: say each time whether it is.
+        env = "PYTHONUNBUFFERED=1" if self.unbuffered else "-u PYTHONUNBUFFERED"
+        return f"env {env} python3 writer.py {' '.join(self.args())}"
 
 
 @dataclass(frozen=True)
@@ -133,10 +136,13 @@ async def run_case(client: CrowNestClient, case: Case, tty: bool) -> Outcome:
 
 
 def alone(case: Case, folder: Path) -> float:
-    """The writer's own time with its output to /dev/null (the run's environment)."""
+    """The writer's own time with its output to /dev/null (a run's environment)."""
     (folder / "writer.py").write_text(WRITER)
     timing = folder / "timing"
-    env = minimal_env("wsr_alone", folder, folder) | {"TIMING": str(timing)}
+    dirs = RunDirs(folder, folder, folder, folder / "info.json")
+    env = Runtime(folder, sandbox=False).environment("wsr_alone", "python-node", dirs)
+    env["TIMING"] = str(timing)
+    env.pop("PYTHONUNBUFFERED", None)
     if case.unbuffered:
         env["PYTHONUNBUFFERED"] = "1"
     subprocess.run(

@@ -14,6 +14,7 @@ The file lives at ``<platformdirs user_config_dir>/crownest-tui/config.toml``;
     theme = "crownest"
     page_size = 100      # runs per API page
     bell = false         # ring the terminal bell when a followed run ends
+    save_dir = "~/logs"  # where ctrl+s and d write (default: the downloads folder)
 
     [keys]               # remap any binding by its id (see `?` in the app)
     "runs.refresh" = "f5"
@@ -77,6 +78,19 @@ class UiSettings(BaseModel):
     theme: str = "crownest"
     page_size: int = Field(default=100, ge=1, le=500)
     bell: bool = False
+    save_dir: Path | None = None
+    """Where saved logs and downloaded artifacts go; default: the downloads folder.
+    Never used while it is inside a folder being launched."""
+
+    @field_validator("save_dir")
+    @classmethod
+    def _save_dir(cls, value: Path | None) -> Path | None:
+        if value is None:
+            return None
+        folder = value.expanduser()
+        if not folder.is_absolute():
+            raise ValueError("must be an absolute folder (or start with ~/)")
+        return folder
 
 
 class ProfileSettings(BaseModel):

@@ -31,6 +31,7 @@ from .api.credentials import (
 )
 from .config import ProfileSettings, Settings, known_profiles
 from .config_edit import save_theme
+from .core.defaults import DEMO_SOURCE, LOCAL_SOURCE
 from .core.filters import RunFilters
 
 _SHOWABLE_ENV_NAME = re.compile(r"[A-Z][A-Z0-9_]*\Z")
@@ -172,6 +173,15 @@ def api_origin(url: str) -> str:
     """``scheme://host[:port]`` of an API URL (no path; it never carries user info)."""
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
+
+
+def api_label(connection: Connection) -> str:
+    """Where the app talks to, in a word: ``demo``, ``local`` or the API origin."""
+    if connection.base_url_source == DEMO_SOURCE:
+        return "demo"
+    if connection.base_url_source == LOCAL_SOURCE:
+        return "local"
+    return api_origin(connection.base_url)
 
 
 class ProfileSwitcher:

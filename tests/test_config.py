@@ -30,6 +30,7 @@ read_only = true
 theme = "crownest-light"
 page_size = 42
 bell = true
+save_dir = "~/crownest-saves"
 
 [keys]
 "runs.refresh" = "f5"
@@ -98,6 +99,7 @@ def test_full_file_with_profiles(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert (home.refresh_interval, home.read_only, home.page_size) == (7, True, 42)
     assert (home.theme, home.bell) == ("crownest-light", True)
     assert home.keymap == {"runs.refresh": "f5", "runs.cancel": "C"}
+    assert settings.ui.save_dir == Path.home() / "crownest-saves"  # ~ expanded
 
     monkeypatch.setenv("WORK_CROWNEST_KEY", "cn_test_work")
     connection = profile_connection(settings, "work")
@@ -123,6 +125,7 @@ def test_partial_file_gets_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         "crownest",
     )
     assert profile_connection(settings, "ci").base_url == "https://api.crownest.dev"
+    assert settings.ui.save_dir is None  # the downloads folder
 
 
 def test_profile_from_the_cli_reaches_the_backend(
@@ -191,6 +194,7 @@ BROKEN: list[tuple[str, str, str]] = [
         "set api_key_env or api_key_file, not both",
     ),
     ("bad-name", '[profiles."a b"]\n', "a profile name is up to 40"),
+    ("relative-save-dir", "[ui]\nsave_dir = 'logs'\n", "ui.save_dir: must be an absolute"),
 ]
 
 

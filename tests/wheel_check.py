@@ -38,6 +38,8 @@ NOT_SHIPPED = re.compile(r"(^|/)(tests/|faultproxy\.py$|screenshots\.py$|conftes
 #: A painted run row of the runs list: glyph, status word, run id.
 RUN_ROW = re.compile(r"^\s*\S (?:[a-z_]+)\s+wsr_[0-9a-f]{8,}\b", re.MULTILINE)
 EXITED = re.compile(r"\[crownest-tui exited with status (\d+)\]")
+QUIT_DEMO = "Quit the demo?"
+QUIT_OR_EXITED = re.compile(rf"{re.escape(QUIT_DEMO)}|{EXITED.pattern}")
 PAINT_TIMEOUT = 60.0
 EXIT_TIMEOUT = 15.0
 SIZE = ("120", "30")
@@ -199,6 +201,10 @@ def launch(venv: Path, cwd: Path, env: dict[str, str], socket: Path) -> str:
         row = terminal.wait_for(RUN_ROW, PAINT_TIMEOUT)
         painted = time.perf_counter() - started
         terminal.press("C-c")
+        # With demo runs still active the app asks first (their backend ends with it).
+        asked = terminal.wait_for(QUIT_OR_EXITED, EXIT_TIMEOUT)
+        if asked.group(0) == QUIT_DEMO:
+            terminal.press("y")
         status = terminal.wait_for(EXITED, EXIT_TIMEOUT).group(1)
     finally:
         terminal.close()

@@ -16,7 +16,7 @@ consumer:
   then capped exponential backoff with jitter (reset on progress); 401/403/404 and
   other final 4xx answers stop it with the error;
 * unreadable payloads, live or in a replay page, are skipped, counted and reported;
-* leaving the ``async for`` early (break, return, an exception, a cancelled task)
+* leaving the ``async for`` early (break, return, an exception, a canceled task)
   closes the connection at once, with or without ``aclose()``, and quietly.
 
 Its :class:`StreamStatus` (state, attempt, delay, last seq, counters) is observable via

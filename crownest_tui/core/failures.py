@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from ..api.errors import CrowNestError
 from ..api.models import WorkspaceRun
@@ -66,3 +67,27 @@ def cancel_failure_text(error: BaseException, run_id: str) -> tuple[str, str]:
 def cancel_refusal(run: WorkspaceRun) -> str:
     """Why ``c`` does nothing on a terminal run."""
     return f"{run.id} is already {safe_line(run.status)}; only active runs can be canceled."
+
+
+class Refusal(NamedTuple):
+    """Why a key does nothing right now: a notification's title and text."""
+
+    title: str
+    message: str
+
+
+def read_only_refusal(what: str) -> Refusal:
+    """Why a key does nothing in read-only mode; ``what`` is e.g. "runs are not canceled"."""
+    return Refusal(
+        "Read-only", f"Read-only mode (--read-only, or read_only in the config): {what} here."
+    )
+
+
+def why_no_cancel(run: WorkspaceRun | None, read_only: bool) -> Refusal | None:
+    """Why ``c`` cannot cancel ``run`` (read-only, or the run has ended); ``None`` if it can
+    (or there is no run to speak of yet)."""
+    if read_only:
+        return read_only_refusal("runs are not canceled")
+    if run is not None and run.is_terminal:
+        return Refusal("Nothing to cancel", cancel_refusal(run))
+    return None

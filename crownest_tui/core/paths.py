@@ -28,3 +28,18 @@ def data_dir() -> Path:
 def log_dir() -> Path:
     """The ``--debug`` log."""
     return Path(platformdirs.user_log_dir(APP_NAME))
+
+
+def downloads_dir() -> Path:
+    """The user's downloads folder (``XDG_DOWNLOAD_DIR``, else ``~/Downloads``)."""
+    return Path(platformdirs.user_downloads_dir())
+
+
+def for_people(path: Path) -> str:
+    """The whole path, with the home folder written ``~`` (nothing else shortened)."""
+    home = Path.home()
+    if path == home:
+        return "~"
+    if path.is_relative_to(home):
+        return str(Path("~") / path.relative_to(home))
+    return str(path)

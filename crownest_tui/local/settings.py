@@ -10,6 +10,7 @@ from ..api.models import CleanupStatus
 from .archive import Limits
 from .contract import CANCEL_GRACE_SECONDS, HEARTBEAT_SECONDS, TRANSFER_TTL_SECONDS
 from .records import RunRecord
+from .sandbox import RunDirs
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,10 @@ class Settings:
     #: Runs get a pseudo-terminal per output stream unless their metadata says no.
     tty: bool = False
     limits: Limits = field(default_factory=Limits)
+    #: Run each command in its own bubblewrap sandbox, where the host allows it.
+    sandbox: bool = True
+    #: Give sandboxed runs the host's network (else an empty network namespace).
+    network: bool = True
 
 
 class StatePaths:
@@ -30,7 +35,7 @@ class StatePaths:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.database = root / "state.sqlite3"
-        for name in ("archives", "uploads", "workspaces", "artifacts", "homes"):
+        for name in ("archives", "uploads", "workspaces", "artifacts", "sandboxes"):
             (root / name).mkdir(parents=True, exist_ok=True)
 
     def archive(self, run_id: str) -> Path:
@@ -42,8 +47,12 @@ class StatePaths:
     def workspace(self, run_id: str) -> Path:
         return self.root / "workspaces" / run_id
 
-    def home(self, run_id: str) -> Path:
-        return self.root / "homes" / run_id
+    def run_dirs(self, run_id: str) -> RunDirs:
+        """The run's workspace, and its private home, /tmp and sandbox info file."""
+        private = self.root / "sandboxes" / run_id
+        return RunDirs(
+            self.workspace(run_id), private / "home", private / "tmp", private / "info.json"
+        )
 
     def artifact(self, artifact_id: str) -> Path:
         return self.root / "artifacts" / artifact_id
@@ -53,5 +62,5 @@ class StatePaths:
         if run.keep_sandbox:
             return CleanupStatus.NOT_REQUESTED
         shutil.rmtree(self.workspace(run.id), ignore_errors=True)
-        shutil.rmtree(self.home(run.id), ignore_errors=True)
+        shutil.rmtree(self.root / "sandboxes" / run.id, ignore_errors=True)
         return CleanupStatus.SUCCEEDED

@@ -119,6 +119,16 @@ def relative_time(moment: datetime, now: datetime) -> str:
     return str(humanize.naturaltime(max(timedelta(0), now - moment)))
 
 
+def compact_age(moment: datetime, now: datetime) -> str:
+    """Age in one unit, at most 4 cells for a decade (k9s-style): ``42s``, ``12m``,
+    ``5h``, ``3d``; never in the future."""
+    seconds = max(0, int((now - moment).total_seconds()))
+    for unit, size, below in (("s", 1, 60), ("m", 60, 3600), ("h", 3600, 48 * 3600)):
+        if seconds < below:
+            return f"{seconds // size}{unit}"
+    return f"{seconds // 86400}d"
+
+
 def absolute_time(moment: datetime) -> str:
     """``2026-11-28 20:14:03 UTC`` in the moment's own zone."""
     return moment.strftime("%Y-%m-%d %H:%M:%S %Z").strip()

@@ -33,7 +33,7 @@ async def take_one(stream: EventStream, how: str, started: asyncio.Event) -> Non
             return
         if how.startswith("raise"):
             raise Leave
-        # "cancel": keep following until the task is cancelled from outside
+        # "cancel": keep following until the task is canceled from outside
 
 
 async def consume(stream: EventStream, how: str, close: str, started: asyncio.Event) -> None:

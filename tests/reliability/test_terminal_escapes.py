@@ -17,23 +17,17 @@ written raw do change the title, fill a buffer and wipe the screen.
 from __future__ import annotations
 
 import base64
-import os
 import shlex
-import shutil
-import subprocess
 import sys
-import time
-import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from crownest_tui.local.process import LocalBackendProcess
 from tests.local.support import finished_run_printing
+from tests.reliability.tmux_server import TMUX, Tmux
 
-TMUX = shutil.which("tmux")
 pytestmark = pytest.mark.skipif(
     TMUX is None, reason="tmux is not installed (.ci/system-deps installs it)"
 )
@@ -41,7 +35,6 @@ pytestmark = pytest.mark.skipif(
 TITLE = "cn-original-title"
 WINDOW = "cn-original-window"
 WIDTH, HEIGHT = 250, 80  # the whole output fits: nothing scrolls out of sight
-DEADLINE = 90.0  # seconds to wait for the screen (Textual starts slowly on a busy CI)
 BEGIN = "CN-BEGIN printed before the hostile bytes"
 END = "CN-END printed after everything"
 
@@ -85,51 +78,6 @@ INERT = [
 NEVER_SHOWN = ["HACKED-TITLE", "pwned", "evil.example", "apc-payload", "utf8-c1 2J"]
 
 
-@dataclass
-class Tmux:
-    """A private tmux server (its own socket) with one session, ``t``."""
-
-    socket: str
-    env: dict[str, str]
-
-    def __call__(self, *args: str) -> str:
-        assert TMUX is not None
-        done = subprocess.run(
-            [TMUX, "-L", self.socket, *args],
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        )
-        if done.returncode != 0 and args[0] != "list-buffers":
-            raise AssertionError(f"tmux {' '.join(args)}: {done.stderr.strip()}")
-        return done.stdout
-
-    def screen(self) -> str:
-        """The visible pane (no scrollback): what a person sees now."""
-        return self("capture-pane", "-p", "-t", "t")
-
-    def title(self) -> str:
-        return self("display-message", "-p", "-t", "t", "#{pane_title}").rstrip("\n")
-
-    def window_name(self) -> str:
-        return self("display-message", "-p", "-t", "t", "#{window_name}").rstrip("\n")
-
-    def buffers(self) -> str:
-        return self("list-buffers").strip()
-
-    def wait_for(self, check: Callable[[str], bool], what: str) -> str:
-        deadline = time.monotonic() + DEADLINE
-        while True:
-            screen = self.screen()
-            if check(screen):
-                return screen
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{what} did not show within {DEADLINE:g} s:\n{screen}")
-            time.sleep(0.1)
-
-
 @pytest.fixture
 def tmux(tmp_path: Path) -> Iterator[Callable[[str], Tmux]]:
     """``start(shell_command)``: a tmux server whose pane runs the command once told to
@@ -138,9 +86,7 @@ def tmux(tmp_path: Path) -> Iterator[Callable[[str], Tmux]]:
     go = tmp_path / "go"
 
     def start(command: str) -> Tmux:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("TMUX")}
-        env["TERM"] = "xterm-256color"
-        server = Tmux(f"cn-test-{uuid.uuid4().hex[:12]}", env)
+        server = Tmux.private()
         servers.append(server)
         script = tmp_path / "pane.sh"
         script.write_text(
@@ -172,13 +118,7 @@ def tmux(tmp_path: Path) -> Iterator[Callable[[str], Tmux]]:
         yield start
     finally:
         for server in servers:
-            subprocess.run(
-                [TMUX or "tmux", "-L", server.socket, "kill-server"],
-                env=server.env,
-                capture_output=True,
-                timeout=30,
-                check=False,
-            )
+            server.kill()
 
 
 @pytest.fixture(scope="module")

@@ -15,6 +15,7 @@ from crownest_tui.core.filters import RunFilters
 from crownest_tui.local.process import LocalBackendProcess
 from crownest_tui.ui.app import CrowNestApp
 from crownest_tui.ui.screens.runs import RunsScreen
+from crownest_tui.ui.widgets.context_bar import ContextBar
 
 
 def hook(backend: LocalBackendProcess, path: str, body: dict[str, Any]) -> Any:
@@ -74,6 +75,13 @@ def runs_screen(app: CrowNestApp) -> RunsScreen:
     screen = app.runs_screen
     assert screen is not None
     return screen
+
+
+def context_line(app: CrowNestApp) -> str:
+    """The where-am-I line of the screen on top (checked to be one row, at the top)."""
+    bar = app.screen.query_one(ContextBar)
+    assert bar.region.height == 1 and bar.region.y == 0
+    return str(bar.whereabouts)
 
 
 def shown_ids(app: CrowNestApp) -> list[str]:

@@ -15,6 +15,7 @@ from crownest_tui.api import (
     StreamOptions,
 )
 from crownest_tui.api.models import Page, Project, WorkspaceRun
+from crownest_tui.core.defaults import LOCAL_SOURCE
 
 FROZEN_NOW = datetime(2026, 11, 28, 12, 0, 0, tzinfo=UTC)
 PROJECTS = {"prj_web": "storefront-web", "prj_pay": "payments-api"}
@@ -99,11 +100,17 @@ class FakeClient(CrowNestClient):
 
 def snapshot_client(port: int, stall_timeout: float) -> CrowNestClient:
     """A real client of a scripted loopback server for snapshot tests: one try per
-    call and reconnects far in the future, so a picture never catches a retry."""
+    call and reconnects far in the future, so a picture never catches a retry. The
+    server counts as a local backend, so the context line says "local", not its
+    random port."""
     backoff = Backoff(base=100, cap=100, first=100, jitter=False)
+    connection = Connection(
+        base_url=f"http://127.0.0.1:{port}",
+        credential=Secret("cn_test_key"),
+        base_url_source=LOCAL_SOURCE,
+    )
     return CrowNestClient(
-        "cn_test_key",
-        f"http://127.0.0.1:{port}",
+        connection=connection,
         stream_options=StreamOptions(stall_timeout=stall_timeout, backoff=backoff),
         max_attempts=1,
     )

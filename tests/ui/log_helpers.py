@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 
 from textual.app import App, ComposeResult
+from textual.pilot import Pilot
 
 from crownest_tui.ui.log import OutputChunk, Stream
 from crownest_tui.ui.widgets.log_view import LogView
@@ -52,3 +53,17 @@ def screen_rows(view: LogView) -> list[str]:
     """The text of every row of the log body as rendered now."""
     lines = view.lines
     return [lines.render_line(y).text for y in range(lines.size.height)]
+
+
+def screen_text(app: App[None]) -> list[str]:
+    """Every row of the whole screen as the terminal would show it (borders included)."""
+    return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+async def wait_until(pilot: Pilot[None], check: Callable[[], bool], within: float = 20) -> None:
+    """Let the app run until ``check()`` holds (fails after ``within`` seconds)."""
+    for _ in range(int(within / 0.02)):
+        if check():
+            return
+        await pilot.pause(0.02)
+    raise AssertionError("condition not met in time")

@@ -10,6 +10,7 @@ from textual.widgets import Markdown, Static
 from crownest_tui.api import CrowNestClient, Page, WorkspaceRun
 from crownest_tui.local.process import LocalBackendProcess
 from crownest_tui.ui.app import CrowNestApp
+from crownest_tui.ui.keymap import known_binding_ids
 from crownest_tui.ui.messages import OpenRun
 from crownest_tui.ui.screens.detail import RunDetailScreen
 from crownest_tui.ui.screens.help import HelpScreen
@@ -165,6 +166,27 @@ async def test_keys_are_remapped_by_binding_id() -> None:
     await client.aclose()
 
 
+async def test_an_unknown_binding_id_is_reported_like_an_unknown_theme() -> None:
+    keymap = {"runs.refesh": "f5", "runs.cancel": "K", "nonsense": "f9"}
+    app = RecordingApp(FakeClient(), refresh_interval=0, keymap=keymap, theme="nope")
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot)
+        assert ("Configuration", "unknown theme 'nope' (ignored)") in app.notes
+        assert (
+            "Configuration",
+            "unknown binding id 'runs.refesh' (ignored; did you mean 'runs.refresh'?)",
+        ) in app.notes
+        assert ("Configuration", "unknown binding id 'nonsense' (ignored)") in app.notes
+        assert not app.said("'runs.cancel'")  # a real id: remapped, no warning
+    await app.client.aclose()
+
+
+def test_every_binding_id_of_the_ui_is_known() -> None:
+    known = known_binding_ids()
+    assert {"runs.refresh", "runs.columns_right", "detail.cancel", "log.search"} <= known
+    assert {"split.layout", "help.close", "app.quit", "new_run.launch"} <= known
+
+
 async def test_hostile_text_from_the_api_never_reaches_the_terminal() -> None:
     hostile = fixed_runs()[0].model_copy(
         update={
@@ -198,6 +220,12 @@ async def test_header_names_the_project_the_list_knows(backend: LocalBackendProc
         await pilot.press("enter")
         await settle(pilot)
         header = app.screen.query_one(RunHeader)
-        region = Region(0, 0, header.size.width, header.size.height)
-        text = "\n".join(strip.text for strip in header.render_lines(region))
-        assert f"{name} ({run.project_id})" in text
+
+        def header_text() -> str:
+            region = Region(0, 0, header.size.width, header.size.height)
+            return "\n".join(strip.text for strip in header.render_lines(region))
+
+        assert f" · {name} · " in header_text()  # folded: the name only
+        await pilot.press("i")  # every field, the project's id too
+        await pilot.pause()
+        assert f"{name} ({run.project_id})" in header_text()

@@ -12,7 +12,8 @@ from crownest_tui.cli import run
 from crownest_tui.commands import exitcodes
 from crownest_tui.local.process import LocalBackendProcess
 from crownest_tui.ui.widgets.run_header import RunHeader
-from tests.ui.test_detail import DetailHost, client_of, detail, wait_until
+from tests.ui.log_helpers import wait_until
+from tests.ui.test_detail import DetailHost, client_of, detail
 
 
 def client_of_nowhere() -> CrowNestClient:

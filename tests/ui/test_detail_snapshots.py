@@ -83,7 +83,7 @@ def until(
 
 
 def streamed(count: int) -> Callable[[RunDetailScreen], bool]:
-    return lambda s: s.stream is not None and s.stream.status.events_delivered >= count
+    return lambda s: s.stream_status.events_delivered >= count  # shown, not just received
 
 
 def test_live_run(snap_compare: SnapCompare, live_server: int) -> None:
@@ -104,5 +104,24 @@ def test_cancel_confirmation(snap_compare: SnapCompare, live_server: int) -> Non
 
 def test_reconnecting(snap_compare: SnapCompare, failing_server: int) -> None:
     app = SnapshotHost(failing_server)
-    waiting = lambda s: s.stream is not None and s.stream.status.attempt >= 1  # noqa: E731
+    waiting = lambda s: s.stream_status.attempt >= 1  # noqa: E731
     assert snap_compare(app, run_before=until(waiting), terminal_size=SIZE)
+
+
+def test_folded_header_at_80x24(snap_compare: SnapCompare, finished_server: int) -> None:
+    """Two header rows: the log keeps two thirds of a small terminal."""
+    app = SnapshotHost(finished_server)
+    assert snap_compare(app, run_before=until(streamed(40)), terminal_size=(80, 24))
+
+
+def test_expanded_header_at_80x24(snap_compare: SnapCompare, finished_server: int) -> None:
+    """``i``: every field of the run."""
+    app = SnapshotHost(finished_server)
+    assert snap_compare(app, run_before=until(streamed(40), "i"), terminal_size=(80, 24))
+
+
+def test_raw_json_evidence(snap_compare: SnapCompare, finished_server: int) -> None:
+    """``j``: the bundle as indented, coloured JSON."""
+    app = SnapshotHost(finished_server)
+    done = lambda s: s.query_one("EvidenceView").evidence is not None  # noqa: E731
+    assert snap_compare(app, run_before=until(done, "3", "j"), terminal_size=(80, 24))

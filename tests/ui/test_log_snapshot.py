@@ -50,3 +50,14 @@ def test_log_view_wrapped_search_paused(snap_compare: Any) -> None:
         await pilot.pause()
 
     assert snap_compare(LogApp(), terminal_size=(64, 16), run_before=run_before)
+
+
+def test_log_view_search_while_typing(snap_compare: Any) -> None:
+    """The query shows in the one-row bar while the input has the focus."""
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await feed()(pilot)
+        await pilot.press("slash", *"re:fail|warn")
+        await pilot.pause()
+
+    assert snap_compare(LogApp(), terminal_size=(64, 14), run_before=run_before)

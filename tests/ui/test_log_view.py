@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from textual.pilot import Pilot
 
 from crownest_tui.text.sanitize import plain_text
@@ -210,9 +211,9 @@ async def test_stream_filter_cycles_with_o() -> None:
             await pilot.press("o")
             await settle(pilot, view)
             seen.append((view.stream_filter, [r.strip() for r in screen_rows(view) if r.strip()]))
-        assert seen == [
-            ("stdout", ["o1", "o2"]),
-            ("stderr", [f"{STDERR_MARK} e1"]),
+        assert seen == [  # the badge (last row) names the stream shown
+            ("stdout", ["o1", "o2", "stdout only · o to change"]),
+            ("stderr", [f"{STDERR_MARK} e1", "stderr only · o to change"]),
             ("all", ["o1", f"{STDERR_MARK} e1", "o2"]),
         ]
 
@@ -233,3 +234,45 @@ async def test_save_writes_the_whole_transcript_and_reports_the_path(tmp_path: P
         expected = "".join(plain_text(line) + "\n" for line in [*raw.splitlines(), "last\x1b[2J"])
         assert saved.path.read_text(encoding="utf-8") == expected
         assert "\x1b" not in saved.path.read_text(encoding="utf-8")
+
+
+async def save_three_lines(pilot: Pilot[None], app: LogApp) -> None:
+    """Show three lines, press ``ctrl+s`` and wait for the save to end."""
+    view = app.log_view
+    view.append(numbered(3))
+    await settle(pilot, view)
+    await pilot.press("ctrl+s")
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def test_save_goes_to_the_downloads_folder_not_the_current_one(
+    tmp_path: Path, isolated_environment: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    monkeypatch.chdir(project)  # under `launch .` this folder is packed next time
+    app = LogApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await save_three_lines(pilot, app)
+        (saved,) = app.saved
+        assert saved.path.parent == isolated_environment / "Downloads"
+        assert saved.path.read_text() == "line 0\nline 1\nline 2\n"
+        assert not any(project.iterdir())
+
+
+async def test_a_failed_save_says_why_and_the_view_carries_on(tmp_path: Path) -> None:
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the folder should be")
+    failures: list[LogView.SaveFailed] = []
+
+    class Host(LogApp):
+        def on_log_view_save_failed(self, event: LogView.SaveFailed) -> None:
+            failures.append(event)
+
+    app = Host(save_directory=blocked / "logs")
+    async with app.run_test(size=SIZE) as pilot:
+        await save_three_lines(pilot, app)
+        assert app.saved == [] and app.is_running
+        (failure,) = failures
+        assert failure.path == blocked / "logs" and "not a directory" in failure.error.lower()

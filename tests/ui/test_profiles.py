@@ -19,7 +19,7 @@ from crownest_tui.ui.screens.runs import RunsScreen
 from crownest_tui.ui.screens.welcome import WelcomeScreen
 from tests.conftest import BackendFactory
 
-from .conftest import RecordingApp, runs_screen, settle, shown_ids, suite_runs
+from .conftest import RecordingApp, context_line, runs_screen, settle, shown_ids, suite_runs
 from .palette import run_command
 
 CONFIG = """\
@@ -155,6 +155,38 @@ async def test_palette_switches_between_two_backends(world: World) -> None:
         assert app.theme == "crownest" and not app.read_only
     # A profile's own theme is applied, never written back.
     assert world.path.read_bytes() == before
+
+
+async def test_the_context_line_follows_a_profile_switch(world: World) -> None:
+    app = start(world.path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert context_line(app) == f"profile alpha · {world.a.url}"
+        await switch(pilot, "beta")
+        assert context_line(app) == f"profile beta · {world.b.url} · read-only"
+        await switch(pilot, "nokey")  # the welcome screen has it too
+        assert isinstance(app.screen, WelcomeScreen)
+        assert context_line(app) == f"profile nokey · {world.a.url}"
+
+
+async def test_a_switch_reports_unknown_binding_ids(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, backend: LocalBackendProcess
+) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(
+        f'[ui]\nrefresh = 0\n\n[profiles.one]\napi_url = "{backend.url}"\n'
+        f'api_key_env = "ONE_KEY"\n\n[profiles.two]\napi_url = "{backend.url}"\n'
+        'api_key_env = "ONE_KEY"\n\n[profiles.two.keys]\n"runs.clear_filter" = "f6"\n'
+    )
+    monkeypatch.setenv("ONE_KEY", backend.token)
+    app = start(path, "one")
+    async with app.run_test(size=(150, 40)) as pilot:
+        await settle(pilot)
+        assert not app.said("unknown binding id")
+        await switch(pilot, "two")
+        assert app.said(
+            "unknown binding id 'runs.clear_filter' (ignored; did you mean 'runs.clear_filters'?)"
+        )
 
 
 async def test_bad_and_keyless_profiles(world: World) -> None:

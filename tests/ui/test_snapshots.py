@@ -48,6 +48,24 @@ def test_list(snap_compare: SnapCompare) -> None:
     assert snap_compare(_app(), run_before=_settled, terminal_size=SIZE)
 
 
+def test_list_at_80x24(snap_compare: SnapCompare) -> None:
+    """Status, run, command, age and duration fit; ``→`` says more wait on the right."""
+    assert snap_compare(_app(), run_before=_settled, terminal_size=(80, 24))
+
+
+def test_list_at_80x24_shifted_to_the_last_columns(snap_compare: SnapCompare) -> None:
+    assert snap_compare(_app(), run_before=_then("ctrl+pagedown"), terminal_size=(80, 24))
+
+
+def test_list_at_200x50(snap_compare: SnapCompare) -> None:
+    """Every column, the spare width in Command."""
+    assert snap_compare(_app(), run_before=_settled, terminal_size=(200, 50))
+
+
+def test_help_at_80x24(snap_compare: SnapCompare) -> None:
+    assert snap_compare(_app(), run_before=_then("question_mark"), terminal_size=(80, 24))
+
+
 def test_empty(snap_compare: SnapCompare) -> None:
     assert snap_compare(_app(FakeClient(runs=[])), run_before=_settled, terminal_size=SIZE)
 

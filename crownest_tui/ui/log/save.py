@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from crownest_tui.ui.log.spool import BLOCK, ENCODING, ERRORS
 from crownest_tui.ui.log.transcript import SEPARATOR, Line, Transcript
 
+from ...core.save_folder import SaveFolder, SaveTarget
 from ...text.sanitize import plain_text
 
 BLOCKS_PER_READ = 256
@@ -37,3 +40,28 @@ def write_transcript(
         for line in partials:
             out.write(plain_text(line.raw) + "\n")
     return written + len(partials)
+
+
+@dataclass(frozen=True)
+class SavedLog:
+    """A transcript written to ``path``: ``lines`` lines, in ``target``'s folder."""
+
+    path: Path
+    lines: int
+    target: SaveTarget
+
+
+def save_log(
+    transcript: Transcript,
+    folder: SaveFolder,
+    name: str,
+    lines: int,
+    partials: Sequence[Line] = (),
+    now: datetime | None = None,
+) -> SavedLog:
+    """Write a new ``<name>-<local time>.log`` in the folder ``folder`` picks (see
+    :mod:`crownest_tui.core.save_folder`); raises OSError. Thread-safe as above."""
+    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    target = folder.target()
+    path = target.folder / f"{name}-{stamp}.log"
+    return SavedLog(path, write_transcript(transcript, path, lines, partials), target)

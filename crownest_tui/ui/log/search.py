@@ -69,43 +69,59 @@ class MatchIndex:
 
     def scan(self, transcript: Transcript, max_blocks: int = 16) -> bool:
         """Scan up to ``max_blocks`` more blocks; return True when up to date."""
-        spool = transcript.spool
-        total = spool.line_count
+        total = transcript.spool.line_count
         if self.scanned >= total:
             return True
-        first = self.scanned // BLOCK
-        last = min(first + max_blocks, spool.block_count())
-        end_line = min(last * BLOCK, total)
-        data = spool.read_blocks(first, last).decode(ENCODING, ERRORS)
-        text = _HEADERS.sub("", data)
-        if SPECIAL.search(text.replace("\n", "")) is not None:
-            text = "\n".join(plain_text(line) for line in text.split("\n"))
-        self._find(text, first * BLOCK, end_line)
+        end_line = min(self.scanned + max_blocks * BLOCK - self.scanned % BLOCK, total)
+        self.lines.extend(self.matching_lines(transcript, self.scanned, end_line))
         self.scanned = end_line
         return end_line >= total
 
-    def _find(self, text: str, line: int, end_line: int) -> None:
+    def record(self, low: int, high: int, lines: list[int]) -> None:
+        """Take the matches of lines ``low .. high - 1`` found by :meth:`matching_lines`
+        into the index, if they continue it (a seek that reads on from the index)."""
+        if low == self.scanned and high > low:
+            self.lines.extend(lines)
+            self.scanned = high
+
+    def matching_lines(self, transcript: Transcript, low: int, high: int) -> list[int]:
+        """Matching complete lines in ``low .. high - 1``, read from the spool (the index
+        is neither used nor changed: this answers for lines it has not reached)."""
+        high = min(high, transcript.spool.line_count)
+        if low >= high:
+            return []
+        first, last = low // BLOCK, -(-high // BLOCK)
+        data = transcript.spool.read_blocks(first, last).decode(ENCODING, ERRORS)
+        text = _HEADERS.sub("", data)
+        if SPECIAL.search(text.replace("\n", "")) is not None:
+            text = "\n".join(plain_text(line) for line in text.split("\n"))
+        return self._find(text, first * BLOCK, low, high)
+
+    def _find(self, text: str, line: int, low: int, high: int) -> list[int]:
+        """Lines in ``low .. high - 1`` of ``text`` (whose first line is ``line``)."""
         search = self.query.pattern.search
-        found = self.lines
+        found: list[int] = []
         position = 0
         while True:
             match = search(text, position)
             if match is None:
-                return
+                return found
             start = match.start()
             line += text.count("\n", position, start)
+            if line >= high:
+                return found
             line_start = text.rfind("\n", 0, start) + 1
             line_end = text.find("\n", start)
             line_end = len(text) if line_end < 0 else line_end
             spans_lines = "\n" in match.group() or match.end() == match.start()
-            if (self.scanned <= line < end_line) and (
+            if line >= low and (
                 not spans_lines or match_spans(self.query.pattern, text[line_start:line_end])
             ):
                 found.append(line)
             position = line_end + 1
             line += 1
             if position > len(text):
-                return
+                return found
 
     def next_after(self, line: int) -> int | None:
         """First matching line after ``line``."""

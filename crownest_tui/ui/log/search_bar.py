@@ -11,9 +11,16 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Input, Label
 
+from crownest_tui.ui.log.search import REGEX_PREFIX
+
 
 class SearchBar(Horizontal):
-    """A one-line search box. ``ctrl+r`` toggles regex; ``escape`` closes and clears."""
+    """A one-line search box. ``ctrl+r`` toggles regex; ``escape`` closes and clears.
+
+    The input is Textual's compact one (no border): a bordered input is three rows
+    tall, and in a one-row bar only its top border would show, hiding the query. The
+    status gives way to the input when the bar is narrow (a split pane, an error).
+    """
 
     DEFAULT_CSS = """
     SearchBar {
@@ -21,9 +28,10 @@ class SearchBar(Horizontal):
         display: none;
         background: $panel;
         &.-open { display: block; }
-        & > Label { padding: 0 1; color: $text-muted; }
+        & > Label { padding: 0 1; color: $text-muted; text-wrap: nowrap; }
         & > #log-search-mode { background: $primary-muted; color: $text; }
-        & > Input { border: none; height: 1; padding: 0 1; width: 1fr; }
+        & > Input { width: 1fr; min-width: 12; padding: 0 0 0 1; }
+        & > #log-search-status { max-width: 45%; text-overflow: ellipsis; }
         & > #log-search-status.-error { color: $text-error; text-style: bold; }
     }
     """
@@ -49,13 +57,20 @@ class SearchBar(Horizontal):
 
     def compose(self) -> ComposeResult:
         yield Label("text", id="log-search-mode")
-        yield Input(placeholder="search (re: or ctrl+r for regex)", id="log-search-input")
-        yield Label("", id="log-search-status")
+        yield Input(
+            placeholder="search (re: or ctrl+r for regex)", id="log-search-input", compact=True
+        )
+        yield Label("", id="log-search-status", markup=False)
 
     @property
     def input(self) -> Input:
         """The text input."""
         return self.query_one(Input)
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the bar is shown (it stays open after ``enter``, with the status)."""
+        return self.has_class("-open")
 
     def open(self) -> None:
         """Show the bar and focus the input."""
@@ -70,8 +85,12 @@ class SearchBar(Horizontal):
 
     def watch_regex(self, regex: bool) -> None:
         if self.is_mounted:
-            self.query_one("#log-search-mode", Label).update("regex" if regex else "text")
+            self._show_mode()
             self.post_message(self.Changed(self.input.value, regex, submitted=False))
+
+    def _show_mode(self) -> None:
+        regex = self.regex or self.input.value.startswith(REGEX_PREFIX)
+        self.query_one("#log-search-mode", Label).update("regex" if regex else "text")
 
     def action_toggle_regex(self) -> None:
         self.regex = not self.regex
@@ -83,6 +102,7 @@ class SearchBar(Horizontal):
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
+        self._show_mode()
         self.post_message(self.Changed(event.value, self.regex, submitted=False))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

@@ -2,27 +2,62 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
+from collections.abc import Callable
 
 from crownest_tui.ui.log.lines import LogLines
 from crownest_tui.ui.log.search import MatchIndex, SearchError, parse_query
 from crownest_tui.ui.log.search_bar import SearchBar
+from crownest_tui.ui.log.seek import Seek, seek_match
 from crownest_tui.ui.log.transcript import Transcript
+
+from ...text.format import format_count
 
 SCAN_BUDGET = 0.004
 """Seconds of search indexing per frame."""
+SEEK_BUDGET = 0.02
+"""Seconds a seek (``enter``, ``n``, ``N``) may take at once; longer ones go on in a
+worker, a slice per turn of the event loop, so keys stay responsive."""
+SEEK_GROUP = "log-search-seek"
+
+
+def count_matches(found: int, more: bool) -> str:
+    """``1 match``, ``6 matches``, ``6+ matches`` (still indexing), ``no matches``."""
+    if not found:
+        return "no matches yet" if more else "no matches"
+    if more:
+        return f"{found:,}+ matches"
+    return format_count(found, "match")
 
 
 class SearchController:
     """Keeps the search of one log view: what matches, which match is current."""
 
-    def __init__(self, transcript: Transcript, lines: LogLines, bar: SearchBar) -> None:
+    def __init__(
+        self,
+        transcript: Transcript,
+        lines: LogLines,
+        bar: SearchBar,
+        show_match: Callable[[int], None],
+    ) -> None:
+        """``show_match(line)`` brings a match found by :meth:`go` into view (it may be
+        called later, when a seek over a long transcript ends)."""
         self.transcript, self.lines, self.bar = transcript, lines, bar
+        self.show_match = show_match
         self.matches: MatchIndex | None = None
         """Matching lines of the current query (None without a usable query)."""
+        self._asked: tuple[str, bool] | None = None
+        self._seeking = False
 
     def set_query(self, text: str, regex: bool) -> None:
-        """Search for ``text`` (empty clears); an invalid regex shows its error."""
+        """Search for ``text`` (empty clears); an invalid regex shows its error.
+
+        The same query again (``enter`` after typing) keeps the index built so far."""
+        if self.matches is not None and self._asked == (text, regex):
+            return
+        self._stop_seeking()
+        self._asked = (text, regex)
         self.matches = None
         self.lines.current_match = None
         if text:
@@ -59,38 +94,78 @@ class SearchController:
         if matches is None:
             return
         found = len(matches.lines)
-        more = "+" if matches.scanned < self.transcript.committed else ""
+        more = matches.scanned < self.transcript.committed
         current = self.lines.current_match
-        if not found:
-            self.bar.set_status(f"no matches{more}")
+        if self._seeking:
+            self.bar.set_status("searching…")
         elif current is None:
-            self.bar.set_status(f"{found:,}{more} matches")
+            self.bar.set_status(count_matches(found, more))
+        elif current >= matches.scanned:  # found by a seek beyond the index
+            self.bar.set_status(f"line {current + 1:,} · counting…")
         else:
-            self.bar.set_status(f"{matches.ordinal(current) + 1:,} of {found:,}{more}")
+            plus = "+" if more else ""
+            self.bar.set_status(f"{matches.ordinal(current) + 1:,} of {found:,}{plus}")
 
-    def go(self, forward: bool, top_line: int | None) -> int | None:
-        """Make the next (or previous) shown match current and return its line."""
-        matches, lines = self.matches, self.lines
+    def restart(self) -> None:
+        """Forget the current match: the next :meth:`go` starts from the view."""
+        self._stop_seeking()
+        self.lines.current_match = None
+
+    def go(self, forward: bool, top_line: int | None) -> None:
+        """Make the next (or previous) shown match current, from the current match or
+        else from the view's top line (``enter`` finds the first at or after it);
+        ``show_match`` gets its line. Searches the whole transcript, wrapping."""
+        matches = self.matches
         if matches is None:
-            return None
-        self.scan_for(0.05)
-        current = lines.current_match
+            return
+        self._stop_seeking()
+        current = self.lines.current_match
         if current is None:
             current = (top_line - 1 if forward else top_line + 1) if top_line is not None else -1
-        found = self._find(matches, current, forward)
-        if found is None:  # wrap around
-            found = self._find(matches, -1 if forward else self.transcript.committed, forward)
-        if found is not None:
-            lines.current_match = found
-            lines.invalidate()
+        seek = seek_match(matches, self.transcript, current, forward, self._shown)
+        found, done = self._step(seek, SEEK_BUDGET)
+        if done:
+            self._arrive(found)
+            return
+        self._seeking = True
         self.show_status()
-        return found
+        self.bar.run_worker(
+            self._finish(seek), exclusive=True, group=SEEK_GROUP, description="search the log"
+        )
 
-    def _find(self, matches: MatchIndex, start: int, forward: bool) -> int | None:
-        streams = self.lines.stream_filter
-        line: int | None = start
+    async def _finish(self, seek: Seek) -> None:
         while True:
-            assert line is not None
-            line = matches.next_after(line) if forward else matches.previous_before(line)
-            if line is None or streams == "all" or self.transcript.stream_of(line) == streams:
-                return line
+            await asyncio.sleep(0)
+            found, done = self._step(seek, SEEK_BUDGET)
+            if done:
+                self._arrive(found)
+                return
+
+    @staticmethod
+    def _step(seek: Seek, seconds: float) -> tuple[int | None, bool]:
+        """Run ``seek`` for up to ``seconds``: (line found, finished)."""
+        deadline = time.perf_counter() + seconds
+        try:
+            while True:
+                next(seek)
+                if time.perf_counter() >= deadline:
+                    return None, False
+        except StopIteration as stop:
+            found: int | None = stop.value
+            return found, True
+
+    def _arrive(self, found: int | None) -> None:
+        self._seeking = False
+        if found is not None:
+            self.lines.current_match = found
+            self.lines.invalidate()
+            self.show_match(found)
+        self.show_status()
+
+    def _shown(self, line: int) -> bool:
+        streams = self.lines.stream_filter
+        return streams == "all" or self.transcript.stream_of(line) == streams
+
+    def _stop_seeking(self) -> None:
+        self._seeking = False
+        self.bar.workers.cancel_group(self.bar, SEEK_GROUP)

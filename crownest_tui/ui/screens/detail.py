@@ -1,40 +1,40 @@
 """One run: header, live log, raw events, evidence and details; cancel from here too.
 
-The screen owns the run's :class:`RunFeed` (event stream + state, shared with the split
-tail's panes) and the worker that follows it; widgets get their parts handed down. The
-stream engine (``api.stream``) resumes by seq after any disconnect, so the log gets
-every line exactly once.
+A :class:`RunFollower` (shared with the split tail's panes) loads the run and follows
+its stream; the screen handles its messages and hands the parts down to its widgets.
+The stream engine (``api.stream``) resumes by seq after any disconnect, so the log
+gets every line exactly once.
 """
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer, Label, ProgressBar, TabbedContent, TabPane
 
 from ...api.client import CrowNestClient
 from ...api.errors import CrowNestError
-from ...api.events import RunEvent
 from ...api.http import is_retryable
 from ...api.models import RunStatus, WorkspaceRun
-from ...api.stream import EventStream, StreamStatus
-from ...core.chunk import OutputChunk
-from ...core.detail_state import RunDetailState, RunFeed
-from ...core.failures import cancel_failure_text, cancel_refusal
+from ...core.detail_state import RunDetailState
+from ...core.failures import cancel_failure_text, cancel_refusal, why_no_cancel
+from ...core.save_folder import SaveFolder
 from ...text.format import format_duration, safe_line, status_label
-from ..messages import RunChanged, WatchRun
+from ..bindings import explain_refusal
+from ..messages import WatchRun
+from ..run_follower import FollowsRun, RunFollower
 from ..stylesheets import stylesheet
+from ..watch import watcher_announces
 from ..widgets.artifacts_table import ArtifactsTable
 from ..widgets.connection_bar import ConnectionBar
+from ..widgets.context_bar import ContextBar
 from ..widgets.evidence_view import EvidenceView
 from ..widgets.log_view import LogView
 from ..widgets.run_header import RunHeader
@@ -53,7 +53,7 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class RunDetailScreen(Screen[None]):
+class RunDetailScreen(FollowsRun, Screen[None]):
     """Follow one run live (``crownest-tui open wsr_…`` or ``enter`` in the list)."""
 
     CSS_PATH = [stylesheet("detail")]
@@ -65,6 +65,7 @@ class RunDetailScreen(Screen[None]):
         Binding("3", "tab('evidence')", "Evidence", id="detail.tab_evidence"),
         Binding("4", "tab('details')", "Details", id="detail.tab_details"),
         Binding("c", "cancel_run", "Cancel run", id="detail.cancel"),
+        Binding("i", "toggle_header", "All fields", show=False, id="detail.header"),
         Binding("R", "reconnect", "Reconnect", id="detail.reconnect"),
         Binding("W,w", "watch", "Watch", show=False, id="detail.watch"),
         Binding("d", "download", "Download artifact", show=False, id="detail.download"),
@@ -83,7 +84,7 @@ class RunDetailScreen(Screen[None]):
         read_only: bool = False,
         bell: bool = False,
         clock: Clock | None = None,
-        save_directory: Path | None = None,
+        save_directory: Path | SaveFolder | None = None,
         project_names: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__()
@@ -94,8 +95,7 @@ class RunDetailScreen(Screen[None]):
         self.read_only = read_only
         self.bell = bell
         self.clock = clock or _utc_now
-        self.save_directory = save_directory
-        self.feed = RunFeed(run_id, after_seq)
+        self.save_folder = SaveFolder.of(save_directory)
         self._seen_active = False  # only a run seen running gets a "run ended" toast
         self._ended = False
         self._evidence_tries = 0
@@ -103,30 +103,25 @@ class RunDetailScreen(Screen[None]):
 
     @property
     def state(self) -> RunDetailState:
-        return self.feed.state
-
-    @property
-    def stream(self) -> EventStream | None:
-        """The event stream being followed (the latest one after a restart)."""
-        return self.feed.stream
+        return self.follower.state
 
     # -- layout ----------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        yield ContextBar()
+        yield RunFollower(self.client, self.run_id, after_seq=self.after_seq)
         yield RunHeader(self.clock, project_names=self.project_names, id="header")
-        yield ConnectionBar(id="connection")
+        yield ConnectionBar(id="connection").data_bind(status=RunDetailScreen.stream_status)
         with TabbedContent(initial="log", id="tabs"):
             with TabPane("1 Log", id="log"):
-                yield LogView(
-                    id="log-view", save_name=self.run_id, save_directory=self.save_directory
-                )
+                yield LogView(id="log-view", save_name=self.run_id, save_directory=self.save_folder)
             with TabPane("2 Events", id="events"):
                 yield LogView(
                     id="events-view",
                     save_name=f"{self.run_id}-events",
-                    save_directory=self.save_directory,
+                    save_directory=self.save_folder,
                 )
-            with TabPane("3 Evidence", id="evidence"), VerticalScroll():
+            with TabPane("3 Evidence", id="evidence"), VerticalScroll(id="evidence-scroll"):
                 yield EvidenceView(self.clock, id="evidence-view")
             with TabPane("4 Details", id="details"), VerticalScroll():
                 yield Label("Status timeline", classes="section")
@@ -139,8 +134,6 @@ class RunDetailScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.title = self.run_id
-        self.load_run()
-        self.follow_events()
         self.set_interval(1.0, self._tick)
         self.query_one("#log-view", LogView).lines.focus()
 
@@ -150,48 +143,60 @@ class RunDetailScreen(Screen[None]):
         self.query_one(ConnectionBar).tick()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return not (action == "cancel_run" and self.read_only)
+        if action == "cancel_run":  # hidden (and explained by on_key) when it cannot
+            return why_no_cancel(self.state.run, self.read_only) is None
+        return True
 
-    # -- workers: I/O only, results handed to the state and widgets -------------------
+    def on_key(self, event: events.Key) -> None:
+        refusals = {"detail.cancel": lambda: why_no_cancel(self.state.run, self.read_only)}
+        if explain_refusal(self, event, refusals):
+            event.stop()
 
-    @work(exclusive=True, group="detail-run", description="load the run")
-    async def load_run(self) -> None:
-        try:
-            run = await self.client.get_run(self.run_id)
-        except CrowNestError as error:
+    # -- the run's follower ----------------------------------------------------------
+
+    def on_run_follower_batch(self, message: RunFollower.Batch) -> None:
+        message.stop()
+        if message.output:
+            self.query_one("#log-view", LogView).append(message.output)
+        self.query_one("#events-view", LogView).append(message.raw)
+        self.stream_status = message.status
+        self.show_run()
+
+    def on_run_follower_failed(self, message: RunFollower.Failed) -> None:
+        """A load that failed says so once and is retried while it may work; a run
+        that is not there (or not ours) says so in the header, never "Loading…"."""
+        message.stop()
+        error = message.error
+        if message.stage == "load":
             if not self._load_retries:  # retries only change what the header says
-                self.notify(error.message, title=error.title, severity="error")
+                self.notify(error.message, title=error.title, severity="error", markup=False)
             self._cannot_show(error)
             if is_retryable(error):
                 self._load_retries += 1
-                self.set_timer(RUN_RETRY_SECONDS, self.load_run)
+                self.set_timer(RUN_RETRY_SECONDS, self.follower.load)
             return
-        with contextlib.suppress(NoMatches):
-            self.query_one(RunHeader).problem = None  # it loaded after all
-        self._set_run(run)
+        title = f"Stream stopped: {error.title}"
+        self.notify(error.message, title=title, severity="error", markup=False)
+        if not is_retryable(error):
+            self._cannot_show(error)
 
-    @work(exclusive=True, group="detail-stream", description="follow the event stream")
-    async def follow_events(self) -> None:
-        try:
-            await self.feed.follow(self.client, self._stream_status, self._ingest, self._set_run)
-        except CrowNestError as error:
-            self.notify(error.message, title=f"Stream stopped: {error.title}", severity="error")
-            if not is_retryable(error):
-                self._cannot_show(error)
+    def on_run_follower_loaded(self, message: RunFollower.Loaded) -> None:
+        self.query_one(RunHeader).problem = None  # it loaded after all
+        super().on_run_follower_loaded(message)
+
+    # -- workers: I/O only, results handed to the state and widgets -------------------
 
     def _cannot_show(self, error: CrowNestError) -> None:
         """Say in the header why the run is not shown, instead of loading forever."""
-        with contextlib.suppress(NoMatches):
-            header = self.query_one(RunHeader)
-            if is_retryable(error):
-                if header.run is None:
-                    header.problem = f"Cannot load {self.run_id} yet (retrying): {error.message}"
-                return
-            gone = "was not found" if error.status == 404 else "cannot be shown"
-            header.problem = (
-                f"{self.run_id} {gone}: {error.message} [{error.code}]. "
-                "Escape goes to the runs list."
-            )
+        header = self.query_one(RunHeader)
+        if is_retryable(error):
+            if header.run is None:
+                header.problem = f"Cannot load {self.run_id} yet (retrying): {error.message}"
+            return
+        gone = "was not found" if error.status == 404 else "cannot be shown"
+        header.problem = (
+            f"{self.run_id} {gone}: {error.message} [{error.code}]. Escape goes to the runs list."
+        )
 
     @work(exclusive=True, group="detail-evidence", description="fetch the evidence")
     async def load_evidence(self) -> None:
@@ -212,10 +217,11 @@ class RunDetailScreen(Screen[None]):
             run = await self.client.cancel_run(self.run_id)
         except CrowNestError as error:
             title, message = cancel_failure_text(error, self.run_id)
-            self.notify(message, title=title, severity="error", timeout=8)
+            self.notify(message, title=title, severity="error", timeout=8, markup=False)
             return
-        self.notify(f"{self.run_id} is being canceled.", title="Cancel requested")
-        self._set_run(run)
+        self.notify(f"{self.run_id} is being canceled.", title="Cancel requested", markup=False)
+        self.follower.take_run(run)
+        self.run_changed(run)
 
     @work(group="detail-artifacts", description="fetch artifact sizes")
     async def load_artifact_sizes(self, artifact_ids: list[str]) -> None:
@@ -227,48 +233,27 @@ class RunDetailScreen(Screen[None]):
             row = self.state.artifacts.get(artifact_id)
             if row is not None:
                 row.size_bytes = artifact.size_bytes
+                row.retention_expires_at = artifact.retention_expires_at
                 row.path = row.path or artifact.source_path or artifact.name
-        self._show_state()
+        self.show_run()
 
     @work(group="detail-download", description="download an artifact")
     async def download(self, artifact_id: str) -> None:
         try:
-            path = await save_artifact(self.client, artifact_id, self.save_directory or Path.cwd())
+            saved = await save_artifact(self.client, artifact_id, self.save_folder)
         except (CrowNestError, OSError) as error:
             message = error.message if isinstance(error, CrowNestError) else str(error)
-            self.notify(message, title=f"Could not download {artifact_id}", severity="error")
+            title = f"Could not download {artifact_id}"
+            self.notify(message, title=title, severity="error", markup=False)
             return
-        self.notify(f"Saved to {path}", title=f"Downloaded {artifact_id}")
+        where = saved.target.describe(saved.path)
+        self.notify(
+            f"Saved to {where}", title=f"Downloaded {artifact_id}", markup=False, timeout=10
+        )
 
     # -- state changes -----------------------------------------------------------------
 
-    def _stream_status(self, status: StreamStatus) -> None:
-        # The stream closes while the screen is being removed.
-        with contextlib.suppress(NoMatches):
-            self.query_one(ConnectionBar).status = status
-
-    def _ingest(
-        self, output: list[OutputChunk], raw: list[OutputChunk], batch: list[RunEvent]
-    ) -> None:
-        try:
-            if output:
-                self.query_one("#log-view", LogView).append(output)
-            self.query_one("#events-view", LogView).append(raw)
-        except NoMatches:
-            return  # a batch arrived while the screen is being removed
-        self._show_state()
-
-    def _set_run(self, run: WorkspaceRun) -> None:
-        self.state.set_run(run)
-        self._show_state()
-        self.app.post_message(RunChanged(run))
-
-    def _show_state(self) -> None:
-        # The screen may be being removed (escape while the stream delivers).
-        with contextlib.suppress(NoMatches):
-            self._show_widgets()
-
-    def _show_widgets(self) -> None:
+    def show_run(self) -> None:
         state = self.state
         run = state.run
         self.query_one(RunHeader).run = run
@@ -283,13 +268,14 @@ class RunDetailScreen(Screen[None]):
                 self._seen_active = True
             elif not self._ended:
                 self._ended = True
+                self.refresh_bindings()  # c Cancel leaves the footer
                 self.load_evidence()
                 self.load_artifact_sizes(list(state.artifacts))
                 if self._seen_active:
                     self._announce_end(run)
 
     def _announce_end(self, run: WorkspaceRun) -> None:
-        if self.run_id in getattr(self.app, "watchlist", ()):
+        if watcher_announces(self.app, self.run_id):
             return  # the app's watcher announces watched runs (once)
         duration = (
             "" if run.duration_ms is None else f" in {format_duration(run.duration_ms / 1000)}"
@@ -319,6 +305,8 @@ class RunDetailScreen(Screen[None]):
             self.query_one("#log-view", LogView).lines.focus()
         elif pane == "events":
             self.query_one("#events-view", LogView).lines.focus()
+        elif pane == "evidence":
+            self.query_one("#evidence-scroll", VerticalScroll).focus()  # keys scroll the JSON
         elif pane == "details":
             self.query_one(ArtifactsTable).focus()
 
@@ -328,7 +316,7 @@ class RunDetailScreen(Screen[None]):
             self.notify("The run is still loading.", title="Cancel")
             return
         if run.is_terminal:
-            self.notify(cancel_refusal(run), title="Nothing to cancel")
+            self.notify(cancel_refusal(run), title="Nothing to cancel", markup=False)
             return
 
         def confirmed(yes: bool | None) -> None:
@@ -337,9 +325,13 @@ class RunDetailScreen(Screen[None]):
 
         self.app.push_screen(ConfirmCancelScreen(run), confirmed)
 
+    def action_toggle_header(self) -> None:
+        """Every field of the run in the header, or only the two summary rows."""
+        header = self.query_one(RunHeader)
+        header.expanded = not header.expanded
+
     def action_reconnect(self) -> None:
-        if self.feed.reconnect():
-            self.follow_events()
+        self.follower.reconnect()
 
     def action_watch(self) -> None:
         """Watch this run (or stop): the app says when it ends, even after escape."""

@@ -1,39 +1,19 @@
-"""``?``: every binding of the screen below, with its key, description and id."""
+"""``?``: the keys of the screen below, by task, with the list's legend and binding ids."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen, Screen
+from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label
 
-
-@dataclass(frozen=True)
-class HelpEntry:
-    """One binding as help shows it."""
-
-    key: str
-    description: str
-    binding_id: str
-
-
-def help_entries(screen: Screen[object]) -> list[HelpEntry]:
-    """The bindings active on ``screen`` (its own, its focused widget's and the app's)."""
-    entries: dict[str, HelpEntry] = {}
-    for key, active in screen.active_bindings.items():
-        binding = active.binding
-        if not binding.description:
-            continue
-        display = screen.app.get_key_display(binding)
-        entries[key] = HelpEntry(display, binding.description, binding.id or "")
-    return sorted(entries.values(), key=lambda e: (e.binding_id == "", e.binding_id))
+from ..help_sections import HelpEntry, HelpSection
 
 
 class HelpScreen(ModalScreen[None]):
-    """A table of keys; remap any of them by its id in a keymap."""
+    """A table of keys, one titled group per task; remap any of them by its id."""
 
     BINDINGS = [
         Binding("escape", "close", "Close", id="help.close"),
@@ -41,20 +21,39 @@ class HelpScreen(ModalScreen[None]):
         Binding("q", "close", "Close", show=False, id="help.close_q"),
     ]
 
-    def __init__(self, entries: list[HelpEntry], title: str = "Keys") -> None:
+    def __init__(self, sections: list[HelpSection], title: str = "Keys") -> None:
         super().__init__()
-        self.entries = entries
+        self.sections = sections
         self.heading = title
+
+    @property
+    def entries(self) -> list[HelpEntry]:
+        """Every entry, in the order shown."""
+        return [entry for section in self.sections for entry in section.entries]
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Label(self.heading, id="title")
-            table: DataTable[str] = DataTable(cursor_type="row", id="keys")
+            table: DataTable[str | Text] = DataTable(cursor_type="row", id="keys")
             table.add_columns("Key", "Action", "Binding id")
-            for entry in self.entries:
-                table.add_row(entry.key, entry.description, entry.binding_id)
+            for index, section in enumerate(self.sections):
+                if index:
+                    table.add_row("", "", "")
+                table.add_row("", Text(section.title, style="bold underline"), "")
+                for entry in section.entries:
+                    style = "" if entry.enabled else "dim"
+                    action = entry.description + ("" if entry.enabled else " (not now)")
+                    table.add_row(
+                        Text(entry.key, style=style),
+                        Text(action, style=style),
+                        Text(entry.binding_id, style="dim"),
+                    )
             yield table
-            yield Label("escape closes · ids can be remapped in a keymap", id="hint")
+            yield Label(
+                "escape closes · remap a key by its id in [keys] of config.toml",
+                id="hint",
+                markup=False,
+            )
 
     def action_close(self) -> None:
         self.dismiss(None)

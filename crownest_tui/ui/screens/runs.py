@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.reactive import reactive
@@ -15,15 +15,18 @@ from textual.widgets import Footer, Input, Static
 
 from ...api.client import CrowNestClient
 from ...api.models import WorkspaceRun
-from ...core.failures import cancel_refusal
+from ...core.failures import Refusal, read_only_refusal, why_no_cancel
 from ...core.filters import RunFilters
 from ...core.run_list import ListOptions
 from ...text.format import ago
-from ..messages import LaunchRequested, OpenRun, RunChanged
+from ..bindings import explain_refusal, key_for
+from ..messages import LaunchRequested, OpenRun
 from ..new_run_form import NewRunForm, load_last_values
+from ..widgets.context_bar import ContextBar
 from ..widgets.error_banner import ErrorBanner
 from ..widgets.filter_bar import FilterBar
 from ..widgets.list_status import ListState, ListStatus
+from ..widgets.run_columns import LEFT_HINT, PICK_GLYPH, RIGHT_HINT, WATCH_GLYPH
 from ..widgets.runs_table import RunsTable
 from ..widgets.summary_line import SummaryLine
 from .confirm_cancel import ConfirmCancelScreen
@@ -37,19 +40,46 @@ class RunsScreen(RunsLoader):
 
     OpenRun = OpenRun
 
+    # The footer shows the essentials in short words (it must fit 80 columns with
+    # ? and q); help (?, which shows the tooltips) and the palette list the rest.
+    # Cancel and clear show only when they would do something; the error banner
+    # names e itself.
     BINDINGS = [
-        Binding("r", "refresh", "Refresh", id="runs.refresh"),
-        Binding("a", "toggle_auto", "Auto-refresh", id="runs.toggle_auto"),
-        Binding("slash", "quick_filter", "Quick filter", id="runs.quick_filter"),
-        Binding("escape", "leave_quick", "Leave filter", show=False, id="runs.leave_quick"),
-        Binding("x", "clear_filters", "Clear filters", id="runs.clear_filters"),
-        Binding("c", "cancel_run", "Cancel run", id="runs.cancel"),
+        Binding("slash", "quick_filter", "Filter", id="runs.quick_filter"),
         Binding("n", "new_run", "New run", id="runs.new"),
+        Binding("c", "cancel_run", "Cancel", id="runs.cancel", tooltip="Cancel the run"),
+        Binding(
+            "x", "clear_filters", "Clear", id="runs.clear_filters", tooltip="Clear every filter"
+        ),
+        Binding("e", "error_details", "Error details", show=False, id="runs.error_details"),
+        Binding("r", "refresh", "Refresh", show=False, id="runs.refresh"),
+        Binding("a", "toggle_auto", "Auto-refresh", show=False, id="runs.toggle_auto"),
+        Binding("escape", "leave_quick", "Leave filter", show=False, id="runs.leave_quick"),
         Binding("enter", "open_run", "Open", id="runs.open"),
-        Binding("e", "error_details", "Error details", id="runs.error_details"),
         Binding("question_mark", "app.help", "Help", id="app.help"),
         Binding("q", "app.quit", "Quit", id="app.quit"),
     ]
+
+    HELP_TITLE = "Runs list"
+    HELP_SECTIONS = (
+        (
+            "Move",
+            ("runs.up", "runs.down", "runs.page_up", "runs.page_down", "runs.first", "runs.last"),
+        ),
+        (
+            "Columns",
+            ("runs.columns_right", "runs.columns_left", "runs.columns_last", "runs.columns_first"),
+        ),
+        ("Open and follow", ("runs.open", "runs.watch", "runs.pick", "runs.split")),
+        ("Filter", ("runs.quick_filter", "runs.leave_quick", "runs.clear_filters")),
+        ("Start and cancel", ("runs.new", "runs.cancel")),
+        ("Refresh and errors", ("runs.refresh", "runs.toggle_auto", "runs.error_details")),
+    )
+    HELP_LEGEND = (
+        (WATCH_GLYPH, "Watched: told when it ends (w)"),
+        (PICK_GLYPH, "Marked for the split tail (space)"),
+        (f"{LEFT_HINT} {RIGHT_HINT}", "Header: more columns that way"),
+    )
 
     quick: reactive[str] = reactive("", init=False)
     """The client-side quick filter text."""
@@ -59,8 +89,10 @@ class RunsScreen(RunsLoader):
     ) -> None:
         super().__init__(client, options or ListOptions(), clock=clock)
         self.read_only = self.options.read_only
+        self._offered: tuple[bool, ...] = ()  # what the footer offers (refreshed on change)
 
     def compose(self) -> ComposeResult:
+        yield ContextBar()
         yield ErrorBanner(id="banner")
         yield FilterBar(id="filter-bar").data_bind(RunsScreen.filters, RunsScreen.projects)
         yield Input(
@@ -99,7 +131,7 @@ class RunsScreen(RunsLoader):
         elif not visible and (self.quick or not self.filters.is_empty):
             placeholder.update("No runs match these filters. x clears them.")
         elif not visible:
-            placeholder.update("No runs yet.")
+            placeholder.update(self._how_to_start())
         placeholder.display = not visible
         self.set_class(not visible, "-empty")
         self.query_one(SummaryLine).counts = tuple(self.run_list.counts())
@@ -107,6 +139,27 @@ class RunsScreen(RunsLoader):
         banner.last_success = "" if self.last_success is None else f"{self.last_success:%X}"
         banner.retry_note = self.schedule.retry_note()
         self._update_status(now, len(visible))
+        self._sync_bindings()
+
+    def _how_to_start(self) -> str:
+        """The empty list's text: how to start a run, with the key in force."""
+        shell = "crownest-tui launch DIR -- CMD"
+        new = None if self.read_only else key_for(self, "runs.new")
+        if new is None:
+            return f"No runs yet. Start one from a shell:\n{shell}"
+        return f"No runs yet. Press {new} for the new-run form, or from a shell:\n{shell}"
+
+    def _sync_bindings(self) -> None:
+        """Refresh the footer when check_action's answers change: the run under the
+        cursor becomes (un)cancellable, filters come or go, a load fails or recovers."""
+        offered = (
+            self._cancellable() is not None,
+            self.check_action("clear_filters", ()) is True,
+            self.failure is not None,
+        )
+        if offered != self._offered:
+            self._offered = offered
+            self.refresh_bindings()
 
     def show_status(self) -> None:
         """Refresh the status line only."""
@@ -161,29 +214,64 @@ class RunsScreen(RunsLoader):
     def _near_end(self) -> None:
         self.load_next_page()
 
+    @on(RunsTable.Highlighted)
+    def _highlighted(self) -> None:
+        self._sync_bindings()
+
     @on(RunsTable.Selected)
     def _row_selected(self, event: RunsTable.Selected) -> None:
         event.stop()
         self.post_message(OpenRun(event.run_id))
 
-    def on_run_changed(self, message: RunChanged) -> None:
-        message.stop()
-        self.apply_run(message.run)
-
     def apply_run(self, run: WorkspaceRun) -> None:
-        """Show newer state of a loaded run in place (from a cancel or the detail)."""
+        """Show newer state of a loaded run in place (the app calls this on
+        :class:`RunChanged`, from a cancel here or from the detail screen)."""
         if self.run_list.replace(run):
             self.table.update_run(run, self.clock())
             self.query_one(SummaryLine).counts = tuple(self.run_list.counts())
+            self._sync_bindings()
 
     # -- actions ---------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("cancel_run", "new_run") and self.read_only:
-            return False
+        if action == "cancel_run":
+            return self._cancellable() is not None
+        if action == "new_run":
+            return not self.read_only
         if action == "error_details":
             return self.failure is not None
+        if action == "clear_filters":
+            return bool(self.quick) or not self.filters.is_empty
         return True
+
+    def _cancellable(self) -> WorkspaceRun | None:
+        """The run under the cursor when ``c`` would cancel it."""
+        run = self.table.selected_run() if self.is_mounted else None
+        if self.read_only or run is None or run.is_terminal:
+            return None
+        return run
+
+    def _why_no_cancel(self) -> Refusal | None:
+        return why_no_cancel(self.table.selected_run(), self.read_only)
+
+    def _why_no_new_run(self) -> Refusal | None:
+        return read_only_refusal("new runs are not launched") if self.read_only else None
+
+    def _why_no_details(self) -> Refusal | None:
+        if self.failure is None:
+            return Refusal("No error", "Nothing has failed; e shows the last API error.")
+        return None
+
+    def on_key(self, event: events.Key) -> None:
+        """A key whose action is off right now says why (read-only, a finished run,
+        no error to show)."""
+        refusals = {
+            "runs.cancel": self._why_no_cancel,
+            "runs.new": self._why_no_new_run,
+            "runs.error_details": self._why_no_details,
+        }
+        if explain_refusal(self, event, refusals):
+            event.stop()
 
     def action_refresh(self) -> None:
         self.refresh_now()
@@ -219,11 +307,8 @@ class RunsScreen(RunsLoader):
             self.post_message(OpenRun(run_id))
 
     def action_cancel_run(self) -> None:
-        run = self.table.selected_run()
-        if run is None or self.read_only:
-            return
-        if run.is_terminal:
-            self.notify(cancel_refusal(run), title="Nothing to cancel", timeout=5, markup=False)
+        run = self._cancellable()
+        if run is None:
             return
 
         def confirmed(yes: bool | None) -> None:
@@ -252,11 +337,15 @@ class RunsScreen(RunsLoader):
         """Apply new server-side filters (the palette uses this)."""
         self.filters = filters
 
+    def select_when_shown(self, run_id: str) -> None:
+        """Put the cursor on ``run_id`` once it is listed (a run just launched), and
+        refresh so that it is."""
+        self.table.select_when_shown(run_id)
+        self.refresh_now()
+
     def select_run(self, run_id: str) -> bool:
         """Move the cursor to a loaded run (the palette's jump); False if not shown."""
-        row = self.table.row_of(run_id)
-        if row is None:
+        if not self.table.select_run(run_id):
             return False
-        self.table.move_cursor(row=row)
         self.table.focus()
         return True

@@ -15,8 +15,10 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from ...api.client import CrowNestClient
+from ...core.save_folder import SaveFolder
 from ..messages import WatchRun
 from ..stylesheets import stylesheet
+from ..widgets.context_bar import ContextBar
 from ..widgets.tail_pane import TailPane
 
 MAX_PANES = 4
@@ -46,7 +48,7 @@ class SplitTailScreen(Screen[None]):
         run_ids: list[str],
         *,
         stacked: bool = False,
-        save_directory: Path | None = None,
+        save_directory: Path | SaveFolder | None = None,
     ) -> None:
         """``run_ids``: the runs, left to right (top to bottom when ``stacked``); only
         the first four are shown."""
@@ -57,6 +59,7 @@ class SplitTailScreen(Screen[None]):
         self.save_directory = save_directory
 
     def compose(self) -> ComposeResult:
+        yield ContextBar()
         with Container(id="panes"):
             for index, run_id in enumerate(self.run_ids):
                 yield TailPane(

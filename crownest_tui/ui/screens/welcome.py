@@ -8,6 +8,8 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Markdown
 
+from ..widgets.context_bar import ContextBar
+
 WELCOME = """\
 # Welcome to crownest-tui
 
@@ -36,6 +38,7 @@ class WelcomeScreen(Screen[None]):
         self.base_url = base_url
 
     def compose(self) -> ComposeResult:
+        yield ContextBar()
         with Vertical(id="welcome"):
             yield Markdown(WELCOME.format(url=self.base_url))
         yield Footer()

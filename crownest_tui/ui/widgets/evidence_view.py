@@ -1,4 +1,4 @@
-"""The Evidence Bundle, for people (humanised) and as raw JSON."""
+"""The Evidence Bundle, for people (humanised) and as raw JSON (indented, coloured)."""
 
 from __future__ import annotations
 
@@ -6,18 +6,30 @@ import json
 from collections.abc import Callable
 from datetime import datetime
 
-import humanize
 from rich.console import Group
 from rich.text import Text
+from textual.content import Content
+from textual.highlight import highlight
 from textual.reactive import reactive
 from textual.widgets import Static
 
 from ...api.models import EvidenceBundle
-from ...text.format import format_duration, metadata_chips, status_label
+from ...text.format import format_duration, format_size, metadata_chips, status_label
 from ...text.sanitize import plain_text
 from ..themes import on_theme, themed_status_style
 from .kv_table import Row, kv_table
 from .run_header import when
+
+
+def raw_json(bundle: EvidenceBundle) -> Content:
+    """The bundle as the API sent it: indented JSON, one key a line, coloured by the
+    theme; nothing is markup. The sanitiser works on one line (it removes newlines
+    with the other control characters), so each line is cleaned on its own; JSON
+    escapes the control characters inside strings, so no line break is lost."""
+    text = json.dumps(bundle.to_wire(), indent=2, sort_keys=True, ensure_ascii=False)
+    clean = "\n".join(plain_text(line) for line in text.split("\n"))
+    hint = Content.styled("j: back to the fields\n", "dim")
+    return hint + highlight(clean, language="json")
 
 
 class EvidenceView(Static):
@@ -25,6 +37,7 @@ class EvidenceView(Static):
 
     DEFAULT_CSS = """
     EvidenceView { height: auto; padding: 0 1; }
+    EvidenceView.-raw { width: auto; text-wrap: nowrap; }  /* long values scroll */
     """
 
     evidence: reactive[EvidenceBundle | None] = reactive(None)
@@ -49,7 +62,8 @@ class EvidenceView(Static):
     def watch_waiting(self) -> None:
         self._render_bundle()
 
-    def watch_raw(self) -> None:
+    def watch_raw(self, raw: bool) -> None:
+        self.set_class(raw, "-raw")
         self._render_bundle()
 
     def _render_bundle(self) -> None:
@@ -58,8 +72,7 @@ class EvidenceView(Static):
             self.update(Text(self.waiting, style="italic"))
             return
         if self.raw:
-            text = json.dumps(bundle.to_wire(), indent=2, sort_keys=True, ensure_ascii=False)
-            self.update(Text(plain_text(text)))
+            self.update(raw_json(bundle))
             return
         hint = Text("j: raw JSON", style="dim")
         self.update(Group(kv_table(self._rows(bundle)), hint))
@@ -71,7 +84,7 @@ class EvidenceView(Static):
         failure = " / ".join(str(x) for x in (bundle.failure_reason, bundle.failure_class) if x)
         archive = "—"
         if bundle.archive is not None:
-            size = humanize.naturalsize(bundle.archive.size_bytes, binary=True)
+            size = format_size(bundle.archive.size_bytes)
             archive = f"{size}, sha256 {bundle.archive.sha256}"
         errors = "; ".join(f"{e.code} {e.path}" for e in bundle.artifact_errors) or "—"
         rows: list[Row] = [

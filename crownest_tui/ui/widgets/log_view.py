@@ -2,12 +2,13 @@
 
 Feed it with :meth:`LogView.append` (one call per network batch). Text is spooled to
 disk and only visible lines are rendered, once a frame; see :mod:`crownest_tui.ui.log`.
+The view's settings (follow, wrap, times, stream filter) are its reactives, handed
+down to its lines with ``data_bind``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import ClassVar
 
@@ -18,11 +19,14 @@ from textual.message import Message
 from textual.reactive import reactive
 
 from crownest_tui.core.chunk import OutputChunk, StreamFilter
+from crownest_tui.core.save_folder import SaveFolder
 from crownest_tui.ui.log.lines import LogLines
-from crownest_tui.ui.log.save import write_transcript
+from crownest_tui.ui.log.save import SavedLog, save_log
 from crownest_tui.ui.log.search_bar import SearchBar
 from crownest_tui.ui.log.search_control import SearchController
 from crownest_tui.ui.log.transcript import Transcript
+
+from ...text.format import format_count
 
 FRAME = 1 / 60
 NEXT_STREAMS: dict[StreamFilter, StreamFilter] = {
@@ -48,6 +52,7 @@ class LogView(Vertical):
         Binding("t", "toggle_times", "Times", id="log.times", tooltip="Show event times"),
         Binding("o", "cycle_streams", "Streams", id="log.streams", tooltip="all/stdout/stderr"),
         Binding("ctrl+s", "save", "Save", id="log.save", tooltip="Save the transcript"),
+        Binding("escape", "close_search", "Close search", id="log.close_search"),
     ]
 
     follow: reactive[bool] = reactive(True, init=False)
@@ -88,7 +93,7 @@ class LogView(Vertical):
             return self.log_view
 
     class SaveFailed(Message):
-        """Saving to ``path`` failed with ``error``."""
+        """Saving (to ``path``, a file or the folder meant for it) failed with ``error``."""
 
         def __init__(self, log_view: LogView, path: Path, error: str) -> None:
             super().__init__()
@@ -101,19 +106,19 @@ class LogView(Vertical):
     def __init__(
         self,
         *,
-        save_directory: Path | None = None,
+        save_directory: Path | SaveFolder | None = None,
         save_name: str = "transcript",
         spool_directory: Path | None = None,
         name: str | None = None,
         id: str | None = None,  # noqa: A002 (Textual's name)
         classes: str | None = None,
     ) -> None:
-        """``save_directory`` (default: the current directory) receives ``ctrl+s``
-        files named ``<save_name>-<local time>.log``; ``spool_directory`` holds the
-        temporary spool (default: the system temp dir)."""
+        """``save_directory`` (a folder, or the app's rule; default: the downloads
+        folder) receives ``ctrl+s`` files named ``<save_name>-<local time>.log``;
+        ``spool_directory`` holds the temporary spool (default: the system temp dir)."""
         super().__init__(name=name, id=id, classes=classes)
         self.transcript = Transcript(spool_directory)
-        self.save_directory = save_directory
+        self.save_folder = SaveFolder.of(save_directory)
         self.save_name = save_name
         self._dirty = True
         self._paused_at = 0
@@ -129,11 +134,19 @@ class LogView(Vertical):
         return self.query_one(SearchBar)
 
     def compose(self) -> ComposeResult:
-        yield LogLines(self.transcript)
+        yield LogLines(self.transcript).data_bind(
+            LogView.wrap,
+            LogView.show_times,
+            LogView.stream_filter,
+            LogView.new_lines,
+            following=LogView.follow,
+        )
         yield SearchBar()
 
     def on_mount(self) -> None:
-        self._search = SearchController(self.transcript, self.lines, self.search_bar)
+        self._search = SearchController(
+            self.transcript, self.lines, self.search_bar, show_match=self._show_match
+        )
         self.set_interval(FRAME, self._tick)
 
     def on_unmount(self) -> None:
@@ -168,30 +181,15 @@ class LogView(Vertical):
         if not self.follow:
             self.new_lines = max(0, lines.view_count - self._paused_at)
 
-    def watch_new_lines(self, count: int) -> None:
-        self._update_badge()
-
-    def _update_badge(self) -> None:
-        lines = self.lines
-        if self.follow:
-            lines.badge = ""
-        elif self.new_lines:
-            lines.badge = f"+{self.new_lines:,} new lines · f to follow"
-        else:
-            lines.badge = "paused · f to follow"
-        lines.refresh()
-
     # -- follow ----------------------------------------------------------------------
 
     def watch_follow(self, follow: bool) -> None:
         lines = self.lines
-        lines.following = follow
         if follow:
             self.new_lines = 0
             lines.scroll_programmatically(lines.max_scroll_y)
         else:
             self._paused_at = lines.view_count
-        self._update_badge()
         self.post_message(self.FollowChanged(self, follow))
 
     def on_log_lines_user_scrolled(self, event: LogLines.UserScrolled) -> None:
@@ -226,32 +224,8 @@ class LogView(Vertical):
         """Show stdout+stderr, then stdout only, then stderr only."""
         self.stream_filter = NEXT_STREAMS[self.stream_filter]
 
-    def _relayout(self, stream_filter: StreamFilter | None = None) -> None:
-        lines = self.lines
-        top = self._top_line()
-        if stream_filter is not None:
-            lines.stream_filter = stream_filter
-            self._paused_at = self.transcript.count(stream_filter)
-        lines.wrap, lines.show_times = self.wrap, self.show_times
-        lines.invalidate()
-        if not self.follow and top is not None:
-            lines.show_position(self.transcript.rank(lines.stream_filter, top))
-
-    def _top_line(self) -> int | None:
-        lines = self.lines
-        position = lines.top_position()
-        if position >= self.transcript.count(lines.stream_filter):
-            return None
-        return self.transcript.select(lines.stream_filter, position)
-
-    def watch_wrap(self) -> None:
-        self._relayout()
-
-    def watch_show_times(self) -> None:
-        self._relayout()
-
     def watch_stream_filter(self, stream_filter: StreamFilter) -> None:
-        self._relayout(stream_filter)
+        self._paused_at = self.transcript.count(stream_filter)  # new lines count from here
 
     # -- search ----------------------------------------------------------------------
 
@@ -259,11 +233,20 @@ class LogView(Vertical):
         """Open the search bar."""
         self.search_bar.open()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # escape closes an open search; otherwise it is the screen's (back).
+        return action != "close_search" or self.search_bar.is_open
+
+    def action_close_search(self) -> None:
+        """Close the search bar and clear the search."""
+        self.search_bar.action_close()
+
     def on_search_bar_changed(self, event: SearchBar.Changed) -> None:
         event.stop()
         self._search.set_query(event.text, event.regex)
         if event.submitted:
             if self._search.matches is not None:
+                self._search.restart()  # the first match at or after the view
                 self.action_next_match()
             self.lines.focus()
 
@@ -283,35 +266,37 @@ class LogView(Vertical):
         if self._search.matches is None:
             self.app.bell()
             return
-        found = self._search.go(forward, self._top_line())
-        if found is not None:
-            self.follow = False
-            lines = self.lines
-            lines.show_position(self.transcript.rank(lines.stream_filter, found))
+        self._search.go(forward, self.lines.top_line())
+
+    def _show_match(self, line: int) -> None:
+        self.follow = False
+        lines = self.lines
+        lines.show_position(self.transcript.rank(lines.stream_filter, line))
 
     # -- save ------------------------------------------------------------------------
 
     def action_save(self) -> None:
         """Save the whole transcript, escapes removed, to a new file."""
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        directory = self.save_directory or Path.cwd()
-        path = directory / f"{self.save_name}-{stamp}.log"
         lines, partials = self.transcript.committed, self.transcript.partials()
+        folder, name = self.save_folder, self.save_name
 
         def save() -> None:
             try:
-                written = write_transcript(self.transcript, path, lines, partials)
+                saved = save_log(self.transcript, folder, name, lines, partials)
             except OSError as error:
-                self.app.call_from_thread(self._save_failed, path, str(error))
+                failed = Path(error.filename) if error.filename else Path(name)
+                self.app.call_from_thread(self._save_failed, failed, str(error))
             else:
-                self.app.call_from_thread(self._saved, path, written)
+                self.app.call_from_thread(self._saved, saved)
 
-        self.run_worker(save, thread=True, group="log-save", description=f"save {path}")
+        self.run_worker(save, thread=True, group="log-save", description=f"save {name}")
 
-    def _saved(self, path: Path, lines: int) -> None:
-        self.notify(f"{lines:,} lines saved to {path}", title="Log saved")
-        self.post_message(self.Saved(self, path, lines))
+    def _saved(self, saved: SavedLog) -> None:
+        where = saved.target.describe(saved.path)
+        message = f"{format_count(saved.lines, 'line')} saved to {where}"
+        self.notify(message, title="Log saved", markup=False, timeout=10)
+        self.post_message(self.Saved(self, saved.path, saved.lines))
 
     def _save_failed(self, path: Path, error: str) -> None:
-        self.notify(error, title=f"Could not save {path.name}", severity="error")
+        self.notify(error, title=f"Could not save {path.name}", severity="error", markup=False)
         self.post_message(self.SaveFailed(self, path, error))

@@ -1,4 +1,10 @@
-"""The runs table's columns: what each shows for a run, and how wide it is.
+"""The runs table's columns: what each shows for a run, and how they fit the width.
+
+Columns are listed in priority order, which is also their order on screen. The first
+ones (marks, status, run id) are frozen; the rest are laid out while they fit, at
+their minimum width first, then grown toward their natural width; the spare width
+goes to Command. Columns that do not fit are reached by shifting the scrollable
+columns sideways (``→``/``←``), one column at a time.
 
 The first column holds the row's marks (watched, marked for the split tail): glyphs,
 so they read without colour.
@@ -15,8 +21,8 @@ from rich.style import Style
 
 from ...api.models import WorkspaceRun
 from ...text.format import (
+    compact_age,
     metadata_chips,
-    relative_time,
     run_duration,
     safe_line,
     status_class,
@@ -26,48 +32,105 @@ from ...text.format import (
 
 @dataclass(frozen=True)
 class Column:
-    """One column: key, header label, width (``None``: takes the rest) and the gap
-    after it."""
+    """One column: key, header label, natural and minimum width, the gap after it,
+    whether it stays when the others shift sideways, whether it takes the spare width,
+    and whether it is one of the essentials (placed at their minimum widths; the
+    others only join while Command keeps its natural width)."""
 
     key: str
     label: str
-    width: int | None
+    width: int
+    min_width: int = 0
     gap: int = 2
+    frozen: bool = False
+    grows: bool = False
+    essential: bool = False
+
+    @property
+    def narrowest(self) -> int:
+        return self.min_width or self.width
 
 
 WATCH_GLYPH = "◉"
 PICK_GLYPH = "◆"
+LEFT_HINT, RIGHT_HINT = "←", "→"
+HINT_CELL = f" {RIGHT_HINT}"
+"""Ends the header when more columns wait on the right."""
 
 COLUMNS: tuple[Column, ...] = (
-    Column("mark", "", 2, gap=1),
-    Column("status", "Status", 18),
-    Column("id", "Run", 24),
-    Column("project", "Project", 15),
-    Column("template", "Template", 11),
-    Column("command", "Command", 30),
+    Column("mark", "", 2, gap=1, frozen=True, essential=True),
+    Column("status", "Status", 18, min_width=11, frozen=True, essential=True),
+    Column("id", "Run", 24, frozen=True, essential=True),
+    Column("command", "Command", 30, min_width=12, grows=True, essential=True),
+    Column("created", "Age", 4, essential=True),
+    Column("duration", "Duration", 8, essential=True),
     Column("exit", "Exit", 4),
-    Column("created", "Created", 15),
-    Column("duration", "Duration", 8),
-    Column("metadata", "Metadata", None),
+    Column("project", "Project", 15, min_width=10),
+    Column("template", "Template", 11, min_width=8),
+    Column("metadata", "Metadata", 24, min_width=10),
 )
-
-MIN_REST = 10
-
-
-def column_widths(total: int) -> list[int]:
-    """Widths of every column for a table ``total`` cells wide."""
-    fixed = sum((c.width or 0) + c.gap for c in COLUMNS)
-    return [c.width if c.width is not None else max(MIN_REST, total - fixed) for c in COLUMNS]
+FROZEN = tuple(c for c in COLUMNS if c.frozen)
+SCROLLING = tuple(c for c in COLUMNS if not c.frozen)
 
 
-def column_at(x: int, total: int) -> str | None:
-    """The key of the column under cell ``x``."""
-    left = 0
-    for column, width in zip(COLUMNS, column_widths(total), strict=True):
-        if left <= x < left + width + column.gap:
-            return column.key
-        left += width + column.gap
-    return None
+@dataclass(frozen=True)
+class ColumnLayout:
+    """The columns shown at one width and sideways offset, with their widths."""
+
+    shown: tuple[tuple[Column, int], ...]
+    hidden_left: int
+    """Scrollable columns shifted out on the left."""
+    hidden_right: int
+    """Scrollable columns that did not fit on the right."""
+
+    def column_at(self, x: int) -> str | None:
+        """The key of the column under cell ``x``."""
+        left = 0
+        for column, width in self.shown:
+            if left <= x < left + width + column.gap:
+                return column.key
+            left += width + column.gap
+        return None
+
+    @property
+    def keys(self) -> list[str]:
+        return [column.key for column, _ in self.shown]
+
+
+def layout_columns(total: int, offset: int = 0) -> ColumnLayout:
+    """Fit the columns into ``total`` cells, the scrollable ones starting at ``offset``;
+    when some do not fit, the last cells are kept for the header's ``→``."""
+    layout = _fit(total, offset)
+    return _fit(total - len(HINT_CELL), offset) if layout.hidden_right else layout
+
+
+def _fit(total: int, offset: int) -> ColumnLayout:
+    offset = max(0, min(offset, len(SCROLLING) - 1))
+    shown: list[Column] = list(FROZEN)
+    used = sum(c.narrowest + c.gap for c in FROZEN)
+    for column in SCROLLING[offset:]:
+        # Past the essentials, a column joins only if Command can stay at its width.
+        reserve = 0 if column.essential else sum(c.width - c.narrowest for c in shown if c.grows)
+        if used + reserve + column.narrowest > total:
+            break
+        shown.append(column)
+        used += column.narrowest + column.gap
+    widths = [c.narrowest for c in shown]
+    spare = total - (used - shown[-1].gap)
+    growing = [i for i, c in enumerate(shown) if c.grows]
+    # Command to its natural width first, then the others by priority; then the
+    # rest to Command, or to the last column when Command is shifted out.
+    for index in [*growing, *range(len(shown))]:
+        grow = max(0, min(spare, shown[index].width - widths[index]))
+        widths[index] += grow
+        spare -= grow
+    widths[growing[0] if growing else len(shown) - 1] += spare
+    scrolled = len(shown) - len(FROZEN)
+    return ColumnLayout(
+        tuple(zip(shown, widths, strict=True)),
+        hidden_left=offset,
+        hidden_right=len(SCROLLING) - offset - scrolled,
+    )
 
 
 def mark_text(watched: bool, picked: bool) -> str:
@@ -75,19 +138,26 @@ def mark_text(watched: bool, picked: bool) -> str:
     return (WATCH_GLYPH if watched else " ") + (PICK_GLYPH if picked else " ")
 
 
-def cell_texts(run: WorkspaceRun, project: str, now: datetime) -> list[str]:
-    """The plain text of each data cell (in column order, after the marks)."""
-    return [
-        status_label(run.status),
-        run.id,
-        project,
-        run.template_slug or "—",
-        run.command,
-        "" if run.exit_code is None else str(run.exit_code),
-        relative_time(run.created_at, now),
-        run_duration(run, now),
-        metadata_chips(run.metadata),
-    ]
+def cell_texts(run: WorkspaceRun, project: str, now: datetime) -> dict[str, str]:
+    """The plain text of each data cell, by column key (the marks are added apart)."""
+    return {
+        "status": status_label(run.status),
+        "id": run.id,
+        "command": run.command,
+        "created": compact_age(run.created_at, now),
+        "duration": run_duration(run, now),
+        "exit": "" if run.exit_code is None else str(run.exit_code),
+        "project": project,
+        "template": run.template_slug or "—",
+        "metadata": metadata_chips(run.metadata),
+    }
+
+
+def header_texts(layout: ColumnLayout) -> dict[str, str]:
+    """Header labels; the marks' cell shows ``←`` while columns are shifted out."""
+    labels = {column.key: column.label for column in COLUMNS}
+    labels["mark"] = LEFT_HINT if layout.hidden_left else ""
+    return labels
 
 
 def fit(text: str, width: int) -> str:
@@ -99,26 +169,30 @@ def fit(text: str, width: int) -> str:
 
 
 def render_cells(
-    cells: list[str],
-    widths: list[int],
+    cells: dict[str, str],
+    layout: ColumnLayout,
     base: Style,
-    status_style: Style | None = None,
-    mark_style: Style | None = None,
+    styles: dict[str, Style] | None = None,
 ) -> list[Segment]:
-    """One line of segments: each cell (marks, status, the rest) fitted to its width,
-    then its gap."""
-    mark, status = COLUMNS[0], COLUMNS[1]
-    marks = fit(cells[0], widths[0]) + " " * mark.gap
-    first = fit(cells[1], widths[1]) + " " * status.gap
-    rest = "".join(
-        fit(c, w) + " " * column.gap
-        for c, w, column in zip(cells[2:], widths[2:], COLUMNS[2:], strict=True)
-    )
-    return [
-        Segment(marks, base + mark_style if mark_style is not None else base),
-        Segment(first, base + status_style if status_style is not None else base),
-        Segment(rest, base),
-    ]
+    """One line of segments: each shown column's cell fitted to its width, then its
+    gap (but the last); ``styles`` adds a style to some columns (marks, status)."""
+    styles = styles or {}
+    segments: list[Segment] = []
+    plain = ""
+    last = layout.shown[-1][0]
+    for column, width in layout.shown:
+        text = fit(cells.get(column.key, ""), width) + " " * (0 if column is last else column.gap)
+        extra = styles.get(column.key)
+        if extra is None:
+            plain += text
+            continue
+        if plain:
+            segments.append(Segment(plain, base))
+            plain = ""
+        segments.append(Segment(text, base + extra))
+    if plain:
+        segments.append(Segment(plain, base))
+    return segments
 
 
 def status_component(status: str) -> str:

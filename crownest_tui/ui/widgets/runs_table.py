@@ -3,17 +3,21 @@
 Rows are plain data; updating, filtering or appending pages never builds widgets, so
 each repaint costs the same whatever the number of runs. Marks (watched ``◉``, marked
 for the split tail ``◆``) are kept by run id, so they survive refreshes, pages and
-filters.
+filters. The cursor stays on the top row until the user moves it, then follows its
+run (:class:`~crownest_tui.core.cursor.CursorAnchor`). Columns fit the width by
+priority; ``→``/``←`` shift the ones that do not fit into view (``run_columns``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import lru_cache
 
+from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding
+from textual.content import Content
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -21,14 +25,16 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ...api.models import WorkspaceRun, is_terminal
-from ...core.watchlist import Watchlist
+from ...core.cursor import CursorAnchor
 from ...text.format import STATUS_CLASSES, absolute_time, metadata_chips, safe_line
 from ..messages import OpenSplit, WatchRun
+from ..watch import WatchHost
 from .run_columns import (
-    COLUMNS,
+    HINT_CELL,
+    ColumnLayout,
     cell_texts,
-    column_at,
-    column_widths,
+    header_texts,
+    layout_columns,
     mark_text,
     render_cells,
     status_component,
@@ -41,6 +47,11 @@ SPLIT_MIN, SPLIT_MAX = 2, 4
 #: The status cells' colours: set by the app's stylesheet (styles/app.tcss), where each
 #: status's rule colours its badge class and these components alike.
 STATUS_COMPONENTS = {f"runs-table--{name}" for name in STATUS_CLASSES}
+
+
+@lru_cache(maxsize=64)
+def _layout(width: int, offset: int) -> ColumnLayout:
+    return layout_columns(width, offset)
 
 
 class RunsTable(ScrollView, can_focus=True):
@@ -59,6 +70,7 @@ class RunsTable(ScrollView, can_focus=True):
     RunsTable {
         height: 1fr;
         padding: 0 0 0 1;
+        overflow-x: hidden;
         background: $surface;
         & > .runs-table--header { text-style: bold; background: $panel; }
         & > .runs-table--even-row { background: $surface-lighten-1 50%; }
@@ -77,25 +89,43 @@ class RunsTable(ScrollView, can_focus=True):
     }
     """
     BINDINGS = [
-        Binding("enter", "select", "Open run", id="runs.open"),
+        Binding("enter", "select", "Open", id="runs.open", tooltip="Open the run"),
         Binding("up,k", "cursor(-1)", "Up", show=False, id="runs.up"),
         Binding("down,j", "cursor(1)", "Down", show=False, id="runs.down"),
         Binding("pageup", "page(-1)", "Page up", show=False, id="runs.page_up"),
         Binding("pagedown", "page(1)", "Page down", show=False, id="runs.page_down"),
-        Binding("home", "first", "First run", show=False, id="runs.first"),
+        Binding("home", "first", "Top (stays on the newest)", show=False, id="runs.first"),
         Binding("end", "last", "Last loaded run", show=False, id="runs.last"),
-        Binding("w", "watch", "Watch", id="runs.watch", tooltip="Say when this run ends"),
+        Binding("right,l", "columns(1)", "More columns", show=False, id="runs.columns_right"),
+        Binding("left,h", "columns(-1)", "Earlier columns", show=False, id="runs.columns_left"),
+        Binding(
+            "ctrl+pagedown", "columns_edge(1)", "Last columns", show=False, id="runs.columns_last"
+        ),
+        Binding(
+            "ctrl+pageup", "columns_edge(-1)", "First columns", show=False, id="runs.columns_first"
+        ),
+        Binding(
+            "w", "watch", "Watch", show=False, id="runs.watch", tooltip="Say when this run ends"
+        ),
         Binding(
             "space", "pick", "Mark", show=False, id="runs.pick", tooltip="Mark for the split tail"
         ),
-        Binding("t", "split", "Split tail", id="runs.split", tooltip="Tail the marked runs"),
+        Binding(
+            "t", "split", "Split tail", show=False, id="runs.split", tooltip="Tail the marked runs"
+        ),
     ]
 
     cursor_row: reactive[int] = reactive(0, init=False)
     """Index of the selected row among the shown runs."""
 
+    column_offset: reactive[int] = reactive(0, init=False)
+    """How many scrollable columns are shifted out on the left."""
+
     class NearEnd(Message):
         """The cursor is within a few rows of the last loaded run."""
+
+    class Highlighted(Message):
+        """The cursor moved (the run under it may allow other actions)."""
 
     class Selected(Message):
         """``enter`` (or a click on the selected row) on a run."""
@@ -108,24 +138,19 @@ class RunsTable(ScrollView, can_focus=True):
         super().__init__(id=id)
         self._rows: list[WorkspaceRun] = []
         self._index: dict[str, int] | None = None
-        self._cells: dict[str, tuple[WorkspaceRun, list[str]]] = {}
+        self._cells: dict[str, tuple[WorkspaceRun, dict[str, str]]] = {}
         self._projects: dict[str, str] = {}
         self._now = datetime.now(UTC)
         self._watched: frozenset[str] = frozenset()
         self._picked: dict[str, None] = {}  # ordered: the split's panes follow it
-        self._watchlist: Watchlist | None = None
-        self._unsubscribe: Callable[[], None] | None = None
+        self.cursor_anchor = CursorAnchor()
+        """What the cursor is tied to across refreshes (the top row, or a run)."""
 
     def on_mount(self) -> None:
-        watchlist = getattr(self.app, "watchlist", None)
-        if isinstance(watchlist, Watchlist):
-            self._watchlist = watchlist
-            self._unsubscribe = watchlist.subscribe(self.set_watched)
-            self.set_watched(watchlist.ids)
-
-    def on_unmount(self) -> None:
-        if self._unsubscribe is not None:
-            self._unsubscribe()
+        app = self.app
+        if isinstance(app, WatchHost):  # the app's watch list, shown as ◉ (never changed here)
+            app.watcher.changed.subscribe(self, self.set_watched, immediate=True)
+            self.set_watched(app.watcher.watchlist.ids)
 
     # -- marks ---------------------------------------------------------------------
 
@@ -185,25 +210,49 @@ class RunsTable(ScrollView, can_focus=True):
         return self._rows[row] if 0 <= row < len(self._rows) else None
 
     def show(self, runs: list[WorkspaceRun], projects: dict[str, str], now: datetime) -> None:
-        """Show ``runs`` (the table keeps the list). The cursor stays on the selected
-        run and keeps its place on screen when rows are added above it; when that run
-        is no longer shown, the cursor goes to the top."""
-        selected, offset = self.selected_id, self.cursor_row - int(self.scroll_y)
+        """Show ``runs`` (the table keeps the list). The cursor goes where its anchor
+        says (the top row, or the run it follows, which keeps its place on screen
+        when rows are added above it)."""
+        offset = self.cursor_row - int(self.scroll_y)
         if projects is not self._projects:
             self._cells.clear()
         self._now, self._projects = now, projects
         self._rows, self._index = runs, None
-        self._observe_watched()
-        if self.virtual_size.height != len(runs) + 1:
-            self.virtual_size = Size(self.size.width, len(runs) + 1)
-        row = self.row_of(selected) if selected is not None else None
-        if row is None:  # the selected run is gone (filtered out): start at the top
-            self.set_reactive(RunsTable.cursor_row, 0)
-            self.scroll_to(y=0, animate=False, immediate=True)
-        elif row != self.cursor_row:
-            self.set_reactive(RunsTable.cursor_row, row)
-            self.scroll_to(y=max(0, row - offset), animate=False, immediate=True)
+        self._fit_virtual_size()
+        row = self.cursor_anchor.row(self.row_of) if runs else 0
+        self.set_reactive(RunsTable.cursor_row, row)
+        top = 0 if self.cursor_anchor.on_top else row - offset
+        self._scroll_rows(top, row)
         self.refresh()
+
+    def select_run(self, run_id: str) -> bool:
+        """Put the cursor on ``run_id`` and follow it; False when it is not shown."""
+        row = self.row_of(run_id)
+        if row is not None:
+            self.move_cursor(row)
+        return row is not None
+
+    def select_when_shown(self, run_id: str) -> None:
+        """Put the cursor on ``run_id`` now, or as soon as a refresh shows it."""
+        if not self.select_run(run_id):
+            self.cursor_anchor.want(run_id)
+
+    @property
+    def body_height(self) -> int:
+        """Rows of runs in view (the header takes one line)."""
+        return max(1, self.scrollable_content_region.height - 1)
+
+    def _scroll_rows(self, top: int, row: int) -> None:
+        """Scroll so the list starts at ``top``, moved as little as it takes for
+        ``row`` to be in view."""
+        top = max(row - self.body_height + 1, min(top, row), 0)
+        if top != int(self.scroll_y):
+            self.scroll_to(y=top, animate=False, immediate=True)
+
+    def _fit_virtual_size(self) -> None:
+        size = Size(self.scrollable_content_region.width, len(self._rows) + 1)
+        if self.virtual_size != size:
+            self.virtual_size = size
 
     def update_run(self, run: WorkspaceRun, now: datetime) -> None:
         """A newer copy of one shown run (after a cancel, say)."""
@@ -213,17 +262,6 @@ class RunsTable(ScrollView, can_focus=True):
             self._cells.pop(run.id, None)
             self._now = now
             self.refresh()
-            if self._watchlist is not None:
-                self._watchlist.observe(run)
-
-    def _observe_watched(self) -> None:
-        """Hand fresh copies of watched runs to the watchlist (one may have ended)."""
-        if self._watchlist is None or not self._watched:
-            return
-        for run_id in self._watched:
-            row = self.row_of(run_id)
-            if row is not None:
-                self._watchlist.observe(self._rows[row])
 
     def tick(self, now: datetime) -> None:
         """Advance durations and relative times (only rows in view are ever drawn)."""
@@ -233,7 +271,7 @@ class RunsTable(ScrollView, can_focus=True):
 
     # -- drawing -------------------------------------------------------------------
 
-    def _row_cells(self, run: WorkspaceRun) -> list[str]:
+    def _row_cells(self, run: WorkspaceRun) -> dict[str, str]:
         """Cell texts, derived lazily for rows in view and kept until the run or the
         clock tick changes."""
         cached = self._cells.get(run.id)
@@ -244,59 +282,74 @@ class RunsTable(ScrollView, can_focus=True):
         self._cells[run.id] = (run, cells)
         return cells
 
+    @property
+    def columns(self) -> ColumnLayout:
+        """The columns shown at the current width and sideways offset."""
+        return _layout(self.scrollable_content_region.width, self.column_offset)
+
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
-        widths = column_widths(width)
+        layout = self.columns
         if y == 0:
             base = self.get_component_rich_style("runs-table--header")
-            segments = render_cells([c.label for c in COLUMNS], widths, base)
-        else:
-            row = int(self.scroll_y) + y - 1
-            if row >= len(self._rows):
-                return Strip.blank(width, self.rich_style)
-            run = self._rows[row]
-            watched, picked = run.id in self._watched, run.id in self._picked
-            base = self.rich_style
-            if row % 2 == 0 and row != self.cursor_row:
-                base += self.get_component_rich_style("runs-table--even-row")
-            if watched:
-                base += self.get_component_rich_style("runs-table--watched")
-            if picked:
-                base += self.get_component_rich_style("runs-table--picked")
-            if row == self.cursor_row:
-                base += self.get_component_rich_style("runs-table--cursor")
-            status: Style = self.get_component_rich_style(
-                status_component(run.status), partial=True
-            )
-            mark = self.get_component_rich_style("runs-table--mark", partial=True)
-            cells = [mark_text(watched, picked), *self._row_cells(run)]
-            segments = render_cells(cells, widths, base, status, mark)
-        return Strip(segments).crop_extend(int(self.scroll_x), int(self.scroll_x) + width, base)
+            header = render_cells(header_texts(layout), layout, base)
+            if layout.hidden_right:  # in the cells the layout kept for it
+                header.append(Segment(HINT_CELL, base))
+            return Strip(header).crop_extend(0, width, base)
+        row = int(self.scroll_y) + y - 1
+        if row >= len(self._rows):
+            return Strip.blank(width, self.rich_style)
+        run = self._rows[row]
+        watched, picked = run.id in self._watched, run.id in self._picked
+        base = self.rich_style
+        if row % 2 == 0 and row != self.cursor_row:
+            base += self.get_component_rich_style("runs-table--even-row")
+        if watched:
+            base += self.get_component_rich_style("runs-table--watched")
+        if picked:
+            base += self.get_component_rich_style("runs-table--picked")
+        if row == self.cursor_row:
+            base += self.get_component_rich_style("runs-table--cursor")
+        status: Style = self.get_component_rich_style(status_component(run.status), partial=True)
+        mark = self.get_component_rich_style("runs-table--mark", partial=True)
+        cells = {"mark": mark_text(watched, picked), **self._row_cells(run)}
+        segments = render_cells(cells, layout, base, {"mark": mark, "status": status})
+        return Strip(segments).crop_extend(0, width, base)
 
     def on_resize(self) -> None:
-        self.virtual_size = Size(self.size.width, len(self._rows) + 1)
+        self._fit_virtual_size()
+        width = self.scrollable_content_region.width
+        while self.column_offset and not _layout(width, self.column_offset - 1).hidden_right:
+            self.column_offset -= 1  # wider now: shift back what fits anyway
+        if self._rows:
+            self._scroll_rows(int(self.scroll_y), self.cursor_row)
 
     # -- moving --------------------------------------------------------------------
 
     def watch_cursor_row(self, row: int) -> None:
-        top, body = int(self.scroll_y), max(1, self.scrollable_content_region.height - 1)
-        if row < top:
-            self.scroll_to(y=row, animate=False, immediate=True)
-        elif row >= top + body:
-            self.scroll_to(y=row - body + 1, animate=False, immediate=True)
+        self._scroll_rows(int(self.scroll_y), row)
         self.refresh()
+        self.post_message(self.Highlighted())
         if self._rows and row >= len(self._rows) - NEAR_END_ROWS:
             self.post_message(self.NearEnd())
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
+        top = int(new_value)
+        if self._rows and not top <= self.cursor_row < top + self.body_height:
+            # The wheel moved the view: the cursor comes along, so a row stays lit.
+            self.move_cursor(min(max(self.cursor_row, top), top + self.body_height - 1))
         bottom = new_value + self.scrollable_content_region.height
         if self._rows and bottom >= len(self._rows) - NEAR_END_ROWS:
             self.post_message(self.NearEnd())  # the wheel reached the end, not the cursor
 
+    def watch_column_offset(self) -> None:
+        self.refresh()
+
     def move_cursor(self, row: int) -> None:
-        """Select row ``row`` (clamped) and scroll it into view."""
+        """Select row ``row`` (clamped), scroll it into view and follow its run."""
         self.cursor_row = max(0, min(row, len(self._rows) - 1))
+        self.cursor_anchor.moved_to(self.selected_id)
 
     def action_cursor(self, delta: int) -> None:
         self.move_cursor(self.cursor_row + delta)
@@ -306,6 +359,29 @@ class RunsTable(ScrollView, can_focus=True):
 
     def action_first(self) -> None:
         self.move_cursor(0)
+        self.cursor_anchor.to_top()
+
+    def action_columns(self, step: int) -> None:
+        """Shift the scrollable columns: ``1`` shows the next hidden one on the right."""
+        if step > 0 and not self.columns.hidden_right:
+            return
+        self.column_offset = max(0, self.column_offset + step)
+
+    def action_columns_edge(self, direction: int) -> None:
+        """The first columns (``-1``), or as far right as the last column (``1``)."""
+        if direction < 0:
+            self.column_offset = 0
+            return
+        while self.columns.hidden_right:
+            self.column_offset += 1
+
+    def on_mouse_scroll_right(self, event: events.MouseScrollRight) -> None:
+        event.stop()
+        self.action_columns(1)
+
+    def on_mouse_scroll_left(self, event: events.MouseScrollLeft) -> None:
+        event.stop()
+        self.action_columns(-1)
 
     def action_last(self) -> None:
         self.move_cursor(len(self._rows) - 1)
@@ -344,7 +420,7 @@ class RunsTable(ScrollView, can_focus=True):
     def on_mouse_move(self, event: events.MouseMove) -> None:
         row = int(self.scroll_y) + event.y - 1
         run = self._rows[row] if 0 <= row < len(self._rows) else None
-        column = column_at(event.x + int(self.scroll_x), self.scrollable_content_region.width)
+        column = self.columns.column_at(event.x)
         tip: str | None = None
         if run is not None and column == "created":
             tip = absolute_time(run.created_at)
@@ -355,7 +431,7 @@ class RunsTable(ScrollView, can_focus=True):
         elif run is not None and column == "status":
             kind = "terminal" if is_terminal(run.status) else "active"
             tip = f"{safe_line(run.status)} ({kind})"
-        self.tooltip = tip
+        self.tooltip = None if tip is None else Content(tip)  # the API's text: never markup
 
 
 def split_selection(picked: list[str], cursor: str | None) -> tuple[list[str], str | None]:
