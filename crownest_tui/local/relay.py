@@ -14,8 +14,9 @@ in the order they became readable, and one read per report takes that one write.
 flushed writes arrive exactly in the order they were made.
 
 **Floods.** That wait costs a writer at every write. A pipe that gets a full packet
-(a write of ``PIPE_BUF`` bytes or more: a block-buffered program) or more than
-``FLOOD_READS`` writes within ``WINDOW`` seconds becomes an ordinary 1 MiB pipe, read
+(a write of ``PIPE_BUF`` bytes or more: a block-buffered program), or more than
+``FLOOD_READS`` writes within ``WINDOW`` seconds (``SOLO_READS`` while the other stream
+is silent: there is no order to keep then), becomes an ordinary 1 MiB pipe, read
 in bulk every ``FLOOD_PAUSE`` seconds (at once when the other stream, still one write
 at a time, has a write), until a window passes calmly (fewer than ``CALM_READS``
 writes and ``CALM_BYTES`` bytes). Order across the streams is then kept to within a
@@ -65,6 +66,8 @@ FLOOD_PAUSE = 0.01
 #: seconds: exact order costs its writer a wait for the relay at every write.
 WINDOW = 1.0
 FLOOD_READS = 4000
+#: ... and after ``SOLO_READS`` writes when the other stream wrote nothing meanwhile.
+SOLO_READS = 256
 #: A flooding stream is calm again after a window with fewer reads and bytes than this.
 CALM_READS = FLOOD_READS // 4
 CALM_BYTES = 256 * 1024
@@ -91,6 +94,8 @@ class Channel:
         self.flood = not tty  # a terminal is neither: it is read as it comes
         self._window_start = time.monotonic()
         self._reads = self._bytes = 0
+        self.last_read = float("-inf")
+        self.peers: list[Channel] = []  # the run's other output streams
         os.set_blocking(read_fd, False)
         if not tty:
             self._order()
@@ -143,7 +148,12 @@ class Channel:
                 self._order()
         self._reads += 1
         self._bytes += size
-        if not self.flood and (size >= PACKET or self._reads >= FLOOD_READS):
+        self.last_read = now
+        if self.flood:
+            return
+        # Order between the streams needs both: alone, a stream floods sooner.
+        alone = all(now - peer.last_read >= WINDOW for peer in self.peers)
+        if size >= PACKET or self._reads >= (SOLO_READS if alone else FLOOD_READS):
             self._flood()
 
     def close(self) -> None:
@@ -177,6 +187,8 @@ def open_channels(tty: bool) -> list[Channel]:
     for stream in (STDOUT, STDERR):
         ours, theirs = open_pty() if tty else os.pipe()
         channels.append(Channel(stream, ours, theirs, tty))
+    for channel in channels:
+        channel.peers = [peer for peer in channels if peer is not channel]
     return channels
 
 

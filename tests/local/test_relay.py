@@ -70,19 +70,39 @@ def test_a_big_write_makes_it_a_flooding_stream_until_it_calms(channel: relay.Ch
     assert (channel.flood, pipe_size(channel), packets(channel)) == (False, 4096, True)
 
 
+def small_writes(made: relay.Channel, count: int) -> bool:
+    """``count`` small writes, each read at once; False if they took over a window."""
+    start = time.monotonic()
+    for k in range(count):
+        os.write(made.write_fd, b"%d\n" % k)
+        assert read(made) == b"%d\n" % k
+    return time.monotonic() - start < relay.WINDOW
+
+
 def test_many_small_writes_in_a_window_flood_too() -> None:
     for _ in range(5):  # a machine too busy to do them within one window: again
-        read_fd, write_fd = os.pipe()
-        made = relay.Channel(relay.STDOUT, read_fd, write_fd, tty=False)
+        out, err = relay.open_channels(tty=False)
         start = time.monotonic()
-        for k in range(relay.FLOOD_READS):
-            os.write(made.write_fd, b"%d\n" % k)
-            assert read(made) == b"%d\n" % k
-        made.close()
-        if time.monotonic() - start < relay.WINDOW:
-            assert made.flood
-            return
+        try:
+            os.write(err.write_fd, b"err\n")  # both streams write: order matters
+            assert read(err) == b"err\n"
+            small_writes(out, relay.SOLO_READS)
+            solo_mode = out.flood
+            small_writes(out, relay.FLOOD_READS - relay.SOLO_READS)
+            if time.monotonic() - start < relay.WINDOW:
+                assert (solo_mode, out.flood) == (False, True)
+                return
+        finally:
+            out.close()
+            err.close()
     pytest.fail(f"{relay.FLOOD_READS} writes never fit in {relay.WINDOW} s")
+
+
+def test_a_stream_writing_alone_floods_sooner(channel: relay.Channel) -> None:
+    assert small_writes(channel, relay.SOLO_READS - 1)
+    assert not channel.flood
+    assert small_writes(channel, 1)
+    assert channel.flood  # no order between streams to keep: no wait at every write
 
 
 def test_a_pty_channel_is_a_terminal_of_our_size() -> None:
