@@ -65,7 +65,7 @@ FLOOD_PAUSE = 0.01
 #: A stream floods when it makes more than ``FLOOD_READS`` writes within ``WINDOW``
 #: seconds: exact order costs its writer a wait for the relay at every write.
 WINDOW = 1.0
-FLOOD_READS = 4000
+FLOOD_READS = 2000
 #: ... and after ``SOLO_READS`` writes when the other stream wrote nothing meanwhile.
 SOLO_READS = 256
 #: A flooding stream is calm again after a window with fewer reads and bytes than this.
