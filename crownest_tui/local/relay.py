@@ -55,6 +55,8 @@ PAGE = 4096
 FLOOD_PIPE_BYTES = 1 << 20
 #: What one round of reads may take, all channels together.
 ROUND_BYTES = 2 << 20
+#: Reads of one flooding stream a round, at most.
+FLOOD_ROUND_READS = 8
 #: At most this many frames a round (``writev`` takes at most 1024 parts).
 MAX_PARTS = 1000
 #: Frames the relay keeps while the backend does not read, before it waits for it.
@@ -92,6 +94,7 @@ class Channel:
         self.write_fd = write_fd
         self.tty = tty
         self.flood = not tty  # a terminal is neither: it is read as it comes
+        self.switched = False  # to flood mode, and not read to the end since
         self._window_start = time.monotonic()
         self._reads = self._bytes = 0
         self.last_read = float("-inf")
@@ -113,6 +116,7 @@ class Channel:
     def _flood(self) -> None:
         """An ordinary pipe, as big as we may make it, read in bulk."""
         self.flood = True
+        self.switched = True
         try:
             if O_DIRECT:
                 _set_flag(self.write_fd, O_DIRECT, False)
@@ -336,11 +340,13 @@ class Relay:
         (with ``drain``: whether anything was read).
 
         A channel in order mode holds one write: one read empties it, and the next
-        write is reported. A flooding one is read until a read finds less than a
-        packet (packets left from before the switch take a read each), as far as this
-        round's buffer goes; what is left is read next round, without waiting for a
-        report. One that has just switched is read again only next round, after the
-        other reported ones: what comes after the write that switched it may be newer.
+        write is reported. A flooding one is read once, unless the read came back
+        full; the first time after its switch it is read until it is empty (a packet
+        left from before the switch takes a read of its own, and hides what follows).
+        At most ``FLOOD_ROUND_READS`` reads, as far as this round's buffer goes; what
+        is left is read next round, without waiting for a report. One that has just
+        switched is read again only next round, after the other reported ones: what
+        comes after the write that switched it may be newer.
         """
         parts: list[bytes | memoryview] = []
         more: list[int] = []
@@ -348,6 +354,7 @@ class Relay:
         used = 0
         for index, fd in enumerate(order):
             channel = self._open.get(fd)
+            reads = 0
             while channel is not None:
                 if ROUND_BYTES - used < PACKET or len(parts) >= MAX_PARTS:
                     more += order[index:]  # this round is full: the rest next round
@@ -369,7 +376,13 @@ class Relay:
                 if not channel.flood:
                     break
                 flooded = True
-                if size < PACKET:
+                reads += 1
+                if not channel.switched and size < PACKET:
+                    break  # it held less than we could take: we have it all
+                if reads == FLOOD_ROUND_READS:  # a writer faster than our reads
+                    more.append(fd)
                     break
+            if channel is not None and channel.flood and reads:
+                channel.switched = False
         self._outbox.send(parts)
         return more, bool(parts) if drain else flooded

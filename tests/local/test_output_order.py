@@ -101,3 +101,26 @@ async def test_terminal_mode_keeps_each_streams_order(http: httpx.AsyncClient) -
     assert sorted(lines) == list(range(400))
     assert [k for k in lines if k % 2 == 0] == list(range(0, 400, 2))
     assert [k for k in lines if k % 2] == list(range(1, 400, 2))
+
+
+#: ``python3 switcher.py N``: N stderr lines, then one stdout line. stderr floods
+#: after 256 writes of its own (each line is two writes: the template sets
+#: PYTHONUNBUFFERED=1), so N near 128 makes it switch right before stdout writes.
+SWITCHER = """
+import sys
+n = int(sys.argv[1])
+for k in range(n):
+    print(f"err {k}", file=sys.stderr, flush=True)
+print(f"out {n}", flush=True)
+"""
+
+
+@pytest.mark.parametrize("lines", [128, 129, 130, 131, 3000])
+async def test_a_stream_that_starts_to_flood_keeps_its_place(
+    http: httpx.AsyncClient, lines: int
+) -> None:
+    # stderr writes alone until it floods (its pipe changes mode under the writer): all
+    # of it still comes before the stdout line written last
+    final = await run_to_end(http, f"python3 switcher.py {lines}", {"switcher.py": SWITCHER})
+    order = arrival_order(output_chunks(await all_events(http, final["id"])))
+    assert order == list(range(lines + 1))
