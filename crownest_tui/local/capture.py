@@ -20,7 +20,8 @@ import fcntl
 import os
 from collections.abc import Callable
 
-from .relay import HEADER, STDOUT, open_pty
+from .channels import STDOUT, open_pty
+from .relay import HEADER
 
 OutputSink = Callable[[str, bytes], None]
 PIPE_BYTES = 1024 * 1024

@@ -37,11 +37,7 @@ if __name__ == "__main__" and not __package__:  # run as a script: PEP 366, so t
     sys.path.append(os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
     __package__ = "crownest_tui.local"  # the relative import below works
 
-from . import relay
-
-TYPE_CHECKING = False  # not typing's: importing typing would double the start-up time
-if TYPE_CHECKING:
-    from typing import NoReturn
+from . import channels, relay
 
 PR_SET_PDEATHSIG = 1
 PR_SET_DUMPABLE = 4
@@ -49,13 +45,11 @@ PR_SET_CHILD_SUBREAPER = 36
 STOP_SIGNALS = frozenset({signal.SIGTERM, signal.SIGINT, signal.SIGHUP})
 WATCHED = STOP_SIGNALS | {signal.SIGCHLD}
 CHILD_EXITED = frozenset({signal.SIGCHLD})
-#: Python ignores these at start-up, and ignored signals survive exec: undo that.
-RESTORE_DEFAULT = (signal.SIGPIPE, signal.SIGXFSZ)
 #: How long the last SIGKILL rounds may take before giving up (a process stuck in the
 #: kernel, state D, cannot die until its I/O ends).
 KILL_PATIENCE = 5.0
 KILL_ROUND = 0.05
-CANNOT_START = 127
+CANNOT_START = channels.CANNOT_START
 #: How long the relay may take to send the last output once the run is over.
 RELAY_PATIENCE = relay.DRAIN_SECONDS + 3.0
 PIPES, TTY = "pipes", "tty"
@@ -175,28 +169,6 @@ def exit_like(status: int | None) -> int:
     return os.waitstatus_to_exitcode(status)
 
 
-def start_command(command: str, channels: list[relay.Channel]) -> NoReturn:
-    """In the forked child: the channels as stdout and stderr, default signal state,
-    then ``/bin/sh -c command``.
-
-    (Not ``posix_spawn``: glibc leaves its internal signals 32 and 33 ignored there.)
-    """
-    try:
-        for fd, channel in enumerate(channels, start=1):
-            os.dup2(channel.write_fd, fd)
-        for sig in RESTORE_DEFAULT:
-            signal.signal(sig, signal.SIG_DFL)
-        signal.pthread_sigmask(signal.SIG_SETMASK, ())
-        os.execv("/bin/sh", ["/bin/sh", "-c", command])
-    except BaseException as exc:  # whatever it is, the child must not return
-        try:  # noqa: SIM105
-            os.write(2, f"crownest reaper: cannot start /bin/sh: {exc}\n".encode())
-        except OSError:
-            pass
-    finally:
-        os._exit(CANNOT_START)
-
-
 def main(args: list[str]) -> int:
     parent, grace, mode, command = int(args[0]), float(args[1]), args[2], args[3]
     # Blocked before anything is started (the relay's thread too): no signal can slip
@@ -207,14 +179,14 @@ def main(args: list[str]) -> int:
     if os.getppid() != parent:  # the backend died before we could ask to follow it
         return 128 + signal.SIGTERM
     try:
-        channels = relay.open_channels(tty=mode == TTY)
+        outputs = channels.open_channels(tty=mode == TTY)
         pid = os.fork()
     except OSError as exc:  # out of processes, memory, file descriptors or ptys
         os.write(1, relay.frame(relay.STDERR, f"crownest reaper: cannot start: {exc}\n".encode()))
         return CANNOT_START
     if pid == 0:
-        start_command(command, channels)
-    output = relay.Relay(channels, out_fd=1)
+        channels.start_command(command, outputs)
+    output = relay.Relay(outputs, out_fd=1)
     output.start()  # after the fork: the child never inherits a running thread
     supervisor = Supervisor(pid)
     if supervisor.wait_command():

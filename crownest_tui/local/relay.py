@@ -1,58 +1,49 @@
 """The relay: a run's stdout and stderr read in one loop, in the order they were written.
 
-The reaper (:mod:`.reaper`) gives the command its own two output channels and runs
-:class:`Relay` in a thread; the relay sends what arrives to the backend as *frames* on
-one pipe (``<stream: 1 byte><length: 4 bytes, little-endian><bytes>``), so the
-backend sees a single ordered sequence and stdout and stderr stay apart.
+It reads the command's two output channels (:mod:`.channels`) and sends what arrives
+to the backend as *frames* on one pipe (``<stream: 1 byte><length: 4 bytes,
+little-endian><bytes>``), so the backend sees a single ordered sequence and stdout
+and stderr stay apart. The reaper (:mod:`.reaper`) runs it in a thread; for a
+sandboxed run it is a process of its own (:mod:`.relay_process`) that starts bwrap.
 
-**Order.** Two pipes carry no timestamps; what tells the order is when each write
-became readable. So each stream's pipe holds one write at a time: one page of buffer in
-packet mode (``O_DIRECT``: every write of up to ``PIPE_BUF`` bytes is one packet, and
-one read takes one packet). A command that writes ``out``, ``err``, ``out`` waits at
-the third write until the first one is read; epoll (edge-triggered) reports the pipes
-in the order they became readable, and one read per report takes that one write. So
-flushed writes arrive exactly in the order they were made.
+**Order.** A channel in order mode holds one write: a command that writes ``out``,
+``err``, ``out`` waits at the third write until the first one is read. Epoll
+(edge-triggered) reports the channels in the order they became readable, and one read
+per report takes that one write; so flushed writes arrive exactly in the order they
+were made.
 
-**Floods.** That wait costs a writer at every write. A pipe that gets a full packet
-(a write of ``PIPE_BUF`` bytes or more: a block-buffered program), or more than
-``FLOOD_READS`` writes within ``WINDOW`` seconds (``SOLO_READS`` while the other stream
-is silent: there is no order to keep then), becomes an ordinary 1 MiB pipe, read
-in bulk every ``FLOOD_PAUSE`` seconds (at once when the other stream, still one write
-at a time, has a write), until a window passes calmly (fewer than ``CALM_READS``
-writes and ``CALM_BYTES`` bytes). Order across the streams is then kept to within a
-read: what the flooding pipe held when the relay got to it.
+**Floods.** A flooding channel is read in bulk every ``FLOOD_PAUSE`` seconds, or at
+once when a channel still in order mode has a write (its writer waits for us); the
+report order still decides which goes first. Order across the streams is then kept to
+within a read: what the flooding pipe held when the relay got to it.
 
 **The backend's pace.** Frames its pipe does not take at once are queued
 (:class:`Outbox`, up to ``QUEUE_BYTES``), so the relay goes on reading the command
 while the backend is busy.
 
-**Terminal mode.** Each stream gets its own pseudo-terminal (``isatty()`` is true, so
-tools colour, draw progress bars and line-buffer as in a terminal), ``TTY_ROWS`` x
-``TTY_COLUMNS``, output post-processing off (``\\n`` stays ``\\n``). Two terminals
-give no exact order between them (the kernel moves terminal output in a worker, and
-buffers up to 64 KB); each stream's own order is kept.
-
-The relay keeps the writing ends open (the pipe flags are set through them), so it
-never sees an end of file: :meth:`Relay.finish`, called once every process of the run
-is gone, reads what is left and stops. Standard library only, cheap to import.
+The relay keeps the channels' writing ends open (their flags are set through them), so
+it never sees an end of file: it stops when told (:meth:`Relay.finish`, or the ``until``
+fd becoming readable: a pidfd of the command), once every process of the run is gone,
+after reading what is left. Standard library only, cheap to import.
 """
 
 from __future__ import annotations
 
 import _thread
-import errno
-import fcntl
 import os
 import select
 import struct
 import time
 
+from .channels import PACKET, STDERR, STDOUT, Channel
+
+TYPE_CHECKING = False  # not typing's: importing typing would double the start-up time
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+__all__ = ["HEADER", "STDERR", "STDOUT", "Outbox", "Relay", "frame"]  # STD*: for readers
+
 HEADER = struct.Struct("<BI")
-STDOUT, STDERR = 1, 2
-#: The largest write a packet-mode pipe keeps whole (4096 on Linux).
-PACKET = select.PIPE_BUF
-PAGE = 4096
-FLOOD_PIPE_BYTES = 1 << 20
 #: What one round of reads may take, all channels together.
 ROUND_BYTES = 2 << 20
 #: Reads of one flooding stream a round, at most.
@@ -64,136 +55,10 @@ QUEUE_BYTES = 32 << 20
 #: After a round that found a stream flooding, the relay waits this long (less if a
 #: stream in order mode has a write).
 FLOOD_PAUSE = 0.01
-#: A stream floods when it makes more than ``FLOOD_READS`` writes within ``WINDOW``
-#: seconds: exact order costs its writer a wait for the relay at every write.
-WINDOW = 1.0
-FLOOD_READS = 2000
-#: ... and after ``SOLO_READS`` writes when the other stream wrote nothing meanwhile.
-SOLO_READS = 256
-#: A flooding stream is calm again after a window with fewer reads and bytes than this.
-CALM_READS = FLOOD_READS // 4
-CALM_BYTES = 256 * 1024
-TTY_ROWS, TTY_COLUMNS = 40, 120
 #: How long the last reads may take once the run's processes are gone.
 DRAIN_SECONDS = 2.0
-F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)  # Linux; Python < 3.10 lacks the name
-O_DIRECT = getattr(os, "O_DIRECT", 0)
-
-
-def _set_flag(fd: int, flag: int, on: bool) -> None:
-    flags = fcntl.fcntl(fd, fcntl.F_GETFL)
-    fcntl.fcntl(fd, fcntl.F_SETFL, flags | flag if on else flags & ~flag)
-
-
-class Channel:
-    """One output stream of the command: the fd it writes to, and the one we read."""
-
-    def __init__(self, stream: int, read_fd: int, write_fd: int, tty: bool) -> None:
-        self.stream = stream
-        self.read_fd = read_fd
-        self.write_fd = write_fd
-        self.tty = tty
-        self.flood = not tty  # a terminal is neither: it is read as it comes
-        self.switched = False  # to flood mode, and not read to the end since
-        self._window_start = time.monotonic()
-        self._reads = self._bytes = 0
-        self.last_read = float("-inf")
-        self.peers: list[Channel] = []  # the run's other output streams
-        os.set_blocking(read_fd, False)
-        if not tty:
-            self._order()
-
-    def _order(self) -> None:
-        """One write at a time (one page, packet mode)."""
-        try:
-            fcntl.fcntl(self.read_fd, F_SETPIPE_SZ, PAGE)
-            if O_DIRECT:
-                _set_flag(self.write_fd, O_DIRECT, True)
-        except OSError:  # EBUSY: more than a page is waiting; not Linux
-            return
-        self.flood = False
-
-    def _flood(self) -> None:
-        """An ordinary pipe, as big as we may make it, read in bulk."""
-        self.flood = True
-        self.switched = True
-        try:
-            if O_DIRECT:
-                _set_flag(self.write_fd, O_DIRECT, False)
-            fcntl.fcntl(self.read_fd, F_SETPIPE_SZ, FLOOD_PIPE_BYTES)
-        except OSError:  # over the user's pipe memory limit: a page, merged, will do
-            pass
-
-    def read_into(self, buffer: memoryview) -> int | None:
-        """One read into ``buffer`` (at least ``PACKET`` bytes: a packet-mode read that
-        is shorter loses the rest of the packet); how many bytes, 0 if there was
-        nothing, None at the end."""
-        try:
-            size = os.readv(self.read_fd, [buffer])
-        except BlockingIOError:
-            return 0
-        except OSError as exc:
-            if exc.errno == errno.EIO:  # a terminal whose every writer is gone
-                return None
-            raise
-        if size == 0:
-            return None
-        if not self.tty:
-            self.count(size)
-        return size
-
-    def count(self, size: int) -> None:
-        """A read of ``size`` bytes: switch modes when the stream floods or calms."""
-        now = time.monotonic()
-        if now - self._window_start >= WINDOW:
-            calm = self._reads < CALM_READS and self._bytes < CALM_BYTES and size < PACKET
-            self._window_start, self._reads, self._bytes = now, 0, 0
-            if self.flood and calm:
-                self._order()
-        self._reads += 1
-        self._bytes += size
-        self.last_read = now
-        if self.flood:
-            return
-        # Order between the streams needs both: alone, a stream floods sooner.
-        alone = all(now - peer.last_read >= WINDOW for peer in self.peers)
-        if size >= PACKET or self._reads >= (SOLO_READS if alone else FLOOD_READS):
-            self._flood()
-
-    def close(self) -> None:
-        for fd in (self.read_fd, self.write_fd):
-            try:  # noqa: SIM105 - contextlib costs start-up time
-                os.close(fd)
-            except OSError:
-                pass
-
-
-def _terminal(fd: int) -> None:
-    """Our terminal settings on a pty's terminal end: a size, and no output rewriting."""
-    import termios  # only terminal mode pays for it
-
-    attrs = termios.tcgetattr(fd)
-    attrs[1] &= ~termios.OPOST
-    termios.tcsetattr(fd, termios.TCSANOW, attrs)
-    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", TTY_ROWS, TTY_COLUMNS, 0, 0))
-
-
-def open_pty() -> tuple[int, int]:
-    """(our end, the command's end) of a new pseudo-terminal, set up as a run's."""
-    ours, theirs = os.openpty()
-    _terminal(theirs)
-    return ours, theirs
-
-
-def open_channels(tty: bool) -> list[Channel]:
-    """stdout's and stderr's channels: pipes, or in terminal mode a pty each."""
-    channels: list[Channel] = []
-    for stream in (STDOUT, STDERR):
-        ours, theirs = open_pty() if tty else os.pipe()
-        channels.append(Channel(stream, ours, theirs, tty))
-    for channel in channels:
-        channel.peers = [peer for peer in channels if peer is not channel]
-    return channels
+#: How often a quiet relay calls its ``watch``.
+WATCH_SECONDS = 1.0
 
 
 def frame(stream: int, data: bytes) -> bytes:
@@ -257,11 +122,24 @@ class Outbox:
 
 
 class Relay:
-    """Reads the channels in write order and sends frames to ``out_fd`` (a thread)."""
+    """Reads the channels in write order and sends frames to ``out_fd``: in a thread
+    (:meth:`start`, then :meth:`finish`), or in the caller's (:meth:`run`) until the fd
+    ``until`` is readable; ``watch`` is called every second while all is quiet."""
 
-    def __init__(self, channels: list[Channel], out_fd: int) -> None:
+    def __init__(
+        self,
+        channels: list[Channel],
+        out_fd: int,
+        *,
+        until: int | None = None,
+        watch: Callable[[], None] | None = None,
+    ) -> None:
         self.channels = channels
-        self._wake_r, self._wake_w = os.pipe()
+        if until is None:
+            self._wake_r, self._wake_w = os.pipe()
+        else:
+            self._wake_r, self._wake_w = until, -1
+        self._watch = watch
         self._done = _thread.allocate_lock()
         self._done.acquire()
         self._poller = select.epoll()
@@ -275,18 +153,18 @@ class Relay:
         return self._outbox.lost
 
     def start(self) -> None:
-        _thread.start_new_thread(self._run, ())
+        _thread.start_new_thread(self.run, ())
 
     def finish(self, timeout: float) -> None:
         """Every writer is gone: read what is left, send it, stop (waits ``timeout`` s)."""
         os.write(self._wake_w, b"x")
         self._done.acquire(timeout=timeout)
 
-    def _run(self) -> None:
+    def run(self) -> None:
         try:
             self._loop()
         except BaseException as exc:  # a thread's error would only print: say it once
-            notice = f"crownest reaper: output relay failed: {exc}\n".encode()
+            notice = f"crownest: output relay failed: {exc}\n".encode()
             self._outbox.send([frame(STDERR, notice)])
         finally:
             self._outbox.flush(wait=True)
@@ -304,8 +182,11 @@ class Relay:
         self._poller.register(self._wake_r, select.EPOLLIN)
         pending: list[int] = []
         finishing = False
+        idle = -1 if self._watch is None else WATCH_SECONDS
         while not finishing:
-            ready = self._ready(0 if pending else FLOOD_PAUSE if self._outbox.queued else -1)
+            ready = self._ready(0 if pending else FLOOD_PAUSE if self._outbox.queued else idle)
+            if not ready and self._watch is not None:
+                self._watch()
             finishing = self._wake_r in ready
             pending, flooded = self._round(pending + [fd for fd in ready if fd not in pending])
             if flooded and not finishing:

@@ -6,8 +6,9 @@ feeds its stdout/stderr to a sink as they come (:mod:`.capture`). On Linux ``LIN
 :func:`supervised`: the shell ``exec``s :mod:`.reaper`, a child subreaper that every
 process of the run stays below (even one that escaped with ``setsid`` and ``env -i``),
 and whose relay reads the command's output in write order; so the pid the executor
-knows is the reaper's (in a sandbox, :mod:`.runtime` has it run bwrap, whose PID
-namespace ends the run's processes). :func:`end_run` ends a run through it
+knows is the reaper's (in a sandbox, whose PID namespace ends the run's processes,
+:mod:`.runtime` starts bwrap with :func:`relayed`: the relay alone). :func:`end_run`
+ends a run through it
 (SIGTERM; it ends every descendant, KILL after the grace period, and exits as the
 command did), then sweeps as a backstop: the group, and every process found in
 ``/proc`` that shares the session or the group or carries the run's marker
@@ -28,6 +29,7 @@ from pathlib import Path
 
 from .capture import Capture, OutputSink
 from .reaper import argv as reaper_argv
+from .relay_process import argv as relay_argv
 
 MARKER = "CROWNEST_RUN_ID"
 #: Whether commands run under the reaper (it needs Linux's subreaper and /proc).
@@ -190,6 +192,15 @@ def supervised(command: str, grace: float, *, tty: bool = False) -> str:
     if not SUPERVISED:
         return command
     line = reaper_argv(sys.executable, os.getpid(), grace, command, tty=tty)
+    return "exec " + " ".join(shlex.quote(part) for part in line)
+
+
+def relayed(command: str, *, tty: bool = False) -> str:
+    """The shell line that runs ``command`` with its output through the relay, and no
+    reaper (a sandbox ends its processes itself); as is where unsupported."""
+    if not SUPERVISED:
+        return command
+    line = relay_argv(sys.executable, os.getpid(), command, tty=tty)
     return "exec " + " ".join(shlex.quote(part) for part in line)
 
 

@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .run_process import MARKER, REAPER_MARGIN, RunningCommand, end_run, supervised
+from .run_process import MARKER, REAPER_MARGIN, RunningCommand, end_run, relayed, supervised
 from .sandbox import (
     HOME,
     SYSTEM_DIRS,
@@ -102,12 +102,12 @@ class Runtime:
     def launch_line(
         self, command: str, slug: str, dirs: RunDirs, grace: float, *, tty: bool = False
     ) -> str:
-        """The shell line that runs ``command``: under the reaper, in its sandbox if there
-        is one (the reaper's relay reads the output in write order either way; in a
-        sandbox the PID namespace, not the reaper, is what ends the run's processes)."""
-        if self.sandbox is not None:
-            command = self.sandbox.line(dirs, self.templates.bin_dir(slug), command)
-        return supervised(command, grace, tty=tty)
+        """The shell line that runs ``command``: in its sandbox, through the relay (its
+        PID namespace ends its processes), or under the reaper. Either way its output
+        comes in the order it was written; ``tty``: a pseudo-terminal per stream."""
+        if self.sandbox is None:
+            return supervised(command, grace, tty=tty)
+        return relayed(self.sandbox.line(dirs, self.templates.bin_dir(slug), command), tty=tty)
 
     async def end(self, cmd: RunningCommand, dirs: RunDirs, grace: float) -> None:
         """Stop the run: TERM every process, and after ``grace`` end them all."""
