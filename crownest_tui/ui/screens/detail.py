@@ -34,6 +34,7 @@ from ...core.save_folder import SaveFolder
 from ...text.format import format_duration, safe_line, status_label
 from ..bindings import explain_refusal
 from ..messages import RunChanged, WatchRun
+from ..palette_keys import ScreenKeyCommands
 from ..stylesheets import stylesheet
 from ..widgets.artifacts_table import ArtifactsTable
 from ..widgets.connection_bar import ConnectionBar
@@ -60,22 +61,84 @@ class RunDetailScreen(Screen[None]):
     """Follow one run live (``crownest-tui open wsr_…`` or ``enter`` in the list)."""
 
     CSS_PATH = [stylesheet("detail")]
+    COMMANDS = {ScreenKeyCommands}
 
+    # The footer shows the essentials in short words (with the log's f and /, it fits
+    # 80 columns with ? and q); the tabs show their digits, the connection line names R,
+    # and help (?, which shows the tooltips) and the palette list the rest.
     BINDINGS = [
-        Binding("escape", "back", "Back", id="detail.back"),
-        Binding("1", "tab('log')", "Log", id="detail.tab_log"),
-        Binding("2", "tab('events')", "Events", id="detail.tab_events"),
-        Binding("3", "tab('evidence')", "Evidence", id="detail.tab_evidence"),
-        Binding("4", "tab('details')", "Details", id="detail.tab_details"),
-        Binding("c", "cancel_run", "Cancel run", id="detail.cancel"),
-        Binding("i", "toggle_header", "All fields", show=False, id="detail.header"),
-        Binding("R", "reconnect", "Reconnect", id="detail.reconnect"),
-        Binding("W,w", "watch", "Watch", show=False, id="detail.watch"),
-        Binding("d", "download", "Download artifact", show=False, id="detail.download"),
-        Binding("s", "toggle_sha", "Full sha256", show=False, id="detail.sha"),
-        Binding("j", "toggle_json", "Raw JSON", show=False, id="detail.json"),
+        Binding("escape", "back", "Back", id="detail.back", tooltip="Back to the runs list"),
+        Binding("1", "tab('log')", "Log", show=False, id="detail.tab_log", tooltip="Log tab"),
+        Binding(
+            "2",
+            "tab('events')",
+            "Events",
+            show=False,
+            id="detail.tab_events",
+            tooltip="Raw events tab",
+        ),
+        Binding(
+            "3",
+            "tab('evidence')",
+            "Evidence",
+            show=False,
+            id="detail.tab_evidence",
+            tooltip="Evidence Bundle tab",
+        ),
+        Binding(
+            "4",
+            "tab('details')",
+            "Details",
+            show=False,
+            id="detail.tab_details",
+            tooltip="Timeline, upload and artifacts tab",
+        ),
+        Binding("c", "cancel_run", "Cancel", id="detail.cancel", tooltip="Cancel the run"),
+        Binding(
+            "i",
+            "toggle_header",
+            "All fields",
+            show=False,
+            id="detail.header",
+            tooltip="Show every field of the run, or the two summary rows",
+        ),
+        Binding(
+            "R",
+            "reconnect",
+            "Reconnect",
+            show=False,
+            id="detail.reconnect",
+            tooltip="Reconnect the event stream now",
+        ),
+        Binding(
+            "W,w",
+            "watch",
+            "Watch",
+            show=False,
+            id="detail.watch",
+            tooltip="Watch the run: say when it ends, even after leaving",
+        ),
+        Binding(
+            "d",
+            "download",
+            "Download",
+            show=False,
+            id="detail.download",
+            tooltip="Download the selected artifact (Details tab)",
+        ),
+        Binding(
+            "s", "toggle_sha", "Full sha256", show=False, id="detail.sha", tooltip="Full sha256"
+        ),
+        Binding(
+            "j",
+            "toggle_json",
+            "Raw JSON",
+            show=False,
+            id="detail.json",
+            tooltip="Evidence as raw JSON, or as fields",
+        ),
         Binding("question_mark", "app.help", "Help", id="app.help"),
-        Binding("q", "app.quit", "Quit", show=False, id="app.quit"),
+        Binding("q", "app.quit", "Quit", id="app.quit"),
     ]
 
     def __init__(
