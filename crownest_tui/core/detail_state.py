@@ -29,6 +29,7 @@ from ..api.events import (
 )
 from ..api.models import ArtifactError, WorkspaceRun
 from ..api.stream import EventStream, StreamState, StreamStatus
+from ..text.format import format_size
 from .chunk import OutputChunk
 
 if TYPE_CHECKING:
@@ -197,8 +198,9 @@ def event_summary(event: RunEvent) -> str:
     elif isinstance(event, StatusEvent):
         text = str(event.status)
     elif isinstance(event, ArchiveProgressEvent):
-        size = f"/{event.size_bytes}" if event.size_bytes is not None else ""
-        text = f"{event.received_bytes}{size} bytes"
+        text = format_size(event.received_bytes)
+        if event.size_bytes is not None:
+            text += f" of {format_size(event.size_bytes)}"
     elif isinstance(event, ArtifactCollectedEvent):
         text = f"{event.artifact_id} {event.path}"
     elif isinstance(event, ArtifactErrorEvent):

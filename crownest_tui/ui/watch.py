@@ -28,6 +28,7 @@ from ..core.watchlist import (
     save_ids,
     watch_file,
 )
+from ..text.format import format_count
 from .notify import DesktopNotifier
 
 #: Seconds between two polls of the watched runs.
@@ -114,7 +115,7 @@ class RunWatcher:
 
     def unwatch_all(self) -> None:
         count = self.watchlist.clear()
-        self._say(f"Stopped watching {count} run{'s' * (count != 1)}.", "Unwatched")
+        self._say(f"Stopped watching {format_count(count, 'run')}.", "Unwatched")
 
     def observe(self, run: WorkspaceRun) -> None:
         """A screen learnt newer state of a run (RunChanged, a list refresh)."""

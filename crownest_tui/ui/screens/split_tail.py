@@ -16,6 +16,7 @@ from textual.widgets import Footer
 
 from ...api.client import CrowNestClient
 from ...core.save_folder import SaveFolder
+from ...text.format import format_count
 from ..messages import WatchRun
 from ..palette_keys import ScreenKeyCommands
 from ..stylesheets import stylesheet
@@ -100,7 +101,7 @@ class SplitTailScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.title = f"Split tail: {len(self.run_ids)} runs"
+        self.title = f"Split tail: {format_count(len(self.run_ids), 'run')}"
         self.set_class(self.stacked, "-stacked")
         self.set_interval(1.0, self._tick)
         panes = self.panes
