@@ -7,7 +7,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from textual import work
 from textual.app import App
 from textual.binding import Binding
 from textual.theme import Theme
@@ -17,14 +16,10 @@ from ..core.filters import RunFilters
 from ..core.run_list import ListOptions
 from ..core.save_folder import SaveFolder
 from ..core.watchlist import Watchlist
-from ..launch.flow import LaunchError
-from ..launch.pack import PackError
 from ..profiles import ProfileSwitcher
 from .help_sections import help_sections
 from .keymap import keymap_warnings
-from .launching import launch_from_form
-from .messages import LaunchRequested, OpenRun, OpenSplit, RunChanged, WatchRun
-from .new_run_form import FormError, NewRunForm, save_last_values
+from .messages import LaunchStarting, OpenRun, OpenSplit, RunChanged, WatchRun
 from .palette import ProfileCommands, RunsCommands
 from .profile_switch import persist_theme, sub_title, switch_profile
 from .screens.detail import RunDetailScreen
@@ -177,35 +172,9 @@ class CrowNestApp(App[None]):
             )
         )
 
-    def on_launch_requested(self, message: LaunchRequested) -> None:
-        """The "new run" form was filled in: launch it, then open its detail screen."""
-        self.launch_run(message.form)
-
-    @work(group="launch", exit_on_error=False, description="launch a new run")
-    async def launch_run(self, form: NewRunForm) -> None:
-        def say(text: str) -> None:
-            self.notify(text, title="New run", timeout=3, markup=False)
-
-        try:
-            self.save_folder.avoid(form.folder_path())  # it may be packed again: no saves
-            run = await launch_from_form(self.client, form, say)
-        except (FormError, PackError) as error:
-            self.notify(str(error), title="Not launched", severity="error", markup=False)
-            return
-        except LaunchError as error:
-            created = f" ({error.run_id} was created but not started)" if error.run_id else ""
-            self.notify(
-                f"{error.error.message}{created}",
-                title=f"Launch failed at {error.step.value}",
-                severity="error",
-                markup=False,
-            )
-            return
-        save_last_values(form)
-        self.notify(f"{run.id} started", title="New run", markup=False)
-        if self.runs_screen is not None:  # back from its detail, the list is on it
-            self.runs_screen.select_when_shown(run.id)
-        self.post_message(OpenRun(run.id))
+    def on_launch_starting(self, message: LaunchStarting) -> None:
+        """The "new run" form packs a folder: it may be packed again, so no saves."""
+        self.save_folder.avoid(message.folder)
 
     def on_run_changed(self, message: RunChanged) -> None:
         """A screen (the detail, say) learnt newer run state: the list shows it too."""

@@ -19,7 +19,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.css.query import NoMatches
 from textual.screen import Screen
-from textual.widgets import Footer, Label, ProgressBar, TabbedContent, TabPane
+from textual.widgets import Footer, Label, TabbedContent, TabPane
 
 from ...api.client import CrowNestClient
 from ...api.errors import CrowNestError
@@ -43,6 +43,7 @@ from ..widgets.evidence_view import EvidenceView
 from ..widgets.log_view import LogView
 from ..widgets.run_header import RunHeader
 from ..widgets.timeline_view import TimelineView
+from ..widgets.upload_bar import UploadBar
 from .artifact_download import save_artifact
 from .confirm_cancel import ConfirmCancelScreen
 
@@ -183,6 +184,7 @@ class RunDetailScreen(Screen[None]):
         yield ContextBar()
         yield RunHeader(self.clock, project_names=self.project_names, id="header")
         yield ConnectionBar(id="connection")
+        yield UploadBar(live_only=True, id="receiving")
         with TabbedContent(initial="log", id="tabs"):
             with TabPane("1 Log", id="log"):
                 yield LogView(id="log-view", save_name=self.run_id, save_directory=self.save_folder)
@@ -198,7 +200,7 @@ class RunDetailScreen(Screen[None]):
                 yield Label("Status timeline", classes="section")
                 yield TimelineView(self.clock, id="timeline")
                 yield Label("Archive upload", classes="section")
-                yield ProgressBar(id="upload", show_eta=False)
+                yield UploadBar(id="upload")
                 yield Label("Artifacts (d downloads the selected one)", classes="section")
                 yield ArtifactsTable(id="artifacts")
         yield Footer()
@@ -350,9 +352,8 @@ class RunDetailScreen(Screen[None]):
         run = state.run
         self.query_one(RunHeader).run = run
         self.query_one(TimelineView).steps = tuple(state.timeline)
-        upload = self.query_one(ProgressBar)
-        if state.archive_size:
-            upload.update(total=state.archive_size, progress=state.received_bytes or 0)
+        for upload in self.query(UploadBar):
+            upload.show_state(state)
         self.query_one(ArtifactsTable).show(list(state.artifacts.values()), state.artifact_errors)
         if run is not None:
             self.sub_title = status_label(run.status)
