@@ -29,7 +29,8 @@ from _support import Figures  # bench/ is the script's directory
 
 from crownest_tui.api.sse import SSEDecoder
 from crownest_tui.local.process import LocalBackendProcess, start_local_backend
-from crownest_tui.local.run_process import minimal_env
+from crownest_tui.local.runtime import Runtime
+from crownest_tui.local.sandbox import RunDirs
 
 TERMINAL = ("succeeded", "failed", "canceled")
 
@@ -58,10 +59,12 @@ def archive() -> bytes:
 def baseline(lines: int, workdir: Path) -> float:
     """The command's own time with stdout to /dev/null (same shell, python and env)."""
     (workdir / "emit.py").write_text(PROGRAM)
+    dirs = RunDirs(workdir, workdir, workdir, workdir / "info.json")
+    env = Runtime(workdir, sandbox=False).environment("wsr_baseline", "python-node", dirs)
     done = subprocess.run(
         ["/bin/sh", "-c", f"python3 emit.py {lines}"],
         cwd=workdir,
-        env=minimal_env("wsr_baseline", workdir, workdir),
+        env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,

@@ -112,9 +112,8 @@ async def main(seconds: float, seed: int) -> int:
                             screen = app.screen
                             if not isinstance(screen, RunDetailScreen):
                                 continue
-                            following = screen.stream
-                            if following and following.status.state is StreamState.ENDED:
-                                break
+                            if screen.stream_status.state is StreamState.ENDED:
+                                break  # shown, so the log holds every batch
                         assert isinstance(screen, RunDetailScreen) and screen.stream is not None
                         status = screen.stream.status
                         log = screen.query_one("#log-view", LogView)

@@ -3,11 +3,12 @@
 Runs the real CLI on a pty (the dashboard with ``--local``, then ``launch . --local --
 sh run.sh`` with its tail), waits until it has painted, then ends it: the master side
 closes (what ``tmux kill-session`` does), or SIGHUP, or SIGTERM comes. Times how long
-until the CLI and everything under it (the backend child, the run) are gone; rounds
-run one at a time, so the figure is the CLI's, not the machine's queue.
+until the CLI and everything under it are gone; rounds run one at a time, so the
+figure is the CLI's, not the machine's queue. ``--local``'s backend is a detached
+service that must outlive the CLI: each round checks that it still runs, then stops it.
 
-Prints p50/p95/max per command and ending; exits 1 if a round left a process or
-took more than 2 s.  ``.venv/bin/python bench/terminal_gone.py [--rounds N]``
+Prints p50/p95/max per command and ending; exits 1 if a round left a process, ended
+the service or took more than 2 s.  ``.venv/bin/python bench/terminal_gone.py [--rounds N]``
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from pathlib import Path
 from _support import Figures, percentiles  # bench/ is the script's directory
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root
+from crownest_tui.local.service import stop_service
+from crownest_tui.local.service_state import ServiceState, probe
 from tests.reliability.pty_support import (
     PtyProcess,
     descendants,
@@ -46,7 +49,8 @@ def end(process: PtyProcess, ending: str) -> None:
         os.kill(process.pid, signal.Signals[ending])
 
 
-def one_round(command: str, ending: str, root: Path) -> tuple[float, list[int]]:
+def one_round(command: str, ending: str, root: Path) -> tuple[float, list[int], bool]:
+    """Seconds until the CLI's tree was gone, who was left, whether the service ran on."""
     home = Path(tempfile.mkdtemp(dir=root))
     (home / "run.sh").write_text(RUN_SH)
     env = {**os.environ, "HOME": str(home), "XDG_DATA_HOME": str(home / "data")}
@@ -59,7 +63,10 @@ def one_round(command: str, ending: str, root: Path) -> tuple[float, list[int]]:
     end(process, ending)
     took, left = gone_within(tree, 10, reading=process)
     process.kill_all(left)
-    return took, left
+    service = home / "data" / "crownest-tui" / "local-backend"
+    survived = probe(service).state is ServiceState.RUNNING
+    stop_service(service)
+    return took, left, survived
 
 
 def main() -> int:
@@ -68,13 +75,15 @@ def main() -> int:
     args = parser.parse_args()
     times: dict[tuple[str, str], list[float]] = defaultdict(list)
     leftovers = 0
+    services_ended = 0
     with tempfile.TemporaryDirectory(prefix="crownest-bench-tty-") as folder:
         for command in COMMANDS:
             for ending in ENDINGS:
                 for _ in range(args.rounds):
-                    took, left = one_round(command, ending, Path(folder))
+                    took, left, survived = one_round(command, ending, Path(folder))
                     times[command, ending].append(took)
                     leftovers += len(left)
+                    services_ended += not survived
     worst = 0.0
     for (command, ending), samples in times.items():
         worst = max(worst, *samples)
@@ -82,6 +91,7 @@ def main() -> int:
     figures = Figures.of(__file__)
     figures.at_most("slowest exit", round(worst, 2), GOAL, "s")
     figures.holds("no process left behind", leftovers == 0)
+    figures.holds("the --local service outlived every CLI", services_ended == 0)
     return figures.finish()
 
 

@@ -1,4 +1,5 @@
-"""The command line: flags, settings and the API (hosted or a local child), then the app.
+"""The command line: flags, settings and the API (hosted, the persistent local service or
+``--demo``'s child), then the app.
 
 ``crownest-tui local …`` dispatches to the local backend's own command line.
 """
@@ -19,16 +20,11 @@ from .api.client import CrowNestClient
 from .api.credentials import ConfigError, Connection, Secret
 from .api.ids import check_id
 from .config import Settings, config_path, load_settings
+from .core.defaults import DEMO_SOURCE
 from .core.filters import FilterError, RunFilters, check_status, parse_metadata_pair
+from .local.process import LocalBackendError
 from .notice import notice
-from .profiles import (
-    DEMO_SOURCE,
-    LOCAL_SOURCE,
-    ProfileSwitcher,
-    flags_over,
-    profile_connection,
-    select_profile,
-)
+from .profiles import ProfileSwitcher, flags_over, profile_connection, select_profile
 
 BACKEND_STOP_GRACE = 0.3
 """Seconds a forced exit gives the local backend child between SIGTERM and SIGKILL."""
@@ -115,10 +111,15 @@ def _add_api_choice(parser: argparse.ArgumentParser) -> None:
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--api-url", metavar="URL", help="CrowNest API origin")
     where.add_argument(
-        "--demo", action="store_true", help="run a local backend with demo data (offline)"
+        "--demo",
+        action="store_true",
+        help="a throwaway local backend with demo data (offline; it and its runs end with us)",
     )
     where.add_argument(
-        "--local", action="store_true", help="run the local backend on its persistent state dir"
+        "--local",
+        action="store_true",
+        help="the persistent local backend, started in the background if it is not running "
+        "(its runs outlive this command; see `crownest-tui local status`)",
     )
     parser.add_argument("--profile", metavar="NAME", help="a [profiles.NAME] of the settings file")
 
@@ -219,34 +220,63 @@ def _filters(args: argparse.Namespace) -> RunFilters:
 
 @contextlib.contextmanager
 def _connection(args: argparse.Namespace, settings: Settings) -> Iterator[Connection]:
-    """The hosted connection, or a local backend child kept alive for the ``with``."""
-    if not (args.demo or args.local):
+    """The hosted connection, the persistent local service, or ``--demo``'s child."""
+    if args.demo:
+        with _demo_backend() as connection:
+            yield connection
+    elif args.local:
+        yield _local_service()
+    else:
         name = select_profile(settings, getattr(args, "profile", None))
         yield profile_connection(settings, name, api_url=args.api_url)
-        return
-    from .local.process import start_local_backend
-    from .local.server import default_state_dir
 
-    temp = Path(tempfile.mkdtemp(prefix="crownest-demo-")) if args.demo else None
-    state_dir = temp if temp is not None else default_state_dir()
-    notice(f"starting the local CrowNest backend in {state_dir} …")
+
+def _local_service() -> Connection:
+    """``--local``: the backend that runs on its own (``local start``), started if need be.
+
+    It outlives this command: quitting, SIGHUP or a closed terminal end no run."""
+    from .local.service import ensure_service, replaced_warning
+    from .local.service_state import ServiceState, default_state_dir, probe
+
+    state_dir = default_state_dir()
+    if probe(state_dir).state is not ServiceState.RUNNING:
+        notice(
+            f"starting the local CrowNest backend in {state_dir} (it keeps running "
+            "after this command; `crownest-tui local stop` stops it) …"
+        )
+    service = ensure_service(state_dir)
+    if service.replaced is not None:
+        notice(replaced_warning(service.replaced))
+    if service.info.version != __version__:
+        notice(
+            f"the local backend runs crownest-tui {service.info.version} (this is "
+            f"{__version__}): `crownest-tui local stop` so that the next command starts this one"
+        )
+    return service.connection
+
+
+@contextlib.contextmanager
+def _demo_backend() -> Iterator[Connection]:
+    """``--demo``: a backend child on a temp dir; both are gone when we are (its runs too)."""
+    from .local.process import start_local_backend
+
+    temp = Path(tempfile.mkdtemp(prefix="crownest-demo-"))
+    notice(f"starting the local CrowNest demo backend in {temp} …")
 
     def remove_temp() -> None:
-        if temp is not None:
-            shutil.rmtree(temp, ignore_errors=True)
+        shutil.rmtree(temp, ignore_errors=True)
 
     try:
         with (
             exit_deadline.on_forced_exit(remove_temp),
-            start_local_backend(state_dir, seed_demo=args.demo) as backend,
+            start_local_backend(temp, seed_demo=True) as backend,
             exit_deadline.on_forced_exit(lambda: backend.stop(BACKEND_STOP_GRACE)),
         ):
-            source = DEMO_SOURCE if args.demo else LOCAL_SOURCE
             yield Connection(
                 base_url=backend.url,
                 credential=Secret(backend.token),
-                credential_source=source,
-                base_url_source=source,
+                credential_source=DEMO_SOURCE,
+                base_url_source=DEMO_SOURCE,
             )
     finally:
         remove_temp()
@@ -306,6 +336,7 @@ def _run_dashboard(
         profile=profile,
         save_dir=settings.ui.save_dir,
         launched=Path(args.dir) if getattr(args, "dir", None) else None,  # launch DIR
+        demo=getattr(args, "demo", False),
     )
     app.run()
     debuglog.app_finished(app)
@@ -397,5 +428,10 @@ def _run_ours(argv: Sequence[str]) -> int:
     except (UsageError, ConfigError) as exc:
         print(f"crownest-tui: error: {exc}", file=sys.stderr)
         return 2
+    except LocalBackendError as exc:
+        from .commands.exitcodes import UNAVAILABLE
+
+        print(f"crownest-tui: error: {exc}", file=sys.stderr)
+        return UNAVAILABLE
     except KeyboardInterrupt:
         return 130

@@ -18,7 +18,7 @@ SUMMARIES: dict[str, str] = {
     "runs": "List runs as a table (or JSON lines).",
     "evidence": "Print a run's Evidence Bundle.",
     "serve": "Serve the dashboard to web browsers (a session per tab).",
-    "local": "Run the local CrowNest backend alone ('local serve --help').",
+    "local": "The local CrowNest backend: start, stop, status, serve, templates.",
 }
 
 USAGE = "crownest-tui [COMMAND] [options]"

@@ -2,9 +2,10 @@
 
 A signal (or the terminal driver, when its tty hangs up) *arms* the deadline: a daemon
 timer that, :data:`FORCED_EXIT_AFTER` seconds later, runs the forced-exit callbacks
-(``cli.py`` stops the local backend child and removes the demo's folder) and ends the
-process with ``os._exit``, whatever the other threads are blocked on. A clean exit that finishes
-first simply never sees the timer fire.
+(``cli.py`` stops ``--demo``'s backend child and removes its folder; ``--local``'s
+backend is a service of its own, left running) and ends the process with ``os._exit``,
+whatever the other threads are blocked on. A clean exit that finishes first simply
+never sees the timer fire.
 
 While :func:`signals_end_the_process` is in force, SIGTERM and SIGHUP arm the deadline,
 then ask whoever registered with :func:`push_exit_request` (the running app) to exit

@@ -31,6 +31,7 @@ from .api.credentials import (
 )
 from .config import ProfileSettings, Settings, known_profiles
 from .config_edit import save_theme
+from .core.defaults import DEMO_SOURCE, LOCAL_SOURCE
 from .core.filters import RunFilters
 
 _SHOWABLE_ENV_NAME = re.compile(r"[A-Z][A-Z0-9_]*\Z")
@@ -172,10 +173,6 @@ def api_origin(url: str) -> str:
     """``scheme://host[:port]`` of an API URL (no path; it never carries user info)."""
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
-
-
-#: ``Connection.base_url_source`` of the local backends that ``--local``/``--demo`` start.
-LOCAL_SOURCE, DEMO_SOURCE = "local backend", "demo backend"
 
 
 def api_label(connection: Connection) -> str:

@@ -8,19 +8,24 @@ isolation (restarts, short transfer TTLs, the CLI itself); each is stopped after
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from crownest_tui.local.process import LocalBackendProcess, start_local_backend
+from crownest_tui.local.service import stop_service
+from crownest_tui.local.service_state import STATE_DIR_ENV, ServiceState, default_state_dir, probe
 from tests.faultproxy import FaultPlan, FaultProxy
 from tests.launch.support import LINK
 
 
 @pytest.fixture(autouse=True)
 def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """No test sees the developer's real credential, config or data dirs."""
+    """No test sees the developer's real credential, config or data dirs, and none
+    leaves the persistent local backend running (``--local`` starts it in the
+    isolated data dir)."""
     home = tmp_path / "home"
     home.mkdir()
     for name in (
@@ -30,16 +35,25 @@ def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
         "CROWNEST_CONFIG_PATH",
         "CROWNEST_TUI_CONFIG",
         "XDG_DOWNLOAD_DIR",  # saves go to the (isolated) ~/Downloads
+        STATE_DIR_ENV,
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
     monkeypatch.setenv("XDG_STATE_HOME", str(home / ".local" / "state"))
+    local_state = default_state_dir()
     yield home
+    if probe(local_state).state in (ServiceState.RUNNING, ServiceState.STARTING):
+        stop_service(local_state)
 
 
+#: ``CROWNEST_TEST_SANDBOX=off`` runs every backend of the suite with its runs
+#: unsandboxed (as on a host without bubblewrap: macOS, no user namespaces).
+SANDBOX_OFF = os.environ.get("CROWNEST_TEST_SANDBOX", "").lower() in ("off", "0", "no")
 FAST = ["--test-hooks", "--heartbeat-interval", "0.3", "--cancel-grace", "1"]
+if SANDBOX_OFF:
+    FAST.append("--no-sandbox")
 BackendFactory = Callable[..., LocalBackendProcess]
 
 
@@ -75,3 +89,13 @@ def make_backend(tmp_path: Path) -> Iterator[BackendFactory]:
     yield make
     for server in started:
         server.stop()
+
+
+@pytest.fixture
+def service_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The persistent local backend's state dir for this test (``--local`` and
+    ``local start`` use it through the environment); its service is stopped after."""
+    state_dir = tmp_path / "local-service"
+    monkeypatch.setenv(STATE_DIR_ENV, str(state_dir))
+    yield state_dir
+    stop_service(state_dir)

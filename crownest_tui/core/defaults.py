@@ -8,3 +8,7 @@ from typing import Final
 DEFAULT_TEMPLATE: Final = "python-node"
 #: The API's archive limit (direct and staged uploads alike).
 MAX_ARCHIVE_BYTES: Final = 8 * 1024 * 1024
+#: ``Connection.base_url_source`` of the local backends that ``--local``/``--demo`` use
+#: (the context line shows "local" or "demo" for them instead of a loopback URL).
+LOCAL_SOURCE: Final = "local backend"
+DEMO_SOURCE: Final = "demo backend"

@@ -1,15 +1,15 @@
 """What a screen following a run knows about it, built from its event stream.
 
-Pure state (no widgets): :class:`RunFeed` follows the stream and feeds batches of
-events to :class:`RunDetailState`; the screen (the detail screen, a split tail pane)
-hands the parts down to its widgets. Output events become :class:`OutputChunk`s for
-the log view; every event becomes one line for the raw Events view.
+Pure state (no widgets, no I/O): :class:`RunFeed` opens the run's stream and takes
+its batches into :class:`RunDetailState`; the UI's follower does the reading, and the
+screen (the detail screen, a split tail pane) hands the parts down to its widgets.
+Output events become :class:`OutputChunk`s for the log view; every event becomes one
+line for the raw Events view.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -28,7 +28,7 @@ from ..api.events import (
     UnknownEvent,
 )
 from ..api.models import ArtifactError, RunStatus, WorkspaceRun
-from ..api.stream import EventStream, StreamState, StreamStatus
+from ..api.stream import EventStream, StreamState
 from ..text.format import format_size
 from ..text.progress import TransferMeter
 from .chunk import OutputChunk
@@ -50,11 +50,12 @@ class TimelineStep:
 
 @dataclass
 class ArtifactRow:
-    """An artifact the run produced (size filled in when fetched)."""
+    """An artifact the run produced (size and retention filled in when fetched)."""
 
     artifact_id: str
     path: str
     size_bytes: int | None = None
+    retention_expires_at: datetime | None = None
 
 
 @dataclass
@@ -152,15 +153,11 @@ class RunDetailState:
         self.timeline.append(TimelineStep(str(event.status), at, None))
 
 
-StatusListener = Callable[[StreamStatus], None]
-Deliver = Callable[[list[OutputChunk], list[OutputChunk], list[RunEvent]], None]
-
-
 class RunFeed:
-    """One run's event stream and the state built from it.
+    """One run's event stream and the state built from it (no I/O of its own).
 
-    Shared by every view that tails a run, so each gets the same exactly-once
-    transcript: a restarted follow resumes after the last seq delivered before.
+    Each view that tails a run has one, so each gets the same exactly-once
+    transcript: a stream opened again resumes after the last seq delivered before.
     """
 
     def __init__(self, run_id: str, after_seq: int | None = None) -> None:
@@ -169,38 +166,20 @@ class RunFeed:
         self.state = RunDetailState()
         self.stream: EventStream | None = None
 
-    async def follow(
-        self,
-        client: CrowNestClient,
-        on_status: StatusListener,
-        deliver: Deliver,
-        on_end: Callable[[WorkspaceRun], None],
-    ) -> None:
-        """Follow the stream until it ends; each batch goes to ``state``, then
-        ``deliver(log chunks, raw event lines, events)``; every status change goes to
-        ``on_status``, and the run the terminal event carried to ``on_end``. Raises
-        ``CrowNestError`` when the stream stops with one."""
+    def open(self, client: CrowNestClient) -> EventStream:
+        """A new stream of the run, resuming after the last event delivered (the
+        ``after_seq`` the feed was made with, for the first one)."""
         after = self.after_seq if self.stream is None else self.stream.status.last_seq
-        stream = client.stream_events(self.run_id, after)
-        self.stream = stream
+        self.stream = client.stream_events(self.run_id, after)
+        return self.stream
 
-        def status_changed(status: StreamStatus) -> None:
-            on_status(status)
-            if status.state is StreamState.ENDED and status.final_run is not None:
-                on_end(status.final_run)
-
-        stream.add_listener(status_changed)
-        status_changed(stream.status)
-        try:
-            async for batch in stream.batches():
-                output, raw = self.state.ingest(batch)
-                deliver(output, raw, batch)
-        finally:
-            await stream.aclose()
+    def ingest(self, events: list[RunEvent]) -> tuple[list[OutputChunk], list[OutputChunk]]:
+        """Take a batch of the stream into the state; (log chunks, raw event lines)."""
+        return self.state.ingest(events)
 
     def reconnect(self) -> bool:
-        """Reconnect a live stream now; True when the caller must start a new
-        :meth:`follow` (the stream failed or was closed, or never started)."""
+        """Reconnect a live stream now; True when the caller must open a new one
+        (the stream failed or was closed, or never started)."""
         stream = self.stream
         if stream is not None and not stream.status.is_over:
             stream.reconnect_now()

@@ -71,7 +71,8 @@ def build_app(backend: Backend, keys: KeyRing) -> Starlette:
         ),
         Route(f"{RUN}/events", e.wrap(streaming.events, SCOPE_READ), methods=["GET"]),
         Route(f"{RUN}/evidence", e.wrap(routes_runs.evidence, SCOPE_READ), methods=["GET"]),
-        Route("/v1/projects", e.wrap(routes_runs.list_projects, SCOPE_READ), methods=["GET"]),
+        # Any valid key may list projects (the contract names no scope for it).
+        Route("/v1/projects", e.wrap(routes_runs.list_projects, None), methods=["GET"]),
         Route(
             "/v1/artifacts/{artifact_id}",
             e.wrap(routes_misc.get_artifact, SCOPE_ARTIFACT_READ),
@@ -82,6 +83,7 @@ def build_app(backend: Backend, keys: KeyRing) -> Starlette:
             e.wrap(routes_misc.download_artifact, SCOPE_ARTIFACT_READ),
             methods=["GET"],
         ),
+        Route("/v1/_local/runtime", e.wrap(routes_misc.runtime, None), methods=["GET"]),
     ]
     if backend.settings.test_hooks:
         routes += [

@@ -30,6 +30,7 @@ from .hub import EventHub
 from .lifecycle import check_transition
 from .records import ArchiveRecord, ProjectRecord, RunRecord, RunSpec
 from .run_process import end_run_processes
+from .runtime import Runtime
 from .settings import Settings, StatePaths
 from .store import Store
 
@@ -46,6 +47,9 @@ class Backend:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.paths = StatePaths(settings.state_dir)
+        self.runtime = Runtime(
+            settings.state_dir, sandbox=settings.sandbox, network=settings.network
+        )
         self.store = Store(self.paths.database)
         self.hub = EventHub(self.store)
         self.executions: dict[str, RunExecution] = {}

@@ -20,7 +20,7 @@ from __future__ import annotations
 import base64
 import json
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from ..api.models import RunStatus
@@ -57,6 +57,8 @@ OUTPUT_CHUNK_CHARS: Final = 8192
 FLUSH_SECONDS: Final = 0.05
 #: Progress events while archive bytes arrive: one per this many bytes (and at the end).
 PROGRESS_STEP_BYTES: Final = 256 * 1024
+#: How long an artifact is kept: the free plan's retention (``retentionExpiresAt``).
+ARTIFACT_RETENTION_SECONDS: Final = 7 * 24 * 3600
 
 # -- scopes ---------------------------------------------------------------------------
 SCOPE_READ: Final = "workspace_run:read"
@@ -117,9 +119,19 @@ IN_FLIGHT: Final = frozenset(
 )
 
 
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 def now_iso() -> str:
     """The current time as ISO-8601 UTC with milliseconds, e.g. ``2025-01-02T03:04:05.678Z``."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return _iso(datetime.now(UTC))
+
+
+def iso_plus(timestamp: str, seconds: float) -> str:
+    """``timestamp`` (as :func:`now_iso` writes them) ``seconds`` later."""
+    moment = datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
+    return _iso(moment + timedelta(seconds=seconds))
 
 
 def new_id(prefix: str) -> str:

@@ -1,9 +1,10 @@
 """What every route shares: the scope check, idempotency, error bodies.
 
-The bearer key itself is checked before any route, by Starlette's
-``AuthenticationMiddleware`` asking :class:`.keys.KeyRing`; a route then requires its
-scope with Starlette's ``has_required_scope`` (the check behind ``requires``, whose
-bare 403 could not carry the contract's ``forbidden`` body and ``requiredScope``).
+The bearer key itself is checked before any route (an unknown one included), by
+Starlette's ``AuthenticationMiddleware`` asking :class:`.keys.KeyRing`; a route then
+requires its scope, if it has one, with Starlette's ``has_required_scope`` (the check
+behind ``requires``, whose bare 403 could not carry the contract's ``forbidden`` body
+and ``requiredScope``).
 
 ``Idempotency-Key`` (1-255 chars) on a mutation: the first answer (anything but a 5xx)
 is stored per credential and key with a fingerprint of the request (method, path and
@@ -78,11 +79,13 @@ class Endpoints:
         self._in_flight: set[tuple[str, str]] = set()
 
     def wrap(
-        self, handler: Handler, scope: str, fingerprint: Fingerprint | None = None
+        self, handler: Handler, scope: str | None, fingerprint: Fingerprint | None = None
     ) -> Callable[[Request], Awaitable[Response]]:
+        """The endpoint of ``handler``; ``scope`` None: any valid key may call it."""
+
         async def endpoint(request: Request) -> Response:
             try:
-                if not has_required_scope(request, [scope]):
+                if scope is not None and not has_required_scope(request, [scope]):
                     raise forbidden(scope)
                 principal = request.user
                 assert isinstance(principal, Principal)  # the middleware let no other in

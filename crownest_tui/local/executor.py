@@ -4,9 +4,9 @@
 ``extracting`` → ``running`` → ``collecting`` to a terminal status. A cancel ends the
 command's whole process tree (TERM, KILL after the grace period); a server shutdown
 does the same and fails the run with ``internal_error``. The processes themselves
-(the reaper that supervises them, and the sweep that backs it up) are
-:mod:`.run_process`'s: when the command exits by itself, whatever it left running is
-killed at once, so nothing of a run outlives it.
+(in a sandbox, or under the reaper where there is none) are :mod:`.runtime`'s: when
+the command exits by itself, whatever it left running is killed at once, so nothing
+of a run outlives it.
 """
 
 from __future__ import annotations
@@ -21,11 +21,20 @@ from typing import Protocol
 from ..api.models import CleanupStatus, FailureClass, FailureReason, RunStatus
 from .archive import ArchiveRejected, extract_archive
 from .artifacts import ArtifactProblem, copy_artifact
-from .contract import COLLECT_SCOPES, ORG_ID, new_id, now_iso
+from .contract import (
+    ARTIFACT_RETENTION_SECONDS,
+    COLLECT_SCOPES,
+    ORG_ID,
+    iso_plus,
+    new_id,
+    now_iso,
+)
 from .hub import EventHub
 from .output import OutputCoalescer
 from .records import ArtifactFailure, ArtifactRecord, RunRecord
-from .run_process import RunningCommand, end_run, end_run_processes, minimal_env, supervised
+from .run_process import RunningCommand, end_run_processes
+from .runtime import Runtime
+from .sandbox import RunDirs
 from .settings import Settings, StatePaths
 from .store import Store
 
@@ -52,6 +61,7 @@ class RunHost(Protocol):
     paths: StatePaths
     store: Store
     hub: EventHub
+    runtime: Runtime
 
     def run(self, run_id: str) -> RunRecord: ...
 
@@ -73,6 +83,7 @@ class RunExecution:
         self.shutdown = False
         self.task: asyncio.Task[None] | None = None
         self.command: RunningCommand | None = None
+        self.dirs: RunDirs = backend.paths.run_dirs(run_id)
 
     def launch(self) -> asyncio.Task[None]:
         self.task = asyncio.get_running_loop().create_task(self._guarded())
@@ -92,7 +103,7 @@ class RunExecution:
         except Exception:
             log.exception("run %s failed inside the backend", self.run_id)
             if self.command is not None and self.command.pid is not None:
-                await end_run(self.command, b.settings.cancel_grace)
+                await b.runtime.end(self.command, self.dirs, b.settings.cancel_grace)
             else:
                 await end_run_processes(self.run_id, b.store.get_pgid(self.run_id), 0.5)
             b.fail_internal(self.run_id)
@@ -136,12 +147,10 @@ class RunExecution:
 
     async def _run(self) -> None:
         b, run_id = self.backend, self.run_id
-        workspace = b.paths.workspace(run_id)
-        home = b.paths.home(run_id)
-        workspace.mkdir(parents=True, exist_ok=True)
-        home.mkdir(parents=True, exist_ok=True)
-        env = minimal_env(run_id, workspace, home)
+        workspace = self.dirs.workspace
+        self.dirs.make()
         run = b.run(run_id)
+        env = b.runtime.environment(run_id, run.template_slug, self.dirs)
         b.save(
             replace(run, sandbox_id=run.sandbox_id or new_id("sbx"), env_keys=tuple(sorted(env)))
         )
@@ -162,27 +171,29 @@ class RunExecution:
         if self._stopped():
             return
         run = b.save(replace(b.run(run_id), status=RunStatus.RUNNING, command_id=new_id("cmd")))
-        outcome, returncode = await self._execute(run.command, env)
+        outcome, returncode = await self._execute(run.command, run.template_slug, env)
         if outcome == CANCELED and self._stopped():
             return
         self._complete(outcome, exit_code_of(returncode))
 
-    async def _execute(self, command: str, env: dict[str, str]) -> tuple[str, int | None]:
+    async def _execute(
+        self, command: str, template: str, env: dict[str, str]
+    ) -> tuple[str, int | None]:
         b, run_id = self.backend, self.run_id
         coalescer = OutputCoalescer(lambda stream, chunks: b.hub.emit_many(run_id, stream, chunks))
+        line = b.runtime.launch_line(command, template, self.dirs, b.settings.cancel_grace)
         try:
             self.command = RunningCommand(run_id)
-            return await self._supervise(self.command, command, env, coalescer)
+            return await self._supervise(self.command, line, env, coalescer)
         finally:
             coalescer.close()
 
     async def _supervise(
-        self, cmd: RunningCommand, command: str, env: dict[str, str], coalescer: OutputCoalescer
+        self, cmd: RunningCommand, line: str, env: dict[str, str], coalescer: OutputCoalescer
     ) -> tuple[str, int | None]:
         b, run_id = self.backend, self.run_id
         grace = b.settings.cancel_grace
-        line = supervised(command, grace)
-        pid = await cmd.start(line, b.paths.workspace(run_id), env, coalescer.feed)
+        pid = await cmd.start(line, self.dirs.workspace, env, coalescer.feed)
         b.store.set_pgid(run_id, pid)
         timeout_ms = b.run(run_id).timeout_ms
         exited = asyncio.ensure_future(cmd.wait(None))
@@ -196,7 +207,8 @@ class RunExecution:
         outcome = EXITED if exited in done else CANCELED if canceled in done else TIMED_OUT
         if outcome != EXITED:
             exited.cancel()
-            await end_run(cmd, grace)
+            await b.runtime.end(cmd, self.dirs, grace)
+        await b.runtime.settle(self.dirs)
         returncode = await cmd.finish()
         coalescer.close()
         if outcome == TIMED_OUT:
@@ -250,6 +262,7 @@ class RunExecution:
                 b.hub.emit(run_id, "artifact_error", error=problem.failure.to_wire())
                 continue
             name = request.name or posixpath.basename(path.rstrip("/"))
+            created = now_iso()
             artifact = ArtifactRecord(
                 id=artifact_id,
                 org_id=ORG_ID,
@@ -258,9 +271,10 @@ class RunExecution:
                 name=name,
                 object_key=f"workspace-runs/{run_id}/artifacts/{artifact_id}/{name}",
                 size_bytes=size,
-                created_at=now_iso(),
+                created_at=created,
                 content_type=mimetypes.guess_type(name)[0] or "application/octet-stream",
                 source_path=path,
+                retention_expires_at=iso_plus(created, ARTIFACT_RETENTION_SECONDS),
             )
             b.store.insert_artifact(artifact, run_id, str(b.paths.artifact(artifact_id)))
             ids.append(artifact_id)

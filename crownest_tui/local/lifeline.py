@@ -1,4 +1,4 @@
-"""Tie the backend's life to its parent's (the dashboard's ``--demo``/``--local``).
+"""Tie the backend's life to its parent's (the dashboard's ``--demo``, tests, ``serve``).
 
 On Linux the kernel sends SIGTERM when the parent dies, whatever killed it (even
 SIGKILL, which leaves no chance to clean up). Elsewhere this is a no-op.

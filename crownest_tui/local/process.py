@@ -1,4 +1,6 @@
-"""The local backend as a child process (the dashboard's ``--demo`` mode, and tests).
+"""The local backend as a child process that dies with us (``--demo``, and tests).
+
+(``--local`` uses the persistent, detached service instead: ``service.py``.)
 
 ``start_local_backend`` runs ``python -m crownest_tui local serve --port 0 …``, waits
 for its two ready lines and hands back a :class:`LocalBackendProcess` with the real
@@ -20,6 +22,8 @@ from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, ParamSpec, Self, TypeVar
+
+from .service_state import TOKEN_ENV
 
 READY_TIMEOUT = 30.0
 P = ParamSpec("P")
@@ -129,10 +133,41 @@ def _read_ready_lines(
     return found
 
 
-def _log_tail(path: Path, lines: int = 20) -> str:
+def log_tail(path: Path, lines: int = 20) -> str:
     with contextlib.suppress(OSError):
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
     return ""
+
+
+def environment_without(*names: str) -> dict[str, str]:
+    """Our environment, less ``names``."""
+    return {key: value for key, value in os.environ.items() if key not in names}
+
+
+def popen_serve(
+    state_dir: Path,
+    args: Sequence[str],
+    *,
+    log_file: Path,
+    env: dict[str, str],
+    detached: bool = False,
+) -> subprocess.Popen[bytes]:
+    """``python -m crownest_tui local serve --state-dir DIR ARGS…``: stdin from
+    /dev/null, stdout a pipe (how it says it is ready), stderr appended to ``log_file``;
+    ``detached``: in a session of its own, in the state dir (it pins no other folder)."""
+    command = [sys.executable, "-m", "crownest_tui", "local", "serve"]
+    command += ["--state-dir", str(state_dir.absolute()), *args]
+    with log_file.open("ab") as log:
+        return subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=log,
+            close_fds=True,
+            env=env,
+            cwd=state_dir if detached else None,
+            start_new_session=detached,
+        )
 
 
 def start_local_backend(
@@ -146,22 +181,19 @@ def start_local_backend(
 ) -> LocalBackendProcess:
     """Start ``crownest-tui local serve`` on a free loopback port and wait until ready."""
     state_dir.mkdir(parents=True, exist_ok=True)
-    args = [sys.executable, "-m", "crownest_tui", "local", "serve", "--port", "0"]
-    args += ["--state-dir", str(state_dir)]
+    args = ["--port", "0"]
     if threading.current_thread() is threading.main_thread():
         # The kernel's parent-death signal follows the creating *thread*: only tie the
         # child to us when that thread lives as long as the process.
         args += ["--exit-with-parent", str(os.getpid())]
     if seed_demo:
         args.append("--seed-demo")
-    if token is not None:
-        args += ["--token", token]
     args += list(extra_args)
+    env = environment_without(TOKEN_ENV)
+    if token is not None:  # through the environment: argv is anyone's to read
+        env[TOKEN_ENV] = token
     log_file = log_path or state_dir / "server.log"
-    with log_file.open("ab") as log:
-        proc = subprocess.Popen(
-            args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log, close_fds=True
-        )
+    proc = popen_serve(state_dir, args, log_file=log_file, env=env)
     assert proc.stdout is not None
     try:
         found = _read_ready_lines(proc.stdout, proc, ready_timeout)
@@ -171,7 +203,7 @@ def start_local_backend(
             proc.wait()
         what = "timed out" if isinstance(exc, TimeoutError) else f"exited ({proc.returncode})"
         raise LocalBackendError(
-            f"the local backend {what} before it was ready:\n{_log_tail(log_file)}"
+            f"the local backend {what} before it was ready:\n{log_tail(log_file)}"
         ) from None
     return LocalBackendProcess(
         proc, found["CROWNEST_API_URL"], found["CROWNEST_API_KEY"], state_dir

@@ -176,6 +176,7 @@ class ArtifactRecord(WireRecord):
     created_at: str
     content_type: str
     source_path: str
+    retention_expires_at: str | None = None  # None only in state dirs made before it
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -1,4 +1,10 @@
-"""Artifact routes, and the test hooks (only with ``--test-hooks``).
+"""Artifact routes, the local backend's own ``/v1/_local`` route, and the test hooks.
+
+``GET /v1/_local/runtime`` (any valid key; the hosted API has no such route, so a
+client learns from a 404 that it talks to the real service) tells how this backend
+runs commands: ``{"sandbox": {"enabled", "tool", "reason", "network"}, "templates":
+{slug: {"provides": [...], "missing": [...]}}}``. A dashboard shows
+``local · unsandboxed`` when ``enabled`` is false.
 
 Test hooks fill the store fast, through the same store code the server uses, for
 tests and benchmarks that need many runs or events:
@@ -27,6 +33,10 @@ from .endpoint import Call, json_response
 from .errors import bad_request, not_found
 from .records import RunRecord, RunSpec
 from .validation import check_metadata, size_value
+
+
+async def runtime(call: Call) -> Response:
+    return json_response(call.backend.runtime.describe())
 
 
 def _artifact(call: Call) -> tuple[str, str]:

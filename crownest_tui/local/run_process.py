@@ -1,11 +1,12 @@
 """The processes of a run: its shell, supervised by the reaper, and the means to end them.
 
 :class:`RunningCommand` starts ``/bin/sh -c LINE`` in a new session (so a new process
-group, pgid = pid) with a minimal environment that includes ``CROWNEST_RUN_ID``, and
+group, pgid = pid) with the run's environment (it includes ``CROWNEST_RUN_ID``), and
 feeds its stdout/stderr to a sink as they come. On Linux ``LINE`` is
 :func:`supervised`: the shell ``exec``s :mod:`.reaper`, a child subreaper that every
 process of the run stays below (even one that escaped with ``setsid`` and ``env -i``),
-so the pid the executor knows is the reaper's. :func:`end_run` ends a run through it
+so the pid the executor knows is the reaper's (in a sandbox, :mod:`.runtime` wraps
+``LINE`` in bwrap instead). :func:`end_run` ends a run through it
 (SIGTERM; it ends every descendant, KILL after the grace period, and exits as the
 command did), then sweeps as a backstop: the group, and every process found in
 ``/proc`` that shares the session or the group or carries the run's marker
@@ -37,22 +38,6 @@ BUSY_PAUSE = 0.005
 SUPERVISED = sys.platform.startswith("linux") and bool(sys.executable)
 #: How long past the grace period the reaper may take before the backstop sweep.
 REAPER_MARGIN = 2.0
-
-
-def minimal_env(run_id: str, workspace: Path, home: Path) -> dict[str, str]:
-    """The command's whole environment: a PATH that finds python3, and little else."""
-    python_dir = str(Path(sys.executable).parent)
-    path = os.pathsep.join([python_dir, "/usr/local/bin", "/usr/bin", "/bin"])
-    return {
-        "PATH": path,
-        "HOME": str(home),
-        "LANG": "C.UTF-8",
-        "LC_ALL": "C.UTF-8",
-        "TERM": "xterm-256color",
-        "TMPDIR": str(home),
-        "PWD": str(workspace),
-        MARKER: run_id,
-    }
 
 
 def _proc_stat(pid: int) -> tuple[int, int] | None:

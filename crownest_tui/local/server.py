@@ -4,6 +4,12 @@ When it is ready it prints exactly two lines to stdout, ``CROWNEST_API_URL=…``
 ``CROWNEST_API_KEY=…``, then logs requests to stderr (never a credential). SIGINT and
 SIGTERM stop it cleanly: runs in progress are ended (their whole process trees) and
 failed with ``internal_error``, live streams are closed, the state is written.
+
+While it serves a state dir it holds that dir's serving lock and pid file
+(``service_state.py``). ``--detach`` makes it the persistent service that
+``crownest-tui local start`` runs (``service.py``): it leaves its parent's session, logs to
+``server.log`` in the state dir, and closes its stdout when ready instead of printing.
+The ``local start | stop | status`` commands themselves are ``service_cli.py``'s.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import asyncio
 import contextlib
 import logging
 import logging.config
+import os
 import signal
 import socket
 import sys
@@ -23,12 +30,21 @@ from typing import Any
 import uvicorn
 
 from ..core.net import is_loopback
-from ..core.paths import data_dir
+from . import service_cli
 from .app import build_app
 from .backend import Backend
 from .contract import CANCEL_GRACE_SECONDS, HEARTBEAT_SECONDS, TRANSFER_TTL_SECONDS
 from .keys import KeyRing, load_or_create_token
 from .lifeline import exit_with_parent
+from .service_state import (
+    LOG_FILE,
+    TOKEN_ENV,
+    AlreadyServing,
+    default_state_dir,
+    remove_info,
+    serving_lock,
+    write_info,
+)
 from .settings import Settings
 
 log = logging.getLogger("crownest_tui.local")
@@ -65,18 +81,27 @@ LOG_CONFIG: dict[str, Any] = {
 }
 
 
-def default_state_dir() -> Path:
-    return data_dir() / "local-backend"
+LOG_ROTATE_BYTES = 8 * 1024 * 1024
+"""A detached service's ``server.log`` bigger than this becomes ``server.log.1``."""
+
+__all__ = ["default_state_dir", "main"]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="crownest-tui local", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="crownest-tui local",
+        description="The local CrowNest backend: a service that runs on its own (start, "
+        "stop, status), or in the foreground (serve).",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="serve the Workspace Runs API in the foreground")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8765, help="0 picks a free port")
     serve.add_argument("--state-dir", type=Path, help=f"default: {default_state_dir()}")
-    serve.add_argument("--token", help="the API key to accept (default: one kept in the state dir)")
+    serve.add_argument(
+        "--token",
+        help=f"the API key to accept (default: ${TOKEN_ENV}, else one kept in the state dir)",
+    )
     serve.add_argument("--seed-demo", action="store_true", help="create demo projects and runs")
     serve.add_argument(
         "--allow-remote", action="store_true", help="allow a host that is not loopback"
@@ -101,11 +126,28 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--test-hooks", action="store_true", help="enable the /v1/_test bulk routes")
     serve.add_argument(
+        "--no-sandbox",
+        action="store_true",
+        help="run commands as this user on the host, not each in its own bubblewrap sandbox",
+    )
+    serve.add_argument(
+        "--no-network",
+        action="store_true",
+        help="give sandboxed runs an empty network namespace (no network at all)",
+    )
+    serve.add_argument(
         "--exit-with-parent",
         type=int,
         metavar="PID",
         help="stop when process PID (our parent) dies, however it dies",
     )
+    serve.add_argument(
+        "--detach",
+        action="store_true",
+        help="run in the background, on its own (what `crownest-tui local start` does)",
+    )
+    service_cli.add_commands(sub)
+    sub.add_parser("templates", help="print what each run template provides on this machine")
     return parser
 
 
@@ -155,8 +197,13 @@ async def _serve(args: argparse.Namespace, state_dir: Path, token: str) -> int:
         cancel_grace=args.cancel_grace,
         transfer_ttl=args.transfer_ttl,
         test_hooks=args.test_hooks,
+        sandbox=not args.no_sandbox,
+        network=not args.no_network,
     )
     backend = Backend(settings)
+    log.log(
+        logging.INFO if backend.runtime.sandboxed else logging.WARNING, backend.runtime.headline()
+    )
     app = build_app(backend, KeyRing(state_dir, token))
     sock = _bind(args.host, args.port)
     port = int(sock.getsockname()[1])
@@ -174,8 +221,13 @@ async def _serve(args: argparse.Namespace, state_dir: Path, token: str) -> int:
         await server.ready.wait()
         if server.should_exit:
             return
-        sys.stdout.write(f"CROWNEST_API_URL={_url(args.host, port)}\nCROWNEST_API_KEY={token}\n")
-        sys.stdout.flush()
+        url = _url(args.host, port)
+        write_info(state_dir, url)
+        if args.detach:
+            _close_stdout()  # the starter's pipe: its end of file says "ready"
+        else:
+            sys.stdout.write(f"CROWNEST_API_URL={url}\nCROWNEST_API_KEY={token}\n")
+            sys.stdout.flush()
         if args.seed_demo:
             from .seed import seed_demo
 
@@ -197,6 +249,7 @@ async def _serve(args: argparse.Namespace, state_dir: Path, token: str) -> int:
     try:
         await server.serve(sockets=[sock])
     finally:
+        remove_info(state_dir)
         for task in tasks:
             task.cancel()
         for task in tasks:
@@ -207,8 +260,14 @@ async def _serve(args: argparse.Namespace, state_dir: Path, token: str) -> int:
 
 
 def main(argv: list[str]) -> int:
-    """Entry point of ``crownest-tui local …`` (``argv`` starts with ``serve``)."""
+    """Entry point of ``crownest-tui local …`` (``serve``, ``start``, ``stop``, ``status``)."""
     args = build_parser().parse_args(argv)
+    if args.command in service_cli.COMMANDS:
+        return service_cli.run(args)
+    if args.command == "templates":
+        from .templates_cli import print_templates
+
+        return print_templates()
     if not is_loopback(args.host) and not args.allow_remote:
         print(
             f"crownest-tui local: refusing to listen on {args.host}, which is not a loopback "
@@ -221,14 +280,51 @@ def main(argv: list[str]) -> int:
         return 1
     state_dir: Path = (args.state_dir or default_state_dir()).expanduser().resolve()
     state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    token = args.token or load_or_create_token(state_dir)
+    if args.detach:
+        _detach(state_dir / LOG_FILE)
+    # A key given through the environment (never argv, which any user's ``ps`` shows)
+    # leaves it at once, so nothing we start inherits it.
+    token = args.token or os.environ.pop(TOKEN_ENV, None) or load_or_create_token(state_dir)
     logging.config.dictConfig(LOG_CONFIG)
     # uvicorn re-raises the signal that stopped it once it is done; make that a no-op
-    # so a clean stop exits 0.
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    # so a clean stop exits 0. A detached service has no terminal to lose: a stray
+    # SIGHUP must not end its runs (a handler, not SIG_IGN, which runs would inherit).
+    for sig in (signal.SIGINT, signal.SIGTERM, *([signal.SIGHUP] if args.detach else [])):
         signal.signal(sig, lambda *_: None)
     try:
-        return asyncio.run(_serve(args, state_dir, token))
+        with serving_lock(state_dir):
+            return asyncio.run(_serve(args, state_dir, token))
+    except AlreadyServing as exc:
+        print(f"crownest-tui local: {exc}", file=sys.stderr)
+        return 1
     except OSError as exc:
         print(f"crownest-tui local: cannot serve: {exc}", file=sys.stderr)
         return 1
+
+
+def _detach(log: Path) -> None:
+    """Become a daemon: double fork (a new session, not its leader, so no terminal can
+    ever become ours), stdin from /dev/null, stderr appended to ``log``. The process
+    that called us exits 0 at once; stdout stays open until :func:`_close_stdout`."""
+    if os.fork():
+        os._exit(0)
+    os.setsid()
+    if os.fork():
+        os._exit(0)
+    with contextlib.suppress(OSError):
+        if log.stat().st_size > LOG_ROTATE_BYTES:
+            log.replace(log.with_name(log.name + ".1"))
+    null = os.open(os.devnull, os.O_RDONLY)
+    err = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    os.dup2(null, 0)
+    os.dup2(err, 2)
+    os.close(null)
+    os.close(err)
+
+
+def _close_stdout() -> None:
+    """Point stdout at /dev/null (its pipe's reader sees the end of file)."""
+    sys.stdout.flush()
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 1)
+    os.close(null)

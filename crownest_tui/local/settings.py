@@ -10,6 +10,7 @@ from ..api.models import CleanupStatus
 from .archive import Limits
 from .contract import CANCEL_GRACE_SECONDS, HEARTBEAT_SECONDS, TRANSFER_TTL_SECONDS
 from .records import RunRecord
+from .sandbox import RunDirs
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,10 @@ class Settings:
     transfer_ttl: float = TRANSFER_TTL_SECONDS
     test_hooks: bool = False
     limits: Limits = field(default_factory=Limits)
+    #: Run each command in its own bubblewrap sandbox, where the host allows it.
+    sandbox: bool = True
+    #: Give sandboxed runs the host's network (else an empty network namespace).
+    network: bool = True
 
 
 class StatePaths:
@@ -28,7 +33,7 @@ class StatePaths:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.database = root / "state.sqlite3"
-        for name in ("archives", "uploads", "workspaces", "artifacts", "homes"):
+        for name in ("archives", "uploads", "workspaces", "artifacts", "sandboxes"):
             (root / name).mkdir(parents=True, exist_ok=True)
 
     def archive(self, run_id: str) -> Path:
@@ -40,8 +45,12 @@ class StatePaths:
     def workspace(self, run_id: str) -> Path:
         return self.root / "workspaces" / run_id
 
-    def home(self, run_id: str) -> Path:
-        return self.root / "homes" / run_id
+    def run_dirs(self, run_id: str) -> RunDirs:
+        """The run's workspace, and its private home, /tmp and sandbox info file."""
+        private = self.root / "sandboxes" / run_id
+        return RunDirs(
+            self.workspace(run_id), private / "home", private / "tmp", private / "info.json"
+        )
 
     def artifact(self, artifact_id: str) -> Path:
         return self.root / "artifacts" / artifact_id
@@ -51,5 +60,5 @@ class StatePaths:
         if run.keep_sandbox:
             return CleanupStatus.NOT_REQUESTED
         shutil.rmtree(self.workspace(run.id), ignore_errors=True)
-        shutil.rmtree(self.home(run.id), ignore_errors=True)
+        shutil.rmtree(self.root / "sandboxes" / run.id, ignore_errors=True)
         return CleanupStatus.SUCCEEDED

@@ -1,4 +1,8 @@
-"""The Textual app: takes its client, shows the runs list (or the welcome screen)."""
+"""The Textual app: takes its client, shows the runs list (or the welcome screen).
+
+Its session (client, list options, read-only, bell, profile, theme) and the methods
+that change it live in its base, :class:`~crownest_tui.ui.session.SessionApp`.
+"""
 
 from __future__ import annotations
 
@@ -9,26 +13,22 @@ from typing import TYPE_CHECKING
 
 from textual.app import App
 from textual.binding import Binding
-from textual.theme import Theme
 
 from ..api.client import CrowNestClient
 from ..core.filters import RunFilters
-from ..core.run_list import ListOptions
 from ..core.save_folder import SaveFolder
 from ..core.watchlist import Watchlist
-from ..profiles import ProfileSwitcher
+from ..profiles import ProfileSwitcher, ProfileView
 from .help_sections import help_sections
-from .keymap import keymap_warnings
-from .messages import LaunchStarting, OpenRun, OpenSplit, RunChanged, WatchRun
+from .messages import LaunchStarting, OpenRun, OpenSplit, RunChanged, RunsSeen, WatchRun
 from .palette import ProfileCommands, RunsCommands
-from .profile_switch import persist_theme, sub_title, switch_profile
 from .screens.detail import RunDetailScreen
 from .screens.help import HelpScreen
 from .screens.runs import RunsScreen
 from .screens.split_tail import SplitTailScreen
-from .screens.welcome import WelcomeScreen
+from .session import BASE_TITLE, SessionApp
 from .stylesheets import stylesheet
-from .themes import register_themes, status_variables
+from .themes import status_variables
 from .watch import RunWatcher
 
 if TYPE_CHECKING:
@@ -39,12 +39,12 @@ def _local_now() -> datetime:
     return datetime.now().astimezone()
 
 
-class CrowNestApp(App[None]):
+class CrowNestApp(SessionApp):
     """The dashboard. ``client`` is ready to use (hosted or local is decided by the
     caller); ``clock`` is injectable so screens can be rendered at a frozen time."""
 
     TITLE = "CrowNest"
-    SUB_TITLE = "Workspace Runs"
+    SUB_TITLE = BASE_TITLE
     CSS_PATH = [stylesheet("app")]
     COMMANDS = App.COMMANDS | {RunsCommands, ProfileCommands}
     BINDINGS = [
@@ -69,40 +69,35 @@ class CrowNestApp(App[None]):
         profile: str | None = None,
         save_dir: Path | None = None,
         launched: Path | None = None,
+        demo: bool = False,
     ) -> None:
         """``open_run`` opens that run's detail screen over the list at start-up
         (``crownest-tui open``); ``bell`` rings when a followed run ends;
         ``profiles`` opens other profiles (palette) and saves theme choices, and
         ``profile`` names the one ``client`` belongs to. Logs and artifacts are saved
         in ``save_dir`` (default: the downloads folder), never inside ``launched`` (the
-        folder ``launch DIR`` packed) or any folder launched from the app."""
-        super().__init__()
-        register_themes(self)
-        self.profiles = profiles
-        self.profile_name = profile
-        self.configured_theme = theme
-        self.client = client
-        self.options = ListOptions(filters or RunFilters(), refresh_interval, read_only, page_size)
-        self.read_only = read_only
-        self.clock = clock or _local_now
+        folder ``launch DIR`` packed) or any folder launched from the app. ``demo``: the
+        backend ends with us, so quitting with runs active asks first."""
+        view = ProfileView(
+            profile,
+            filters or RunFilters(),
+            refresh_interval,
+            read_only,
+            page_size,
+            theme or "",
+            keymap or {},
+            bell,
+        )
+        super().__init__(client, view, profiles=profiles, clock=clock or _local_now)
         self.exit_on_signals = exit_on_signals
         self._stop_exiting_on_signals: Callable[[], None] | None = None
         self.open_run = open_run
-        self.bell_on_end = bell
         self.save_folder = SaveFolder(save_dir, [launched] if launched else [])
+        self.demo = demo
         self.watchlist = Watchlist()
         self.watcher = RunWatcher(
             self, self.watchlist, client=lambda: self.client, bell=lambda: self.bell_on_end
         )
-        self._startup_warnings = list(client.connection.warnings)
-        if theme and theme in self.available_themes:
-            self.theme = theme
-        elif theme:
-            self._startup_warnings.append(f"unknown theme {theme!r} (ignored)")
-        if keymap:
-            self._startup_warnings += keymap_warnings(keymap)
-            self.set_keymap(keymap)
-        self.sub_title = sub_title(profile, read_only)
 
     def get_driver_class(self) -> type[Driver]:
         """Textual's pick, its Linux driver swapped for one that survives a lost tty."""
@@ -115,13 +110,9 @@ class CrowNestApp(App[None]):
             from .terminal import exit_on_signals
 
             self._stop_exiting_on_signals = exit_on_signals(self)
-        for warning in self._startup_warnings:
-            self.notify(warning, title="Configuration", severity="warning", markup=False)
-        self.theme_changed_signal.subscribe(self, self._theme_changed)
+        self.start_session()
         if not self.client.has_credential:
-            self.push_screen(WelcomeScreen(self.client.base_url))
             return
-        self.push_screen(RunsScreen(self.client, self.options, clock=self.clock))
         self.watcher.start()
         if self.open_run is not None:
             self.post_message(self.open_run)
@@ -135,19 +126,6 @@ class CrowNestApp(App[None]):
         variables = super().get_css_variables()
         self.theme_variables = {**variables, **status_variables(variables)}
         return self.theme_variables
-
-    def switch_profile(self, name: str) -> None:
-        """Start again on profile ``name`` (its client, filters, theme, keys…)."""
-        self.run_worker(
-            switch_profile(self, name),
-            group="profile",
-            exclusive=True,
-            exit_on_error=False,
-            description=f"switch to profile {name}",
-        )
-
-    def _theme_changed(self, theme: Theme) -> None:
-        persist_theme(self, theme)
 
     @property
     def runs_screen(self) -> RunsScreen | None:
@@ -177,11 +155,15 @@ class CrowNestApp(App[None]):
         self.save_folder.avoid(message.folder)
 
     def on_run_changed(self, message: RunChanged) -> None:
-        """A screen (the detail, say) learnt newer run state: the list shows it too."""
+        """A screen (a cancel, the detail) learnt newer run state: the list shows it too."""
         screen = self.runs_screen
-        if screen is not None:
-            screen.apply_run(message.run)
+        if screen is not None:  # on its own queue: never while it is being removed
+            screen.call_later(screen.apply_run, message.run)
         self.watcher.observe(message.run)
+
+    def on_runs_seen(self, message: RunsSeen) -> None:
+        """The list loaded fresh copies: a watched run among them may have ended."""
+        self.watcher.observe_all(message.runs)
 
     def on_watch_run(self, message: WatchRun) -> None:
         """``w``: watch a run (or stop); the watcher says when it ends."""
@@ -192,6 +174,15 @@ class CrowNestApp(App[None]):
         self.push_screen(
             SplitTailScreen(self.client, message.run_ids, save_directory=self.save_folder)
         )
+
+    async def action_quit(self) -> None:
+        """Quit; in ``--demo``, whose backend ends with us, ask first if runs are active."""
+        if self.demo:
+            from .screens.confirm_quit import quit_demo
+
+            await quit_demo(self, self.client)
+        else:
+            self.exit()
 
     def action_help(self) -> None:
         """Show every binding of the current screen."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from textual.message import Message
@@ -34,6 +35,15 @@ class RunChanged(Message):
     def __init__(self, run: WorkspaceRun) -> None:
         super().__init__()
         self.run = run
+
+
+class RunsSeen(Message):
+    """Fresh copies of runs from the API (a page of the list): the app's watcher
+    takes those it watches (one may have ended)."""
+
+    def __init__(self, runs: Sequence[WorkspaceRun]) -> None:
+        super().__init__()
+        self.runs = runs
 
 
 class WatchRun(Message):

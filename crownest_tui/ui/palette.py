@@ -1,4 +1,9 @@
-"""Command palette providers: jump to a run, set filters, auto-refresh, theme; profiles."""
+"""Command palette providers: jump to a run, set filters, auto-refresh, theme; profiles.
+
+Commands name projects and runs from the API, so every prompt and help text is a
+literal :class:`~textual.content.Content`: the palette would parse a plain string as
+markup.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +12,38 @@ from functools import partial
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+from textual.fuzzy import Matcher
+from textual.markup import escape
 
 from ..api.ids import check_id
 from ..core.filters import STATUS_CHOICES, RunFilters
 from ..profiles import ProfileSwitcher
 from .messages import OpenRun
+from .watch import WatchHost
 
 if TYPE_CHECKING:
     from .screens.runs import RunsScreen
 
 Command = tuple[str, Callable[[], object], str]
 MAX_RUN_HITS = 20
+
+
+def highlighted(matcher: Matcher, text: str) -> Content:
+    """``text`` as literal content with the letters ``matcher`` matched highlighted
+    (``Matcher.highlight`` would read it as markup)."""
+    content = Content(text)
+    score, offsets = matcher.fuzzy_search.match(matcher.query, text)
+    if score:
+        for offset in offsets:
+            if not text[offset].isspace():
+                content = content.stylize(matcher.match_style, offset, offset + 1)
+    return content
+
+
+def literal_help(text: str) -> str | None:
+    """Help text the palette shows as written (it parses help as markup)."""
+    return escape(text) if text else None
 
 
 @runtime_checkable
@@ -47,9 +73,8 @@ class RunsCommands(Provider):
         yield ("Clear all filters", screen.action_clear_filters, "Show every run")
         yield ("Toggle auto-refresh", screen.action_toggle_auto, "Pause or resume refreshing")
         yield ("Refresh now", screen.action_refresh, "Load the newest runs")
-        watcher = getattr(self.app, "watcher", None)
-        if watcher is not None:
-            yield ("Unwatch all", watcher.unwatch_all, "Stop watching every run")
+        if isinstance(self.app, WatchHost):
+            yield ("Unwatch all", self.app.watcher.unwatch_all, "Stop watching every run")
         yield ("Split tail marked runs", screen.table.action_split, "Follow 2-4 marked runs")
         yield ("Clear split marks", screen.table.clear_picks, "Unmark every run")
         for status in STATUS_CHOICES:
@@ -70,7 +95,7 @@ class RunsCommands(Provider):
         if screen is None:
             return
         for text, callback, help_text in list(self._commands(screen))[:3]:
-            yield DiscoveryHit(text, callback, help=help_text)
+            yield DiscoveryHit(Content(text), callback, help=literal_help(help_text))
 
     async def search(self, query: str) -> Hits:
         screen = self._runs_screen()
@@ -84,17 +109,18 @@ class RunsCommands(Provider):
             except ValueError:
                 pass
             else:
-                yield Hit(1.0, f"Open run {needle}", partial(self._jump, screen, needle))
+                text = f"Open run {needle}"
+                yield Hit(1.0, Content(text), partial(self._jump, screen, needle))
         fragment = needle.lower().removeprefix("jump to run").strip()
         if len(fragment) >= 3:
             found = [r for r in screen.table.shown_ids if fragment in r.lower() and r != needle]
             for run_id in found[:MAX_RUN_HITS]:
                 text = f"Jump to run {run_id}"
-                yield Hit(0.9, matcher.highlight(text), partial(self._jump, screen, run_id))
+                yield Hit(0.9, highlighted(matcher, text), partial(self._jump, screen, run_id))
         for text, callback, help_text in self._commands(screen):
             score = matcher.match(text)
             if score > 0:
-                yield Hit(score, matcher.highlight(text), callback, help=help_text or None)
+                yield Hit(score, highlighted(matcher, text), callback, help=literal_help(help_text))
 
 
 class ProfileCommands(Provider):
@@ -111,11 +137,11 @@ class ProfileCommands(Provider):
 
     async def discover(self) -> Hits:
         for text, callback, help_text in self._commands():
-            yield DiscoveryHit(text, callback, help=help_text)
+            yield DiscoveryHit(Content(text), callback, help=literal_help(help_text))
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for text, callback, help_text in self._commands():
             score = matcher.match(text)
             if score > 0:
-                yield Hit(score, matcher.highlight(text), callback, help=help_text)
+                yield Hit(score, highlighted(matcher, text), callback, help=literal_help(help_text))

@@ -3,17 +3,20 @@
 :class:`RunWatcher` polls ``GET /workspace-runs/{id}`` for the runs of the
 :class:`~crownest_tui.core.watchlist.Watchlist` every few seconds and takes any fresher
 copy the screens see (the list refresh, the detail screen's stream), then announces each
-end once: a toast, the bell when enabled, and ``notify-send`` when present.
+end once: a toast, the bell when enabled, and ``notify-send`` when present. Every change
+of the list is published on :attr:`RunWatcher.changed` (a Textual ``Signal``) for the
+widgets that show it; they never change it themselves.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from textual.app import App
 from textual.notifications import SeverityLevel
+from textual.signal import Signal
 
 from ..api.client import CrowNestClient
 from ..api.errors import CrowNestError
@@ -65,8 +68,11 @@ class RunWatcher:
         self.store: Path | None = None
         self._origin: str | None = None
         self._polling = False
+        self._announced: set[str] = set()  # watched runs whose end was announced
+        self.changed: Signal[frozenset[str]] = Signal(app, "watchlist-changed")
+        """Published with the watched ids after every change of the list."""
         watchlist.on_end(self._announce)
-        watchlist.subscribe(self._save)
+        watchlist.subscribe(self._changed)
 
     @property
     def client(self) -> CrowNestClient:
@@ -117,9 +123,20 @@ class RunWatcher:
         count = self.watchlist.clear()
         self._say(f"Stopped watching {format_count(count, 'run')}.", "Unwatched")
 
+    def announces(self, run_id: str) -> bool:
+        """Whether the end of ``run_id`` is the watcher's to announce: watched now, or
+        watched until the watcher announced its end (whoever saw the end first)."""
+        return run_id in self.watchlist or run_id in self._announced
+
     def observe(self, run: WorkspaceRun) -> None:
-        """A screen learnt newer state of a run (RunChanged, a list refresh)."""
+        """A screen learnt newer state of a run (RunChanged)."""
         self.watchlist.observe(run)
+
+    def observe_all(self, runs: Iterable[WorkspaceRun]) -> None:
+        """Fresh copies of many runs (a page of the list): take the watched ones."""
+        if len(self.watchlist):
+            for run in runs:
+                self.watchlist.observe(run)
 
     # -- polling -------------------------------------------------------------------
 
@@ -156,6 +173,7 @@ class RunWatcher:
 
     def _announce(self, ending: Ending) -> None:
         run = ending.run
+        self._announced.add(run.id)
         text = end_text(run, already=ending.already)
         good = run.status == RunStatus.SUCCEEDED
         title = "Already ended" if ending.already else "Watched run ended"
@@ -177,6 +195,21 @@ class RunWatcher:
     ) -> None:
         self.app.notify(text, title=title, severity=severity, timeout=timeout, markup=False)
 
-    def _save(self, ids: frozenset[str]) -> None:
+    def _changed(self, ids: frozenset[str]) -> None:
         if self.store is not None:
             save_ids(self.store, self.watchlist.ordered())
+        self.changed.publish(ids)
+
+
+@runtime_checkable
+class WatchHost(Protocol):
+    """An app with a watcher (the dashboard): what screens and widgets may read."""
+
+    @property
+    def watcher(self) -> RunWatcher: ...
+
+
+def watcher_announces(app: App[Any], run_id: str) -> bool:
+    """Whether the app's watcher announces the end of ``run_id`` (False for an app
+    without a watcher): a screen that saw the run end then stays quiet."""
+    return isinstance(app, WatchHost) and app.watcher.announces(run_id)

@@ -64,6 +64,28 @@ def client_for(backend: LocalBackendProcess, token: str | None = None) -> httpx.
     )
 
 
+_RUNTIMES: dict[str, dict[str, Any]] = {}
+
+
+def runtime_of(backend: LocalBackendProcess) -> dict[str, Any]:
+    """What ``GET /v1/_local/runtime`` says of the backend (asked once per backend)."""
+    key = f"{backend.url} {backend.pid}"  # a port may serve another backend later
+    if key not in _RUNTIMES:
+        headers = {"Authorization": f"Bearer {backend.token}"}
+        response = httpx.get(f"{backend.url}/v1/_local/runtime", headers=headers, timeout=30)
+        response.raise_for_status()
+        _RUNTIMES[key] = response.json()
+    return _RUNTIMES[key]
+
+
+def open_gate(backend: LocalBackendProcess, run_id: str, name: str = "gate") -> None:
+    """Create ``name`` in the run's workspace: the file a gated run waits for (a run
+    sees only its own workspace; it is made at extraction, so perhaps not yet)."""
+    path = backend.state_dir / "workspaces" / run_id / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch()
+
+
 def error_code(response: httpx.Response) -> str:
     body = response.json()
     assert set(body) == {"error"}, body
@@ -175,20 +197,26 @@ def alive(pid: int) -> bool:
     return state != b"Z"
 
 
-def pids_with_marker(marker: str) -> list[int]:
-    """Live processes whose environment holds ``marker`` (e.g. CROWNEST_RUN_ID=…)."""
+def live_pids_whose(name: str, match: Callable[[list[bytes]], bool]) -> list[int]:
+    """Live processes whose ``/proc/PID/<name>`` (NUL-separated: ``environ``,
+    ``cmdline``) satisfies ``match``."""
     found = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
-            with open(f"/proc/{entry}/environ", "rb") as handle:
-                env = handle.read().split(b"\0")
+            with open(f"/proc/{entry}/{name}", "rb") as handle:
+                words = handle.read().split(b"\0")
         except OSError:
             continue
-        if marker.encode() in env and alive(int(entry)):
+        if match(words) and alive(int(entry)):
             found.append(int(entry))
     return found
+
+
+def pids_with_marker(marker: str) -> list[int]:
+    """Live processes whose environment holds ``marker`` (e.g. CROWNEST_RUN_ID=…)."""
+    return live_pids_whose("environ", lambda env: marker.encode() in env)
 
 
 async def wait_until(check: Callable[[], bool], within: float = 10.0) -> None:

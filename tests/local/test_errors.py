@@ -56,10 +56,38 @@ async def test_scopes_give_forbidden(backend: LocalBackendProcess, http: httpx.A
     async with client_for(backend, "cn_local_no_scopes") as nobody:
         response = await nobody.get("/v1/workspace-runs")
         assert (response.status_code, error_code(response)) == (403, "forbidden")
+        # the contract names no scope for listing projects: any valid key may
+        assert (await nobody.get("/v1/projects")).status_code == 200
+        assert (await nobody.get("/v1/_local/runtime")).status_code == 200
     # the run was not canceled by the refused call
     assert (await http.get(f"/v1/workspace-runs/{run['id']}")).json()["workspaceRun"][
         "status"
     ] == "awaiting_archive"
+
+
+async def test_every_route_needs_a_valid_key_even_an_unknown_one(
+    backend: LocalBackendProcess,
+) -> None:
+    routes = [
+        ("GET", "/v1/no/such/route"),
+        ("DELETE", "/v1/workspace-runs"),  # a known path, a method it does not take
+        ("GET", "/"),
+        ("GET", "/v1/_local/runtime"),
+        ("POST", "/v1/_test/bulk-runs"),
+        ("GET", "/v1/workspace-runs/wsr_x/events"),
+        ("PUT", "/v1/workspace-runs/wsr_x/archive-transfer/upl_x"),
+    ]
+    async with httpx.AsyncClient(base_url=backend.url) as anonymous:
+        for method, path in routes:
+            response = await anonymous.request(method, path)
+            assert (response.status_code, error_code(response)) == (401, "unauthorized"), path
+    async with client_for(backend, "cn_local_wrong") as wrong:
+        for method, path in routes:
+            response = await wrong.request(method, path)
+            assert (response.status_code, error_code(response)) == (401, "invalid_api_key")
+    async with client_for(backend) as valid:  # with the key, the route's own answer
+        assert (await valid.get("/v1/no/such/route")).status_code == 404
+        assert (await valid.delete("/v1/workspace-runs")).status_code == 405
 
 
 async def test_not_found_answers(http: httpx.AsyncClient) -> None:

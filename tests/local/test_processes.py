@@ -1,4 +1,7 @@
-"""Process control: cancel and timeout end the whole tree; restart and shutdown recovery."""
+"""Process control: cancel and timeout end the whole tree; restart and shutdown recovery.
+
+Each test runs with runs sandboxed and unsandboxed (``mode``, tests/local/conftest.py).
+"""
 
 from __future__ import annotations
 
@@ -39,8 +42,8 @@ wait
 async def _tree_is_up(http: httpx.AsyncClient, run_id: str) -> list[int]:
     await wait_for(http, run_id, lambda r: r["status"] == "running")
     marker = f"CROWNEST_RUN_ID={run_id}"
-    # the supervisor (local/reaper.py), the shell, its four children and a grandchild,
-    # once the setsid() child has left the run's process group
+    # the supervisor (local/reaper.py; in a sandbox, bwrap and its init), the shell, its
+    # four children and a grandchild, once the setsid() child has left the run's group
     await wait_until(lambda: len(pids_with_marker(marker)) >= 7 and len(_groups(marker)) >= 2)
     return pids_with_marker(marker)
 
@@ -53,38 +56,40 @@ def _groups(marker: str) -> set[int]:
     return groups
 
 
-async def test_cancel_leaves_no_process_behind(http: httpx.AsyncClient) -> None:
-    run = await start_run(http, TREE)
-    pids = await _tree_is_up(http, run["id"])
+async def test_cancel_leaves_no_process_behind(mode_http: httpx.AsyncClient) -> None:
+    run = await start_run(mode_http, TREE)
+    pids = await _tree_is_up(mode_http, run["id"])
     groups = {os.getpgid(pid) for pid in pids}
     assert len(groups) >= 2  # the setsid() grandchild left the run's process group
-    response = await http.post(f"/v1/workspace-runs/{run['id']}/cancel")
+    response = await mode_http.post(f"/v1/workspace-runs/{run['id']}/cancel")
     assert response.status_code == 200
     final = response.json()["workspaceRun"]
     assert (final["status"], final["failureClass"]) == ("canceled", "canceled")
     assert [pid for pid in pids if alive(pid)] == []
     assert pids_with_marker(f"CROWNEST_RUN_ID={run['id']}") == []
-    events = await all_events(http, run["id"])
+    events = await all_events(mode_http, run["id"])
     assert events[-2]["status"] == "canceled" and events[-1]["type"] == "terminal"
     assert "never" not in output_of(events)
 
 
-async def test_timeout_ends_the_tree_too(http: httpx.AsyncClient) -> None:
-    run = await start_run(http, TREE, timeoutMs=1500)
-    pids = await _tree_is_up(http, run["id"])
-    final = await wait_for(http, run["id"])
+async def test_timeout_ends_the_tree_too(mode_http: httpx.AsyncClient) -> None:
+    run = await start_run(mode_http, TREE, timeoutMs=1500)
+    pids = await _tree_is_up(mode_http, run["id"])
+    final = await wait_for(mode_http, run["id"])
     assert (final["status"], final["failureReason"]) == ("failed", "timeout")
     assert [pid for pid in pids if alive(pid)] == []
 
 
-async def test_background_leftovers_do_not_hold_the_run(http: httpx.AsyncClient) -> None:
-    final = await run_to_end(http, "sleep 300 & echo bye")
+async def test_background_leftovers_do_not_hold_the_run(mode_http: httpx.AsyncClient) -> None:
+    final = await run_to_end(mode_http, "sleep 300 & echo bye")
     assert final["status"] == "succeeded"
     assert pids_with_marker(f"CROWNEST_RUN_ID={final['id']}") == []
 
 
-async def test_restart_fails_runs_that_were_in_flight(make_backend: BackendFactory) -> None:
-    first = make_backend()
+async def test_restart_fails_runs_that_were_in_flight(
+    make_backend: BackendFactory, mode: str, mode_args: tuple[str, ...]
+) -> None:
+    first = make_backend(extra_args=mode_args)
     async with client_for(first) as http:
         done = await run_to_end(http, "echo kept")
         run = await start_run(http, "echo before-crash; sleep 300")
@@ -93,14 +98,18 @@ async def test_restart_fails_runs_that_were_in_flight(make_backend: BackendFacto
         waiting = (await http.post("/v1/workspace-runs", json={"command": "true"})).json()
     # A crash that takes the run's supervisor down too (alone, the supervisor would end
     # the run when the backend dies: test_escaped_processes). The frozen backend cannot
-    # notice its command's end; what is left of the run is the restart's to end.
+    # notice its command's end; what is left of the run is the restart's to end. (In a
+    # sandbox the supervisor is bwrap: its namespace, so the whole run, dies with it.)
     supervisor = os.getpgid(pids[0])
     os.kill(first.pid, signal.SIGSTOP)
     os.kill(supervisor, signal.SIGKILL)
     first.kill()  # a crash: nothing is cleaned up
     pids.remove(supervisor)
-    assert any(alive(pid) for pid in pids)
-    second = make_backend(state_dir=first.state_dir)
+    if mode == "unsandboxed":
+        assert any(alive(pid) for pid in pids)
+    else:
+        await wait_until(lambda: not any(alive(pid) for pid in pids))
+    second = make_backend(state_dir=first.state_dir, extra_args=mode_args)
     assert second.token == first.token  # kept in the state dir
     async with client_for(second) as http:
         failed = (await http.get(f"/v1/workspace-runs/{run['id']}")).json()["workspaceRun"]
@@ -134,8 +143,10 @@ async def _tree_is_up_simple(http: httpx.AsyncClient, run_id: str) -> list[int]:
     return pids_with_marker(marker)
 
 
-async def test_sigterm_stops_cleanly(make_backend: BackendFactory) -> None:
-    server: LocalBackendProcess = make_backend()
+async def test_sigterm_stops_cleanly(
+    make_backend: BackendFactory, mode_args: tuple[str, ...]
+) -> None:
+    server: LocalBackendProcess = make_backend(extra_args=mode_args)
     async with client_for(server) as http:
         run = await start_run(http, TREE)
         pids = await _tree_is_up(http, run["id"])

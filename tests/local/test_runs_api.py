@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import datetime, timedelta
 
 import httpx
 
@@ -15,11 +16,17 @@ from .support import (
     make_archive,
     output_of,
     run_to_end,
+    runtime_of,
     sha256,
     start_run,
     upload,
     wait_for,
 )
+
+
+def _moment(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
 
 SCRIPT = """
 import os, sys
@@ -30,7 +37,9 @@ open("out/result.txt", "w").write("42\\n")
 """
 
 
-async def test_full_life_cycle_with_artifacts(http: httpx.AsyncClient) -> None:
+async def test_full_life_cycle_with_artifacts(
+    http: httpx.AsyncClient, backend: LocalBackendProcess
+) -> None:
     run = await create(
         http,
         "python3 job.py && echo done",
@@ -78,7 +87,9 @@ async def test_full_life_cycle_with_artifacts(http: httpx.AsyncClient) -> None:
         "collecting",
         "succeeded",
     ]
-    assert output_of(events) == f"hello from {run['id']}\ndone\n"
+    # a sandboxed run works in /workspace, as hosted runs do; else in the state dir
+    where = "workspace" if runtime_of(backend)["sandbox"]["enabled"] else run["id"]
+    assert output_of(events) == f"hello from {where}\ndone\n"
     assert output_of(events, "stderr") == "to stderr\n"
     assert any(e["type"] == "archive_progress" for e in events)
     assert events[-1]["type"] == "terminal"
@@ -94,6 +105,8 @@ async def test_full_life_cycle_with_artifacts(http: httpx.AsyncClient) -> None:
     artifact = (await http.get(f"/v1/artifacts/{art_id}")).json()["artifact"]
     assert artifact["name"] == "result" and artifact["sizeBytes"] == 3
     assert artifact["sourcePath"] == "out/result.txt"
+    kept = _moment(artifact["retentionExpiresAt"]) - _moment(artifact["createdAt"])
+    assert kept == timedelta(days=7)  # the free plan's retention
     download = await http.get(f"/v1/artifacts/{art_id}/download")
     assert download.content == b"42\n"
 

@@ -26,6 +26,7 @@ from crownest_tui import __version__, cli, debuglog
 from crownest_tui.api import CrowNestClient, CrowNestError
 from crownest_tui.api.retry import Backoff
 from crownest_tui.core.filters import RunFilters
+from crownest_tui.core.paths import downloads_dir
 from crownest_tui.local.process import LocalBackendProcess
 from crownest_tui.ui.app import CrowNestApp
 from crownest_tui.ui.screens.detail import RunDetailScreen
@@ -73,7 +74,8 @@ async def test_dashboard_never_shows_the_credential(
     token = backend.token
     suite = uuid.uuid4().hex[:12]
     run_id = await real_run(backend, suite)
-    monkeypatch.chdir(tmp_path)  # ctrl+s saves the transcript in the current directory
+    monkeypatch.chdir(tmp_path)
+    downloads = downloads_dir()  # ctrl+s saves the transcript there (an isolated home)
     shots: list[str] = []
     client = CrowNestClient(api_key=token, base_url=backend.url)
     async with client:
@@ -104,10 +106,10 @@ async def test_dashboard_never_shows_the_credential(
             await pilot.press("1")
             log.focus()
             await pilot.press("ctrl+s")
-            await wait_until(pilot, lambda: bool(saved_logs(tmp_path)))
+            await wait_until(pilot, lambda: bool(saved_logs(downloads)))
             shots.append(app.export_screenshot())
             said = notifications(app)
-        saved = saved_logs(tmp_path)
+        saved = saved_logs(downloads)
         assert saved and "hello" in saved[0]
         assert any("saved" in text for text in said)
         assert_hidden(token, *shots, *saved, *said)

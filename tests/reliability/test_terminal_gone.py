@@ -1,12 +1,15 @@
 """The terminal goes away, or SIGHUP / SIGTERM comes: every command exits, nothing is
-left (issue 12, point 2).
+left (issue 12, point 2), but the persistent ``--local`` backend and its runs go on
+(issue 14).
 
 Each test runs the real CLI on a pty (``pty_support.py``) and ends it the way the
 world does: the master side closes (a tmux pane or terminal emulator goes away, so
 the kernel hangs the tty up and sends SIGHUP and SIGCONT), SIGHUP or SIGTERM arrives
 with the terminal still there, or the terminal closes under a process it does not
-signal. Then the CLI and every process under it (the local backend child, its runs)
-must be gone within :data:`GONE_WITHIN` seconds. The goal is 2 s, measured by
+signal. Then the CLI and every process under it (``--demo``'s backend child, its
+runs) must be gone within :data:`GONE_WITHIN` seconds. ``--local``'s backend is a
+detached service, not under the CLI: it must still run, and a run it was showing
+must still be running; each round stops it at its end. The goal is 2 s, measured by
 ``bench/terminal_gone.py``; the bound here is generous for a loaded CI machine.
 
 The rounds run :data:`ROUNDS` times per command (a few at once) because the hang they
@@ -19,6 +22,7 @@ app (Textual's input loop kept polling its EOF). Each fails without the fix.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import time
@@ -30,8 +34,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from crownest_tui.local.service import stop_service
+from crownest_tui.local.service_state import ServiceState, probe
 from tests.conftest import BackendFactory
-from tests.local.support import start_run
+from tests.local.service_support import service_http, service_pid
+from tests.local.support import alive, start_run
 from tests.reliability.pty_support import (
     PtyProcess,
     descendants,
@@ -75,6 +82,16 @@ SIGHUP, SIGTERM = send(signal.SIGHUP), send(signal.SIGTERM)
 ENDINGS = [CLOSE, SIGHUP, CLOSE, SIGTERM]
 
 
+def where(index: int) -> str:
+    """Round ``index``'s backend: four rounds (every ending) ``--demo``, four ``--local``…"""
+    return "--demo" if index // len(ENDINGS) % 2 == 0 else "--local"
+
+
+def service_dir_of(home: Path) -> Path:
+    """``--local``'s state dir for a round's home (its XDG data dir)."""
+    return home / ".local" / "share" / "crownest-tui" / "local-backend"
+
+
 @pytest.fixture
 def home_for(tmp_path: Path) -> Callable[[int], tuple[Path, dict[str, str]]]:
     """A separate home (state dir, settings) per round, so rounds can run at once."""
@@ -96,13 +113,21 @@ def home_for(tmp_path: Path) -> Callable[[int], tuple[Path, dict[str, str]]]:
 
 
 def end_and_check(
-    process: PtyProcess, ending: Ending, *, starts_backend: bool = True, app: bool = True
+    process: PtyProcess,
+    ending: Ending,
+    *,
+    starts_backend: bool = True,
+    app: bool = True,
+    service: Path | None = None,
 ) -> str:
     """End ``process``; fail unless it and its tree are gone in time, with the right
-    status, and (for a terminal still there) the screen given back."""
+    status, and (for a terminal still there) the screen given back. With ``service``
+    (``--local``'s state dir), its backend is not under the CLI and must survive."""
     tree = [process.pid, *descendants(process.pid)]
-    if starts_backend:
+    if starts_backend and service is None:
         assert len(tree) > 1, "no backend child found under the CLI"
+    service_pid_before = service_pid(service) if service is not None else None
+    assert service_pid_before not in tree, "the --local backend is the CLI's child"
     painted = len(process.output)
     ending.act(process)
     took, left = gone_within(tree, GONE_WITHIN, reading=process)
@@ -115,7 +140,23 @@ def end_and_check(
         assert process.proc.returncode == ending.status, ending.name
     if app and ending.keeps_the_terminal:
         assert LEAVE_ALT_SCREEN in process.output[painted:], "the screen was not restored"
+    if service is not None:
+        assert service_pid_before is not None and alive(service_pid_before), (
+            f"{ending.name}: the --local backend ended with the CLI"
+        )
+        assert probe(service).state is ServiceState.RUNNING
     return f"{ending.name} {took:.2f}s"
+
+
+def runs_still_going(service: Path) -> list[str]:
+    """The statuses of the ``--local`` backend's runs."""
+
+    async def statuses() -> list[str]:
+        async with service_http(service) as http:
+            page = (await http.get("/v1/workspace-runs")).json()
+        return [str(run["status"]) for run in page["data"]]
+
+    return asyncio.run(statuses())
 
 
 def all_rounds(run_round: Callable[[int], str]) -> None:
@@ -132,21 +173,37 @@ def test_the_dashboard_leaves_nothing_behind(
 ) -> None:
     def run_round(index: int) -> str:
         home, env = home_for(index)
-        process = spawn_on_pty(["--local"], cwd=home, env=env)
-        process.wait_for(PAINTED, STARTUP)
-        return end_and_check(process, ENDINGS[index % len(ENDINGS)])
+        service = service_dir_of(home) if where(index) == "--local" else None
+        try:
+            process = spawn_on_pty([where(index)], cwd=home, env=env)
+            process.wait_for(PAINTED, STARTUP)
+            ending = ENDINGS[index % len(ENDINGS)]
+            return f"{where(index)} " + end_and_check(process, ending, service=service)
+        finally:
+            if service is not None:
+                stop_service(service)
 
     all_rounds(run_round)
 
 
-def test_launch_with_its_tail_leaves_nothing_behind(
+def test_launch_with_its_tail_leaves_nothing_behind_but_local_runs(
     home_for: Callable[[int], tuple[Path, dict[str, str]]],
 ) -> None:
     def run_round(index: int) -> str:
         home, env = home_for(index)
-        process = spawn_on_pty(["launch", ".", "--local", "--", "sh run.sh"], cwd=home, env=env)
-        process.wait_for(b"line 2", STARTUP)
-        return end_and_check(process, ENDINGS[index % len(ENDINGS)])
+        service = service_dir_of(home) if where(index) == "--local" else None
+        argv = ["launch", ".", where(index), "--", "sh run.sh"]
+        try:
+            process = spawn_on_pty(argv, cwd=home, env=env)
+            process.wait_for(b"line 2", STARTUP)
+            ending = ENDINGS[index % len(ENDINGS)]
+            took = end_and_check(process, ending, service=service)
+            if service is not None:
+                assert runs_still_going(service) == ["running"], ending.name
+            return f"{where(index)} {took}"
+        finally:
+            if service is not None:
+                stop_service(service)
 
     all_rounds(run_round)
 
@@ -183,7 +240,7 @@ def test_only_a_sigcont_after_a_suspension_restarts_the_terminal(
     application mode again, with a second writer thread (the one that then died). A
     real SIGTSTP then SIGCONT must still suspend and resume."""
     home, env = home_for(0)
-    process = spawn_on_pty(["--local"], cwd=home, env=env)
+    process = spawn_on_pty(["--demo"], cwd=home, env=env)
     process.wait_for(PAINTED, STARTUP)
 
     def after(sig: signal.Signals) -> bytes:
@@ -231,6 +288,10 @@ def test_a_terminal_that_closes_without_a_hangup_signal(
 ) -> None:
     """Not its controlling terminal, so no SIGHUP: the end of input alone must do."""
     home, env = home_for(0)
-    process = spawn_on_pty(["--local"], cwd=home, env=env, controlling=False)
-    process.wait_for(PAINTED, STARTUP)
-    end_and_check(process, CLOSE)
+    service = service_dir_of(home)
+    try:
+        process = spawn_on_pty(["--local"], cwd=home, env=env, controlling=False)
+        process.wait_for(PAINTED, STARTUP)
+        end_and_check(process, CLOSE, service=service)
+    finally:
+        stop_service(service)

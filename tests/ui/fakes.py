@@ -15,7 +15,7 @@ from crownest_tui.api import (
     StreamOptions,
 )
 from crownest_tui.api.models import Page, Project, WorkspaceRun
-from crownest_tui.profiles import LOCAL_SOURCE
+from crownest_tui.core.defaults import LOCAL_SOURCE
 
 FROZEN_NOW = datetime(2026, 11, 28, 12, 0, 0, tzinfo=UTC)
 PROJECTS = {"prj_web": "storefront-web", "prj_pay": "payments-api"}

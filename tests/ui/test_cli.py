@@ -8,6 +8,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from crownest_tui import __version__
+from crownest_tui.api.credentials import Secret
 from crownest_tui.cli import (
     _connection,
     _filters,
@@ -18,7 +20,9 @@ from crownest_tui.cli import (
 )
 from crownest_tui.config import Settings, config_path, load_settings
 from crownest_tui.core.filters import RunFilters
+from crownest_tui.local.service_state import PID_FILE
 from crownest_tui.profiles import flags_over
+from tests.commands.capture import Captured
 
 
 @pytest.mark.parametrize(
@@ -102,6 +106,37 @@ def test_demo_backend_stops_on_exit_and_on_a_crash() -> None:
         raise RuntimeError("the app crashed")
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"{url}/v1/projects")
+
+
+def test_local_is_the_persistent_service_and_outlives_the_command(service_dir: Path) -> None:
+    local = build_parser().parse_args(["--local"])
+    with _connection(local, Settings()) as connection:
+        url = connection.base_url
+        assert connection.credential == Secret((service_dir / "token").read_text().strip())
+    assert httpx.get(f"{url}/v1/projects").status_code == 401  # still there, still locked
+    with _connection(local, Settings()) as again:
+        assert again.base_url == url  # attached to the same one, not a second backend
+
+
+def test_local_says_when_it_starts_the_service_or_runs_another_version(
+    service_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    local = build_parser().parse_args(["--local"])
+    captured = Captured(monkeypatch, tty=True)
+    with _connection(local, Settings()):
+        pass
+    assert captured.err.decode().startswith(
+        f"starting the local CrowNest backend in {service_dir} (it keeps running"
+    )
+    pid_file = service_dir / PID_FILE
+    pid_file.write_text(pid_file.read_text().replace(__version__, "0.0.1"))
+    captured = Captured(monkeypatch, tty=True)
+    with _connection(local, Settings()):
+        pass
+    assert captured.err.decode() == (
+        f"the local backend runs crownest-tui 0.0.1 (this is {__version__}): "
+        "`crownest-tui local stop` so that the next command starts this one\n"
+    )
 
 
 def test_every_command_takes_a_profile() -> None:

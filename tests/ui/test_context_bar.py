@@ -8,8 +8,9 @@ from typing import Any
 
 from textual.pilot import Pilot
 
+from crownest_tui.core.defaults import DEMO_SOURCE, LOCAL_SOURCE
 from crownest_tui.local.process import LocalBackendProcess
-from crownest_tui.profiles import DEMO_SOURCE, LOCAL_SOURCE, api_label
+from crownest_tui.profiles import api_label
 from crownest_tui.ui.messages import OpenRun, OpenSplit
 from crownest_tui.ui.screens.confirm_cancel import ConfirmCancelScreen
 from crownest_tui.ui.screens.detail import RunDetailScreen

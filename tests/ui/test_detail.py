@@ -13,6 +13,7 @@ from textual.widgets import TabbedContent
 
 from crownest_tui.api import Backoff, CrowNestClient, StreamOptions, StreamState
 from crownest_tui.local.process import LocalBackendProcess
+from crownest_tui.text.format import absolute_time
 from crownest_tui.text.sanitize import plain_text
 from crownest_tui.ui.messages import OpenRun
 from crownest_tui.ui.screens.confirm_cancel import ConfirmCancelScreen
@@ -64,7 +65,8 @@ def detail(pilot: Pilot[None]) -> RunDetailScreen:
 
 
 def stream_ended(screen: RunDetailScreen) -> bool:
-    return screen.stream is not None and screen.stream.status.state is StreamState.ENDED
+    """The screen has shown the end of the stream (and every batch before it)."""
+    return screen.stream_status.state is StreamState.ENDED
 
 
 def transcript(view: LogView, stream: str | None = None) -> list[str]:
@@ -130,6 +132,9 @@ async def test_live_log_evidence_and_details(backend: LocalBackendProcess, tmp_p
             (row,) = screen.state.artifacts.values()
             await wait_until(pilot, lambda: row.size_bytes == 5)
             assert row.path == "out/a.txt"
+            assert row.retention_expires_at is not None
+            kept = absolute_time(row.retention_expires_at)
+            await wait_until(pilot, lambda: table.get_row(row.artifact_id)[3] == kept)
             table.focus()
             table.move_cursor(row=0)
             await pilot.press("d")
@@ -295,7 +300,9 @@ async def test_the_log_gets_two_thirds_of_an_80x24_terminal(backend: LocalBacken
             header = screen.query_one(RunHeader)
             assert log.lines.size.height >= 24 * 2 // 3, log.lines.size
             assert header.size.height == 2
-            assert "exit 3" in screen_text(pilot.app)[1]
+            rows = screen_text(pilot.app)
+            top = header.region.y  # below the context line
+            assert "FAILED" in rows[top] and "exit 3" in rows[top + 1], rows[: top + 2]
             await pilot.press("i")
             await pilot.pause()
             assert header.expanded and header.size.height > 8

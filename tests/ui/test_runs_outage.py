@@ -39,7 +39,7 @@ async def test_outage_shows_banner_keeps_data_and_recovers(backend: LocalBackend
             assert len(good) == 5 and not banner.display
             await pilot.press("e")  # no error yet: says so, opens nothing
             assert not isinstance(app.screen, ErrorDetailsScreen)
-            assert app.said("No error Nothing to show")
+            assert app.said("No error Nothing has failed")
 
             proxy.plan = FaultPlan(canned={"http_503": 1.0})
             for _ in range(100):

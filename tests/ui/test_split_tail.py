@@ -20,7 +20,7 @@ from crownest_tui.ui.widgets.runs_table import split_selection
 from crownest_tui.ui.widgets.status_badge import StatusBadge
 from crownest_tui.ui.widgets.tail_pane import TailPane
 from tests.faultproxy import FaultPlan, FaultProxy
-from tests.local.support import make_archive
+from tests.local.support import make_archive, open_gate
 from tests.ui.log_helpers import screen_text
 
 from .conftest import RecordingApp, client_for, new_suite, runs_screen, settle, suite_runs
@@ -29,10 +29,13 @@ FAST = StreamOptions(stall_timeout=1.0, backoff=Backoff(base=0.01, cap=0.05, fir
 SPLIT = "Split tail"
 
 
-def script(name: str, lines: int, delay: float) -> str:
-    """A run that writes ``lines`` numbered lines (every fourth to stderr)."""
+def script(name: str, lines: int, delay: float, gate: str | None = None) -> str:
+    """A run that writes ``lines`` numbered lines (every fourth to stderr), once
+    ``gate`` exists in its workspace if given."""
+    wait = f"while not os.path.exists({gate!r}): time.sleep(0.02)\n" if gate else ""
     return (
-        "import sys, time\n"
+        "import os, sys, time\n"
+        f"{wait}"
         f"for i in range({lines}):\n"
         "    out = sys.stderr if i % 4 == 0 else sys.stdout\n"
         f"    out.write(f'{name} line {{i}} \\x1b[33mü\\x1b[0m\\n')\n"
@@ -46,7 +49,12 @@ def expected(name: str, lines: int, stream: str) -> list[str]:
 
 
 async def start_runs(
-    client: CrowNestClient, suite: str, count: int, lines: int, delay: float
+    client: CrowNestClient,
+    suite: str,
+    count: int,
+    lines: int,
+    delay: float,
+    gate: str | None = None,
 ) -> list[str]:
     """Start ``count`` runs named r0, r1…; their ids, newest first (as the list shows)."""
     ids = []
@@ -55,7 +63,7 @@ async def start_runs(
         run = await client.create_run(
             command=f"python3 gen.py  # {name}", metadata={"suite": suite}
         )
-        archive = make_archive({"gen.py": script(name, lines, delay)})
+        archive = make_archive({"gen.py": script(name, lines, delay, gate)})
         await client.upload_archive(run.id, archive)
         ids.append((await client.start_run(run.id)).id)
     return ids[::-1]
@@ -76,7 +84,8 @@ async def wait_until(pilot: Pilot[None], check: Callable[[], bool], within: floa
 
 
 def ended(pane: TailPane) -> bool:
-    return pane.stream is not None and pane.stream.status.state is StreamState.ENDED
+    """The pane has shown the end of the stream (and every batch before it)."""
+    return pane.stream_status.state is StreamState.ENDED
 
 
 def split_screen(app: RecordingApp) -> SplitTailScreen:
@@ -207,8 +216,9 @@ async def test_dropped_connections_reconnect_and_every_pane_stays_exact(
 ) -> None:
     suite = new_suite()
     port = int(backend.url.rsplit(":", 1)[1])
-    async with client_for(backend) as direct:
-        ids = await start_runs(direct, suite, 2, 80, 0.04)
+    gate = "gate"  # the runs write once the panes follow them, however slow
+    async with client_for(backend) as direct:  # the app is to start
+        ids = await start_runs(direct, suite, 2, 80, 0.04, gate)
     async with (
         FaultProxy(port, FaultPlan.calm()) as proxy,
         CrowNestClient(
@@ -223,12 +233,14 @@ async def test_dropped_connections_reconnect_and_every_pane_stays_exact(
             panes = split_screen(app).panes
 
             def live(pane: TailPane) -> bool:
-                status = pane.stream.status if pane.stream is not None else None
-                return status is not None and status.state is StreamState.LIVE
+                return pane.stream_status.state is StreamState.LIVE
 
             def delivered(pane: TailPane) -> int:
-                return 0 if pane.stream is None else pane.stream.status.events_delivered
+                return pane.stream_status.events_delivered
 
+            await wait_until(pilot, lambda: all(live(p) for p in panes))
+            for run_id in ids:
+                open_gate(backend, run_id, gate)
             await wait_until(pilot, lambda: all(live(p) and delivered(p) > 5 for p in panes))
             assert proxy.drop_connections() >= 2
             await wait_until(pilot, lambda: all(ended(p) for p in panes))

@@ -17,7 +17,7 @@ from crownest_tui.ui.screens.detail import RunDetailScreen
 from crownest_tui.ui.screens.runs import RunsScreen
 from crownest_tui.ui.widgets.log_view import LogView
 from crownest_tui.ui.widgets.runs_table import RunsTable
-from tests.local.support import make_archive
+from tests.local.support import make_archive, open_gate
 
 from .conftest import RecordingApp, client_for, new_suite, runs_screen, settle, suite_runs
 
@@ -53,13 +53,28 @@ def calls(record: Path) -> list[list[str]]:
     return [line.decode().split("\0") for line in lines if line]
 
 
+class Gate:
+    """A file in the run's workspace that the run waits for (a run sees only its own
+    workspace): :meth:`touch` lets it go on."""
+
+    NAME = "gate"
+
+    def __init__(self, backend: LocalBackendProcess) -> None:
+        self.backend = backend
+        self.run_id = ""
+
+    def touch(self) -> None:
+        open_gate(self.backend, self.run_id, self.NAME)
+
+
 async def gated_run(
-    client: CrowNestClient, suite: str, gate: Path, tail: str = "echo done", **fields: Any
+    client: CrowNestClient, suite: str, gate: Gate, tail: str = "echo done", **fields: Any
 ) -> str:
     """A real run that waits for ``gate`` to exist, then runs ``tail`` and ends."""
-    command = f"while [ ! -e {gate} ]; do sleep 0.05; done; {tail}"
+    command = f"while [ ! -e {gate.NAME} ]; do sleep 0.05; done; {tail}"
     metadata = {"suite": suite, "name": "gated job"}
     run = await client.create_run(command=command, metadata=metadata, **fields)
+    gate.run_id = run.id
     await client.upload_archive(run.id, make_archive({"README": "hi\n"}))
     started = await client.start_run(run.id)
     return started.id
@@ -143,7 +158,7 @@ async def test_a_watched_run_ending_is_announced_with_bell_and_notify_send(
     backend: LocalBackendProcess, tmp_path: Path
 ) -> None:
     suite = new_suite()
-    gate = tmp_path / "gate"
+    gate = Gate(backend)
     notifier, record = fake_notify_send(tmp_path)
     async with client_for(backend) as client:
         run_id = await gated_run(client, suite, gate, "echo done")
@@ -178,7 +193,7 @@ async def test_w_in_the_detail_screen_watches_after_it_is_closed(
     backend: LocalBackendProcess, tmp_path: Path
 ) -> None:
     suite = new_suite()
-    gate = tmp_path / "gate"
+    gate = Gate(backend)
     notifier, record = fake_notify_send(tmp_path)
     async with client_for(backend) as client:
         run_id = await gated_run(client, suite, gate, "exit 3")
@@ -201,10 +216,10 @@ async def test_w_in_the_detail_screen_watches_after_it_is_closed(
 
 
 async def test_watching_from_an_open_detail_screen_announces_once(
-    backend: LocalBackendProcess, tmp_path: Path
+    backend: LocalBackendProcess,
 ) -> None:
     suite = new_suite()
-    gate = tmp_path / "gate"
+    gate = Gate(backend)
     async with client_for(backend) as client:
         run_id = await gated_run(client, suite, gate)
         app = watch_app(backend, suite, bell=True)
@@ -230,7 +245,7 @@ async def test_watching_from_an_open_detail_screen_announces_once(
 
 async def test_unwatched_runs_end_quietly(backend: LocalBackendProcess, tmp_path: Path) -> None:
     suite = new_suite()
-    gate = tmp_path / "gate"
+    gate = Gate(backend)
     notifier, record = fake_notify_send(tmp_path)
     async with client_for(backend) as client:
         run_id = await gated_run(client, suite, gate)
@@ -315,13 +330,14 @@ async def test_notify_send_gets_one_inert_line_and_its_failures_are_ignored(
 
 
 async def test_w_watches_from_the_detail_screen_where_the_log_has_not_taken_it(
-    backend: LocalBackendProcess, tmp_path: Path
+    backend: LocalBackendProcess,
 ) -> None:
     """In the detail screen ``w`` is the focused log's wrap; on the other tabs (and
     with ``W`` anywhere) it watches the run."""
     suite = new_suite()
     async with client_for(backend) as client:
-        run_id = await gated_run(client, suite, tmp_path / "gate", "exit 0")
+        gate = Gate(backend)
+        run_id = await gated_run(client, suite, gate, "exit 0")
         app = watch_app(backend, suite)
         async with app.run_test(size=(160, 40)) as pilot:
             await settle(pilot)
@@ -332,4 +348,4 @@ async def test_w_watches_from_the_detail_screen_where_the_log_has_not_taken_it(
             assert log.wrap is not wrapped and run_id not in app.watchlist
             await pilot.press("3", "w")  # the Evidence tab: watch
             assert run_id in app.watchlist
-            (tmp_path / "gate").touch()
+            gate.touch()

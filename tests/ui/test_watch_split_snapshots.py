@@ -134,13 +134,13 @@ class SplitHost(App[None]):
 
 
 def _caught_up(pane: TailPane) -> bool:
-    stream = pane.stream
-    if stream is None or pane.run is None:
+    status = pane.stream_status  # what the pane has shown, not just received
+    if pane.run is None:
         return False
     run_events = _fixed_runs()[pane.run_id][1]
     if pane.run.is_terminal:
-        return stream.status.state is StreamState.ENDED
-    return stream.status.events_delivered == len(run_events)
+        return status.state is StreamState.ENDED
+    return status.events_delivered == len(run_events)
 
 
 def _split_ready(*keys: str) -> Callable[[Pilot[None]], Awaitable[None]]:

@@ -4,6 +4,10 @@ Rows map to lines one to one when not wrapping. When wrapping, the vertical scro
 position counts *lines* (the row height of ten million lines is never computed): the
 view shows lines from ``scroll_y`` downwards, and at the very end it is anchored to
 the bottom so the last line is always in sight while following.
+
+Its settings (wrap, times, stream filter, following, the count of new lines) are
+reactives its :class:`~crownest_tui.ui.widgets.log_view.LogView` binds down with
+``data_bind``; laying lines out again keeps the top line in sight.
 """
 
 from __future__ import annotations
@@ -15,10 +19,12 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.geometry import Size
 from textual.message import Message
+from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from crownest_tui.core.chunk import StreamFilter
+from crownest_tui.ui.log.badge import log_badge
 from crownest_tui.ui.log.render import GUTTER_WIDTH, TIME_WIDTH, LineRenderer, LineStyles
 from crownest_tui.ui.log.search import MatchIndex
 from crownest_tui.ui.log.transcript import Line, Transcript
@@ -53,6 +59,17 @@ class LogLines(ScrollView, can_focus=True):
     }
     """
 
+    wrap: reactive[bool] = reactive(False, init=False)
+    """Wrap long lines to the width."""
+    show_times: reactive[bool] = reactive(False, init=False)
+    """Show each line's event time before it."""
+    stream_filter: reactive[StreamFilter] = reactive[StreamFilter]("all", init=False)
+    """Which streams are shown."""
+    following: reactive[bool] = reactive(True, init=False)
+    """Keep the newest line in sight."""
+    new_lines: reactive[int] = reactive(0, init=False)
+    """Lines that arrived while not following (shown in the badge)."""
+
     class UserScrolled(Message):
         """The user scrolled: up (``at_end`` False) or down to the very end."""
 
@@ -71,15 +88,11 @@ class LogLines(ScrollView, can_focus=True):
         super().__init__()
         self.transcript = transcript
         self.renderer = LineRenderer()
-        self.wrap = False
-        self.show_times = False
-        self.stream_filter: StreamFilter = "all"
         self.matches: MatchIndex | None = None
         self.current_match: int | None = None
-        self.following = True
-        self.badge = ""
         self._count = 0
         self._committed = 0
+        self._synced_filter: StreamFilter = "all"  # the filter the counts below are for
         self._partials: list[Line] = []
         self._widest = 0
         self.widened = False
@@ -87,7 +100,47 @@ class LogLines(ScrollView, can_focus=True):
         self._programmatic = False
         self._line_styles: LineStyles | None = None
 
-    # -- state from the LogView ------------------------------------------------------
+    # -- settings from the LogView ----------------------------------------------------
+
+    def watch_wrap(self, was_wrapped: bool) -> None:
+        self._relayout(self._top_line(was_wrapped))
+
+    def watch_show_times(self) -> None:
+        self._relayout(self._top_line(self.wrap))
+
+    def watch_stream_filter(self) -> None:
+        self._relayout(self._top_line(self.wrap))
+        self.refresh()  # the badge names the filter
+
+    def watch_following(self) -> None:
+        self.refresh()  # the badge
+
+    def watch_new_lines(self) -> None:
+        self.refresh()  # the badge
+
+    @property
+    def badge(self) -> str:
+        """What the bottom-right badge says (nothing while following everything)."""
+        return log_badge(self.following, self.new_lines, self.stream_filter)
+
+    def _relayout(self, top: int | None) -> None:
+        """Lay lines out again; when not following, keep line ``top`` in sight."""
+        self.invalidate()
+        if not self.following and top is not None:
+            self.show_position(self.transcript.rank(self.stream_filter, top))
+
+    def top_line(self) -> int | None:
+        """The transcript line at the top of the view (``None`` when empty)."""
+        return self._top_line(self.wrap)
+
+    def _top_line(self, wrapped: bool) -> int | None:
+        """The line at the top as last laid out (``wrapped``: in wrapping mode)."""
+        layout = self._wrap_layout() if wrapped else None
+        position = layout[0][0] if layout else round(self.scroll_y)
+        streams = self._synced_filter
+        if position >= self.transcript.count(streams):
+            return None
+        return self.transcript.select(streams, position)
 
     @property
     def view_count(self) -> int:
@@ -115,6 +168,7 @@ class LogLines(ScrollView, can_focus=True):
     def sync(self) -> None:
         """Catch up with the transcript: sizes, follow position, repaint. Once a frame."""
         transcript, streams = self.transcript, self.stream_filter
+        self._synced_filter = streams
         self._committed = transcript.count(streams)
         self._partials = list(transcript.partials_shown(streams))
         self._count = self._committed + len(self._partials)
@@ -149,13 +203,6 @@ class LogLines(ScrollView, can_focus=True):
             self.scroll_programmatically(min(position, max(0, self.max_scroll_y - 1)))
         else:
             self.scroll_programmatically(max(0, position - self.size.height // 2))
-
-    def top_position(self) -> int:
-        """View position of the line at the top of the screen."""
-        layout = self._wrap_layout() if self.wrap else None
-        if layout:
-            return layout[0][0]
-        return round(self.scroll_y)
 
     # -- scrolling by the user -------------------------------------------------------
 
@@ -194,7 +241,7 @@ class LogLines(ScrollView, can_focus=True):
 
     def _line(self, position: int) -> tuple[int | None, Line]:
         if position < self._committed:
-            index = self.transcript.select(self.stream_filter, position)
+            index = self.transcript.select(self._synced_filter, position)
             return index, self.transcript.line(index)
         return None, self._partials[position - self._committed]
 
@@ -258,15 +305,15 @@ class LogLines(ScrollView, can_focus=True):
             strip = Strip.join([prefix, body])
             if strip.cell_length > width:
                 strip = strip.crop(0, width)
-        if y == size.height - 1 and self.badge:
-            strip = self._with_badge(strip, width)
+        if y == size.height - 1 and (badge := self.badge):
+            strip = self._with_badge(strip, width, badge)
         return strip
 
-    def _with_badge(self, strip: Strip, width: int) -> Strip:
-        label = f" {self.badge} "
+    def _with_badge(self, strip: Strip, width: int, badge: str) -> Strip:
+        label = f" {badge} "
         style: Style = self._styles().badge
-        badge = Strip([Segment(label, style)], cell_len(label))
-        left = max(0, width - badge.cell_length - BADGE_MARGIN)
+        shown = Strip([Segment(label, style)], cell_len(label))
+        left = max(0, width - shown.cell_length - BADGE_MARGIN)
         return Strip.join(
-            [strip.crop(0, left), badge, strip.crop(left + badge.cell_length, width)]
+            [strip.crop(0, left), shown, strip.crop(left + shown.cell_length, width)]
         ).crop(0, width)

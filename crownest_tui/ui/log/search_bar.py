@@ -30,7 +30,7 @@ class SearchBar(Horizontal):
         &.-open { display: block; }
         & > Label { padding: 0 1; color: $text-muted; text-wrap: nowrap; }
         & > #log-search-mode { background: $primary-muted; color: $text; }
-        & > Input { width: 1fr; min-width: 8; padding: 0 1; }
+        & > Input { width: 1fr; min-width: 12; padding: 0 0 0 1; }
         & > #log-search-status { max-width: 45%; text-overflow: ellipsis; }
         & > #log-search-status.-error { color: $text-error; text-style: bold; }
     }

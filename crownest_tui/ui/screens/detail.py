@@ -1,14 +1,13 @@
 """One run: header, live log, raw events, evidence and details; cancel from here too.
 
-The screen owns the run's :class:`RunFeed` (event stream + state, shared with the split
-tail's panes) and the worker that follows it; widgets get their parts handed down. The
-stream engine (``api.stream``) resumes by seq after any disconnect, so the log gets
-every line exactly once.
+A :class:`RunFollower` (shared with the split tail's panes) loads the run and follows
+its stream; the screen handles its messages and hands the parts down to its widgets.
+The stream engine (``api.stream``) resumes by seq after any disconnect, so the log
+gets every line exactly once.
 """
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,25 +16,23 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer, Label, TabbedContent, TabPane
 
 from ...api.client import CrowNestClient
 from ...api.errors import CrowNestError
-from ...api.events import RunEvent
 from ...api.http import is_retryable
 from ...api.models import RunStatus, WorkspaceRun
-from ...api.stream import EventStream, StreamStatus
-from ...core.chunk import OutputChunk
-from ...core.detail_state import RunDetailState, RunFeed
+from ...core.detail_state import RunDetailState
 from ...core.failures import cancel_failure_text, cancel_refusal, why_no_cancel
 from ...core.save_folder import SaveFolder
 from ...text.format import format_duration, safe_line, status_label
 from ..bindings import explain_refusal
-from ..messages import RunChanged, WatchRun
+from ..messages import WatchRun
 from ..palette_keys import ScreenKeyCommands
+from ..run_follower import FollowsRun, RunFollower
 from ..stylesheets import stylesheet
+from ..watch import watcher_announces
 from ..widgets.artifacts_table import ArtifactsTable
 from ..widgets.connection_bar import ConnectionBar
 from ..widgets.context_bar import ContextBar
@@ -58,7 +55,7 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class RunDetailScreen(Screen[None]):
+class RunDetailScreen(FollowsRun, Screen[None]):
     """Follow one run live (``crownest-tui open wsr_…`` or ``enter`` in the list)."""
 
     CSS_PATH = [stylesheet("detail")]
@@ -163,7 +160,6 @@ class RunDetailScreen(Screen[None]):
         self.bell = bell
         self.clock = clock or _utc_now
         self.save_folder = SaveFolder.of(save_directory)
-        self.feed = RunFeed(run_id, after_seq)
         self._seen_active = False  # only a run seen running gets a "run ended" toast
         self._ended = False
         self._evidence_tries = 0
@@ -171,19 +167,15 @@ class RunDetailScreen(Screen[None]):
 
     @property
     def state(self) -> RunDetailState:
-        return self.feed.state
-
-    @property
-    def stream(self) -> EventStream | None:
-        """The event stream being followed (the latest one after a restart)."""
-        return self.feed.stream
+        return self.follower.state
 
     # -- layout ----------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         yield ContextBar()
+        yield RunFollower(self.client, self.run_id, after_seq=self.after_seq)
         yield RunHeader(self.clock, project_names=self.project_names, id="header")
-        yield ConnectionBar(id="connection")
+        yield ConnectionBar(id="connection").data_bind(status=RunDetailScreen.stream_status)
         yield UploadBar(live_only=True, id="receiving")
         with TabbedContent(initial="log", id="tabs"):
             with TabPane("1 Log", id="log"):
@@ -207,8 +199,6 @@ class RunDetailScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.title = self.run_id
-        self.load_run()
-        self.follow_events()
         self.set_interval(1.0, self._tick)
         self.query_one("#log-view", LogView).lines.focus()
 
@@ -227,46 +217,51 @@ class RunDetailScreen(Screen[None]):
         if explain_refusal(self, event, refusals):
             event.stop()
 
-    # -- workers: I/O only, results handed to the state and widgets -------------------
+    # -- the run's follower ----------------------------------------------------------
 
-    @work(exclusive=True, group="detail-run", description="load the run")
-    async def load_run(self) -> None:
-        try:
-            run = await self.client.get_run(self.run_id)
-        except CrowNestError as error:
+    def on_run_follower_batch(self, message: RunFollower.Batch) -> None:
+        message.stop()
+        if message.output:
+            self.query_one("#log-view", LogView).append(message.output)
+        self.query_one("#events-view", LogView).append(message.raw)
+        self.stream_status = message.status
+        self.show_run()
+
+    def on_run_follower_failed(self, message: RunFollower.Failed) -> None:
+        """A load that failed says so once and is retried while it may work; a run
+        that is not there (or not ours) says so in the header, never "Loading…"."""
+        message.stop()
+        error = message.error
+        if message.stage == "load":
             if not self._load_retries:  # retries only change what the header says
-                self.notify(error.message, title=error.title, severity="error")
+                self.notify(error.message, title=error.title, severity="error", markup=False)
             self._cannot_show(error)
             if is_retryable(error):
                 self._load_retries += 1
-                self.set_timer(RUN_RETRY_SECONDS, self.load_run)
+                self.set_timer(RUN_RETRY_SECONDS, self.follower.load)
             return
-        with contextlib.suppress(NoMatches):
-            self.query_one(RunHeader).problem = None  # it loaded after all
-        self._set_run(run)
+        title = f"Stream stopped: {error.title}"
+        self.notify(error.message, title=title, severity="error", markup=False)
+        if not is_retryable(error):
+            self._cannot_show(error)
 
-    @work(exclusive=True, group="detail-stream", description="follow the event stream")
-    async def follow_events(self) -> None:
-        try:
-            await self.feed.follow(self.client, self._stream_status, self._ingest, self._set_run)
-        except CrowNestError as error:
-            self.notify(error.message, title=f"Stream stopped: {error.title}", severity="error")
-            if not is_retryable(error):
-                self._cannot_show(error)
+    def on_run_follower_loaded(self, message: RunFollower.Loaded) -> None:
+        self.query_one(RunHeader).problem = None  # it loaded after all
+        super().on_run_follower_loaded(message)
+
+    # -- workers: I/O only, results handed to the state and widgets -------------------
 
     def _cannot_show(self, error: CrowNestError) -> None:
         """Say in the header why the run is not shown, instead of loading forever."""
-        with contextlib.suppress(NoMatches):
-            header = self.query_one(RunHeader)
-            if is_retryable(error):
-                if header.run is None:
-                    header.problem = f"Cannot load {self.run_id} yet (retrying): {error.message}"
-                return
-            gone = "was not found" if error.status == 404 else "cannot be shown"
-            header.problem = (
-                f"{self.run_id} {gone}: {error.message} [{error.code}]. "
-                "Escape goes to the runs list."
-            )
+        header = self.query_one(RunHeader)
+        if is_retryable(error):
+            if header.run is None:
+                header.problem = f"Cannot load {self.run_id} yet (retrying): {error.message}"
+            return
+        gone = "was not found" if error.status == 404 else "cannot be shown"
+        header.problem = (
+            f"{self.run_id} {gone}: {error.message} [{error.code}]. Escape goes to the runs list."
+        )
 
     @work(exclusive=True, group="detail-evidence", description="fetch the evidence")
     async def load_evidence(self) -> None:
@@ -287,10 +282,11 @@ class RunDetailScreen(Screen[None]):
             run = await self.client.cancel_run(self.run_id)
         except CrowNestError as error:
             title, message = cancel_failure_text(error, self.run_id)
-            self.notify(message, title=title, severity="error", timeout=8)
+            self.notify(message, title=title, severity="error", timeout=8, markup=False)
             return
-        self.notify(f"{self.run_id} is being canceled.", title="Cancel requested")
-        self._set_run(run)
+        self.notify(f"{self.run_id} is being canceled.", title="Cancel requested", markup=False)
+        self.follower.take_run(run)
+        self.run_changed(run)
 
     @work(group="detail-artifacts", description="fetch artifact sizes")
     async def load_artifact_sizes(self, artifact_ids: list[str]) -> None:
@@ -302,8 +298,9 @@ class RunDetailScreen(Screen[None]):
             row = self.state.artifacts.get(artifact_id)
             if row is not None:
                 row.size_bytes = artifact.size_bytes
+                row.retention_expires_at = artifact.retention_expires_at
                 row.path = row.path or artifact.source_path or artifact.name
-        self._show_state()
+        self.show_run()
 
     @work(group="detail-download", description="download an artifact")
     async def download(self, artifact_id: str) -> None:
@@ -321,33 +318,7 @@ class RunDetailScreen(Screen[None]):
 
     # -- state changes -----------------------------------------------------------------
 
-    def _stream_status(self, status: StreamStatus) -> None:
-        # The stream closes while the screen is being removed.
-        with contextlib.suppress(NoMatches):
-            self.query_one(ConnectionBar).status = status
-
-    def _ingest(
-        self, output: list[OutputChunk], raw: list[OutputChunk], batch: list[RunEvent]
-    ) -> None:
-        try:
-            if output:
-                self.query_one("#log-view", LogView).append(output)
-            self.query_one("#events-view", LogView).append(raw)
-        except NoMatches:
-            return  # a batch arrived while the screen is being removed
-        self._show_state()
-
-    def _set_run(self, run: WorkspaceRun) -> None:
-        self.state.set_run(run)
-        self._show_state()
-        self.app.post_message(RunChanged(run))
-
-    def _show_state(self) -> None:
-        # The screen may be being removed (escape while the stream delivers).
-        with contextlib.suppress(NoMatches):
-            self._show_widgets()
-
-    def _show_widgets(self) -> None:
+    def show_run(self) -> None:
         state = self.state
         run = state.run
         self.query_one(RunHeader).run = run
@@ -368,7 +339,7 @@ class RunDetailScreen(Screen[None]):
                     self._announce_end(run)
 
     def _announce_end(self, run: WorkspaceRun) -> None:
-        if self.run_id in getattr(self.app, "watchlist", ()):
+        if watcher_announces(self.app, self.run_id):
             return  # the app's watcher announces watched runs (once)
         duration = (
             "" if run.duration_ms is None else f" in {format_duration(run.duration_ms / 1000)}"
@@ -424,8 +395,7 @@ class RunDetailScreen(Screen[None]):
         header.expanded = not header.expanded
 
     def action_reconnect(self) -> None:
-        if self.feed.reconnect():
-            self.follow_events()
+        self.follower.reconnect()
 
     def action_watch(self) -> None:
         """Watch this run (or stop): the app says when it ends, even after escape."""

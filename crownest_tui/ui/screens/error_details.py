@@ -32,7 +32,7 @@ class ErrorDetailsScreen(ModalScreen[None]):
         if failure.details:
             lines.append(f"Details: {failure.details}")
         with Vertical(id="dialog"):
-            yield Label(failure.title, id="title")
+            yield Label(failure.title, id="title", markup=False)
             yield Static("\n".join(lines), markup=False, id="body")
             yield Label("escape closes", id="hint")
 

@@ -21,7 +21,7 @@ from ...core.run_list import ListOptions
 from ...text.format import ago
 from ..bindings import explain_refusal, key_for
 from ..launching import Launched
-from ..messages import OpenRun, RunChanged
+from ..messages import OpenRun
 from ..new_run_form import load_last_values, save_last_values
 from ..widgets.context_bar import ContextBar
 from ..widgets.error_banner import ErrorBanner
@@ -224,12 +224,9 @@ class RunsScreen(RunsLoader):
         event.stop()
         self.post_message(OpenRun(event.run_id))
 
-    def on_run_changed(self, message: RunChanged) -> None:
-        message.stop()
-        self.apply_run(message.run)
-
     def apply_run(self, run: WorkspaceRun) -> None:
-        """Show newer state of a loaded run in place (from a cancel or the detail)."""
+        """Show newer state of a loaded run in place (the app calls this on
+        :class:`RunChanged`, from a cancel here or from the detail screen)."""
         if self.run_list.replace(run):
             self.table.update_run(run, self.clock())
             self.query_one(SummaryLine).counts = tuple(self.run_list.counts())

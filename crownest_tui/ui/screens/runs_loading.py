@@ -25,7 +25,7 @@ from ...core.memory import collect_after_load
 from ...core.refresh import RefreshSchedule
 from ...core.run_list import ListOptions, RunList
 from ...text.format import safe_line
-from ..messages import RunChanged
+from ..messages import RunChanged, RunsSeen
 
 Clock = Callable[[], datetime]
 MAX_PAGE = 500
@@ -146,13 +146,15 @@ class RunsLoader(Screen[None]):
         )
 
     async def _fetch(self, limit: int, cursor: str | None) -> Page[WorkspaceRun]:
-        return await self.client.list_runs(
+        page = await self.client.list_runs(
             project_id=self.filters.project_id,
             status=self.filters.server_status,
             metadata=self.filters.metadata_dict,
             limit=limit,
             cursor=cursor,
         )
+        self.post_message(RunsSeen(page.data))
+        return page
 
     def _loaded(self) -> None:
         collect_after_load()  # thousands of long-lived models: keep collections fast

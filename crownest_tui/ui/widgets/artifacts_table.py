@@ -7,7 +7,7 @@ from textual.widgets import DataTable
 
 from ...api.models import ArtifactError
 from ...core.detail_state import ArtifactRow
-from ...text.format import format_size
+from ...text.format import absolute_time, format_size
 from .kv_table import inert
 
 
@@ -20,7 +20,7 @@ class ArtifactsTable(DataTable[str | Text]):
 
     def on_mount(self) -> None:
         self.cursor_type = "row"
-        self.add_columns("Artifact", "Path", "Size", "Note")
+        self.add_columns("Artifact", "Path", "Size", "Kept until", "Note")
 
     def show(self, artifacts: list[ArtifactRow], errors: list[ArtifactError]) -> None:
         """Replace the rows, keeping the cursor on the same artifact when possible."""
@@ -28,13 +28,21 @@ class ArtifactsTable(DataTable[str | Text]):
         self.clear()
         for row in artifacts:
             size = "—" if row.size_bytes is None else format_size(row.size_bytes)
+            expiry = row.retention_expires_at
+            kept = "—" if expiry is None else absolute_time(expiry)
             self.add_row(
-                row.artifact_id, inert(row.path or "—"), size, "d downloads", key=row.artifact_id
+                inert(row.artifact_id),
+                inert(row.path or "—"),
+                size,
+                kept,
+                "d downloads",
+                key=row.artifact_id,
             )
         for index, error in enumerate(errors):
             self.add_row(
                 Text(str(error.code), style="bold red"),
                 inert(error.path or "—"),
+                "—",
                 "—",
                 inert(error.message),
                 key=f"error-{index}",

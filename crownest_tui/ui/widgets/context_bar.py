@@ -3,7 +3,7 @@
 ``profile work · https://api.crownest.dev · read-only`` (or ``· demo``/``· local``
 for a backend the app started). Every screen composes one; it reads the app's session
 (``profile_name``, ``client``, ``read_only``) and repaints when the app's sub-title
-changes, which a live profile switch always does (``ui/profile_switch.py``).
+changes, which a live profile switch always does (``SessionApp.switch_profile``).
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 
 Feed it with :meth:`LogView.append` (one call per network batch). Text is spooled to
 disk and only visible lines are rendered, once a frame; see :mod:`crownest_tui.ui.log`.
+The view's settings (follow, wrap, times, stream filter) are its reactives, handed
+down to its lines with ``data_bind``.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ from textual.reactive import reactive
 
 from crownest_tui.core.chunk import OutputChunk, StreamFilter
 from crownest_tui.core.save_folder import SaveFolder
-from crownest_tui.ui.log.badge import log_badge
 from crownest_tui.ui.log.lines import LogLines
 from crownest_tui.ui.log.save import SavedLog, save_log
 from crownest_tui.ui.log.search_bar import SearchBar
@@ -156,7 +157,13 @@ class LogView(Vertical):
         return self.query_one(SearchBar)
 
     def compose(self) -> ComposeResult:
-        yield LogLines(self.transcript)
+        yield LogLines(self.transcript).data_bind(
+            LogView.wrap,
+            LogView.show_times,
+            LogView.stream_filter,
+            LogView.new_lines,
+            following=LogView.follow,
+        )
         yield SearchBar()
 
     def on_mount(self) -> None:
@@ -197,25 +204,15 @@ class LogView(Vertical):
         if not self.follow:
             self.new_lines = max(0, lines.view_count - self._paused_at)
 
-    def watch_new_lines(self, count: int) -> None:
-        self._update_badge()
-
-    def _update_badge(self) -> None:
-        lines = self.lines
-        lines.badge = log_badge(self.follow, self.new_lines, self.stream_filter)
-        lines.refresh()
-
     # -- follow ----------------------------------------------------------------------
 
     def watch_follow(self, follow: bool) -> None:
         lines = self.lines
-        lines.following = follow
         if follow:
             self.new_lines = 0
             lines.scroll_programmatically(lines.max_scroll_y)
         else:
             self._paused_at = lines.view_count
-        self._update_badge()
         self.post_message(self.FollowChanged(self, follow))
 
     def on_log_lines_user_scrolled(self, event: LogLines.UserScrolled) -> None:
@@ -250,33 +247,8 @@ class LogView(Vertical):
         """Show stdout+stderr, then stdout only, then stderr only."""
         self.stream_filter = NEXT_STREAMS[self.stream_filter]
 
-    def _relayout(self, stream_filter: StreamFilter | None = None) -> None:
-        lines = self.lines
-        top = self._top_line()
-        if stream_filter is not None:
-            lines.stream_filter = stream_filter
-            self._paused_at = self.transcript.count(stream_filter)
-        lines.wrap, lines.show_times = self.wrap, self.show_times
-        lines.invalidate()
-        if not self.follow and top is not None:
-            lines.show_position(self.transcript.rank(lines.stream_filter, top))
-
-    def _top_line(self) -> int | None:
-        lines = self.lines
-        position = lines.top_position()
-        if position >= self.transcript.count(lines.stream_filter):
-            return None
-        return self.transcript.select(lines.stream_filter, position)
-
-    def watch_wrap(self) -> None:
-        self._relayout()
-
-    def watch_show_times(self) -> None:
-        self._relayout()
-
     def watch_stream_filter(self, stream_filter: StreamFilter) -> None:
-        self._relayout(stream_filter)
-        self._update_badge()
+        self._paused_at = self.transcript.count(stream_filter)  # new lines count from here
 
     # -- search ----------------------------------------------------------------------
 
@@ -318,7 +290,7 @@ class LogView(Vertical):
         if self._search.matches is None:
             self.app.bell()
             return
-        self._search.go(forward, self._top_line())
+        self._search.go(forward, self.lines.top_line())
 
     def _show_match(self, line: int) -> None:
         self.follow = False

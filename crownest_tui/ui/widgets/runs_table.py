@@ -10,7 +10,6 @@ priority; ``→``/``←`` shift the ones that do not fit into view (``run_column
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import lru_cache
 
@@ -18,6 +17,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding
+from textual.content import Content
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -26,9 +26,9 @@ from textual.strip import Strip
 
 from ...api.models import WorkspaceRun, is_terminal
 from ...core.cursor import CursorAnchor
-from ...core.watchlist import Watchlist
 from ...text.format import STATUS_CLASSES, absolute_time, format_count, metadata_chips, safe_line
 from ..messages import OpenSplit, WatchRun
+from ..watch import WatchHost
 from .run_columns import (
     HINT_CELL,
     ColumnLayout,
@@ -143,21 +143,14 @@ class RunsTable(ScrollView, can_focus=True):
         self._now = datetime.now(UTC)
         self._watched: frozenset[str] = frozenset()
         self._picked: dict[str, None] = {}  # ordered: the split's panes follow it
-        self._watchlist: Watchlist | None = None
-        self._unsubscribe: Callable[[], None] | None = None
         self.cursor_anchor = CursorAnchor()
         """What the cursor is tied to across refreshes (the top row, or a run)."""
 
     def on_mount(self) -> None:
-        watchlist = getattr(self.app, "watchlist", None)
-        if isinstance(watchlist, Watchlist):
-            self._watchlist = watchlist
-            self._unsubscribe = watchlist.subscribe(self.set_watched)
-            self.set_watched(watchlist.ids)
-
-    def on_unmount(self) -> None:
-        if self._unsubscribe is not None:
-            self._unsubscribe()
+        app = self.app
+        if isinstance(app, WatchHost):  # the app's watch list, shown as ◉ (never changed here)
+            app.watcher.changed.subscribe(self, self.set_watched, immediate=True)
+            self.set_watched(app.watcher.watchlist.ids)
 
     # -- marks ---------------------------------------------------------------------
 
@@ -225,7 +218,6 @@ class RunsTable(ScrollView, can_focus=True):
             self._cells.clear()
         self._now, self._projects = now, projects
         self._rows, self._index = runs, None
-        self._observe_watched()
         self._fit_virtual_size()
         row = self.cursor_anchor.row(self.row_of) if runs else 0
         self.set_reactive(RunsTable.cursor_row, row)
@@ -270,17 +262,6 @@ class RunsTable(ScrollView, can_focus=True):
             self._cells.pop(run.id, None)
             self._now = now
             self.refresh()
-            if self._watchlist is not None:
-                self._watchlist.observe(run)
-
-    def _observe_watched(self) -> None:
-        """Hand fresh copies of watched runs to the watchlist (one may have ended)."""
-        if self._watchlist is None or not self._watched:
-            return
-        for run_id in self._watched:
-            row = self.row_of(run_id)
-            if row is not None:
-                self._watchlist.observe(self._rows[row])
 
     def tick(self, now: datetime) -> None:
         """Advance durations and relative times (only rows in view are ever drawn)."""
@@ -450,7 +431,7 @@ class RunsTable(ScrollView, can_focus=True):
         elif run is not None and column == "status":
             kind = "terminal" if is_terminal(run.status) else "active"
             tip = f"{safe_line(run.status)} ({kind})"
-        self.tooltip = tip
+        self.tooltip = None if tip is None else Content(tip)  # the API's text: never markup
 
 
 def split_selection(picked: list[str], cursor: str | None) -> tuple[list[str], str | None]:
