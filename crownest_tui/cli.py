@@ -332,16 +332,25 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         )
 
 
+def _subcommand_name(argv: Sequence[str]) -> str | None:
+    """``launch``/``logs``/``runs``/``evidence`` if ``argv`` starts with one. The
+    subcommands are imported only then: the dashboard's start-up does without them."""
+    if not argv or argv[0].startswith("-"):
+        return None
+    from .commands import COMMANDS
+
+    return argv[0] if argv[0] in COMMANDS else None
+
+
 def run(argv: Sequence[str]) -> int:
     if list(argv[:1]) == ["local"]:
         from .local.server import main as local_main
 
         return local_main(list(argv[1:]))
     try:
-        from .commands import COMMANDS
-
-        if argv[:1] and argv[0] in COMMANDS:
-            return _run_subcommand(argv[0], list(argv[1:]), load_settings())
+        name = _subcommand_name(argv)
+        if name is not None:
+            return _run_subcommand(name, list(argv[1:]), load_settings())
         if list(argv[:1]) == ["serve"]:
             return _serve(build_serve_parser().parse_args(list(argv[1:])), load_settings())
         if list(argv[:1]) == ["open"]:

@@ -1,4 +1,9 @@
-"""The Textual app: takes its client, shows the runs list (or the welcome screen)."""
+"""The Textual app: takes its client, shows the runs list (or the welcome screen).
+
+Screens and modules the first screen does not need (the detail and split screens, help,
+the welcome screen, launching) are imported when first opened: start-up time is the
+runs list's (bench/startup.py).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import asyncio
 import signal
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import App
@@ -13,24 +19,19 @@ from textual.binding import Binding
 from textual.theme import Theme
 
 from ..api.client import CrowNestClient
-from ..launch.flow import LaunchError
-from ..launch.pack import PackError
 from ..profiles import ProfileSwitcher
 from .commands import ProfileCommands, RunsCommands
 from .filters import RunFilters
-from .launching import launch_from_form
 from .messages import LaunchRequested, OpenRun, OpenSplit, RunChanged, WatchRun
-from .new_run_form import FormError, NewRunForm, save_last_values
 from .profile_switch import persist_theme, sub_title, switch_profile
 from .run_list import ListOptions
-from .screens.detail import RunDetailScreen
-from .screens.help import HelpScreen, help_entries
 from .screens.runs import RunsScreen
-from .screens.split_tail import SplitTailScreen
-from .screens.welcome import WelcomeScreen
 from .stylesheets import stylesheet
 from .themes import register_themes, status_variables
 from .watch import RunWatcher, Watchlist
+
+if TYPE_CHECKING:
+    from .new_run_form import NewRunForm
 
 
 def _local_now() -> datetime:
@@ -104,6 +105,8 @@ class CrowNestApp(App[None]):
             self.notify(warning, title="Configuration", severity="warning", markup=False)
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         if not self.client.has_credential:
+            from .screens.welcome import WelcomeScreen
+
             self.push_screen(WelcomeScreen(self.client.base_url))
             return
         self.push_screen(RunsScreen(self.client, self.options, clock=self.clock))
@@ -140,6 +143,8 @@ class CrowNestApp(App[None]):
 
     def on_open_run(self, message: OpenRun) -> None:
         """Open a run's detail screen over the list."""
+        from .screens.detail import RunDetailScreen
+
         self.push_screen(
             RunDetailScreen(
                 self.client,
@@ -158,6 +163,11 @@ class CrowNestApp(App[None]):
 
     @work(group="launch", exit_on_error=False, description="launch a new run")
     async def launch_run(self, form: NewRunForm) -> None:
+        from ..launch.flow import LaunchError
+        from ..launch.pack import PackError
+        from .launching import launch_from_form
+        from .new_run_form import FormError, save_last_values
+
         def say(text: str) -> None:
             self.notify(text, title="New run", timeout=3, markup=False)
 
@@ -192,9 +202,13 @@ class CrowNestApp(App[None]):
 
     def on_open_split(self, message: OpenSplit) -> None:
         """``t``: tail the marked runs side by side."""
+        from .screens.split_tail import SplitTailScreen
+
         self.push_screen(SplitTailScreen(self.client, message.run_ids))
 
     def action_help(self) -> None:
         """Show every binding of the current screen."""
+        from .screens.help import HelpScreen, help_entries
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(help_entries(self.screen)))

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
 from ..api.models import WorkspaceRun
-from .new_run_form import NewRunForm
+
+if TYPE_CHECKING:  # the form's module (and what it imports) loads when the form opens
+    from .new_run_form import NewRunForm
 
 
 class OpenRun(Message):

@@ -18,7 +18,6 @@ from ..api.credentials import ConfigError
 from ..profiles import ProfileView, api_origin
 from .run_list import ListOptions
 from .screens.runs import RunsScreen
-from .screens.welcome import WelcomeScreen
 
 if TYPE_CHECKING:
     from .app import CrowNestApp
@@ -78,6 +77,8 @@ async def switch_profile(app: CrowNestApp, name: str) -> None:
     if client.has_credential:
         await app.push_screen(RunsScreen(client, app.options, clock=app.clock))
     else:
+        from .screens.welcome import WelcomeScreen  # Markdown: not imported at start-up
+
         await app.push_screen(WelcomeScreen(client.base_url))
     with contextlib.suppress(Exception):  # a failing close must not stop the switch
         await old.aclose()

@@ -6,6 +6,7 @@ Loading, paging, refreshing and failures live in :class:`RunsLoader` (its base).
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
@@ -19,7 +20,6 @@ from ...text.format import ago
 from ..failures import cancel_refusal
 from ..filters import RunFilters
 from ..messages import LaunchRequested, OpenRun, RunChanged
-from ..new_run_form import NewRunForm, load_last_values
 from ..run_list import ListOptions
 from ..widgets.error_banner import ErrorBanner
 from ..widgets.filter_bar import FilterBar
@@ -28,8 +28,10 @@ from ..widgets.runs_table import RunsTable
 from ..widgets.summary_line import SummaryLine
 from .confirm_cancel import ConfirmCancelScreen
 from .error_details import ErrorDetailsScreen
-from .new_run import NewRunScreen
 from .runs_loading import Clock, RunsLoader
+
+if TYPE_CHECKING:
+    from ..new_run_form import NewRunForm
 
 
 class RunsScreen(RunsLoader):
@@ -237,6 +239,8 @@ class RunsScreen(RunsLoader):
         """Open the "new run" form with the last values; the app launches it."""
         if self.read_only:
             return
+        from ..new_run_form import load_last_values  # not at start-up: it loads the launcher
+        from .new_run import NewRunScreen
 
         def filled(form: NewRunForm | None) -> None:
             if form is not None:

@@ -177,7 +177,9 @@ class RunsLoader(Screen[None]):
             self._frozen_after_full = gc.get_freeze_count()
 
     def _loaded(self) -> None:
-        self._collect_garbage()
+        # After the rows are painted: a full collection takes tens of milliseconds, and
+        # the first one would otherwise delay the first rows at start-up.
+        self.call_after_refresh(self._collect_garbage)
         self.last_success = self.clock()
         self.schedule.succeeded()
         self.failure = None
