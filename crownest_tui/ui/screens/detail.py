@@ -136,15 +136,15 @@ class RunDetailScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.title = self.run_id
+        # Durations count while the run is active; a finished run's screen sleeps.
+        self._ticker = self.set_interval(1.0, self._tick, pause=True)
         self.load_run()
         self.follow_events()
-        self.set_interval(1.0, self._tick)
         self.query_one("#log-view", LogView).lines.focus()
 
     def _tick(self) -> None:
         self.query_one(RunHeader).tick()
         self.query_one(TimelineView).tick()
-        self.query_one(ConnectionBar).tick()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return not (action == "cancel_run" and self.read_only)
@@ -254,8 +254,10 @@ class RunDetailScreen(Screen[None]):
         if run is not None:
             self.sub_title = status_label(run.status)
             if not run.is_terminal:
+                self._ticker.resume()
                 self._seen_active = True
             elif not self._ended:
+                self._ticker.pause()
                 self._ended = True
                 self.load_evidence()
                 self.load_artifact_sizes(list(state.artifacts))

@@ -74,10 +74,6 @@ class TailPane(Vertical):
         self.load_run()
         self.follow_events()
 
-    def tick(self) -> None:
-        """Re-render the reconnect countdown (called every second by the screen)."""
-        self.query_one(ConnectionBar).tick()
-
     def reconnect(self) -> None:
         """Reconnect now (or restart a stream that failed)."""
         if self.feed.reconnect():
