@@ -58,6 +58,9 @@ class RunsLoader(Screen[None]):
         self._refresh_timer: Timer | None = None
         self._page_wanted = False  # the user asked for the next page; it has not come
         self._frozen_after_full = 0  # frozen objects after the last full collection
+        self._frozen_runs = 0  # runs loaded when the list last froze its objects
+        self._asleep = False  # another screen covers the list
+        self._refresh_missed = False  # an auto-refresh fell due while asleep
 
     def show_runs(self) -> None:
         """Hand the current state down to the widgets (the subclass's job)."""
@@ -89,6 +92,7 @@ class RunsLoader(Screen[None]):
         self._page_wanted = False
         self.workers.cancel_group(self, "refresh")
         self.run_list.reset(self.filters)
+        self._frozen_runs = 0
         self.load_first(self._generation)
         self.show_runs()
 
@@ -167,7 +171,16 @@ class RunsLoader(Screen[None]):
         traceback, a finished worker) is never collected while frozen, so memory
         would grow with every refresh for as long as the dashboard runs. When the
         frozen set has grown by a quarter since the last full collection (Python's
-        own rule for its oldest generation), everything is unfrozen and collected."""
+        own rule for its oldest generation), everything is unfrozen and collected.
+
+        Only a load that brought runs new to the list does this: after a refresh that
+        updated them in place, the few new copies are left to Python's own collector,
+        so an idle list neither grows the frozen set nor walks it (or the rest of the
+        heap) every few seconds."""
+        loaded = len(self.run_list.runs)
+        if loaded <= self._frozen_runs:
+            return
+        self._frozen_runs = loaded
         full = gc.get_freeze_count() > self._frozen_after_full * FULL_COLLECTION_GROWTH
         if full:
             gc.unfreeze()
@@ -204,7 +217,24 @@ class RunsLoader(Screen[None]):
 
     def _refresh_due(self) -> None:
         self._refresh_timer = None
+        if self._asleep:
+            self._refresh_missed = True
+            return
         self.refresh_now()
+
+    @property
+    def asleep(self) -> bool:
+        """Another screen covers the list (see :meth:`set_asleep`)."""
+        return self._asleep
+
+    def set_asleep(self, asleep: bool) -> None:
+        """While the list is covered by another screen, auto-refresh waits: nothing
+        polls the API for a list nobody sees. An auto-refresh that fell due meanwhile
+        is done on waking. (Refreshes asked for, and page loads, still happen.)"""
+        self._asleep = asleep
+        if not asleep and self._refresh_missed:
+            self._refresh_missed = False
+            self.refresh_now()
 
     def toggle_auto_refresh(self) -> bool:
         """Pause or resume auto-refresh; returns whether it is now on."""

@@ -75,6 +75,11 @@ def mark_text(watched: bool, picked: bool) -> str:
     return (WATCH_GLYPH if watched else " ") + (PICK_GLYPH if picked else " ")
 
 
+def clock_texts(run: WorkspaceRun, now: datetime) -> list[str]:
+    """The cells that change with the clock: created (relative) and duration."""
+    return [relative_time(run.created_at, now), run_duration(run, now)]
+
+
 def cell_texts(run: WorkspaceRun, project: str, now: datetime) -> list[str]:
     """The plain text of each data cell (in column order, after the marks)."""
     return [
@@ -84,10 +89,13 @@ def cell_texts(run: WorkspaceRun, project: str, now: datetime) -> list[str]:
         run.template_slug or "—",
         run.command,
         "" if run.exit_code is None else str(run.exit_code),
-        relative_time(run.created_at, now),
-        run_duration(run, now),
+        *clock_texts(run, now),
         metadata_chips(run.metadata),
     ]
+
+
+#: Where :func:`clock_texts` sit in :func:`cell_texts`.
+CLOCK_CELLS = slice(6, 8)
 
 
 def fit(text: str, width: int) -> str:

@@ -25,8 +25,10 @@ from ...text.format import absolute_time, metadata_chips, safe_line
 from ..messages import OpenSplit, WatchRun
 from ..watch import Watchlist
 from .run_columns import (
+    CLOCK_CELLS,
     COLUMNS,
     cell_texts,
+    clock_texts,
     column_at,
     column_widths,
     mark_text,
@@ -203,7 +205,9 @@ class RunsTable(ScrollView, can_focus=True):
         run and keeps its place on screen when rows are added above it; when that run
         is no longer shown, the cursor goes to the top."""
         selected, offset = self.selected_id, self.cursor_row - int(self.scroll_y)
-        if projects is not self._projects:
+        before, at = self._rows, (self.cursor_row, int(self.scroll_y))
+        same_projects = projects is self._projects
+        if not same_projects:
             self._cells.clear()
         self._now, self._projects = now, projects
         self._rows, self._index = runs, None
@@ -217,7 +221,30 @@ class RunsTable(ScrollView, can_focus=True):
         elif row != self.cursor_row:
             self.set_reactive(RunsTable.cursor_row, row)
             self.scroll_to(y=max(0, row - offset), animate=False, immediate=True)
-        self.refresh()
+        if same_projects and at == (self.cursor_row, int(self.scroll_y)):
+            self._repaint_changed(before)
+        else:
+            self.refresh()
+
+    def _rows_in_view(self) -> range:
+        """Indexes of the rows the screen has room for (some may be past the end)."""
+        top = int(self.scroll_y)
+        return range(top, top + max(0, self.scrollable_content_region.height - 1))
+
+    def _repaint_changed(self, before: list[WorkspaceRun]) -> None:
+        """Repaint the rows in view whose run is new or changed (a refresh that brought
+        nothing new repaints nothing)."""
+        for row in self._rows_in_view():
+            run = self._rows[row] if row < len(self._rows) else None
+            old = before[row] if row < len(before) else None
+            if run is old:
+                continue
+            if run is not None and run == old:
+                cached = self._cells.get(run.id)
+                if cached is not None and cached[0] is old:
+                    self._cells[run.id] = (run, cached[1])  # the same run, a new copy
+                continue
+            self.refresh_line(row + 1)  # line 0 is the header
 
     def update_run(self, run: WorkspaceRun, now: datetime) -> None:
         """A newer copy of one shown run (after a cancel, say)."""
@@ -240,10 +267,21 @@ class RunsTable(ScrollView, can_focus=True):
                 self._watchlist.observe(self._rows[row])
 
     def tick(self, now: datetime) -> None:
-        """Advance durations and relative times (only rows in view are ever drawn)."""
+        """Advance durations and relative times: only rows in view whose text changed
+        are repainted (a list of finished runs changes about once a minute)."""
         self._now = now
-        self._cells.clear()
-        self.refresh()
+        view = self._rows_in_view()
+        shown = self._rows[view.start : view.stop]
+        in_view = {run.id for run in shown}
+        for run_id in [run_id for run_id in self._cells if run_id not in in_view]:
+            del self._cells[run_id]  # drawn again with the new time when scrolled to
+        for row, run in enumerate(shown, start=view.start):
+            cached = self._cells.get(run.id)
+            if cached is None or cached[0] is not run:
+                continue  # not drawn yet
+            if cached[1][CLOCK_CELLS] != clock_texts(run, now):
+                del self._cells[run.id]
+                self.refresh_line(row + 1)  # line 0 is the header
 
     # -- drawing -------------------------------------------------------------------
 
