@@ -18,30 +18,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import fcntl
 import json
-import os
-import pty
-import select
-import signal
 import statistics
-import struct
 import subprocess
 import sys
 import tempfile
-import termios
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from _support import cpu_seconds
+from _terminal import SIZE, PtyApp, clean_env, entry_point, wait_for_demo
 
-from crownest_tui.api.client import CrowNestClient
-from crownest_tui.local.process import LocalBackendProcess, start_local_backend
+from crownest_tui.local.process import start_local_backend
 
 GOAL = 2.0
-SIZE = (40, 120)  # rows, columns
-DEMO_RUNS = 37
 TIMEOUT = 30.0
 OUT = Path(__file__).resolve().parent / "out" / "startup.json"
 ENTRIES = ("crownest_tui.cli", "crownest_tui.ui.app")  # the CLI imports the app lazily
@@ -65,69 +55,12 @@ def time_to_marker(argv: Sequence[str], env: dict[str, str], marker: bytes) -> t
     the child had used by then (steadier than wall time on a busy machine); the child
     is killed."""
     started = time.perf_counter()
-    pid, fd = pty.fork()
-    if pid == 0:  # the child: size the terminal, then become the program
-        fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", *SIZE, 0, 0))
-        os.execve(argv[0], list(argv), env)
-    seen = b""
+    app = PtyApp(" ".join(argv), argv, env)
     try:
-        while time.perf_counter() - started < TIMEOUT:
-            ready, _, _ = select.select([fd], [], [], 0.5)
-            if not ready:
-                continue
-            try:
-                chunk = os.read(fd, 65536)
-            except OSError:  # the child is gone (EIO)
-                break
-            if not chunk:
-                break
-            seen = seen[-len(marker) :] + chunk
-            if marker in seen:
-                return time.perf_counter() - started, cpu_seconds(pid)
-        raise RuntimeError(f"{argv[1:]} never painted {marker!r}; last output: {seen[-300:]!r}")
+        app.wait_for(marker, timeout=TIMEOUT)
+        return time.perf_counter() - started, app.cpu()
     finally:
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-        os.close(fd)
-
-
-def entry_point() -> list[str]:
-    """The installed ``crownest-tui`` script next to this Python, else ``-m crownest_tui``."""
-    script = Path(sys.executable).with_name("crownest-tui")
-    return [str(script)] if script.is_file() else [sys.executable, "-m", "crownest_tui"]
-
-
-def clean_env(home: Path) -> dict[str, str]:
-    """A terminal environment with empty config dirs and no CrowNest or Textual settings."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("CROWNEST_", "TEXTUAL", "XDG_"))
-    }
-    # Bytecode cached, as after ``pip install`` (which compiles the wheel's modules).
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env.update(
-        HOME=str(home),
-        XDG_CONFIG_HOME=str(home / ".config"),
-        XDG_DATA_HOME=str(home / ".local" / "share"),
-        XDG_STATE_HOME=str(home / ".local" / "state"),
-        TERM="xterm-256color",
-        COLORTERM="truecolor",
-        LANG="C.UTF-8",
-    )
-    return env
-
-
-async def wait_for_demo(backend: LocalBackendProcess) -> None:
-    """Until the demo seed has made all its runs (their ids are what we look for)."""
-    async with CrowNestClient(backend.token, backend.url) as client:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            page = await client.list_runs(limit=100)
-            if len(page.data) >= DEMO_RUNS:
-                return
-            await asyncio.sleep(0.5)
-    raise RuntimeError("the demo seed did not finish in 120 s")
+        app.close()
 
 
 def import_top(

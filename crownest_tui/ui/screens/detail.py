@@ -19,7 +19,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.css.query import NoMatches
 from textual.screen import Screen
-from textual.widgets import Footer, Label, ProgressBar, TabbedContent, TabPane
+from textual.widgets import Label, ProgressBar, TabbedContent, TabPane
 
 from ...api.client import CrowNestClient
 from ...api.errors import CrowNestError
@@ -35,6 +35,7 @@ from ..stylesheets import stylesheet
 from ..widgets.artifacts_table import ArtifactsTable
 from ..widgets.connection_bar import ConnectionBar
 from ..widgets.evidence_view import EvidenceView
+from ..widgets.footer import Footer
 from ..widgets.log_view import LogView
 from ..widgets.run_header import RunHeader
 from ..widgets.timeline_view import TimelineView

@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.reactive import reactive
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from ...api.client import CrowNestClient
 from ...api.models import WorkspaceRun
@@ -24,6 +24,7 @@ from ..messages import LaunchRequested, OpenRun, RunChanged
 from ..run_list import ListOptions
 from ..widgets.error_banner import ErrorBanner
 from ..widgets.filter_bar import FilterBar
+from ..widgets.footer import Footer
 from ..widgets.list_status import ListState, ListStatus
 from ..widgets.runs_table import RunsTable
 from ..widgets.summary_line import SummaryLine

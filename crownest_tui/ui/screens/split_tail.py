@@ -12,11 +12,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from ...api.client import CrowNestClient
 from ..messages import WatchRun
 from ..stylesheets import stylesheet
+from ..widgets.footer import Footer
 from ..widgets.tail_pane import TailPane
 
 MAX_PANES = 4
