@@ -6,6 +6,7 @@ Shared by ``startup.py`` and ``idle.py`` (not a benchmark itself).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fcntl
 import os
 import pty
@@ -13,16 +14,18 @@ import select
 import signal
 import struct
 import sys
+import tempfile
 import termios
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from _support import cpu_seconds
 
 from crownest_tui.api.client import CrowNestClient
-from crownest_tui.local.process import LocalBackendProcess
+from crownest_tui.local.process import LocalBackendProcess, start_local_backend
 
 SIZE = (40, 120)  # rows, columns
 TIMEOUT = 60.0
@@ -66,6 +69,33 @@ async def wait_for_demo(backend: LocalBackendProcess) -> None:
                 return
             await asyncio.sleep(0.5)
     raise RuntimeError("the demo seed did not finish in 120 s")
+
+
+@dataclass(frozen=True)
+class DemoSession:
+    """A backend with the demo data, a scratch folder, and a terminal environment
+    whose home is in that folder (``dashboard_env`` also holds the backend's key)."""
+
+    backend: LocalBackendProcess
+    folder: Path
+    env: dict[str, str]
+
+    @property
+    def dashboard_env(self) -> dict[str, str]:
+        return {**self.env, "CROWNEST_API_KEY": self.backend.token}
+
+
+@contextlib.contextmanager
+def demo_session(prefix: str) -> Iterator[DemoSession]:
+    """Start the local backend with the demo data and wait for all its runs."""
+    with (
+        tempfile.TemporaryDirectory(prefix=prefix) as name,
+        start_local_backend(Path(name) / "state", seed_demo=True) as backend,
+    ):
+        asyncio.run(wait_for_demo(backend))
+        home = Path(name) / "home"
+        home.mkdir()
+        yield DemoSession(backend, Path(name), clean_env(home))
 
 
 class PtyApp:

@@ -30,17 +30,16 @@ import argparse
 import asyncio
 import json
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from _terminal import PtyApp, clean_env, entry_point, wait_for_demo
+from _terminal import PtyApp, demo_session, entry_point
 
 from crownest_tui.api.client import CrowNestClient
 from crownest_tui.api.models import WorkspaceRun
-from crownest_tui.local.process import LocalBackendProcess, start_local_backend
+from crownest_tui.local.process import LocalBackendProcess
 
 GOAL = 0.5  # % of one core
 SETTLE = 5.0
@@ -174,18 +173,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else "")
     parser.add_argument("--seconds", type=float, default=60.0, help="measured window")
     args = parser.parse_args()
-    with (
-        tempfile.TemporaryDirectory(prefix="crownest-idle-") as folder,
-        start_local_backend(Path(folder) / "state", seed_demo=True) as backend,
-    ):
-        asyncio.run(wait_for_demo(backend))
-        runs, detail = asyncio.run(pick_runs(backend))
-        home = Path(folder) / "home"
-        home.mkdir()
-        env = {**clean_env(home), "CROWNEST_API_KEY": backend.token}
-        peer = Path(folder) / "peer.py"
+    with demo_session("crownest-idle-") as session:
+        runs, detail = asyncio.run(pick_runs(session.backend))
+        peer = session.folder / "peer.py"
         peer.write_text(PEER_APP)
-        apps = start_all(backend, env, runs, detail.id, peer)
+        apps = start_all(session.backend, session.dashboard_env, runs, detail.id, peer)
         try:
             results = measure(apps, args.seconds, max(run.created_at for run in runs))
         finally:

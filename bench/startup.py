@@ -17,19 +17,15 @@ dashboard takes more than ``GOAL`` times the minimal app.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from _terminal import SIZE, PtyApp, clean_env, entry_point, wait_for_demo
-
-from crownest_tui.local.process import start_local_backend
+from _terminal import SIZE, PtyApp, demo_session, entry_point
 
 GOAL = 2.0
 TIMEOUT = 30.0
@@ -100,18 +96,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else "")
     parser.add_argument("--runs", type=int, default=15, help="turns of each app (median)")
     args = parser.parse_args()
-    with (
-        tempfile.TemporaryDirectory(prefix="crownest-startup-") as folder,
-        start_local_backend(Path(folder) / "state", seed_demo=True) as backend,
-    ):
-        asyncio.run(wait_for_demo(backend))
-        home = Path(folder) / "home"
-        home.mkdir()
-        script = Path(folder) / "minimal.py"
+    with demo_session("crownest-startup-") as session:
+        script = session.folder / "minimal.py"
         script.write_text(MINIMAL_APP)
-        env = clean_env(home)
-        dashboard = [*entry_point(), "--api-url", backend.url]
-        dashboard_env = {**env, "CROWNEST_API_KEY": backend.token}
+        env, dashboard_env = session.env, session.dashboard_env
+        dashboard = [*entry_point(), "--api-url", session.backend.url]
         minimal = [sys.executable, str(script)]
         time_to_marker(minimal, env, MINIMAL_MARKER)  # warm the caches (.pyc, page cache)
         time_to_marker(dashboard, dashboard_env, b"wsr_")
