@@ -80,6 +80,19 @@ async def test_a_horizontal_scrollbar_does_not_hide_the_last_line_while_followin
         assert "  last line" in body(screen_rows(view))
 
 
+async def test_a_frame_due_while_the_view_is_removed_is_harmless() -> None:
+    """The frame a last write armed may fire after the view's children are gone (the
+    split tail closing while output flows)."""
+    app = LogApp()
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.log_view
+        await pilot.pause(0.1)
+        view.append(numbered(3))  # arms the frame
+        await view.lines.remove()  # as removal does: the children go first
+        await pilot.pause(0.1)  # the frame fires
+        assert app.is_running and app.return_code is None
+
+
 async def test_top_and_bottom_keys() -> None:
     app = LogApp()
     async with app.run_test(size=SIZE) as pilot:

@@ -122,11 +122,14 @@ class LogView(Vertical):
         self._dirty = True
         self._paused_at = 0
         self._frame: Timer | None = None
+        # Held, not queried: a frame may come due while the view is being removed,
+        # after its children have gone.
+        self._lines = LogLines(self.transcript)
 
     @property
     def lines(self) -> LogLines:
         """The scrolling body."""
-        return self.query_one(LogLines)
+        return self._lines
 
     @property
     def search_bar(self) -> SearchBar:
@@ -134,7 +137,7 @@ class LogView(Vertical):
         return self.query_one(SearchBar)
 
     def compose(self) -> ComposeResult:
-        yield LogLines(self.transcript)
+        yield self._lines
         yield SearchBar()
 
     def on_mount(self) -> None:
