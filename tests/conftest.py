@@ -9,7 +9,7 @@ isolation (restarts, short transfer TTLs, the CLI itself); each is stopped after
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -17,6 +17,8 @@ import pytest
 from crownest_tui.local.process import LocalBackendProcess, start_local_backend
 from crownest_tui.local.service import stop_service
 from crownest_tui.local.service_state import STATE_DIR_ENV, ServiceState, default_state_dir, probe
+from tests.faultproxy import FaultPlan, FaultProxy
+from tests.launch.support import LINK
 
 
 @pytest.fixture(autouse=True)
@@ -59,6 +61,14 @@ BackendFactory = Callable[..., LocalBackendProcess]
 def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalBackendProcess]:
     with start_local_backend(tmp_path_factory.mktemp("local-state"), extra_args=FAST) as server:
         yield server
+
+
+@pytest.fixture
+async def slow(backend: LocalBackendProcess) -> AsyncIterator[FaultProxy]:
+    """The session's backend behind a link of ``LINK`` bytes a second (a poor uplink)."""
+    port = int(backend.url.rsplit(":", 1)[1])
+    async with FaultProxy(port, FaultPlan.slow(LINK)) as proxy:
+        yield proxy
 
 
 @pytest.fixture

@@ -127,20 +127,6 @@ class StreamStatus:
             return None
         return max(0.0, self.retry_at - (time.monotonic() if now is None else now))
 
-    def summary(self) -> str:
-        """E.g. ``2 reconnects, 0 lost, 1 gap filled``."""
-        parts = [
-            f"{self.reconnects} reconnect{'s' * (self.reconnects != 1)}",
-            f"{self.events_lost} lost",
-        ]
-        if self.gaps_filled:
-            parts.append(f"{self.gaps_filled} back-filled")
-        if self.duplicates_dropped:
-            parts.append(f"{self.duplicates_dropped} duplicates dropped")
-        if self.bad_payloads:
-            parts.append(f"{self.bad_payloads} unreadable")
-        return ", ".join(parts)
-
 
 # Event types that need no bookkeeping beyond their seq.
 _PLAIN_TYPES = frozenset(

@@ -7,7 +7,6 @@ Otherwise (a pipe, a CI log): one plain line as each step begins, nothing per by
 
 from __future__ import annotations
 
-import math
 import os
 import sys
 import time
@@ -16,19 +15,11 @@ from typing import TextIO
 
 from ..launch.flow import LaunchProgress, Step
 from ..launch.pack import PackedArchive, PackProgress
-from ..text.format import format_count, format_size
-from ..text.progress import TransferMeter, describe, progress_bar, summary
+from ..text.format import format_size
+from ..text.progress import TransferMeter, meter_line, summary
 from .text import one_line
 
 _EVERY = 0.1  # seconds between redraws of the live line
-_BAR_CELLS = 30
-_MIN_BAR_CELLS = 8
-_LONGEST_RATE_AND_LEFT = ", 1023.9 KiB/s, 9m 59s left"
-_STEP_TEXT = {
-    Step.CREATE: "creating the run…",
-    Step.FINALIZE: "finalizing the upload…",
-    Step.START: "starting…",
-}
 
 
 class ProgressPrinter:
@@ -77,18 +68,9 @@ class ProgressPrinter:
         return True
 
     def _meter_line(self, verb: str, meter: TransferMeter, extra: str = "") -> None:
-        """``verb ████▌    45%  bytes, rate, time left``: the bar takes what the
-        terminal's width leaves once the longest text is allowed for, so it does not
-        shrink when the rate appears (and is left out on a very narrow terminal);
-        ``extra`` comes last, the first thing cut when the line is too long."""
-        fraction = meter.fraction or 0.0
-        percent = math.floor(fraction * 100)  # 100% only once it is all there
-        after = f" {percent:3d}%  {describe(meter)}{extra}"
-        total = format_size(meter.total or 0)
-        longest = len(f" 100%  {total} of {total}{_LONGEST_RATE_AND_LEFT}")
-        cells = min(_BAR_CELLS, self._columns() - 1 - len(verb) - 1 - longest)
-        bar = f" {progress_bar(fraction, cells)}" if cells >= _MIN_BAR_CELLS else ""
-        self._line(f"{verb}{bar}{after}", final=False)
+        """The live line of a transfer (see :func:`meter_line`); a full last column
+        would wrap, so it gets one cell less than the terminal."""
+        self._line(meter_line(verb, meter, self._columns() - 1, extra), final=False)
 
     def finish(self) -> None:
         """End a live line left open (before an error line, say)."""
@@ -107,8 +89,7 @@ class ProgressPrinter:
             self._packing = TransferMeter(progress.bytes_total)
         self._packing.update(progress.bytes_done, now)
         if self._due(now):
-            entries = format_count(progress.entries_total, "entry", "entries")
-            self._meter_line("packing", self._packing, f"  ({progress.entries_done}/{entries})")
+            self._meter_line("packing", self._packing, f"  ({progress.entries_text})")
 
     def packed(self, archive: PackedArchive) -> None:
         """``packed 6 files, 7.0 MiB (git-aware; 2 ignored), sha256 8aeacb285611…``"""
@@ -116,8 +97,7 @@ class ProgressPrinter:
         if archive.ignored:
             how += f"; {archive.ignored:,} ignored"
         self._line(
-            f"packed {format_count(archive.files, 'file')}, {format_size(archive.size)} "
-            f"({how}), sha256 {archive.sha256[:12]}…",
+            f"packed {archive.contents} ({how}), sha256 {archive.sha256[:12]}…",
             final=True,
         )
         for skipped in archive.skipped:
@@ -132,7 +112,7 @@ class ProgressPrinter:
         if progress.step is Step.UPLOAD:
             self._uploading(progress)
         elif progress.done < progress.total:
-            text = f"{progress.run_id or ''} {_STEP_TEXT[progress.step]}".strip()
+            text = f"{progress.run_id or ''} {progress.step.doing}".strip()
             self._line(text, final=not self.live)
         elif progress.step is Step.START:
             self._line(f"started {progress.run_id}", final=True)

@@ -27,8 +27,10 @@ from ..api.events import (
     TerminalEvent,
     UnknownEvent,
 )
-from ..api.models import ArtifactError, WorkspaceRun
+from ..api.models import ArtifactError, RunStatus, WorkspaceRun
 from ..api.stream import EventStream, StreamState
+from ..text.format import format_size
+from ..text.progress import TransferMeter
 from .chunk import OutputChunk
 
 if TYPE_CHECKING:
@@ -64,6 +66,9 @@ class RunDetailState:
     timeline: list[TimelineStep] = field(default_factory=list)
     received_bytes: int | None = None
     archive_size: int | None = None
+    archive_meter: TransferMeter | None = None
+    """The archive's upload as ``archive_progress`` events report it, timed by the
+    events' own times (so a replayed upload shows the rate it had)."""
     artifacts: dict[str, ArtifactRow] = field(default_factory=dict)
     artifact_errors: list[ArtifactError] = field(default_factory=list)
     stream_error: ErrorEvent | None = None
@@ -80,9 +85,7 @@ class RunDetailState:
             elif isinstance(event, StatusEvent):
                 self._status(event)
             elif isinstance(event, ArchiveProgressEvent):
-                self.received_bytes = event.received_bytes
-                if event.size_bytes is not None:
-                    self.archive_size = event.size_bytes
+                self._archive_progress(event)
             elif isinstance(event, ArtifactCollectedEvent):
                 row = self.artifacts.setdefault(
                     event.artifact_id, ArtifactRow(event.artifact_id, "")
@@ -97,6 +100,26 @@ class RunDetailState:
             elif isinstance(event, HeartbeatEvent):
                 self.last_heartbeat = event.created_at
         return output, raw
+
+    def _archive_progress(self, event: ArchiveProgressEvent) -> None:
+        self.received_bytes = event.received_bytes
+        if event.size_bytes is not None:
+            self.archive_size = event.size_bytes
+        meter = self.archive_meter
+        if meter is None or meter.total != self.archive_size:
+            meter = self.archive_meter = TransferMeter(self.archive_size)
+        created = event.created_at
+        # An event without a time is counted at the last one's: it tells no rate.
+        at = created.timestamp() if created is not None else (meter.last_at or 0.0)
+        meter.update(event.received_bytes, at)
+
+    @property
+    def receiving_archive(self) -> bool:
+        """The run waits for its archive, which has not all arrived (as far as we know)."""
+        run = self.run
+        if run is None or run.status != RunStatus.AWAITING_ARCHIVE:
+            return False
+        return self.archive_meter is None or not self.archive_meter.finished
 
     def set_run(self, run: WorkspaceRun) -> None:
         """A fresher copy of the run (GET, terminal event, cancel answer)."""
@@ -176,8 +199,9 @@ def event_summary(event: RunEvent) -> str:
     elif isinstance(event, StatusEvent):
         text = str(event.status)
     elif isinstance(event, ArchiveProgressEvent):
-        size = f"/{event.size_bytes}" if event.size_bytes is not None else ""
-        text = f"{event.received_bytes}{size} bytes"
+        text = format_size(event.received_bytes)
+        if event.size_bytes is not None:
+            text += f" of {format_size(event.size_bytes)}"
     elif isinstance(event, ArtifactCollectedEvent):
         text = f"{event.artifact_id} {event.path}"
     elif isinstance(event, ArtifactErrorEvent):

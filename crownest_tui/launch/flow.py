@@ -42,6 +42,19 @@ class Step(StrEnum):
     FINALIZE = "finalize"
     START = "start"
 
+    @property
+    def doing(self) -> str:
+        """The step under way, in words: ``creating the run…``."""
+        return _DOING[self]
+
+
+_DOING = {
+    Step.CREATE: "creating the run…",
+    Step.UPLOAD: "uploading…",
+    Step.FINALIZE: "finalizing the upload…",
+    Step.START: "starting…",
+}
+
 
 @dataclass(frozen=True, slots=True)
 class LaunchKeys:

@@ -23,7 +23,7 @@ from functools import partial
 from pathlib import Path
 
 from ..core.defaults import MAX_ARCHIVE_BYTES
-from ..text.format import format_size
+from ..text.format import format_count, format_size
 from .collect import Entry, Kind, Listing, Skipped, collect
 
 _LARGEST_SHOWN = 5
@@ -45,6 +45,11 @@ class PackProgress:
     bytes_total: int
     current: str
 
+    @property
+    def entries_text(self) -> str:
+        """``12/300 entries``."""
+        return f"{self.entries_done:,}/{format_count(self.entries_total, 'entry', 'entries')}"
+
 
 PackCallback = Callable[[PackProgress], None]
 
@@ -64,6 +69,11 @@ class PackedArchive:
     @property
     def size(self) -> int:
         return len(self.data)
+
+    @property
+    def contents(self) -> str:
+        """``6 files, 7.0 MiB`` (the archive's size, compressed)."""
+        return f"{format_count(self.files, 'file')}, {format_size(self.size)}"
 
 
 class PackError(Exception):

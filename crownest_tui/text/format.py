@@ -10,11 +10,15 @@ agrees with its noun (``1 file``, ``2 files``): use these two everywhere.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import humanize
 
 from ..api.models import RunStatus, WorkspaceRun, is_terminal
 from .sanitize import plain_text
+
+if TYPE_CHECKING:
+    from ..api.stream import StreamStatus
 
 #: status -> (glyph, colour class); unknown statuses fall back to "?" / status-unknown.
 STATUS_STYLE: dict[str, tuple[str, str]] = {
@@ -112,6 +116,18 @@ def format_count(count: int, noun: str, plural: str | None = None) -> str:
     """``1 file``, ``0 files``, ``1,204 files`` (pass ``plural`` for irregular nouns)."""
     word = noun if count == 1 else (plural or plural_of(noun))
     return f"{count:,} {word}"
+
+
+def stream_summary(status: StreamStatus) -> str:
+    """What the stream went through: ``2 reconnects, 0 lost, 1 back-filled``."""
+    parts = [format_count(status.reconnects, "reconnect"), f"{status.events_lost:,} lost"]
+    if status.gaps_filled:
+        parts.append(f"{status.gaps_filled:,} back-filled")
+    if status.duplicates_dropped:
+        parts.append(f"{format_count(status.duplicates_dropped, 'duplicate')} dropped")
+    if status.bad_payloads:
+        parts.append(f"{status.bad_payloads:,} unreadable")
+    return ", ".join(parts)
 
 
 def relative_time(moment: datetime, now: datetime) -> str:

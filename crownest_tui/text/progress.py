@@ -22,6 +22,10 @@ RATE_WINDOW = 5.0
 #: fractions of a second mostly measure buffers filling, not the link.
 MIN_SPAN = 0.5
 _BAR_EIGHTHS = " ▏▎▍▌▋▊▉"
+#: The widest bar of a progress line, and the narrowest worth drawing.
+BAR_CELLS = 30
+MIN_BAR_CELLS = 8
+_LONGEST_RATE_AND_LEFT = ", 1023.9 KiB/s, 9m 59s left"
 
 
 @dataclass
@@ -121,6 +125,23 @@ def describe(meter: TransferMeter) -> str:
     if left is not None and not meter.finished:
         parts.append(f"{format_duration(left)} left")
     return ", ".join(parts)
+
+
+def meter_line(verb: str, meter: TransferMeter, width: int, extra: str = "") -> str:
+    """``verb ████▌    45%  bytes, rate, time left`` for ``width`` cells: the bar takes
+    what the width leaves once the longest text is allowed for, so it does not shrink
+    when the rate appears (and is left out when too narrow); ``extra`` comes last, the
+    first thing cut when the line is too long. No bar nor percentage without a total."""
+    if meter.total is None:
+        return f"{verb}  {describe(meter)}{extra}"
+    fraction = meter.fraction or 0.0
+    percent = math.floor(fraction * 100)  # 100% only once it is all there
+    after = f" {percent:3d}%  {describe(meter)}{extra}"
+    total = format_size(meter.total)
+    longest = len(f" 100%  {total} of {total}{_LONGEST_RATE_AND_LEFT}")
+    cells = min(BAR_CELLS, width - len(verb) - 1 - longest)
+    bar = f" {progress_bar(fraction, cells)}" if cells >= MIN_BAR_CELLS else ""
+    return f"{verb}{bar}{after}"
 
 
 def summary(meter: TransferMeter) -> str:

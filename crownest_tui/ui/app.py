@@ -11,7 +11,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from textual import work
 from textual.app import App
 from textual.binding import Binding
 
@@ -19,13 +18,9 @@ from ..api.client import CrowNestClient
 from ..core.filters import RunFilters
 from ..core.save_folder import SaveFolder
 from ..core.watchlist import Watchlist
-from ..launch.flow import LaunchError
-from ..launch.pack import PackError
 from ..profiles import ProfileSwitcher, ProfileView
 from .help_sections import help_sections
-from .launching import launch_from_form
-from .messages import LaunchRequested, OpenRun, OpenSplit, RunChanged, RunsSeen, WatchRun
-from .new_run_form import FormError, NewRunForm, save_last_values
+from .messages import LaunchStarting, OpenRun, OpenSplit, RunChanged, RunsSeen, WatchRun
 from .palette import ProfileCommands, RunsCommands
 from .screens.detail import RunDetailScreen
 from .screens.help import HelpScreen
@@ -155,35 +150,9 @@ class CrowNestApp(SessionApp):
             )
         )
 
-    def on_launch_requested(self, message: LaunchRequested) -> None:
-        """The "new run" form was filled in: launch it, then open its detail screen."""
-        self.launch_run(message.form)
-
-    @work(group="launch", exit_on_error=False, description="launch a new run")
-    async def launch_run(self, form: NewRunForm) -> None:
-        def say(text: str) -> None:
-            self.notify(text, title="New run", timeout=3, markup=False)
-
-        try:
-            self.save_folder.avoid(form.folder_path())  # it may be packed again: no saves
-            run = await launch_from_form(self.client, form, say)
-        except (FormError, PackError) as error:
-            self.notify(str(error), title="Not launched", severity="error", markup=False)
-            return
-        except LaunchError as error:
-            created = f" ({error.run_id} was created but not started)" if error.run_id else ""
-            self.notify(
-                f"{error.error.message}{created}",
-                title=f"Launch failed at {error.step.value}",
-                severity="error",
-                markup=False,
-            )
-            return
-        save_last_values(form)
-        self.notify(f"{run.id} started", title="New run", markup=False)
-        if self.runs_screen is not None:  # back from its detail, the list is on it
-            self.runs_screen.select_when_shown(run.id)
-        self.post_message(OpenRun(run.id))
+    def on_launch_starting(self, message: LaunchStarting) -> None:
+        """The "new run" form packs a folder: it may be packed again, so no saves."""
+        self.save_folder.avoid(message.folder)
 
     def on_run_changed(self, message: RunChanged) -> None:
         """A screen (a cancel, the detail) learnt newer run state: the list shows it too."""

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from textual.message import Message
 
 from ..api.models import WorkspaceRun
-from .new_run_form import NewRunForm
 
 
 class OpenRun(Message):
@@ -20,12 +20,13 @@ class OpenRun(Message):
         self.after_seq = after_seq
 
 
-class LaunchRequested(Message):
-    """The "new run" form was filled in and checked: the app launches it."""
+class LaunchStarting(Message):
+    """The "new run" form begins to pack ``folder``: the app saves nothing into it from
+    now on (it may be packed again)."""
 
-    def __init__(self, form: NewRunForm) -> None:
+    def __init__(self, folder: Path) -> None:
         super().__init__()
-        self.form = form
+        self.folder = folder
 
 
 class RunChanged(Message):

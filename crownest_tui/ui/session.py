@@ -42,7 +42,7 @@ class SessionApp(App[None]):
     options: reactive[ListOptions] = reactive(ListOptions, init=False)
     """How the runs list starts: filters, refresh period, page size, read-only."""
     read_only: reactive[bool] = reactive(False, init=False)
-    """Cancelling and launching are off (the profile's ``read_only``, ``--read-only``)."""
+    """Canceling and launching are off (the profile's ``read_only``, ``--read-only``)."""
     bell_on_end: reactive[bool] = reactive(False, init=False)
     """Ring the terminal bell when a followed run ends."""
     profile_name: reactive[str | None] = reactive(None, init=False)

@@ -31,6 +31,7 @@ from ..core.watchlist import (
     save_ids,
     watch_file,
 )
+from ..text.format import format_count
 from .notify import DesktopNotifier
 
 #: Seconds between two polls of the watched runs.
@@ -120,7 +121,7 @@ class RunWatcher:
 
     def unwatch_all(self) -> None:
         count = self.watchlist.clear()
-        self._say(f"Stopped watching {count} run{'s' * (count != 1)}.", "Unwatched")
+        self._say(f"Stopped watching {format_count(count, 'run')}.", "Unwatched")
 
     def announces(self, run_id: str) -> bool:
         """Whether the end of ``run_id`` is the watcher's to announce: watched now, or

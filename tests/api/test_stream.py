@@ -20,6 +20,7 @@ from crownest_tui.api import (
     StreamStatus,
 )
 from crownest_tui.api.events import HeartbeatEvent, StderrEvent, StdoutEvent, UnknownEvent
+from crownest_tui.text.format import stream_summary
 from tests.api.scripted_server import RUN_ID, Misbehaviour, ScriptedRun, make_events
 from tests.faultproxy import FaultPlan, FaultProxy
 from tests.support import serve_app
@@ -198,7 +199,7 @@ async def test_status_listener_sees_the_life_of_the_stream() -> None:
     assert states[0] is StreamState.CONNECTING
     assert StreamState.LIVE in states and StreamState.RECONNECTING in states
     assert states[-1] is StreamState.ENDED
-    assert "lost" in stream.status.summary()
+    assert "lost" in stream_summary(stream.status)
 
 
 async def test_reconnect_now_skips_a_long_backoff() -> None:

@@ -6,6 +6,7 @@ import random
 from typing import Any
 
 from crownest_tui.api import StreamState
+from crownest_tui.text.format import stream_summary
 from tests.api.scripted_server import CREATED, Misbehaviour, ScriptedRun, make_events
 from tests.api.test_stream import collect, faulty, transcript
 
@@ -41,7 +42,7 @@ async def test_a_bad_event_met_while_back_filling_is_counted() -> None:
     assert run.replays >= 1
     assert status.bad_payloads == 1
     assert sum("unreadable event skipped" in n for n in status.notices) == 1
-    assert "1 unreadable" in status.summary()
+    assert "1 unreadable" in stream_summary(status)
 
 
 async def test_a_bad_event_met_while_draining_a_finished_run_is_counted() -> None:

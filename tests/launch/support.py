@@ -83,3 +83,20 @@ def project(root: Path) -> Path:
     write(nested / "debug.log")
     init_repo(nested)
     return folder
+
+
+KIB = 1024
+MIB = 1024 * KIB
+#: The slowed link of the upload-progress tests (the ``slow`` fixture): an 8 MiB
+#: archive would take 8 s. The sender's own socket buffer on loopback takes up to
+#: ~1 MiB at once whatever the link (the proxy's segment size and buffers are made
+#: small, as a real link's), so the uploads there are bigger.
+LINK = 1 * MIB
+
+
+def random_folder(root: Path, size: int) -> Path:
+    """``blob.bin`` of ``size`` random bytes (incompressible: the archive is as big)
+    and a ``main.py`` that prints ``ok``."""
+    write(root / "blob.bin", os.urandom(size))
+    write(root / "main.py", "print('ok')\n")
+    return root

@@ -13,7 +13,6 @@ import struct
 import sys
 import termios
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -23,28 +22,8 @@ from crownest_tui.api.http import UPLOAD_CHUNK_BYTES
 from crownest_tui.launch import LaunchProgress, Step, launch, pack_directory
 from crownest_tui.launch.pack import PackedArchive
 from crownest_tui.local.process import LocalBackendProcess
-from tests.faultproxy import FaultPlan, FaultProxy
-from tests.launch.support import client_for, run_output, write
-
-KIB = 1024
-MIB = 1024 * KIB
-#: The slowed link: an 8 MiB archive would take 8 s. The sender's own socket buffer
-#: on loopback takes up to ~1 MiB at once whatever the link (the proxy's segment size
-#: and buffers are made small, as a real link's), so the uploads here are bigger.
-LINK = 1 * MIB
-
-
-def random_folder(root: Path, size: int) -> Path:
-    write(root / "blob.bin", os.urandom(size))  # incompressible: the archive is as big
-    write(root / "main.py", "print('ok')\n")
-    return root
-
-
-@pytest.fixture
-async def slow(backend: LocalBackendProcess) -> AsyncIterator[FaultProxy]:
-    port = int(backend.url.rsplit(":", 1)[1])
-    async with FaultProxy(port, FaultPlan.slow(LINK)) as proxy:
-        yield proxy
+from tests.faultproxy import FaultProxy
+from tests.launch.support import KIB, LINK, MIB, client_for, random_folder, run_output
 
 
 def check_counts(seen: list[tuple[int, int]], archive: PackedArchive) -> None:

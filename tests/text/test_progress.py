@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crownest_tui.text.progress import TransferMeter, describe, progress_bar, summary
+from crownest_tui.text.progress import TransferMeter, describe, meter_line, progress_bar, summary
 
 MIB = 1024 * 1024
 
@@ -93,3 +93,21 @@ def test_finished_and_unknown_totals() -> None:
 def test_bar_cells(fraction: float, bar: str) -> None:
     assert progress_bar(fraction, 10) == bar
     assert len(progress_bar(fraction, 7)) == 7
+
+
+def test_a_meter_line_fits_its_width_with_a_bar_of_steady_width() -> None:
+    meter = TransferMeter(total=8 * MIB)
+    meter.update(0, at=0.0)
+    first = meter_line("uploading", meter, 78)
+    for second in range(1, 5):
+        meter.update(second * MIB, at=float(second))
+    later = meter_line("uploading", meter, 78)
+    assert first.index("%") == later.index("%")  # the rate appearing keeps the bar
+    assert later.endswith("  50%  4.0 MiB of 8.0 MiB, 1.0 MiB/s, 4.0s left")
+    assert later.startswith("uploading ████") and len(later) <= 78
+    assert meter_line("uploading", meter, 50) == (
+        "uploading  50%  4.0 MiB of 8.0 MiB, 1.0 MiB/s, 4.0s left"  # too narrow: no bar
+    )
+    unknown = TransferMeter(total=None)
+    unknown.update(3 * MIB, at=0.0)
+    assert meter_line("receiving", unknown, 78, "  (x)") == "receiving  3.0 MiB  (x)"

@@ -7,7 +7,10 @@ import uuid
 from typing import Any
 
 import httpx
+from textual.app import App
 from textual.pilot import Pilot
+from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
 from textual.worker import WorkerState
 
 from crownest_tui.api import CrowNestClient
@@ -82,6 +85,17 @@ def context_line(app: CrowNestApp) -> str:
     bar = app.screen.query_one(ContextBar)
     assert bar.region.height == 1 and bar.region.y == 0
     return str(bar.whereabouts)
+
+
+def footer_keys(app: App[Any]) -> dict[str, str]:
+    """Footer entries wholly on screen: action -> "key description"."""
+    width = app.size.width
+    keys = app.screen.query_one(Footer).query(FooterKey)
+    return {
+        k.action: f"{k.key_display} {k.description}"
+        for k in keys
+        if k.region.width and k.region.right <= width
+    }
 
 
 def shown_ids(app: CrowNestApp) -> list[str]:

@@ -329,7 +329,7 @@ async def test_cancel_leaves_the_footer_once_the_run_has_ended(
             await wait_until(pilot, lambda: stream_ended(screen) and screen._ended)
             await pilot.pause()
             assert "cancel_run" not in footer_actions(screen)
-            assert "Cancel run" not in screen_text(pilot.app)[-1]
+            assert "c Cancel" not in screen_text(pilot.app)[-1]
             await pilot.press("c")  # still says why
             assert pilot.app.screen is screen
             assert any(title == "Nothing to cancel" for title, _ in app.notes)

@@ -3,8 +3,7 @@ cancel; help is ordered by task with the list's legend (issue 12, point 17)."""
 
 from __future__ import annotations
 
-from textual.widgets import Footer, Static
-from textual.widgets._footer import FooterKey
+from textual.widgets import Static
 
 from crownest_tui.api import CrowNestError
 from crownest_tui.core.filters import RunFilters
@@ -15,7 +14,7 @@ from crownest_tui.ui.screens.help import HelpScreen
 from crownest_tui.ui.screens.runs import RunsScreen
 from crownest_tui.ui.widgets.run_columns import PICK_GLYPH, WATCH_GLYPH
 
-from .conftest import RecordingApp, runs_screen, settle, suite_app
+from .conftest import RecordingApp, footer_keys, runs_screen, settle, suite_app
 from .fakes import FROZEN_NOW, FakeClient, fixed_runs
 
 
@@ -23,17 +22,6 @@ def app_over(client: FakeClient | None = None, **options: object) -> RecordingAp
     return RecordingApp(
         client or FakeClient(), refresh_interval=0, clock=lambda: FROZEN_NOW, **options
     )
-
-
-def footer_keys(app: RecordingApp) -> dict[str, str]:
-    """Footer entries wholly on screen: action -> "key description"."""
-    width = app.size.width
-    keys = app.screen.query_one(Footer).query(FooterKey)
-    return {
-        k.action: f"{k.key_display} {k.description}"
-        for k in keys
-        if k.region.width and k.region.right <= width
-    }
 
 
 async def test_help_and_quit_show_in_the_footer_at_80_columns() -> None:

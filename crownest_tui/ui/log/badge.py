@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from crownest_tui.core.chunk import StreamFilter
 
+from ...text.format import format_count
+
 
 def log_badge(follow: bool, new_lines: int, stream_filter: StreamFilter) -> str:
     """``stderr only · +12 new lines · f to follow``; empty while following everything.
@@ -13,6 +15,8 @@ def log_badge(follow: bool, new_lines: int, stream_filter: StreamFilter) -> str:
     parts = [] if stream_filter == "all" else [f"{stream_filter} only · o to change"]
     if not follow:
         parts.append(
-            f"+{new_lines:,} new lines · f to follow" if new_lines else "paused · f to follow"
+            f"+{format_count(new_lines, 'new line')} · f to follow"
+            if new_lines
+            else "paused · f to follow"
         )
     return " · ".join(parts)

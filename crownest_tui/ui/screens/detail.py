@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Label, ProgressBar, TabbedContent, TabPane
+from textual.widgets import Footer, Label, TabbedContent, TabPane
 
 from ...api.client import CrowNestClient
 from ...api.errors import CrowNestError
@@ -29,6 +29,7 @@ from ...core.save_folder import SaveFolder
 from ...text.format import format_duration, safe_line, status_label
 from ..bindings import explain_refusal
 from ..messages import WatchRun
+from ..palette_keys import ScreenKeyCommands
 from ..run_follower import FollowsRun, RunFollower
 from ..stylesheets import stylesheet
 from ..watch import watcher_announces
@@ -39,6 +40,7 @@ from ..widgets.evidence_view import EvidenceView
 from ..widgets.log_view import LogView
 from ..widgets.run_header import RunHeader
 from ..widgets.timeline_view import TimelineView
+from ..widgets.upload_bar import UploadBar
 from .artifact_download import save_artifact
 from .confirm_cancel import ConfirmCancelScreen
 
@@ -57,22 +59,84 @@ class RunDetailScreen(FollowsRun, Screen[None]):
     """Follow one run live (``crownest-tui open wsr_…`` or ``enter`` in the list)."""
 
     CSS_PATH = [stylesheet("detail")]
+    COMMANDS = {ScreenKeyCommands}
 
+    # The footer shows the essentials in short words (with the log's f and /, it fits
+    # 80 columns with ? and q); the tabs show their digits, the connection line names R,
+    # and help (?, which shows the tooltips) and the palette list the rest.
     BINDINGS = [
-        Binding("escape", "back", "Back", id="detail.back"),
-        Binding("1", "tab('log')", "Log", id="detail.tab_log"),
-        Binding("2", "tab('events')", "Events", id="detail.tab_events"),
-        Binding("3", "tab('evidence')", "Evidence", id="detail.tab_evidence"),
-        Binding("4", "tab('details')", "Details", id="detail.tab_details"),
-        Binding("c", "cancel_run", "Cancel run", id="detail.cancel"),
-        Binding("i", "toggle_header", "All fields", show=False, id="detail.header"),
-        Binding("R", "reconnect", "Reconnect", id="detail.reconnect"),
-        Binding("W,w", "watch", "Watch", show=False, id="detail.watch"),
-        Binding("d", "download", "Download artifact", show=False, id="detail.download"),
-        Binding("s", "toggle_sha", "Full sha256", show=False, id="detail.sha"),
-        Binding("j", "toggle_json", "Raw JSON", show=False, id="detail.json"),
+        Binding("escape", "back", "Back", id="detail.back", tooltip="Back to the runs list"),
+        Binding("1", "tab('log')", "Log", show=False, id="detail.tab_log", tooltip="Log tab"),
+        Binding(
+            "2",
+            "tab('events')",
+            "Events",
+            show=False,
+            id="detail.tab_events",
+            tooltip="Raw events tab",
+        ),
+        Binding(
+            "3",
+            "tab('evidence')",
+            "Evidence",
+            show=False,
+            id="detail.tab_evidence",
+            tooltip="Evidence Bundle tab",
+        ),
+        Binding(
+            "4",
+            "tab('details')",
+            "Details",
+            show=False,
+            id="detail.tab_details",
+            tooltip="Timeline, upload and artifacts tab",
+        ),
+        Binding("c", "cancel_run", "Cancel", id="detail.cancel", tooltip="Cancel the run"),
+        Binding(
+            "i",
+            "toggle_header",
+            "All fields",
+            show=False,
+            id="detail.header",
+            tooltip="Show every field of the run, or the two summary rows",
+        ),
+        Binding(
+            "R",
+            "reconnect",
+            "Reconnect",
+            show=False,
+            id="detail.reconnect",
+            tooltip="Reconnect the event stream now",
+        ),
+        Binding(
+            "W,w",
+            "watch",
+            "Watch",
+            show=False,
+            id="detail.watch",
+            tooltip="Watch the run: say when it ends, even after leaving",
+        ),
+        Binding(
+            "d",
+            "download",
+            "Download",
+            show=False,
+            id="detail.download",
+            tooltip="Download the selected artifact (Details tab)",
+        ),
+        Binding(
+            "s", "toggle_sha", "Full sha256", show=False, id="detail.sha", tooltip="Full sha256"
+        ),
+        Binding(
+            "j",
+            "toggle_json",
+            "Raw JSON",
+            show=False,
+            id="detail.json",
+            tooltip="Evidence as raw JSON, or as fields",
+        ),
         Binding("question_mark", "app.help", "Help", id="app.help"),
-        Binding("q", "app.quit", "Quit", show=False, id="app.quit"),
+        Binding("q", "app.quit", "Quit", id="app.quit"),
     ]
 
     def __init__(
@@ -112,6 +176,7 @@ class RunDetailScreen(FollowsRun, Screen[None]):
         yield RunFollower(self.client, self.run_id, after_seq=self.after_seq)
         yield RunHeader(self.clock, project_names=self.project_names, id="header")
         yield ConnectionBar(id="connection").data_bind(status=RunDetailScreen.stream_status)
+        yield UploadBar(live_only=True, id="receiving")
         with TabbedContent(initial="log", id="tabs"):
             with TabPane("1 Log", id="log"):
                 yield LogView(id="log-view", save_name=self.run_id, save_directory=self.save_folder)
@@ -127,7 +192,7 @@ class RunDetailScreen(FollowsRun, Screen[None]):
                 yield Label("Status timeline", classes="section")
                 yield TimelineView(self.clock, id="timeline")
                 yield Label("Archive upload", classes="section")
-                yield ProgressBar(id="upload", show_eta=False)
+                yield UploadBar(id="upload")
                 yield Label("Artifacts (d downloads the selected one)", classes="section")
                 yield ArtifactsTable(id="artifacts")
         yield Footer()
@@ -258,9 +323,8 @@ class RunDetailScreen(FollowsRun, Screen[None]):
         run = state.run
         self.query_one(RunHeader).run = run
         self.query_one(TimelineView).steps = tuple(state.timeline)
-        upload = self.query_one(ProgressBar)
-        if state.archive_size:
-            upload.update(total=state.archive_size, progress=state.received_bytes or 0)
+        for upload in self.query(UploadBar):
+            upload.show_state(state)
         self.query_one(ArtifactsTable).show(list(state.artifacts.values()), state.artifact_errors)
         if run is not None:
             self.sub_title = status_label(run.status)

@@ -20,8 +20,9 @@ from ...core.filters import RunFilters
 from ...core.run_list import ListOptions
 from ...text.format import ago
 from ..bindings import explain_refusal, key_for
-from ..messages import LaunchRequested, OpenRun
-from ..new_run_form import NewRunForm, load_last_values
+from ..launching import Launched
+from ..messages import OpenRun
+from ..new_run_form import load_last_values, save_last_values
 from ..widgets.context_bar import ContextBar
 from ..widgets.error_banner import ErrorBanner
 from ..widgets.filter_bar import FilterBar
@@ -319,15 +320,20 @@ class RunsScreen(RunsLoader):
         self.app.push_screen(ConfirmCancelScreen(run, project), confirmed)
 
     def action_new_run(self) -> None:
-        """Open the "new run" form with the last values; the app launches it."""
+        """Open the "new run" form with the last values; it launches the run, then
+        the list puts its cursor on it and its detail screen opens."""
         if self.read_only:
             return
 
-        def filled(form: NewRunForm | None) -> None:
-            if form is not None:
-                self.post_message(LaunchRequested(form))
+        def launched(result: Launched | None) -> None:
+            if result is None:
+                return
+            save_last_values(result.form)
+            self.notify(f"{result.run.id} started", title="New run", markup=False)
+            self.select_when_shown(result.run.id)
+            self.post_message(OpenRun(result.run.id))
 
-        self.app.push_screen(NewRunScreen(load_last_values()), filled)
+        self.app.push_screen(NewRunScreen(load_last_values(), self.client), launched)
 
     def action_error_details(self) -> None:
         if self.failure is not None:

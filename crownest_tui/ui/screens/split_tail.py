@@ -16,7 +16,9 @@ from textual.widgets import Footer
 
 from ...api.client import CrowNestClient
 from ...core.save_folder import SaveFolder
+from ...text.format import format_count
 from ..messages import WatchRun
+from ..palette_keys import ScreenKeyCommands
 from ..stylesheets import stylesheet
 from ..widgets.context_bar import ContextBar
 from ..widgets.tail_pane import TailPane
@@ -28,18 +30,49 @@ class SplitTailScreen(Screen[None]):
     """The split tail (``t`` on marked runs in the list, or the palette)."""
 
     CSS_PATH = [stylesheet("split")]
+    COMMANDS = {ScreenKeyCommands}
 
+    # The footer shows the essentials (with the log's f and /, it fits 80 columns with
+    # ? and q); help (?, which shows the tooltips) and the palette list the rest.
     BINDINGS = [
-        Binding("escape", "back", "Back", id="split.back"),
-        Binding("tab", "focus_pane(1)", "Next pane", id="split.next_pane"),
+        Binding("escape", "back", "Back", id="split.back", tooltip="Back to the runs list"),
         Binding(
-            "shift+tab", "focus_pane(-1)", "Previous pane", show=False, id="split.previous_pane"
+            "tab", "focus_pane(1)", "Next pane", id="split.next_pane", tooltip="Focus the next pane"
         ),
-        Binding("v", "toggle_layout", "Layout", id="split.layout"),
-        Binding("R", "reconnect", "Reconnect", id="split.reconnect"),
-        Binding("W", "watch", "Watch", id="split.watch"),
+        Binding(
+            "shift+tab",
+            "focus_pane(-1)",
+            "Previous pane",
+            show=False,
+            id="split.previous_pane",
+            tooltip="Focus the previous pane",
+        ),
+        Binding(
+            "v",
+            "toggle_layout",
+            "Layout",
+            show=False,
+            id="split.layout",
+            tooltip="Panes side by side or stacked",
+        ),
+        Binding(
+            "R",
+            "reconnect",
+            "Reconnect",
+            show=False,
+            id="split.reconnect",
+            tooltip="Reconnect the focused pane's stream now",
+        ),
+        Binding(
+            "W",
+            "watch",
+            "Watch",
+            show=False,
+            id="split.watch",
+            tooltip="Watch the focused pane's run: say when it ends",
+        ),
         Binding("question_mark", "app.help", "Help", id="app.help"),
-        Binding("q", "app.quit", "Quit", show=False, id="app.quit"),
+        Binding("q", "app.quit", "Quit", id="app.quit"),
     ]
 
     def __init__(
@@ -68,7 +101,7 @@ class SplitTailScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.title = f"Split tail: {len(self.run_ids)} runs"
+        self.title = f"Split tail: {format_count(len(self.run_ids), 'run')}"
         self.set_class(self.stacked, "-stacked")
         self.set_interval(1.0, self._tick)
         panes = self.panes

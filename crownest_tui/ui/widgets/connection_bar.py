@@ -9,6 +9,7 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from ...api.stream import StreamState, StreamStatus
+from ...text.format import stream_summary
 from ...text.sanitize import plain_text
 
 _CLASSES = {f"-{state.value}" for state in StreamState}
@@ -34,7 +35,7 @@ def describe(status: StreamStatus) -> str:
     else:
         head = "□ closed"
     seq = "—" if status.last_seq is None else str(status.last_seq)
-    return f"{head} · seq {seq} · {status.summary()}"
+    return f"{head} · seq {seq} · {stream_summary(status)}"
 
 
 class ConnectionBar(Static):

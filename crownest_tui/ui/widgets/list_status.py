@@ -39,9 +39,9 @@ class ListStatus(Widget):
 
     def render(self) -> Content:
         state = self.state
-        parts = [f"{state.loaded} loaded"]
+        parts = [f"{state.loaded:,} loaded"]
         if state.shown != state.loaded:
-            parts[0] = f"{state.shown} of {state.loaded} loaded shown"
+            parts[0] = f"{state.shown:,} of {state.loaded:,} loaded shown"
         if state.loading:
             parts.append("loading…")
         elif not state.ever_loaded:

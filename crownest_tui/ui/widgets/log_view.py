@@ -42,17 +42,40 @@ class LogView(Vertical):
     DEFAULT_CSS = """
     LogView { height: 1fr; }
     """
+    # The footer shows only follow and search (the detail screen and the split tail
+    # must fit theirs, with ? and q, in 80 columns); help (?) and the palette list the
+    # rest, with their tooltips.
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f,end,G", "follow", "Follow", id="log.follow", tooltip="Follow new output"),
-        Binding("g,home", "top", "Top", id="log.top", tooltip="Go to the first line"),
+        Binding("g,home", "top", "Top", show=False, id="log.top", tooltip="Go to the first line"),
         Binding("slash", "search", "Search", id="log.search", tooltip="Search (text or regex)"),
-        Binding("n", "next_match", "Next", id="log.next_match", tooltip="Next match"),
-        Binding("N", "previous_match", "Prev", id="log.previous_match", tooltip="Previous match"),
-        Binding("w", "toggle_wrap", "Wrap", id="log.wrap", tooltip="Wrap long lines on/off"),
-        Binding("t", "toggle_times", "Times", id="log.times", tooltip="Show event times"),
-        Binding("o", "cycle_streams", "Streams", id="log.streams", tooltip="all/stdout/stderr"),
-        Binding("ctrl+s", "save", "Save", id="log.save", tooltip="Save the transcript"),
-        Binding("escape", "close_search", "Close search", id="log.close_search"),
+        Binding("n", "next_match", "Next", show=False, id="log.next_match", tooltip="Next match"),
+        Binding(
+            "N",
+            "previous_match",
+            "Prev",
+            show=False,
+            id="log.previous_match",
+            tooltip="Previous match",
+        ),
+        Binding(
+            "w", "toggle_wrap", "Wrap", show=False, id="log.wrap", tooltip="Wrap long lines on/off"
+        ),
+        Binding(
+            "t", "toggle_times", "Times", show=False, id="log.times", tooltip="Show event times"
+        ),
+        Binding(
+            "o",
+            "cycle_streams",
+            "Streams",
+            show=False,
+            id="log.streams",
+            tooltip="Show all streams, stdout only or stderr only",
+        ),
+        Binding("ctrl+s", "save", "Save", show=False, id="log.save", tooltip="Save the transcript"),
+        Binding(
+            "escape", "close_search", "Close", id="log.close_search", tooltip="Close the search"
+        ),
     ]
 
     follow: reactive[bool] = reactive(True, init=False)
@@ -253,6 +276,7 @@ class LogView(Vertical):
     def on_search_bar_closed(self, event: SearchBar.Closed) -> None:
         event.stop()
         self.lines.focus()
+        self.refresh_bindings()  # escape is the screen's again (the focus may not move)
 
     def action_next_match(self) -> None:
         """Go to the next line that matches the search."""

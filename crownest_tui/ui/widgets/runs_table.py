@@ -26,7 +26,7 @@ from textual.strip import Strip
 
 from ...api.models import WorkspaceRun, is_terminal
 from ...core.cursor import CursorAnchor
-from ...text.format import STATUS_CLASSES, absolute_time, metadata_chips, safe_line
+from ...text.format import STATUS_CLASSES, absolute_time, format_count, metadata_chips, safe_line
 from ..messages import OpenSplit, WatchRun
 from ..watch import WatchHost
 from .run_columns import (
@@ -440,7 +440,8 @@ def split_selection(picked: list[str], cursor: str | None) -> tuple[list[str], s
     if len(picked) == 1 and cursor is not None and cursor != picked[0]:
         return [picked[0], cursor], None
     if len(picked) > SPLIT_MAX:
-        return [], f"{len(picked)} runs are marked: the split tail shows at most {SPLIT_MAX}."
+        marked = format_count(len(picked), "run")
+        return [], f"{marked} are marked: the split tail shows at most {SPLIT_MAX}."
     if len(picked) < SPLIT_MIN:
         return [], f"Mark {SPLIT_MIN} to {SPLIT_MAX} runs with space, then press t."
     return picked, None

@@ -6,7 +6,7 @@ from textual.content import Content
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from ...text.format import status_label
+from ...text.format import format_count, status_label
 
 
 class SummaryLine(Widget):
@@ -28,5 +28,5 @@ class SummaryLine(Widget):
         if not counts:
             return Content("no runs loaded")
         total = sum(n for _, n in counts)
-        parts = [f"{total} runs", *(f"{status_label(s)} {n}" for s, n in counts)]
+        parts = [format_count(total, "run"), *(f"{status_label(s)} {n:,}" for s, n in counts)]
         return Content(" · ".join(parts))
