@@ -20,8 +20,17 @@ from ..core.save_folder import SaveFolder
 from ..core.watchlist import Watchlist
 from ..profiles import ProfileSwitcher, ProfileView
 from .help_sections import help_sections
-from .messages import LaunchStarting, OpenRun, OpenSplit, RunChanged, RunsSeen, WatchRun
+from .messages import (
+    LaunchStarting,
+    OpenCompare,
+    OpenRun,
+    OpenSplit,
+    RunChanged,
+    RunsSeen,
+    WatchRun,
+)
 from .palette import ProfileCommands, RunsCommands
+from .screens.compare import CompareScreen
 from .screens.detail import RunDetailScreen
 from .screens.help import HelpScreen
 from .screens.runs import RunsScreen
@@ -168,6 +177,10 @@ class CrowNestApp(SessionApp):
     def on_watch_run(self, message: WatchRun) -> None:
         """``w``: watch a run (or stop); the watcher says when it ends."""
         self.watcher.toggle(message.run_id, message.run)
+
+    def on_open_compare(self, message: OpenCompare) -> None:
+        """``=``: compare a run with its last good run, or two runs."""
+        self.push_screen(CompareScreen(self.client, message.run_id, message.other_id))
 
     def on_open_split(self, message: OpenSplit) -> None:
         """``t``: tail the marked runs side by side."""

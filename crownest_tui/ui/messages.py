@@ -56,6 +56,16 @@ class WatchRun(Message):
         self.run = run
 
 
+class OpenCompare(Message):
+    """Ask the app to compare a run with another (``other_id``), or with the last
+    succeeded run of the same work when there is none (``=``)."""
+
+    def __init__(self, run_id: str, other_id: str | None = None) -> None:
+        super().__init__()
+        self.run_id = run_id
+        self.other_id = other_id
+
+
 class OpenSplit(Message):
     """Ask the app to tail these runs side by side (2 to 4 of them)."""
 

@@ -28,7 +28,7 @@ from ...core.failures import cancel_failure_text, cancel_refusal, why_no_cancel
 from ...core.save_folder import SaveFolder
 from ...text.format import format_duration, safe_line, status_label
 from ..bindings import explain_refusal
-from ..messages import WatchRun
+from ..messages import OpenCompare, WatchRun
 from ..palette_keys import ScreenKeyCommands
 from ..run_follower import FollowsRun, RunFollower
 from ..stylesheets import stylesheet
@@ -134,6 +134,14 @@ class RunDetailScreen(FollowsRun, Screen[None]):
             show=False,
             id="detail.json",
             tooltip="Evidence as raw JSON, or as fields",
+        ),
+        Binding(
+            "equals_sign",
+            "compare",
+            "Compare",
+            show=False,
+            id="detail.compare",
+            tooltip="Compare with the last good run of the same command and metadata",
         ),
         Binding("question_mark", "app.help", "Help", id="app.help"),
         Binding("q", "app.quit", "Quit", id="app.quit"),
@@ -373,6 +381,10 @@ class RunDetailScreen(FollowsRun, Screen[None]):
             self.query_one("#evidence-scroll", VerticalScroll).focus()  # keys scroll the JSON
         elif pane == "details":
             self.query_one(ArtifactsTable).focus()
+
+    def action_compare(self) -> None:
+        """``=``: this run beside the last good run of the same work."""
+        self.post_message(OpenCompare(self.run_id))
 
     def action_cancel_run(self) -> None:
         run = self.state.run

@@ -74,7 +74,7 @@ class RunsScreen(RunsLoader):
             "Columns",
             ("runs.columns_right", "runs.columns_left", "runs.columns_last", "runs.columns_first"),
         ),
-        ("Open and follow", ("runs.open", "runs.watch", "runs.pick", "runs.split")),
+        ("Open and follow", ("runs.open", "runs.watch", "runs.pick", "runs.split", "runs.compare")),
         ("Filter", ("runs.quick_filter", "runs.leave_quick", "runs.clear_filters")),
         ("Start and cancel", ("runs.new", "runs.cancel")),
         ("Refresh and errors", ("runs.refresh", "runs.toggle_auto", "runs.error_details")),

@@ -27,7 +27,7 @@ from textual.strip import Strip
 from ...api.models import WorkspaceRun, is_terminal
 from ...core.cursor import CursorAnchor
 from ...text.format import STATUS_CLASSES, absolute_time, format_count, metadata_chips, safe_line
-from ..messages import OpenSplit, WatchRun
+from ..messages import OpenCompare, OpenSplit, WatchRun
 from ..watch import WatchHost
 from .run_columns import (
     HINT_CELL,
@@ -112,6 +112,14 @@ class RunsTable(ScrollView, can_focus=True):
         ),
         Binding(
             "t", "split", "Split tail", show=False, id="runs.split", tooltip="Tail the marked runs"
+        ),
+        Binding(
+            "equals_sign",
+            "compare",
+            "Compare",
+            show=False,
+            id="runs.compare",
+            tooltip="Compare with the last good run of the same work (or the two marked runs)",
         ),
     ]
 
@@ -409,6 +417,26 @@ class RunsTable(ScrollView, can_focus=True):
             self.notify(problem, title="Split tail", severity="warning", markup=False)
             return
         self.post_message(OpenSplit(run_ids))
+
+    def action_compare(self) -> None:
+        """``=``: the cursor run against its last good run, or the two marked runs
+        (one mark and the cursor row count as two)."""
+        picked, cursor = self.picked, self.selected_id
+        if len(picked) == 1 and cursor is not None and cursor != picked[0]:
+            picked = [picked[0], cursor]
+        if len(picked) > 2:
+            marked = format_count(len(picked), "run")
+            self.notify(
+                f"{marked} are marked: = compares two.",
+                title="Compare",
+                severity="warning",
+                markup=False,
+            )
+            return
+        if len(picked) == 2:
+            self.post_message(OpenCompare(picked[0], picked[1]))
+        elif cursor is not None:
+            self.post_message(OpenCompare(cursor))
 
     def on_click(self, event: events.Click) -> None:
         row = int(self.scroll_y) + event.y - 1
