@@ -181,6 +181,9 @@ def _increasing(values: Sequence[int]) -> list[int]:
 
 def _once(keys: Sequence[int]) -> set[int]:
     """The keys found exactly once."""
+    distinct = set(keys)
+    if len(distinct) == len(keys):  # every line is unique: no need to count
+        return distinct
     counts = Counter(keys)
     return set(compress(counts.keys(), map((1).__eq__, counts.values())))
 

@@ -41,7 +41,7 @@ async def run_to_end(client: CrowNestClient, suite_name: str, failing: bool) -> 
     run = await client.create_run(command=COMMAND, metadata={"suite": suite_name})
     await client.upload_archive(run.id, make_archive({"suite.py": suite(failing)}))
     await client.start_run(run.id)
-    for _ in range(600):
+    for _ in range(2400):  # two minutes: the machine may be busy
         current = await client.get_run(run.id)
         if current.is_terminal:
             return run.id
