@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
+
+from textual.app import App, ComposeResult
 
 from crownest_tui.api import CrowNestClient
+from crownest_tui.api.events import StdoutEvent
+from crownest_tui.api.models import WorkspaceRun
+from crownest_tui.core.compare import diff_logs, hunks, unified_rows
 from crownest_tui.core.filters import RunFilters
 from crownest_tui.local.process import LocalBackendProcess
+from crownest_tui.ui.compare_log import ComparedLog
 from crownest_tui.ui.screens.compare import CompareScreen
 from crownest_tui.ui.widgets.diff_view import DiffView
 from tests.local.support import make_archive
@@ -127,3 +134,45 @@ async def test_no_good_run_to_compare_with_says_how_to_pick_one(
                 pilot, lambda: "No earlier succeeded run" in "\n".join(screen_text(app))
             )
             assert "press =" in "\n".join(screen_text(app))
+
+
+class DiffApp(App[None]):
+    """The diff view alone, over two fixed logs (a snapshot needs fixed text)."""
+
+    def __init__(self, base: list[str], other: list[str]) -> None:
+        super().__init__()
+        self.texts = base, other
+
+    def compose(self) -> ComposeResult:
+        yield DiffView()
+
+    def on_mount(self) -> None:
+        run = WorkspaceRun.model_validate(
+            {
+                "id": "wsr_snapshot",
+                "orgId": "org_x",
+                "projectId": "prj_x",
+                "status": "failed",
+                "command": "pytest",
+                "createdAt": "2026-12-01T12:00:00Z",
+            }
+        )
+        logs = []
+        for text in self.texts:
+            log = ComparedLog(run)
+            log.feed([StdoutEvent(seq=1, data="".join(f"{line}\n" for line in text))])
+            logs.append(log)
+        base, other = logs
+        changes = diff_logs(base.keys, other.keys, base.text, other.text)
+        grouped = hunks(changes, len(base), len(other))
+        self.query_one(DiffView).show(list(unified_rows(grouped)), grouped, base, other)
+
+
+def test_the_diff_of_a_failing_and_a_passing_log(snap_compare: Any) -> None:
+    passing = [f"10:00:{i:02d} test_{i} PASSED in 0.{i}1s" for i in range(12)] + ["12 passed"]
+    failing = list(passing)
+    failing[5] = "10:01:05 test_5 FAILED in 0.51s"
+    failing.insert(6, "\x1b[31mE   assert 2 == 3\x1b[0m")
+    failing[-1] = "11 passed, 1 failed"
+    failing = [line.replace("10:00", "11:30") for line in failing]
+    assert snap_compare(DiffApp(passing, failing), terminal_size=(60, 16))

@@ -37,6 +37,16 @@ BASELINE_SEARCH_LIMIT = 500
 """How many succeeded runs of the same metadata are looked through for the baseline."""
 
 
+FIELD_WIDTH = 14
+"""The widest label of the facts table ("Archive sha256")."""
+
+
+def shorten(value: str, room: int) -> str:
+    """``value`` cut to ``room`` cells with an ellipsis (values are plain ids,
+    hashes and words: one cell per character)."""
+    return value if len(value) <= room else value[: room - 1] + "…"
+
+
 def order_pair(first: WorkspaceRun, second: WorkspaceRun) -> tuple[WorkspaceRun, WorkspaceRun]:
     """(base, other): the succeeded run is the base; else the older one."""
     if (first.status == "succeeded") != (second.status == "succeeded"):
@@ -57,7 +67,7 @@ class CompareScreen(Screen[None]):
     DEFAULT_CSS = """
     CompareScreen {
         & > #compare-title { padding: 0 1; text-style: bold; height: auto; }
-        & > #compare-facts { height: auto; max-height: 12; margin: 0 1; }
+        & > #compare-facts { height: auto; max-height: 12; margin: 0 1; overflow-x: hidden; }
         & > #compare-status { padding: 0 1; color: $text-muted; height: auto; }
     }
     """
@@ -180,7 +190,13 @@ class CompareScreen(Screen[None]):
         table.clear(columns=True)
         table.add_columns("Field", f"- {base.id}", f"+ {other.id}")
         differences = field_differences(run_facts(base), run_facts(other))
+        # Both runs' values in sight at 80 columns: long ones (a sha256) are cut.
+        room = max(12, (self.size.width - FIELD_WIDTH - 6) // 2)
         for difference in differences:
-            table.add_row(Text(difference.label), Text(difference.base), Text(difference.other))
+            table.add_row(
+                Text(difference.label),
+                Text(shorten(difference.base, room)),
+                Text(shorten(difference.other, room)),
+            )
         if not differences:
             table.add_row(Text("(every field)"), Text("the same"), Text("the same"))
