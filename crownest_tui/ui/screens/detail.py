@@ -141,7 +141,7 @@ class RunDetailScreen(FollowsRun, Screen[None]):
             "Compare",
             show=False,
             id="detail.compare",
-            tooltip="Compare with the last good run of the same command and metadata",
+            tooltip="Compare with the last good run of the same work",
         ),
         Binding("question_mark", "app.help", "Help", id="app.help"),
         Binding("q", "app.quit", "Quit", id="app.quit"),

@@ -119,7 +119,7 @@ class RunsTable(ScrollView, can_focus=True):
             "Compare",
             show=False,
             id="runs.compare",
-            tooltip="Compare with the last good run of the same work (or the two marked runs)",
+            tooltip="Compare with its last good run (or the two marked runs)",
         ),
     ]
 
