@@ -25,6 +25,7 @@ from .contract import (
     ARTIFACT_RETENTION_SECONDS,
     COLLECT_SCOPES,
     ORG_ID,
+    TTY_METADATA_KEY,
     iso_plus,
     new_id,
     now_iso,
@@ -42,6 +43,17 @@ log = logging.getLogger("crownest_tui.local")
 
 EXITED, TIMED_OUT, CANCELED = "exited", "timed_out", "canceled"
 NOTICE = "[crownest local] "
+
+
+def wants_tty(metadata: dict[str, str], default: bool) -> bool:
+    """Terminal mode for a run: its ``crownest.tty`` metadata (1/0, true/false, yes/no,
+    on/off) if it says, else the server's default (``local serve --tty``)."""
+    value = metadata.get(TTY_METADATA_KEY, "").strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    return default
 
 
 def exit_code_of(returncode: int | None) -> int | None:
@@ -181,9 +193,10 @@ class RunExecution:
     ) -> tuple[str, int | None]:
         b, run_id = self.backend, self.run_id
         coalescer = OutputCoalescer(lambda stream, chunks: b.hub.emit_many(run_id, stream, chunks))
-        line = b.runtime.launch_line(command, template, self.dirs, b.settings.cancel_grace)
+        tty = wants_tty(b.run(run_id).metadata, b.settings.tty)
+        line = b.runtime.launch_line(command, template, self.dirs, b.settings.cancel_grace, tty=tty)
         try:
-            self.command = RunningCommand(run_id)
+            self.command = RunningCommand(run_id, tty=tty)
             return await self._supervise(self.command, line, env, coalescer)
         finally:
             coalescer.close()

@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .run_process import MARKER, REAPER_MARGIN, RunningCommand, end_run, supervised
+from .run_process import MARKER, REAPER_MARGIN, RunningCommand, end_run, relayed, supervised
 from .sandbox import (
     HOME,
     SYSTEM_DIRS,
@@ -99,11 +99,15 @@ class Runtime:
         env = self.templates.environment(slug, home=home, tools=tools, sandboxed=self.sandboxed)
         return {**env, **COMMON_ENV, "HOME": home, "TMPDIR": tmp, "PWD": workspace, MARKER: run_id}
 
-    def launch_line(self, command: str, slug: str, dirs: RunDirs, grace: float) -> str:
-        """The shell line that runs ``command`` (in its sandbox, or under the reaper)."""
+    def launch_line(
+        self, command: str, slug: str, dirs: RunDirs, grace: float, *, tty: bool = False
+    ) -> str:
+        """The shell line that runs ``command``: in its sandbox, through the relay (its
+        PID namespace ends its processes), or under the reaper. Either way its output
+        comes in the order it was written; ``tty``: a pseudo-terminal per stream."""
         if self.sandbox is None:
-            return supervised(command, grace)
-        return self.sandbox.line(dirs, self.templates.bin_dir(slug), command)
+            return supervised(command, grace, tty=tty)
+        return relayed(self.sandbox.line(dirs, self.templates.bin_dir(slug), command), tty=tty)
 
     async def end(self, cmd: RunningCommand, dirs: RunDirs, grace: float) -> None:
         """Stop the run: TERM every process, and after ``grace`` end them all."""

@@ -124,6 +124,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=TRANSFER_TTL_SECONDS,
         help="seconds a staged archive transfer stays open",
     )
+    serve.add_argument(
+        "--tty",
+        action="store_true",
+        help="run commands with a pseudo-terminal for stdout and one for stderr (a run's "
+        "metadata crownest.tty=0 or =1 decides for that run)",
+    )
     serve.add_argument("--test-hooks", action="store_true", help="enable the /v1/_test bulk routes")
     serve.add_argument(
         "--no-sandbox",
@@ -199,6 +205,7 @@ async def _serve(args: argparse.Namespace, state_dir: Path, token: str) -> int:
         test_hooks=args.test_hooks,
         sandbox=not args.no_sandbox,
         network=not args.no_network,
+        tty=args.tty,
     )
     backend = Backend(settings)
     log.log(

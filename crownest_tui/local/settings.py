@@ -20,6 +20,8 @@ class Settings:
     cancel_grace: float = CANCEL_GRACE_SECONDS
     transfer_ttl: float = TRANSFER_TTL_SECONDS
     test_hooks: bool = False
+    #: Runs get a pseudo-terminal per output stream unless their metadata says no.
+    tty: bool = False
     limits: Limits = field(default_factory=Limits)
     #: Run each command in its own bubblewrap sandbox, where the host allows it.
     sandbox: bool = True

@@ -224,3 +224,20 @@ async def wait_until(check: Callable[[], bool], within: float = 10.0) -> None:
     while not check():
         assert time.monotonic() < deadline, "condition not met in time"
         await asyncio.sleep(0.05)
+
+
+def arrival_order(chunks: list[tuple[str, str]]) -> list[int]:
+    """The write index of each line (its second word, as in ``out 7`` / ``err 8``), in
+    the order the line's last byte arrived; ``chunks`` are (stream, text) in event
+    order."""
+    held = {"stdout": "", "stderr": ""}
+    order: list[int] = []
+    for stream, data in chunks:
+        *lines, held[stream] = (held[stream] + data).split("\n")
+        order += [int(line.split()[1]) for line in lines if line.strip()]
+    return order
+
+
+def output_chunks(events: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """(stream, text) of every stdout/stderr event, in event order."""
+    return [(e["type"], e["data"]) for e in events if e["type"] in ("stdout", "stderr")]
