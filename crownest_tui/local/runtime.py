@@ -32,6 +32,7 @@ from .sandbox import (
     read_info,
     sandbox_alive,
 )
+from .service_state import RunsInfo
 from .templates import Host, Templates
 
 NO_SANDBOX_FLAG = "the backend was started with --no-sandbox"
@@ -82,12 +83,17 @@ class Runtime:
         }
         return {"sandbox": sandbox, "templates": self.templates.summary()}
 
+    def runs_info(self, *, tty: bool) -> RunsInfo:
+        """How runs execute, for the pid file (``local status``, the header line)."""
+        tool = self.sandbox.label if self.sandbox else self.reason
+        return RunsInfo(self.sandboxed, tool, self.network or not self.sandboxed, tty)
+
     def headline(self) -> str:
         """The one line the backend logs on start."""
-        if self.sandbox is None:
-            return f"runs are NOT sandboxed: {self.reason}"
-        network = "network on" if self.network else "no network"
-        return f"runs are sandboxed with {self.sandbox.label}, {network}"
+        line = self.runs_info(tty=False).headline()
+        if self.sandbox is None and not self.network:
+            line += " (so --no-network cannot apply: runs have the network)"
+        return line
 
     def environment(self, run_id: str, slug: str, dirs: RunDirs) -> dict[str, str]:
         """A run's whole environment: its template's, and nothing of the backend's."""

@@ -124,23 +124,8 @@ def build_parser() -> argparse.ArgumentParser:
         default=TRANSFER_TTL_SECONDS,
         help="seconds a staged archive transfer stays open",
     )
-    serve.add_argument(
-        "--tty",
-        action="store_true",
-        help="run commands with a pseudo-terminal for stdout and one for stderr (a run's "
-        "metadata crownest.tty=0 or =1 decides for that run)",
-    )
+    service_cli.add_run_options(serve)
     serve.add_argument("--test-hooks", action="store_true", help="enable the /v1/_test bulk routes")
-    serve.add_argument(
-        "--no-sandbox",
-        action="store_true",
-        help="run commands as this user on the host, not each in its own bubblewrap sandbox",
-    )
-    serve.add_argument(
-        "--no-network",
-        action="store_true",
-        help="give sandboxed runs an empty network namespace (no network at all)",
-    )
     serve.add_argument(
         "--exit-with-parent",
         type=int,
@@ -229,7 +214,8 @@ async def _serve(args: argparse.Namespace, state_dir: Path, token: str) -> int:
         if server.should_exit:
             return
         url = _url(args.host, port)
-        write_info(state_dir, url)
+        runs = backend.runtime.runs_info(tty=args.tty)
+        write_info(state_dir, url, runs, service_cli.run_options(args))
         if args.detach:
             _close_stdout()  # the starter's pipe: its end of file says "ready"
         else:
