@@ -62,6 +62,11 @@ FLUSH_SECONDS: Final = 0.05
 PROGRESS_STEP_BYTES: Final = 256 * 1024
 #: How long an artifact is kept: the free plan's retention (``retentionExpiresAt``).
 ARTIFACT_RETENTION_SECONDS: Final = 7 * 24 * 3600
+#: Once that has passed the artifact's file is deleted and its record gets ``deletedAt``:
+#: ``GET /v1/artifacts/{id}`` still answers (with ``deletedAt``), its download answers
+#: 404 ``not_found`` **(our choice: the contract is silent)**. The backend deletes them
+#: when they expire, and looks again at least this often.
+ARTIFACT_SWEEP_SECONDS: Final = 3600.0
 
 # -- scopes ---------------------------------------------------------------------------
 SCOPE_READ: Final = "workspace_run:read"

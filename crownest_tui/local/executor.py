@@ -22,7 +22,6 @@ from ..api.models import CleanupStatus, FailureClass, FailureReason, RunStatus
 from .archive import ArchiveRejected, extract_archive
 from .artifacts import ArtifactProblem, copy_artifact
 from .contract import (
-    ARTIFACT_RETENTION_SECONDS,
     COLLECT_SCOPES,
     ORG_ID,
     TTY_METADATA_KEY,
@@ -33,6 +32,7 @@ from .contract import (
 from .hub import EventHub
 from .output import OutputCoalescer
 from .records import ArtifactFailure, ArtifactRecord, RunRecord
+from .retention import ArtifactRetention
 from .run_process import RunningCommand, end_run_processes
 from .runtime import Runtime
 from .sandbox import RunDirs
@@ -74,6 +74,7 @@ class RunHost(Protocol):
     store: Store
     hub: EventHub
     runtime: Runtime
+    retention: ArtifactRetention
 
     def run(self, run_id: str) -> RunRecord: ...
 
@@ -287,9 +288,10 @@ class RunExecution:
                 created_at=created,
                 content_type=mimetypes.guess_type(name)[0] or "application/octet-stream",
                 source_path=path,
-                retention_expires_at=iso_plus(created, ARTIFACT_RETENTION_SECONDS),
+                retention_expires_at=iso_plus(created, b.settings.artifact_retention),
             )
             b.store.insert_artifact(artifact, run_id, str(b.paths.artifact(artifact_id)))
+            b.retention.collected()
             ids.append(artifact_id)
             b.hub.emit(run_id, "artifact_collected", artifactId=artifact_id, path=path)
         return tuple(ids), tuple(errors)

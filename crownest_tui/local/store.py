@@ -232,6 +232,29 @@ class Store:
         ).fetchone()
         return None if row is None else (str(row[0]), str(row[1]))
 
+    def update_artifact(self, artifact: ArtifactRecord) -> None:
+        self.db.execute(
+            "UPDATE artifacts SET doc = ? WHERE id = ?", (artifact.to_json(), artifact.id)
+        )
+
+    def artifacts_expired_by(self, moment: str) -> list[tuple[ArtifactRecord, str]]:
+        """(record, file) of every artifact not deleted whose retention ended by
+        ``moment`` (ISO-8601 UTC as ``now_iso`` writes it: such strings sort by time)."""
+        rows = self.db.execute(
+            "SELECT doc, file FROM artifacts WHERE json_extract(doc, '$.deletedAt') IS NULL"
+            " AND json_extract(doc, '$.retentionExpiresAt') <= ?",
+            (moment,),
+        ).fetchall()
+        return [(ArtifactRecord.from_json(doc), str(file)) for doc, file in rows]
+
+    def next_artifact_expiry(self) -> str | None:
+        """The earliest ``retentionExpiresAt`` of the artifacts not deleted yet."""
+        value = self._one(
+            "SELECT min(json_extract(doc, '$.retentionExpiresAt')) FROM artifacts"
+            " WHERE json_extract(doc, '$.deletedAt') IS NULL"
+        )
+        return None if value is None else str(value)
+
     def put_transfer(self, transfer: TransferRecord, expires: float) -> None:
         self.db.execute(
             "INSERT OR REPLACE INTO transfers (id, run_id, doc, expires) VALUES (?, ?, ?, ?)",
