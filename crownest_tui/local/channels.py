@@ -125,9 +125,13 @@ class Channel:
         if self.flood:
             return
         # Order between the streams needs both: alone, a stream floods sooner.
-        alone = all(now - peer.last_read >= WINDOW for peer in self.peers)
-        if size >= PACKET or self._reads >= (SOLO_READS if alone else FLOOD_READS):
+        limit = SOLO_READS if self.alone(now) else FLOOD_READS
+        if size >= PACKET or self._reads >= limit:
             self._flood()
+
+    def alone(self, now: float) -> bool:
+        """Whether the run's other streams have been silent for a ``WINDOW``."""
+        return all(now - peer.last_read >= WINDOW for peer in self.peers)
 
     def close(self) -> None:
         for fd in (self.read_fd, self.write_fd):

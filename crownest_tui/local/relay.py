@@ -17,6 +17,12 @@ once when a channel still in order mode has a write (its writer waits for us); t
 report order still decides which goes first. Order across the streams is then kept to
 within a read: what the flooding pipe held when the relay got to it.
 
+**A flood alone** (the other stream silent for a ``WINDOW``) leaves the epoll set and is
+read every round instead, until a read finds it empty or the other stream writes: a
+pipe in an epoll set wakes its watcher at every write, which cost a program writing a
+million lines one ``write`` each about a tenth of a microsecond a line. Between two
+active streams it stays in the set, whose report order is what keeps their order.
+
 **The backend's pace.** Frames its pipe does not take at once are queued
 (:class:`Outbox`, up to ``QUEUE_BYTES``), so the relay goes on reading the command
 while the backend is busy.
@@ -145,6 +151,8 @@ class Relay:
         self._poller = select.epoll()
         self._outbox = Outbox(out_fd)
         self._open: dict[int, Channel] = {}
+        #: Channels flooding alone, out of the epoll set (read every round instead).
+        self._unwatched: list[int] = []
         self._buffer = memoryview(bytearray(ROUND_BYTES))
 
     @property
@@ -184,11 +192,12 @@ class Relay:
         finishing = False
         idle = -1 if self._watch is None else WATCH_SECONDS
         while not finishing:
-            ready = self._ready(0 if pending else FLOOD_PAUSE if self._outbox.queued else idle)
+            busy = pending or self._unwatched
+            ready = self._ready(0 if busy else FLOOD_PAUSE if self._outbox.queued else idle)
             if not ready and self._watch is not None:
                 self._watch()
             finishing = self._wake_r in ready
-            pending, flooded = self._round(pending + [fd for fd in ready if fd not in pending])
+            pending, flooded = self._round(self._order(pending, ready))
             if flooded and not finishing:
                 self._pause()
         self._poller.unregister(self._wake_r)
@@ -196,12 +205,35 @@ class Relay:
         deadline = time.monotonic() + DRAIN_SECONDS
         while time.monotonic() < deadline:
             ready = self._ready(0)
-            if not ready and not pending:
+            if not ready and not pending and not self._unwatched:
                 break
-            pending, _ = self._round(pending + [fd for fd in ready if fd not in pending])
+            pending, _ = self._round(self._order(pending, ready))
         for fd in list(self._open):
             while time.monotonic() < deadline and self._round([fd], drain=True)[1]:
                 pass
+
+    def _order(self, pending: list[int], ready: list[int]) -> list[int]:
+        """This round's reads: what may have more, a flood alone (out of the epoll
+        set), then the reported ones in report order."""
+        order = pending + [fd for fd in self._unwatched if fd not in pending]
+        return order + [fd for fd in ready if fd not in order]
+
+    def _watch_floods(self, had_data: set[int]) -> None:
+        """A channel flooding alone that had data leaves the epoll set (its writes then
+        wake nobody); it comes back once a read finds it empty, it calms down, or the
+        other stream writes (their order needs the reports)."""
+        now = time.monotonic()
+        for fd, channel in self._open.items():
+            if channel.tty:
+                continue
+            alone = channel.flood and fd in had_data and channel.alone(now)
+            watched = fd not in self._unwatched
+            if alone and watched:
+                self._poller.unregister(fd)
+                self._unwatched.append(fd)
+            elif not alone and not watched:
+                self._unwatched.remove(fd)
+                self._poller.register(fd, select.EPOLLIN | select.EPOLLET)  # reports its data
 
     def _ready(self, timeout: float) -> list[int]:
         """The reported fds, in report order (and another try at what is queued)."""
@@ -231,6 +263,7 @@ class Relay:
         """
         parts: list[bytes | memoryview] = []
         more: list[int] = []
+        had_data: set[int] = set()
         flooded = False
         used = 0
         for index, fd in enumerate(order):
@@ -244,11 +277,15 @@ class Relay:
                 flooding = channel.flood
                 size = channel.read_into(self._buffer[used:])
                 if size is None:  # its end: nothing more will come
-                    self._poller.unregister(fd)
+                    if fd in self._unwatched:
+                        self._unwatched.remove(fd)
+                    else:
+                        self._poller.unregister(fd)
                     del self._open[fd]
                     break
                 if not size:
                     break
+                had_data.add(fd)
                 parts += (HEADER.pack(channel.stream, size), self._buffer[used : used + size])
                 used += size
                 if channel.flood and not flooding:  # it just switched: what it holds now
@@ -266,4 +303,5 @@ class Relay:
             if channel is not None and channel.flood and reads:
                 channel.switched = False
         self._outbox.send(parts)
+        self._watch_floods(had_data)
         return more, bool(parts) if drain else flooded

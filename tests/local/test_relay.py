@@ -10,7 +10,8 @@ import select
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -150,3 +151,63 @@ def test_the_relay_keeps_reading_while_the_backend_does_not() -> None:
             decoder.feed(os.read(out_r, 65536))
     assert b"".join(data for _, data in got) == b"".join(lines)  # all of it, in order
     assert [stream for stream, _ in got] == ["stdout", "stderr"] * 1000
+
+
+def epoll_set(poller: select.epoll) -> set[int]:
+    """The fds in an epoll set, as the kernel lists them."""
+    info = Path(f"/proc/self/fdinfo/{poller.fileno()}").read_text()
+    return {int(line.split()[1]) for line in info.splitlines() if line.startswith("tfd:")}
+
+
+def test_a_flood_alone_leaves_the_epoll_set_until_it_stops_or_the_other_stream_writes() -> None:
+    """A pipe in an epoll set wakes its watcher at every write, a cost to the writer:
+    a stream flooding alone is read without it; between two streams it stays in."""
+    out_r, out_w = os.pipe()
+    stdout, stderr = outputs = channels.open_channels(tty=False)
+    sender = relay.Relay(outputs, out_w)
+    poller = sender._poller  # what the kernel says of it is what this test is about
+    got = {"stdout": 0, "stderr": 0}
+    decoder = FrameDecoder(lambda stream, data: got.update({stream: got[stream] + len(data)}))
+
+    def read_all() -> None:
+        while data := os.read(out_r, 1 << 20):
+            decoder.feed(data)
+
+    reader = threading.Thread(target=read_all)
+    reader.start()
+    sender.start()
+    sent = {"stdout": 0, "stderr": 0}
+
+    def write(err: bool) -> None:
+        os.write(stdout.write_fd, b"x" * 65536)
+        sent["stdout"] += 65536
+        if err:
+            os.write(stderr.write_fd, b"err\n")
+            sent["stderr"] += 4
+        time.sleep(0.002)
+
+    def until(check: Callable[[], bool], *, err: bool = False, writing: bool = True) -> None:
+        deadline = time.monotonic() + 10
+        while not check():
+            assert time.monotonic() < deadline, epoll_set(poller)
+            if writing:
+                write(err)
+            else:
+                time.sleep(0.01)
+
+    def watched() -> bool:
+        return stdout.read_fd in epoll_set(poller)
+
+    until(watched, writing=False)  # the relay has started
+    until(lambda: not watched())  # flooding alone
+    assert stderr.read_fd in epoll_set(poller)
+    until(watched, writing=False)  # it stopped: a read found it empty
+    until(lambda: not watched())
+    until(watched, err=True)  # the other stream writes: their order needs the reports
+    for _ in range(50):
+        write(err=True)
+        assert watched()
+    sender.finish(10.0)
+    os.close(out_w)
+    reader.join(10)
+    assert got == sent
