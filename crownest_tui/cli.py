@@ -20,7 +20,7 @@ from .api.client import CrowNestClient
 from .api.credentials import ConfigError, Connection, Secret
 from .api.ids import check_id
 from .config import Settings, config_path, load_settings
-from .core.defaults import DEMO_SOURCE
+from .core.defaults import DEMO_SOURCE, local_source
 from .core.filters import FilterError, RunFilters, check_status, parse_metadata_pair
 from .local.process import LocalBackendError
 from .notice import notice
@@ -236,7 +236,7 @@ def _local_service() -> Connection:
 
     It outlives this command: quitting, SIGHUP or a closed terminal end no run."""
     from .local.service import ensure_service, replaced_warning
-    from .local.service_state import ServiceState, default_state_dir, probe
+    from .local.service_state import ServiceState, default_state_dir, probe, unsandboxed_notice
 
     state_dir = default_state_dir()
     if probe(state_dir).state is not ServiceState.RUNNING:
@@ -247,6 +247,8 @@ def _local_service() -> Connection:
     service = ensure_service(state_dir)
     if service.replaced is not None:
         notice(replaced_warning(service.replaced))
+    if service.started and (unsandboxed := unsandboxed_notice(service.info)):
+        notice(unsandboxed)  # said once, by the command that started it
     if service.info.version != __version__:
         notice(
             f"the local backend runs crownest-tui {service.info.version} (this is "
@@ -259,6 +261,7 @@ def _local_service() -> Connection:
 def _demo_backend() -> Iterator[Connection]:
     """``--demo``: a backend child on a temp dir; both are gone when we are (its runs too)."""
     from .local.process import start_local_backend
+    from .local.service_state import unsandboxed_notice
 
     temp = Path(tempfile.mkdtemp(prefix="crownest-demo-"))
     notice(f"starting the local CrowNest demo backend in {temp} …")
@@ -272,11 +275,13 @@ def _demo_backend() -> Iterator[Connection]:
             start_local_backend(temp, seed_demo=True) as backend,
             exit_deadline.on_forced_exit(lambda: backend.stop(BACKEND_STOP_GRACE)),
         ):
+            if unsandboxed := unsandboxed_notice(backend.info):
+                notice(unsandboxed)
             yield Connection(
                 base_url=backend.url,
                 credential=Secret(backend.token),
                 credential_source=DEMO_SOURCE,
-                base_url_source=DEMO_SOURCE,
+                base_url_source=local_source(DEMO_SOURCE, sandboxed=unsandboxed is None),
             )
     finally:
         remove_temp()

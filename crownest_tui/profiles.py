@@ -31,7 +31,7 @@ from .api.credentials import (
 )
 from .config import ProfileSettings, Settings, known_profiles
 from .config_edit import save_theme
-from .core.defaults import DEMO_SOURCE, LOCAL_SOURCE
+from .core.defaults import DEMO_SOURCE, LOCAL_SOURCE, SOURCE_NOTE
 from .core.filters import RunFilters
 
 _SHOWABLE_ENV_NAME = re.compile(r"[A-Z][A-Z0-9_]*\Z")
@@ -176,12 +176,13 @@ def api_origin(url: str) -> str:
 
 
 def api_label(connection: Connection) -> str:
-    """Where the app talks to, in a word: ``demo``, ``local`` or the API origin."""
-    if connection.base_url_source == DEMO_SOURCE:
-        return "demo"
-    if connection.base_url_source == LOCAL_SOURCE:
-        return "local"
-    return api_origin(connection.base_url)
+    """Where the app talks to, in a word: ``demo``, ``local`` or the API origin; a
+    local backend that runs commands without a sandbox says so (``local · unsandboxed``)."""
+    source, _, note = connection.base_url_source.partition(SOURCE_NOTE)
+    name = {DEMO_SOURCE: "demo", LOCAL_SOURCE: "local"}.get(source)
+    if name is None:
+        return api_origin(connection.base_url)
+    return f"{name} · {note}" if note else name
 
 
 class ProfileSwitcher:

@@ -177,6 +177,7 @@ class ArtifactRecord(WireRecord):
     content_type: str
     source_path: str
     retention_expires_at: str | None = None  # None only in state dirs made before it
+    deleted_at: str | None = None  # its retention ended: the file is gone
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -30,8 +30,8 @@ from ..api.ids import check_id
 from ..api.models import CreateRunRequest, RunStatus
 from .contract import event_json, now_iso
 from .endpoint import Call, json_response
-from .errors import bad_request, not_found
-from .records import RunRecord, RunSpec
+from .errors import ApiError, bad_request, not_found
+from .records import ArtifactRecord, RunRecord, RunSpec
 from .validation import check_metadata, size_value
 
 
@@ -45,6 +45,7 @@ def _artifact(call: Call) -> tuple[str, str]:
         check_id(artifact_id, "art")
     except ValueError:
         raise bad_request(f"{artifact_id!r} is not an artifact id") from None
+    call.backend.retention.sweep()  # what has expired is never answered as still there
     found = call.backend.store.get_artifact(artifact_id)
     if found is None:
         raise not_found("artifact", artifact_id)
@@ -57,7 +58,15 @@ async def get_artifact(call: Call) -> Response:
 
 
 async def download_artifact(call: Call) -> Response:
-    _, file = _artifact(call)
+    doc, file = _artifact(call)
+    artifact = ArtifactRecord.from_json(doc)
+    if artifact.deleted_at is not None:
+        raise ApiError(
+            "not_found",
+            f"artifact {artifact.id} was deleted at {artifact.deleted_at}: its retention "
+            f"ended at {artifact.retention_expires_at}",
+            details={"id": artifact.id, "deletedAt": artifact.deleted_at},
+        )
     return FileResponse(file, media_type="application/octet-stream")
 
 

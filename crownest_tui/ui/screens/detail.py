@@ -307,6 +307,7 @@ class RunDetailScreen(FollowsRun, Screen[None]):
             if row is not None:
                 row.size_bytes = artifact.size_bytes
                 row.retention_expires_at = artifact.retention_expires_at
+                row.deleted_at = artifact.deleted_at
                 row.path = row.path or artifact.source_path or artifact.name
         self.show_run()
 
