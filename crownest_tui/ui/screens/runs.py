@@ -15,6 +15,7 @@ from textual.widgets import Footer, Input, Static
 
 from ...api.client import CrowNestClient
 from ...api.models import WorkspaceRun
+from ...core.bulk_cancel import Selection, split_by_state
 from ...core.failures import Refusal, read_only_refusal, why_no_cancel
 from ...core.filters import RunFilters
 from ...core.run_list import ListOptions
@@ -30,6 +31,8 @@ from ..widgets.list_status import ListState, ListStatus
 from ..widgets.run_columns import LEFT_HINT, PICK_GLYPH, RIGHT_HINT, WATCH_GLYPH
 from ..widgets.runs_table import RunsTable
 from ..widgets.summary_line import SummaryLine
+from .bulk_cancel import BulkCancel
+from .confirm_bulk_cancel import ConfirmBulkCancelScreen
 from .confirm_cancel import ConfirmCancelScreen
 from .error_details import ErrorDetailsScreen
 from .new_run import NewRunScreen
@@ -48,7 +51,13 @@ class RunsScreen(RunsLoader):
     BINDINGS = [
         Binding("slash", "quick_filter", "Filter", id="runs.quick_filter"),
         Binding("n", "new_run", "New run", id="runs.new"),
-        Binding("c", "cancel_run", "Cancel", id="runs.cancel", tooltip="Cancel the run"),
+        Binding(
+            "c",
+            "cancel_run",
+            "Cancel",
+            id="runs.cancel",
+            tooltip="Cancel the run, or every marked run",
+        ),
         Binding(
             "x", "clear_filters", "Clear", id="runs.clear_filters", tooltip="Clear every filter"
         ),
@@ -78,7 +87,7 @@ class RunsScreen(RunsLoader):
     )
     HELP_LEGEND = (
         (WATCH_GLYPH, "Watched: told when it ends (w)"),
-        (PICK_GLYPH, "Marked for the split tail (space)"),
+        (PICK_GLYPH, "Marked for the split tail or a bulk cancel (space)"),
         (f"{LEFT_HINT} {RIGHT_HINT}", "Header: more columns that way"),
     )
 
@@ -154,7 +163,7 @@ class RunsScreen(RunsLoader):
         """Refresh the footer when check_action's answers change: the run under the
         cursor becomes (un)cancellable, filters come or go, a load fails or recovers."""
         offered = (
-            self._cancellable() is not None,
+            self.check_action("cancel_run", ()) is True,
             self.check_action("clear_filters", ()) is True,
             self.failure is not None,
         )
@@ -216,6 +225,7 @@ class RunsScreen(RunsLoader):
         self.load_next_page()
 
     @on(RunsTable.Highlighted)
+    @on(RunsTable.MarksChanged)
     def _highlighted(self) -> None:
         self._sync_bindings()
 
@@ -236,7 +246,7 @@ class RunsScreen(RunsLoader):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel_run":
-            return self._cancellable() is not None
+            return self._cancellable() is not None or self._marked() is not None
         if action == "new_run":
             return not self.read_only
         if action == "error_details":
@@ -252,7 +262,16 @@ class RunsScreen(RunsLoader):
             return None
         return run
 
+    def _marked(self) -> Selection | None:
+        """The marked runs (loaded ones) when ``c`` would cancel them instead."""
+        if self.read_only or not self.is_mounted or not self.table.picked:
+            return None
+        runs = [self.run_list.get(run_id) for run_id in self.table.picked]
+        return split_by_state(run for run in runs if run is not None)
+
     def _why_no_cancel(self) -> Refusal | None:
+        if self._marked() is not None:
+            return None
         return why_no_cancel(self.table.selected_run(), self.read_only)
 
     def _why_no_new_run(self) -> Refusal | None:
@@ -308,6 +327,10 @@ class RunsScreen(RunsLoader):
             self.post_message(OpenRun(run_id))
 
     def action_cancel_run(self) -> None:
+        marked = self._marked()
+        if marked is not None:
+            self._cancel_marked(marked)
+            return
         run = self._cancellable()
         if run is None:
             return
@@ -318,6 +341,22 @@ class RunsScreen(RunsLoader):
 
         project = self.projects.get(run.project_id)
         self.app.push_screen(ConfirmCancelScreen(run, project), confirmed)
+
+    def _cancel_marked(self, marked: Selection) -> None:
+        """One confirmation for every marked active run; the ended ones are named."""
+        if not marked.active:
+            self.notify(
+                "Every marked run has already ended; nothing to cancel.",
+                title="Nothing to cancel",
+                markup=False,
+            )
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                BulkCancel(self, self.client, self.table, marked).start()
+
+        self.app.push_screen(ConfirmBulkCancelScreen(marked), confirmed)
 
     def action_new_run(self) -> None:
         """Open the "new run" form with the last values; it launches the run, then
