@@ -160,7 +160,14 @@ def build_command_parser(name: str) -> argparse.ArgumentParser:
     from .commands import COMMANDS
 
     spec = COMMANDS[name]
-    parser = _Parser(prog=f"crownest-tui {name}", description=spec.description)
+    parser = _Parser(
+        prog=f"crownest-tui {name}",
+        description=spec.description,
+        epilog=spec.epilog or None,
+        formatter_class=(
+            argparse.RawDescriptionHelpFormatter if spec.epilog else argparse.HelpFormatter
+        ),
+    )
     spec.add_arguments(parser)
     _add_api_choice(parser)
     _add_debug(parser)
@@ -168,7 +175,7 @@ def build_command_parser(name: str) -> argparse.ArgumentParser:
 
 
 def _run_subcommand(name: str, argv: list[str], settings: Settings) -> int:
-    """Run ``logs``/``runs``/``evidence``/``launch``; a launch then opens its tail."""
+    """Run ``logs``/``runs``/``evidence``/``cancel``/``launch``; a launch then opens its tail."""
     from .commands import COMMANDS
     from .commands.runner import run_command, run_preflight
 

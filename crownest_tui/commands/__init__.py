@@ -1,4 +1,5 @@
-"""Command-line subcommands that need no UI: ``launch``, ``logs``, ``runs``, ``evidence``.
+"""Command-line subcommands that need no UI: ``launch``, ``logs``, ``runs``, ``evidence``,
+``cancel``.
 
 Each module offers ``add_<name>_arguments(parser)`` and
 ``async def run_<name>(args, client) -> int`` (the exit status), except
@@ -18,7 +19,8 @@ code  meaning
 ====  ==========================================================================
 0     success (``logs --follow``: the run succeeded)
 1     ``logs --follow``: the run failed or was canceled without an exit code of its
-      own (with one, that code is the status, so 1..255 may come from the run)
+      own (with one, that code is the status, so 1..255 may come from the run);
+      ``cancel``: some cancels failed, or the prompt was declined
 2     bad arguments (argparse usage error, raised by the caller's parser)
 65    the server refused the request as invalid (400/409/413/422: bad metadata,
       bad template, archive rejected…), or the folder packs over the 8 MiB limit
@@ -43,6 +45,7 @@ from dataclasses import dataclass
 
 from ..api.client import CrowNestClient
 from ..cli_help import SUMMARIES
+from .cancel_cmd import CANCEL_EXIT_HELP, add_cancel_arguments, preflight_cancel, run_cancel
 from .evidence_cmd import add_evidence_arguments, run_evidence
 from .launch_cmd import add_launch_arguments, preflight_launch, run_launch
 from .logs_cmd import add_logs_arguments, run_logs
@@ -55,12 +58,14 @@ class CommandSpec:
 
     ``preflight`` (optional) runs first, before any backend or connection: it checks
     what needs no server and raises ``exitcodes.CommandFailed`` after printing why.
+    ``epilog`` (optional) ends its ``--help`` (the exit statuses of ``cancel``).
     """
 
     description: str
     add_arguments: Callable[[argparse.ArgumentParser], None]
     run: Callable[[argparse.Namespace, CrowNestClient], Awaitable[int]]
     preflight: Callable[[argparse.Namespace], None] | None = None
+    epilog: str = ""
 
 
 async def _launch_only(args: argparse.Namespace, client: CrowNestClient) -> int:
@@ -76,4 +81,11 @@ COMMANDS: dict[str, CommandSpec] = {
     "logs": CommandSpec(SUMMARIES["logs"], add_logs_arguments, run_logs),
     "runs": CommandSpec(SUMMARIES["runs"], add_runs_arguments, run_runs),
     "evidence": CommandSpec(SUMMARIES["evidence"], add_evidence_arguments, run_evidence),
+    "cancel": CommandSpec(
+        SUMMARIES["cancel"],
+        add_cancel_arguments,
+        run_cancel,
+        preflight_cancel,
+        epilog=CANCEL_EXIT_HELP,
+    ),
 }
