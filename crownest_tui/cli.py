@@ -175,7 +175,7 @@ def build_command_parser(name: str) -> argparse.ArgumentParser:
 
 
 def _run_subcommand(name: str, argv: list[str], settings: Settings) -> int:
-    """Run ``logs``/``runs``/``evidence``/``cancel``/``launch``; a launch then opens its tail."""
+    """Run a subcommand; one that starts a run (``launch``, ``rerun``) then opens its tail."""
     from .commands import COMMANDS
     from .commands.runner import run_command, run_preflight
 
@@ -186,14 +186,13 @@ def _run_subcommand(name: str, argv: list[str], settings: Settings) -> int:
         return status
     with _debug_log(args, name), _connection(args, settings) as connection:
         debuglog.protect(connection)
-        if name != "launch" or args.no_tail:
+        starts = spec.start
+        if starts is None or args.no_tail:
             return run_command(spec.run, args, connection)
         launched: list[str] = []
 
         async def launch(args: argparse.Namespace, client: CrowNestClient) -> int:
-            from .commands.launch_cmd import run_launch
-
-            launched.append(await run_launch(args, client))
+            launched.append(await starts(args, client))
             return 0
 
         status = run_command(launch, args, connection)
@@ -342,7 +341,7 @@ def _run_dashboard(
         profiles=profiles,
         profile=profile,
         save_dir=settings.ui.save_dir,
-        launched=Path(args.dir) if getattr(args, "dir", None) else None,  # launch DIR
+        launched=Path(args.dir) if getattr(args, "dir", None) else None,  # launch/rerun DIR
         demo=getattr(args, "demo", False),
     )
     app.run()
