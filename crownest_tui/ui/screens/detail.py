@@ -24,12 +24,18 @@ from ...api.errors import CrowNestError
 from ...api.http import is_retryable
 from ...api.models import RunStatus, WorkspaceRun
 from ...core.detail_state import RunDetailState
-from ...core.failures import cancel_failure_text, cancel_refusal, why_no_cancel
+from ...core.failures import (
+    cancel_failure_text,
+    cancel_refusal,
+    read_only_refusal,
+    why_no_cancel,
+)
 from ...core.save_folder import SaveFolder
 from ...text.format import format_duration, safe_line, status_label
 from ..bindings import explain_refusal
 from ..messages import WatchRun
 from ..palette_keys import ScreenKeyCommands
+from ..rerunning import Rerun
 from ..run_follower import FollowsRun, RunFollower
 from ..stylesheets import stylesheet
 from ..watch import watcher_announces
@@ -92,6 +98,14 @@ class RunDetailScreen(FollowsRun, Screen[None]):
             tooltip="Timeline, upload and artifacts tab",
         ),
         Binding("c", "cancel_run", "Cancel", id="detail.cancel", tooltip="Cancel the run"),
+        Binding(
+            "exclamation_mark",
+            "rerun",
+            "Run again",
+            show=False,
+            id="detail.rerun",
+            tooltip="Run it again (same request, files packed anew)",
+        ),
         Binding(
             "i",
             "toggle_header",
@@ -210,10 +224,17 @@ class RunDetailScreen(FollowsRun, Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel_run":  # hidden (and explained by on_key) when it cannot
             return why_no_cancel(self.state.run, self.read_only) is None
+        if action == "rerun":
+            return not self.read_only
         return True
 
     def on_key(self, event: events.Key) -> None:
-        refusals = {"detail.cancel": lambda: why_no_cancel(self.state.run, self.read_only)}
+        refusals = {
+            "detail.cancel": lambda: why_no_cancel(self.state.run, self.read_only),
+            "detail.rerun": lambda: (
+                read_only_refusal("runs are not started") if self.read_only else None
+            ),
+        }
         if explain_refusal(self, event, refusals):
             event.stop()
 
@@ -388,6 +409,11 @@ class RunDetailScreen(FollowsRun, Screen[None]):
                 self.cancel()
 
         self.app.push_screen(ConfirmCancelScreen(run), confirmed)
+
+    def action_rerun(self) -> None:
+        """Run this run again (asks first); its detail screen opens over this one."""
+        if not self.read_only:
+            Rerun(self, self.client, self.run_id).start()
 
     def action_toggle_header(self) -> None:
         """Every field of the run in the header, or only the two summary rows."""

@@ -24,6 +24,7 @@ from ..bindings import explain_refusal, key_for
 from ..launching import Launched
 from ..messages import OpenRun
 from ..new_run_form import load_last_values, save_last_values
+from ..rerunning import Rerun
 from ..widgets.context_bar import ContextBar
 from ..widgets.error_banner import ErrorBanner
 from ..widgets.filter_bar import FilterBar
@@ -37,6 +38,9 @@ from .confirm_cancel import ConfirmCancelScreen
 from .error_details import ErrorDetailsScreen
 from .new_run import NewRunScreen
 from .runs_loading import Clock, RunsLoader
+
+
+ALL_MARKED_ENDED = "Every marked run has already ended; nothing to cancel."
 
 
 class RunsScreen(RunsLoader):
@@ -61,6 +65,14 @@ class RunsScreen(RunsLoader):
         Binding(
             "x", "clear_filters", "Clear", id="runs.clear_filters", tooltip="Clear every filter"
         ),
+        Binding(
+            "exclamation_mark",
+            "rerun",
+            "Run again",
+            show=False,
+            id="runs.rerun",
+            tooltip="Run it again (same request, files packed anew)",
+        ),
         Binding("e", "error_details", "Error details", show=False, id="runs.error_details"),
         Binding("r", "refresh", "Refresh", show=False, id="runs.refresh"),
         Binding("a", "toggle_auto", "Auto-refresh", show=False, id="runs.toggle_auto"),
@@ -82,7 +94,7 @@ class RunsScreen(RunsLoader):
         ),
         ("Open and follow", ("runs.open", "runs.watch", "runs.pick", "runs.split")),
         ("Filter", ("runs.quick_filter", "runs.leave_quick", "runs.clear_filters")),
-        ("Start and cancel", ("runs.new", "runs.cancel")),
+        ("Start and cancel", ("runs.new", "runs.rerun", "runs.cancel")),
         ("Refresh and errors", ("runs.refresh", "runs.toggle_auto", "runs.error_details")),
     )
     HELP_LEGEND = (
@@ -246,8 +258,9 @@ class RunsScreen(RunsLoader):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel_run":
-            return self._cancellable() is not None or self._marked() is not None
-        if action == "new_run":
+            marked = self._marked()
+            return self._cancellable() is not None or bool(marked and marked.active)
+        if action in ("new_run", "rerun"):
             return not self.read_only
         if action == "error_details":
             return self.failure is not None
@@ -270,7 +283,10 @@ class RunsScreen(RunsLoader):
         return split_by_state(run for run in runs if run is not None)
 
     def _why_no_cancel(self) -> Refusal | None:
-        if self._marked() is not None:
+        marked = self._marked()
+        if marked is not None and not marked.active:
+            return Refusal("Nothing to cancel", ALL_MARKED_ENDED)
+        if marked is not None:
             return None
         return why_no_cancel(self.table.selected_run(), self.read_only)
 
@@ -288,6 +304,7 @@ class RunsScreen(RunsLoader):
         refusals = {
             "runs.cancel": self._why_no_cancel,
             "runs.new": self._why_no_new_run,
+            "runs.rerun": self._why_no_new_run,
             "runs.error_details": self._why_no_details,
         }
         if explain_refusal(self, event, refusals):
@@ -345,11 +362,7 @@ class RunsScreen(RunsLoader):
     def _cancel_marked(self, marked: Selection) -> None:
         """One confirmation for every marked active run; the ended ones are named."""
         if not marked.active:
-            self.notify(
-                "Every marked run has already ended; nothing to cancel.",
-                title="Nothing to cancel",
-                markup=False,
-            )
+            self.notify(ALL_MARKED_ENDED, title="Nothing to cancel", markup=False)
             return
 
         def confirmed(yes: bool | None) -> None:
@@ -373,6 +386,17 @@ class RunsScreen(RunsLoader):
             self.post_message(OpenRun(result.run.id))
 
         self.app.push_screen(NewRunScreen(load_last_values(), self.client), launched)
+
+    def action_rerun(self) -> None:
+        """Run the run under the cursor again (asks first); the list then shows it."""
+        run_id = self.table.selected_id
+        if self.read_only or run_id is None:
+            return
+
+        def started(run: WorkspaceRun) -> None:
+            self.select_when_shown(run.id)
+
+        Rerun(self, self.client, run_id, started=started).start()
 
     def action_error_details(self) -> None:
         if self.failure is not None:
