@@ -341,6 +341,7 @@ def _run_dashboard(
         profiles=profiles,
         profile=profile,
         save_dir=settings.ui.save_dir,
+        quiet_after=settings.ui.quiet_after,
         launched=Path(args.dir) if getattr(args, "dir", None) else None,  # launch/rerun DIR
         demo=getattr(args, "demo", False),
     )

@@ -44,6 +44,7 @@ from ..widgets.connection_bar import ConnectionBar
 from ..widgets.context_bar import ContextBar
 from ..widgets.evidence_view import EvidenceView
 from ..widgets.log_view import LogView
+from ..widgets.quiet_badge import QuietBadge
 from ..widgets.run_header import RunHeader
 from ..widgets.timeline_view import TimelineView
 from ..widgets.upload_bar import UploadBar
@@ -189,6 +190,7 @@ class RunDetailScreen(FollowsRun, Screen[None]):
         yield ContextBar()
         yield RunFollower(self.client, self.run_id, after_seq=self.after_seq)
         yield RunHeader(self.clock, project_names=self.project_names, id="header")
+        yield QuietBadge(self.clock, id="quiet")
         yield ConnectionBar(id="connection").data_bind(status=RunDetailScreen.stream_status)
         yield UploadBar(live_only=True, id="receiving")
         with TabbedContent(initial="log", id="tabs"):
@@ -218,6 +220,7 @@ class RunDetailScreen(FollowsRun, Screen[None]):
 
     def _tick(self) -> None:
         self.query_one(RunHeader).tick()
+        self.query_one(QuietBadge).show(self.state.run)
         self.query_one(TimelineView).tick()
         self.query_one(ConnectionBar).tick()
 
@@ -245,6 +248,7 @@ class RunDetailScreen(FollowsRun, Screen[None]):
         if message.output:
             self.query_one("#log-view", LogView).append(message.output)
         self.query_one("#events-view", LogView).append(message.raw)
+        self.query_one(QuietBadge).saw(message.events)
         self.stream_status = message.status
         self.show_run()
 
@@ -343,6 +347,7 @@ class RunDetailScreen(FollowsRun, Screen[None]):
         state = self.state
         run = state.run
         self.query_one(RunHeader).run = run
+        self.query_one(QuietBadge).show(run)
         self.query_one(TimelineView).steps = tuple(state.timeline)
         for upload in self.query(UploadBar):
             upload.show_state(state)

@@ -39,7 +39,6 @@ from .error_details import ErrorDetailsScreen
 from .new_run import NewRunScreen
 from .runs_loading import Clock, RunsLoader
 
-
 ALL_MARKED_ENDED = "Every marked run has already ended; nothing to cancel."
 
 
