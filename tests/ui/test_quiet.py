@@ -37,6 +37,32 @@ async def _running(client: CrowNestClient, run_id: str, pilot: Pilot[None]) -> N
     raise AssertionError(f"{run_id} did not start")
 
 
+async def _quiet_and_chatty(
+    backend: LocalBackendProcess,
+) -> tuple[CrowNestClient, RecordingApp, str, str]:
+    """A client, an app with a 1.5 s threshold, a quiet run and a chatty one."""
+    client = client_for(backend)
+    suite = new_suite()
+    quiet = await _start(client, QUIET, suite)
+    chatty = await _start(client, CHATTY, suite)
+    return (
+        client,
+        RecordingApp(client_for(backend), refresh_interval=0, quiet_after=1.5),
+        quiet,
+        chatty,
+    )
+
+
+async def _both_running(client: CrowNestClient, pilot: Pilot[None], *run_ids: str) -> None:
+    for run_id in run_ids:
+        await _running(client, run_id, pilot)
+
+
+async def _cancel(client: CrowNestClient, *run_ids: str) -> None:
+    for run_id in run_ids:
+        await client.cancel_run(run_id)
+
+
 def _quiet(badge: QuietBadge) -> bool:
     return badge.has_class("-quiet") and badge.text.startswith("Quiet for ")
 
@@ -44,14 +70,9 @@ def _quiet(badge: QuietBadge) -> bool:
 async def test_the_detail_header_says_quiet_and_a_chatty_run_never_is(
     backend: LocalBackendProcess,
 ) -> None:
-    client = client_for(backend)
-    suite = new_suite()
-    quiet = await _start(client, QUIET, suite)
-    chatty = await _start(client, CHATTY, suite)
-    app = RecordingApp(client_for(backend), refresh_interval=0, quiet_after=1.5)
+    client, app, quiet, chatty = await _quiet_and_chatty(backend)
     async with app.run_test(size=(120, 30)) as pilot:
-        await _running(client, quiet, pilot)
-        await _running(client, chatty, pilot)
+        await _both_running(client, pilot, quiet, chatty)
         app.post_message(OpenRun(chatty))
         await wait_until(pilot, lambda: isinstance(app.screen, RunDetailScreen))
         badge = app.screen.query_one(QuietBadge)
@@ -67,30 +88,23 @@ async def test_the_detail_header_says_quiet_and_a_chatty_run_never_is(
         badge = app.screen.query_one(QuietBadge)
         await wait_until(pilot, lambda: _quiet(badge), within=15)
         assert badge.display
-        for run_id in (quiet, chatty):
-            await client.cancel_run(run_id)
+        await _cancel(client, quiet, chatty)
         await wait_until(pilot, lambda: not badge.has_class("-quiet"), within=15)  # ended
     await client.aclose()
     await app.client.aclose()
 
 
 async def test_split_panes_say_which_run_is_quiet(backend: LocalBackendProcess) -> None:
-    client = client_for(backend)
-    suite = new_suite()
-    quiet = await _start(client, QUIET, suite)
-    chatty = await _start(client, CHATTY, suite)
-    app = RecordingApp(client_for(backend), refresh_interval=0, quiet_after=1.5)
+    client, app, quiet, chatty = await _quiet_and_chatty(backend)
     async with app.run_test(size=(150, 36)) as pilot:
-        await _running(client, quiet, pilot)
-        await _running(client, chatty, pilot)
+        await _both_running(client, pilot, quiet, chatty)
         app.post_message(OpenSplit([quiet, chatty]))
         await wait_until(pilot, lambda: isinstance(app.screen, SplitTailScreen))
         panes = {pane.run_id: pane for pane in app.screen.query(TailPane)}
         quiet_badge = panes[quiet].query_one(QuietBadge)
         await wait_until(pilot, lambda: _quiet(quiet_badge), within=15)
         assert not panes[chatty].query_one(QuietBadge).has_class("-quiet")
-        for run_id in (quiet, chatty):
-            await client.cancel_run(run_id)
+        await _cancel(client, quiet, chatty)
     await client.aclose()
     await app.client.aclose()
 

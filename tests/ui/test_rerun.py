@@ -35,7 +35,7 @@ async def test_rerun_from_the_detail_screen_packs_the_changed_folder(
         await wait_until(pilot, lambda: finished(app.screen), within=30)
         first = app.screen
         assert isinstance(first, RunDetailScreen)
-        first_run = first.state.run
+        first_id, first_run = first.run_id, first.state.run
         assert first_run is not None and first_run.archive is not None
         source = recall(first.run_id)
         assert source is not None and source.path == folder.resolve()  # the form remembers
@@ -69,7 +69,7 @@ async def test_rerun_from_the_detail_screen_packs_the_changed_folder(
         run = second.state.run
         assert run is not None and run.metadata == {"suite": "rerun"}
         assert run.command == "cat note.txt"
-        assert app.said(f"{second.run_id} started: {first.run_id} again")
+        assert app.said(f"{second.run_id} started: {first_id} again")
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is first  # the run it reran is underneath

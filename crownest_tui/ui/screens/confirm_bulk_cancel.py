@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
 from ...core.bulk_cancel import Selection, skipped_text
 from ...text.format import format_count, safe_line
+from .confirm import ConfirmScreen
 
 #: Characters of a command shown in the list (the row is one line).
 COMMAND_CHARS = 40
 
 
-class ConfirmBulkCancelScreen(ModalScreen[bool]):
+class ConfirmBulkCancelScreen(ConfirmScreen):
     """Lists the marked active runs (and names the ended ones it skips); dismisses with
     ``True`` to cancel them. ``y`` confirms; ``n`` and ``escape`` back out."""
 
@@ -54,14 +53,3 @@ class ConfirmBulkCancelScreen(ModalScreen[bool]):
             with Horizontal(id="buttons"):
                 yield Button("Back (n)", id="back", variant="primary")
                 yield Button(f"Cancel {count} (y)", id="confirm", variant="error")
-
-    def on_mount(self) -> None:
-        self.query_one("#back", Button).focus()
-
-    @on(Button.Pressed, "#confirm")
-    def action_confirm(self) -> None:
-        self.dismiss(True)
-
-    @on(Button.Pressed, "#back")
-    def action_back(self) -> None:
-        self.dismiss(False)

@@ -3,18 +3,17 @@ folder changed since; Back has the focus."""
 
 from __future__ import annotations
 
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
 from ...launch.rerun import RerunPlan
 from ...text.format import safe_line
+from .confirm import ConfirmScreen
 
 
-class ConfirmRerunScreen(ModalScreen[bool]):
+class ConfirmRerunScreen(ConfirmScreen):
     """Dismisses with ``True`` to start the rerun; ``y`` confirms, ``n``/``escape`` back."""
 
     DEFAULT_CSS = """
@@ -51,14 +50,3 @@ class ConfirmRerunScreen(ModalScreen[bool]):
             with Horizontal(id="buttons"):
                 yield Button("Back (n)", id="back", variant="primary")
                 yield Button("Run again (y)", id="confirm", variant="success")
-
-    def on_mount(self) -> None:
-        self.query_one("#back", Button).focus()
-
-    @on(Button.Pressed, "#confirm")
-    def action_confirm(self) -> None:
-        self.dismiss(True)
-
-    @on(Button.Pressed, "#back")
-    def action_back(self) -> None:
-        self.dismiss(False)
