@@ -15,6 +15,7 @@ from crownest_tui.ui.widgets.log_view import LogView
 
 from .conftest import runs_screen, settle, suite_app
 from .log_helpers import wait_until
+from .palette import run_command
 from .test_new_run import fill, finished, new_run_form
 
 
@@ -86,6 +87,10 @@ async def test_rerun_in_the_list_explains_a_run_without_an_archive(
         assert not isinstance(app.screen, ConfirmRerunScreen)
         assert app.said("this run's archive is not available here: launch it from its folder")
         assert runs_screen(app).table.row_count == 1
+        app.notes.clear()
+        await run_command(pilot, "run again", "Run again")  # the palette has it too
+        await settle(pilot)
+        assert app.said("this run's archive is not available here")
     await app.client.aclose()
 
 

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Label, Static
 
 from ...core.bulk_cancel import Selection, skipped_text
 from ...text.format import format_count, safe_line
 from .confirm import ConfirmScreen
 
-#: Characters of a command shown in the list (the row is one line).
-COMMAND_CHARS = 40
+#: Runs listed by name; the rest are counted.
+LISTED = 12
 
 
 class ConfirmBulkCancelScreen(ConfirmScreen):
@@ -22,7 +22,7 @@ class ConfirmBulkCancelScreen(ConfirmScreen):
     DEFAULT_CSS = """
     ConfirmBulkCancelScreen { align: center middle; background: $background 60%; }
     ConfirmBulkCancelScreen #dialog { border: thick $error; }
-    ConfirmBulkCancelScreen #runs { height: auto; max-height: 12; }
+    ConfirmBulkCancelScreen .run { height: 1; text-wrap: nowrap; text-overflow: ellipsis; }
     ConfirmBulkCancelScreen #skipped { margin-top: 1; color: $text-muted; }
     """
 
@@ -40,13 +40,12 @@ class ConfirmBulkCancelScreen(ConfirmScreen):
         count = format_count(len(self.selection.active), "marked run")
         with Vertical(id="dialog"):
             yield Label(f"Cancel {count}?", id="title", markup=False)
-            with VerticalScroll(id="runs"):
-                for run in self.selection.active:
-                    command = safe_line(run.command)
-                    if len(command) > COMMAND_CHARS:
-                        command = command[: COMMAND_CHARS - 1] + "…"
-                    row = f"{run.id}  {safe_line(run.status):<16} {command}"
-                    yield Static(row, classes="run", markup=False)
+            for run in self.selection.active[:LISTED]:
+                row = f"{run.id}  {safe_line(run.status):<16} {safe_line(run.command)}"
+                yield Static(row, classes="run", markup=False)
+            if len(self.selection.active) > LISTED:
+                more = format_count(len(self.selection.active) - LISTED, "more run")
+                yield Static(f"… and {more}", markup=False)
             if self.selection.ended:
                 yield Static(skipped_text(self.selection.ended), id="skipped", markup=False)
             yield Label("Their processes are stopped; this cannot be undone.", id="warning")
