@@ -17,7 +17,6 @@ one kind and nothing was canceled, that kind's status (66 no such run, 69 unavai
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from datetime import UTC, datetime, timedelta
@@ -150,10 +149,11 @@ def _listing(runs: list[WorkspaceRun]) -> str:
     return format_table(["ID", "STATUS", "AGE", "COMMAND"], rows)
 
 
-async def _confirmed(count: int) -> bool:
+def _confirmed(count: int) -> bool:
+    """Ask on the terminal. Read in the loop's own thread on purpose: nothing else runs
+    meanwhile, and Ctrl+C must not leave a thread blocked on stdin behind."""
     print(f"Cancel {format_count(count, 'run')}? [y/N] ", end="", file=sys.stderr, flush=True)
-    answer = await asyncio.to_thread(sys.stdin.readline)
-    return answer.strip().lower() in ("y", "yes")
+    return sys.stdin.readline().strip().lower() in ("y", "yes")
 
 
 def exit_status(results: list[CancelResult]) -> int:
@@ -188,7 +188,7 @@ async def run_cancel(args: argparse.Namespace, client: CrowNestClient) -> int:
         print("nothing to cancel: no active run matches", file=sys.stderr)
         return exit_status(results)
     print(_listing(list(selection.active)), file=sys.stderr, flush=True)
-    if not args.yes and not await _confirmed(len(selection.active)):
+    if not args.yes and not _confirmed(len(selection.active)):
         print("nothing canceled", file=sys.stderr)
         return exitcodes.RUN_FAILED
     ids = [run.id for run in selection.active]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from textual.widgets import Button, Static
+from textual.widgets import Button, Label, Static
 
 from crownest_tui.api import CrowNestClient
 from crownest_tui.core.filters import RunFilters
@@ -12,7 +12,7 @@ from crownest_tui.local.process import LocalBackendProcess
 from crownest_tui.ui.screens.confirm_bulk_cancel import ConfirmBulkCancelScreen
 from tests.local.support import make_archive
 
-from .conftest import RecordingApp, client_for, new_suite, runs_screen, settle
+from .conftest import RecordingApp, client_for, new_suite, runs_screen, settle, suite_app
 from .log_helpers import wait_until
 
 
@@ -100,4 +100,26 @@ async def test_marks_that_all_ended_cancel_nothing(backend: LocalBackendProcess)
         assert not isinstance(app.screen, ConfirmBulkCancelScreen)
         assert app.said("Every marked run has already ended")
     await client.aclose()
+    await app.client.aclose()
+
+
+async def test_a_long_bulk_cancel_says_how_far_it_is(backend: LocalBackendProcess) -> None:
+    app = suite_app(backend, 25, "running")  # records only: cancel ends them at once
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot)
+        screen = runs_screen(app)
+        for _ in range(25):
+            await pilot.press("space", "down")
+        assert len(screen.table.picked) == 25
+        await pilot.press("c")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmBulkCancelScreen))
+        assert app.screen.query_one("#title", Label).render().plain == "Cancel 25 marked runs?"
+        assert len(app.screen.query(".run")) == 12  # named; the rest are counted
+        assert app.screen.query_one("#more", Static).render().plain == "… and 13 more runs"
+        await pilot.press("y")
+        await settle(pilot)
+        assert app.said("10 of 25 done…") and app.said("20 of 25 done…")
+        assert app.said("Bulk cancel: 25 canceled")
+        assert app.said("… and 17 more runs")
+        assert all(run.status == "canceled" for run in screen.run_list.runs)
     await app.client.aclose()

@@ -13,6 +13,8 @@ from ..widgets.runs_table import RunsTable
 
 #: Result lines a toast shows before it says how many more there are.
 SHOWN_RESULTS = 8
+#: A long bulk cancel says how far it is every this many runs.
+PROGRESS_EVERY = 10
 
 
 def results_text(results: list[CancelResult], ended_before: int) -> str:
@@ -35,6 +37,7 @@ class BulkCancel:
         self.client = client
         self.table = table
         self.selection = selection
+        self.done = 0
 
     def start(self) -> Worker[list[CancelResult]]:
         count = format_count(len(self.selection.active), "run")
@@ -49,6 +52,12 @@ class BulkCancel:
     def _heard(self, result: CancelResult) -> None:
         if result.run is not None:
             self.screen.post_message(RunChanged(result.run))
+        self.done += 1
+        total = len(self.selection.active)
+        if total > PROGRESS_EVERY and self.done % PROGRESS_EVERY == 0 and self.done < total:
+            self.screen.notify(
+                f"{self.done} of {total} done…", title="Bulk cancel", timeout=3, markup=False
+            )
 
     async def _run(self) -> list[CancelResult]:
         run_ids = [run.id for run in self.selection.active]

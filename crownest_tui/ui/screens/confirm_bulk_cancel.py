@@ -45,7 +45,7 @@ class ConfirmBulkCancelScreen(ConfirmScreen):
                 yield Static(row, classes="run", markup=False)
             if len(self.selection.active) > LISTED:
                 more = format_count(len(self.selection.active) - LISTED, "more run")
-                yield Static(f"… and {more}", markup=False)
+                yield Static(f"… and {more}", id="more", markup=False)
             if self.selection.ended:
                 yield Static(skipped_text(self.selection.ended), id="skipped", markup=False)
             yield Label("Their processes are stopped; this cannot be undone.", id="warning")
