@@ -77,24 +77,25 @@ def test_cancel_by_status_older_than_and_by_id_with_exit_statuses(
     api = ["--api-url", backend.url]
     select = ["--status", "running", "--metadata", f"tag={tag}"]
     old = _start(backend, tmp_path / "old", tag, "sleep 120")
-    time.sleep(4)
+    time.sleep(5)
     young = _start(backend, tmp_path / "young", tag, "sleep 120")
 
-    # No one to ask (stdin is not a terminal here): bad usage, nothing canceled.
-    assert run(["cancel", *select, *api]) == exitcodes.USAGE
-    assert "pass --yes" in capfd.readouterr().err
-    assert _status(backend, old) == _status(backend, young) == "running"
-
-    assert run(["cancel", *select, "--older-than", "1h", "--yes", *api]) == exitcodes.OK
-    assert "nothing to cancel" in capfd.readouterr().err
-
-    assert run(["cancel", *select, "--older-than", "3s", "--yes", "--json", *api]) == 0
+    # At once, while the young run has run for well under 4 s: only the old one.
+    assert run(["cancel", *select, "--older-than", "4s", "--yes", "--json", *api]) == 0
     captured = capfd.readouterr()
     results = [json.loads(line) for line in captured.out.splitlines()]
     assert [(r["id"], r["result"], r["error"]) for r in results] == [(old, "canceled", None)]
     assert old in captured.err and young not in captured.err  # the list it would cancel
     _wait_status(backend, old, "canceled")
     assert _status(backend, young) == "running"
+
+    # No one to ask (stdin is not a terminal here): bad usage, nothing canceled.
+    assert run(["cancel", *select, *api]) == exitcodes.USAGE
+    assert "pass --yes" in capfd.readouterr().err
+    assert _status(backend, young) == "running"
+
+    assert run(["cancel", *select, "--older-than", "1h", "--yes", *api]) == exitcodes.OK
+    assert "nothing to cancel" in capfd.readouterr().err
 
     # By id: the ended one is named and skipped, the other canceled: 0.
     assert run(["cancel", young, old, "--yes", *api]) == exitcodes.OK
