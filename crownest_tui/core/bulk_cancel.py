@@ -56,14 +56,17 @@ class Selection:
 
     active: tuple[WorkspaceRun, ...]
     ended: tuple[WorkspaceRun, ...]
+    unlisted: tuple[str, ...] = ()
+    """Marked runs the list does not hold now (filtered out since): left alone."""
 
 
-def split_by_state(runs: Iterable[WorkspaceRun]) -> Selection:
+def split_by_state(runs: Iterable[WorkspaceRun], unlisted: Iterable[str] = ()) -> Selection:
     """Which runs a cancel would reach, which it would skip (in the given order)."""
     listed = list(runs)
     return Selection(
         tuple(run for run in listed if not run.is_terminal),
         tuple(run for run in listed if run.is_terminal),
+        tuple(unlisted),
     )
 
 

@@ -123,3 +123,27 @@ async def test_a_long_bulk_cancel_says_how_far_it_is(backend: LocalBackendProces
         assert app.said("… and 17 more runs")
         assert all(run.status == "canceled" for run in screen.run_list.runs)
     await app.client.aclose()
+
+
+async def test_marked_runs_filtered_out_since_are_named_and_left_alone(
+    backend: LocalBackendProcess,
+) -> None:
+    app = suite_app(backend, 2, "running")  # metadata suite=…, n=0 / n=1
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot)
+        screen = runs_screen(app)
+        await pilot.press("space", "down", "space")
+        marked = {run.metadata["n"]: run.id for run in screen.run_list.runs}
+        screen.set_filters(RunFilters.build(metadata={**screen.filters.metadata_dict, "n": "0"}))
+        await settle(pilot)
+        assert [run.id for run in screen.run_list.runs] == [marked["0"]]
+        await pilot.press("c")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmBulkCancelScreen))
+        unlisted = app.screen.query_one("#unlisted", Static).render().plain
+        assert unlisted == f"Not in the list now (filtered out), left alone: {marked['1']}"
+        await pilot.press("y")
+        await settle(pilot)
+        assert (await app.client.get_run(marked["0"])).status == "canceled"
+        assert (await app.client.get_run(marked["1"])).status == "running"
+        assert screen.table.picked == [marked["1"]]  # still marked: nothing was done to it
+    await app.client.aclose()

@@ -23,7 +23,9 @@ class ConfirmBulkCancelScreen(ConfirmScreen):
     ConfirmBulkCancelScreen { align: center middle; background: $background 60%; }
     ConfirmBulkCancelScreen #dialog { border: thick $error; }
     ConfirmBulkCancelScreen .run { height: 1; text-wrap: nowrap; text-overflow: ellipsis; }
-    ConfirmBulkCancelScreen #skipped { margin-top: 1; color: $text-muted; }
+    ConfirmBulkCancelScreen #skipped, ConfirmBulkCancelScreen #unlisted {
+        margin-top: 1; color: $text-muted;
+    }
     """
 
     BINDINGS = [
@@ -48,6 +50,10 @@ class ConfirmBulkCancelScreen(ConfirmScreen):
                 yield Static(f"… and {more}", id="more", markup=False)
             if self.selection.ended:
                 yield Static(skipped_text(self.selection.ended), id="skipped", markup=False)
+            if self.selection.unlisted:
+                names = ", ".join(self.selection.unlisted)
+                text = f"Not in the list now (filtered out), left alone: {names}"
+                yield Static(text, id="unlisted", markup=False)
             yield Label("Their processes are stopped; this cannot be undone.", id="warning")
             with Horizontal(id="buttons"):
                 yield Button("Back (n)", id="back", variant="primary")

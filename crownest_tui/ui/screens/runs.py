@@ -281,8 +281,9 @@ class RunsScreen(RunsLoader):
         """The marked runs (loaded ones) when ``c`` would cancel them instead."""
         if self.read_only or not self.is_mounted or not self.table.picked:
             return None
-        runs = [self.run_list.get(run_id) for run_id in self.table.picked]
-        return split_by_state(run for run in runs if run is not None)
+        found = {run_id: self.run_list.get(run_id) for run_id in self.table.picked}
+        unlisted = [run_id for run_id, run in found.items() if run is None]
+        return split_by_state((run for run in found.values() if run is not None), unlisted)
 
     def _why_no_cancel(self) -> Refusal | None:
         marked = self._marked()
