@@ -113,9 +113,9 @@ async def test_a_long_bulk_cancel_says_how_far_it_is(backend: LocalBackendProces
         assert len(screen.table.picked) == 25
         await pilot.press("c")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmBulkCancelScreen))
-        assert app.screen.query_one("#title", Label).render().plain == "Cancel 25 marked runs?"
+        assert str(app.screen.query_one("#title", Label).render()) == "Cancel 25 marked runs?"
         assert len(app.screen.query(".run")) == 12  # named; the rest are counted
-        assert app.screen.query_one("#more", Static).render().plain == "… and 13 more runs"
+        assert str(app.screen.query_one("#more", Static).render()) == "… and 13 more runs"
         await pilot.press("y")
         await settle(pilot)
         assert app.said("10 of 25 done…") and app.said("20 of 25 done…")
@@ -139,7 +139,7 @@ async def test_marked_runs_filtered_out_since_are_named_and_left_alone(
         assert [run.id for run in screen.run_list.runs] == [marked["0"]]
         await pilot.press("c")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmBulkCancelScreen))
-        unlisted = app.screen.query_one("#unlisted", Static).render().plain
+        unlisted = str(app.screen.query_one("#unlisted", Static).render())
         assert unlisted == f"Not in the list now (filtered out), left alone: {marked['1']}"
         await pilot.press("y")
         await settle(pilot)
