@@ -69,12 +69,11 @@ def _wait_status(backend: LocalBackendProcess, run_id: str, status: str) -> None
 def test_cancel_by_status_older_than_and_by_id_with_exit_statuses(
     backend: LocalBackendProcess,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    cli_api: list[str],
     capfd: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setenv("CROWNEST_API_KEY", backend.token)
     tag = uuid.uuid4().hex
-    api = ["--api-url", backend.url]
+    api = cli_api
     select = ["--status", "running", "--metadata", f"tag={tag}"]
     old = _start(backend, tmp_path / "old", tag, "sleep 120")
     time.sleep(5)

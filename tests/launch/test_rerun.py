@@ -37,11 +37,10 @@ def _launched_id(capfd: pytest.CaptureFixture[str]) -> tuple[str, str]:
 def test_rerun_packs_the_changed_folder_again_with_the_same_request(
     backend: LocalBackendProcess,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    cli_api: list[str],
     capfd: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setenv("CROWNEST_API_KEY", backend.token)
-    api = ["--api-url", backend.url]
+    api = cli_api
     folder = tmp_path / "project"
     write(folder / "a.txt", "first\n")
     write(folder / "skip.log", "left out\n")
@@ -92,10 +91,9 @@ async def _direct_run(client: CrowNestClient, tag: str) -> str:
 def test_rerun_of_a_run_launched_elsewhere_uses_the_kept_archive(
     backend: LocalBackendProcess,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    cli_api: list[str],
     capfd: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setenv("CROWNEST_API_KEY", backend.token)
 
     async def start() -> str:
         async with client_for(backend) as client:
@@ -103,7 +101,7 @@ def test_rerun_of_a_run_launched_elsewhere_uses_the_kept_archive(
 
     first = asyncio.run(start())
     _finished(backend, first)
-    assert run(["rerun", first, "--no-tail", "--api-url", backend.url]) == 0
+    assert run(["rerun", first, "--no-tail", *cli_api]) == 0
     second, err = _launched_id(capfd)
     assert "the archive the local backend kept" in err
     out, again = _finished(backend, second)
@@ -114,10 +112,9 @@ def test_rerun_of_a_run_launched_elsewhere_uses_the_kept_archive(
 def test_rerun_without_an_archive_says_where_to_launch_it_from(
     backend: LocalBackendProcess,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    cli_api: list[str],
     capfd: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setenv("CROWNEST_API_KEY", backend.token)
     suite = uuid.uuid4().hex
     hook(backend, "bulk-runs", {"count": 1, "metadata": {"suite": suite}})
 
@@ -127,12 +124,12 @@ def test_rerun_without_an_archive_says_where_to_launch_it_from(
             return page.data[0].id
 
     bare = asyncio.run(find())
-    assert run(["rerun", bare, "--api-url", backend.url]) == exitcodes.NOT_FOUND
+    assert run(["rerun", bare, *cli_api]) == exitcodes.NOT_FOUND
     err = capfd.readouterr().err
     assert "this run's archive is not available here: launch it from its folder" in err
 
     gone = tmp_path / "gone"
     remember(bare, gone)  # remembered, but the folder is no more
-    assert run(["rerun", bare, "--api-url", backend.url]) == exitcodes.NOT_FOUND
+    assert run(["rerun", bare, *cli_api]) == exitcodes.NOT_FOUND
     err = capfd.readouterr().err
     assert f"{gone}, the folder {bare} was launched from, is gone" in err
