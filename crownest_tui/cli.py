@@ -160,7 +160,14 @@ def build_command_parser(name: str) -> argparse.ArgumentParser:
     from .commands import COMMANDS
 
     spec = COMMANDS[name]
-    parser = _Parser(prog=f"crownest-tui {name}", description=spec.description)
+    parser = _Parser(
+        prog=f"crownest-tui {name}",
+        description=spec.description,
+        epilog=spec.epilog or None,
+        formatter_class=(
+            argparse.RawDescriptionHelpFormatter if spec.epilog else argparse.HelpFormatter
+        ),
+    )
     spec.add_arguments(parser)
     _add_api_choice(parser)
     _add_debug(parser)
@@ -168,7 +175,7 @@ def build_command_parser(name: str) -> argparse.ArgumentParser:
 
 
 def _run_subcommand(name: str, argv: list[str], settings: Settings) -> int:
-    """Run ``logs``/``runs``/``evidence``/``launch``; a launch then opens its tail."""
+    """Run a subcommand; one that starts a run (``launch``, ``rerun``) then opens its tail."""
     from .commands import COMMANDS
     from .commands.runner import run_command, run_preflight
 
@@ -179,14 +186,13 @@ def _run_subcommand(name: str, argv: list[str], settings: Settings) -> int:
         return status
     with _debug_log(args, name), _connection(args, settings) as connection:
         debuglog.protect(connection)
-        if name != "launch" or args.no_tail:
+        starts = spec.start
+        if starts is None or args.no_tail:
             return run_command(spec.run, args, connection)
         launched: list[str] = []
 
         async def launch(args: argparse.Namespace, client: CrowNestClient) -> int:
-            from .commands.launch_cmd import run_launch
-
-            launched.append(await run_launch(args, client))
+            launched.append(await starts(args, client))
             return 0
 
         status = run_command(launch, args, connection)
@@ -340,7 +346,8 @@ def _run_dashboard(
         profiles=profiles,
         profile=profile,
         save_dir=settings.ui.save_dir,
-        launched=Path(args.dir) if getattr(args, "dir", None) else None,  # launch DIR
+        quiet_after=settings.ui.quiet_after,
+        launched=Path(args.dir) if getattr(args, "dir", None) else None,  # launch/rerun DIR
         demo=getattr(args, "demo", False),
     )
     app.run()

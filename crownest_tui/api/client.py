@@ -21,6 +21,7 @@ from .models import (
     ArchiveTransfer,
     ArchiveUploadResult,
     Artifact,
+    ArtifactRequest,
     CreateRunRequest,
     EvidenceBundle,
     Page,
@@ -412,3 +413,21 @@ class CrowNestClient:
             "GET", f"/v1/artifacts/{check_id(artifact_id, 'art')}/download", idempotent=True
         )
         return response.content
+
+    # -- the local backend's own routes (the hosted API answers 404) ---------------
+
+    async def local_run_archive(self, run_id: str) -> bytes:
+        """The archive the local backend keeps for ``run_id`` (404: not a local run,
+        or none kept)."""
+        self._require_credential()
+        path = f"/v1/_local/workspace-runs/{check_id(run_id, 'wsr')}/archive"
+        response = await self._requester.send("GET", path, idempotent=True)
+        return response.content
+
+    async def local_run_artifacts(self, run_id: str) -> list[ArtifactRequest]:
+        """The artifacts ``run_id`` asked for at creation (local backend only)."""
+        body = await self._get(f"/v1/_local/workspace-runs/{check_id(run_id, 'wsr')}/spec")
+        items = _field(body, "artifacts")
+        if not isinstance(items, list):
+            raise CrowNestError("the run's spec has no artifact list", code=INVALID_RESPONSE)
+        return [_parse(ArtifactRequest, item, "artifact request") for item in items]

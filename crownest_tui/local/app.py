@@ -84,6 +84,16 @@ def build_app(backend: Backend, keys: KeyRing) -> Starlette:
             methods=["GET"],
         ),
         Route("/v1/_local/runtime", e.wrap(routes_misc.runtime, None), methods=["GET"]),
+        Route(
+            "/v1/_local/workspace-runs/{run_id}/archive",
+            e.wrap(routes_misc.run_archive, SCOPE_READ),
+            methods=["GET"],
+        ),
+        Route(
+            "/v1/_local/workspace-runs/{run_id}/spec",
+            e.wrap(routes_misc.run_spec, SCOPE_READ),
+            methods=["GET"],
+        ),
     ]
     if backend.settings.test_hooks:
         routes += [

@@ -16,6 +16,7 @@ from textual.binding import Binding
 
 from ..api.client import CrowNestClient
 from ..core.filters import RunFilters
+from ..core.quiet import DEFAULT_QUIET_AFTER
 from ..core.save_folder import SaveFolder
 from ..core.watchlist import Watchlist
 from ..profiles import ProfileSwitcher, ProfileView
@@ -77,6 +78,7 @@ class CrowNestApp(SessionApp):
         profiles: ProfileSwitcher | None = None,
         profile: str | None = None,
         save_dir: Path | None = None,
+        quiet_after: float = DEFAULT_QUIET_AFTER,
         launched: Path | None = None,
         demo: bool = False,
     ) -> None:
@@ -86,7 +88,8 @@ class CrowNestApp(SessionApp):
         ``profile`` names the one ``client`` belongs to. Logs and artifacts are saved
         in ``save_dir`` (default: the downloads folder), never inside ``launched`` (the
         folder ``launch DIR`` packed) or any folder launched from the app. ``demo``: the
-        backend ends with us, so quitting with runs active asks first."""
+        backend ends with us, so quitting with runs active asks first. A running run
+        that prints nothing for ``quiet_after`` seconds is shown as quiet (0: never)."""
         view = ProfileView(
             profile,
             filters or RunFilters(),
@@ -102,10 +105,16 @@ class CrowNestApp(SessionApp):
         self._stop_exiting_on_signals: Callable[[], None] | None = None
         self.open_run = open_run
         self.save_folder = SaveFolder(save_dir, [launched] if launched else [])
+        self.quiet_after = quiet_after
+        """Seconds of no output before a running run is quiet (0: never)."""
         self.demo = demo
         self.watchlist = Watchlist()
         self.watcher = RunWatcher(
-            self, self.watchlist, client=lambda: self.client, bell=lambda: self.bell_on_end
+            self,
+            self.watchlist,
+            client=lambda: self.client,
+            bell=lambda: self.bell_on_end,
+            quiet_after=lambda: self.quiet_after,
         )
 
     def get_driver_class(self) -> type[Driver]:

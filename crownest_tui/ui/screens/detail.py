@@ -24,12 +24,18 @@ from ...api.errors import CrowNestError
 from ...api.http import is_retryable
 from ...api.models import RunStatus, WorkspaceRun
 from ...core.detail_state import RunDetailState
-from ...core.failures import cancel_failure_text, cancel_refusal, why_no_cancel
+from ...core.failures import (
+    cancel_failure_text,
+    cancel_refusal,
+    read_only_refusal,
+    why_no_cancel,
+)
 from ...core.save_folder import SaveFolder
 from ...text.format import format_duration, safe_line, status_label
 from ..bindings import explain_refusal
 from ..messages import OpenCompare, WatchRun
 from ..palette_keys import ScreenKeyCommands
+from ..rerunning import Rerun
 from ..run_follower import FollowsRun, RunFollower
 from ..stylesheets import stylesheet
 from ..watch import watcher_announces
@@ -38,6 +44,7 @@ from ..widgets.connection_bar import ConnectionBar
 from ..widgets.context_bar import ContextBar
 from ..widgets.evidence_view import EvidenceView
 from ..widgets.log_view import LogView
+from ..widgets.quiet_badge import QuietBadge
 from ..widgets.run_header import RunHeader
 from ..widgets.timeline_view import TimelineView
 from ..widgets.upload_bar import UploadBar
@@ -92,6 +99,14 @@ class RunDetailScreen(FollowsRun, Screen[None]):
             tooltip="Timeline, upload and artifacts tab",
         ),
         Binding("c", "cancel_run", "Cancel", id="detail.cancel", tooltip="Cancel the run"),
+        Binding(
+            "exclamation_mark",
+            "rerun",
+            "Run again",
+            show=False,
+            id="detail.rerun",
+            tooltip="Run it again (same request, files packed anew)",
+        ),
         Binding(
             "i",
             "toggle_header",
@@ -183,6 +198,7 @@ class RunDetailScreen(FollowsRun, Screen[None]):
         yield ContextBar()
         yield RunFollower(self.client, self.run_id, after_seq=self.after_seq)
         yield RunHeader(self.clock, project_names=self.project_names, id="header")
+        yield QuietBadge(self.clock, id="quiet")
         yield ConnectionBar(id="connection").data_bind(status=RunDetailScreen.stream_status)
         yield UploadBar(live_only=True, id="receiving")
         with TabbedContent(initial="log", id="tabs"):
@@ -212,16 +228,24 @@ class RunDetailScreen(FollowsRun, Screen[None]):
 
     def _tick(self) -> None:
         self.query_one(RunHeader).tick()
+        self.query_one(QuietBadge).show(self.state.run)
         self.query_one(TimelineView).tick()
         self.query_one(ConnectionBar).tick()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel_run":  # hidden (and explained by on_key) when it cannot
             return why_no_cancel(self.state.run, self.read_only) is None
+        if action == "rerun":
+            return not self.read_only
         return True
 
     def on_key(self, event: events.Key) -> None:
-        refusals = {"detail.cancel": lambda: why_no_cancel(self.state.run, self.read_only)}
+        refusals = {
+            "detail.cancel": lambda: why_no_cancel(self.state.run, self.read_only),
+            "detail.rerun": lambda: (
+                read_only_refusal("runs are not started") if self.read_only else None
+            ),
+        }
         if explain_refusal(self, event, refusals):
             event.stop()
 
@@ -232,6 +256,7 @@ class RunDetailScreen(FollowsRun, Screen[None]):
         if message.output:
             self.query_one("#log-view", LogView).append(message.output)
         self.query_one("#events-view", LogView).append(message.raw)
+        self.query_one(QuietBadge).saw(message.events)
         self.stream_status = message.status
         self.show_run()
 
@@ -331,6 +356,7 @@ class RunDetailScreen(FollowsRun, Screen[None]):
         state = self.state
         run = state.run
         self.query_one(RunHeader).run = run
+        self.query_one(QuietBadge).show(run)
         self.query_one(TimelineView).steps = tuple(state.timeline)
         for upload in self.query(UploadBar):
             upload.show_state(state)
@@ -401,6 +427,11 @@ class RunDetailScreen(FollowsRun, Screen[None]):
                 self.cancel()
 
         self.app.push_screen(ConfirmCancelScreen(run), confirmed)
+
+    def action_rerun(self) -> None:
+        """Run this run again (asks first); its detail screen opens over this one."""
+        if not self.read_only:
+            Rerun(self, self.client, self.run_id).start()
 
     def action_toggle_header(self) -> None:
         """Every field of the run in the header, or only the two summary rows."""

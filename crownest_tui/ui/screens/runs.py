@@ -16,6 +16,7 @@ from textual.widgets import Footer, Input, Static
 
 from ...api.client import CrowNestClient
 from ...api.models import WorkspaceRun
+from ...core.bulk_cancel import Selection, split_by_state
 from ...core.failures import Refusal, read_only_refusal, why_no_cancel
 from ...core.filters import RunFilters
 from ...core.run_list import ListOptions
@@ -24,6 +25,7 @@ from ..bindings import explain_refusal, key_for
 from ..launching import Launched
 from ..messages import OpenRun
 from ..new_run_form import load_last_values, save_last_values
+from ..rerunning import Rerun
 from ..widgets.context_bar import ContextBar
 from ..widgets.error_banner import ErrorBanner
 from ..widgets.filter_bar import FilterBar
@@ -31,10 +33,14 @@ from ..widgets.list_status import ListState, ListStatus
 from ..widgets.run_columns import LEFT_HINT, PICK_GLYPH, RIGHT_HINT, WATCH_GLYPH
 from ..widgets.runs_table import RunsTable
 from ..widgets.summary_line import SummaryLine
+from .bulk_cancel import BulkCancel
+from .confirm_bulk_cancel import ConfirmBulkCancelScreen
 from .confirm_cancel import ConfirmCancelScreen
 from .error_details import ErrorDetailsScreen
 from .new_run import NewRunScreen
 from .runs_loading import Clock, RunsLoader
+
+ALL_MARKED_ENDED = "Every marked run has already ended; nothing to cancel."
 
 
 class RunsScreen(RunsLoader):
@@ -51,9 +57,23 @@ class RunsScreen(RunsLoader):
         # ``/`` must reach the filter, not the table's bindings.
         Binding("slash", "quick_filter", "Filter", id="runs.quick_filter", priority=True),
         Binding("n", "new_run", "New run", id="runs.new"),
-        Binding("c", "cancel_run", "Cancel", id="runs.cancel", tooltip="Cancel the run"),
+        Binding(
+            "c",
+            "cancel_run",
+            "Cancel",
+            id="runs.cancel",
+            tooltip="Cancel the run, or every marked run",
+        ),
         Binding(
             "x", "clear_filters", "Clear", id="runs.clear_filters", tooltip="Clear every filter"
+        ),
+        Binding(
+            "exclamation_mark",
+            "rerun",
+            "Run again",
+            show=False,
+            id="runs.rerun",
+            tooltip="Run it again (same request, files packed anew)",
         ),
         Binding("e", "error_details", "Error details", show=False, id="runs.error_details"),
         Binding("r", "refresh", "Refresh", show=False, id="runs.refresh"),
@@ -76,12 +96,12 @@ class RunsScreen(RunsLoader):
         ),
         ("Open and follow", ("runs.open", "runs.watch", "runs.pick", "runs.split", "runs.compare")),
         ("Filter", ("runs.quick_filter", "runs.leave_quick", "runs.clear_filters")),
-        ("Start and cancel", ("runs.new", "runs.cancel")),
+        ("Start and cancel", ("runs.new", "runs.rerun", "runs.cancel")),
         ("Refresh and errors", ("runs.refresh", "runs.toggle_auto", "runs.error_details")),
     )
     HELP_LEGEND = (
         (WATCH_GLYPH, "Watched: told when it ends (w)"),
-        (PICK_GLYPH, "Marked for the split tail (space)"),
+        (PICK_GLYPH, "Marked for the split tail or a bulk cancel (space)"),
         (f"{LEFT_HINT} {RIGHT_HINT}", "Header: more columns that way"),
     )
 
@@ -157,7 +177,7 @@ class RunsScreen(RunsLoader):
         """Refresh the footer when check_action's answers change: the run under the
         cursor becomes (un)cancellable, filters come or go, a load fails or recovers."""
         offered = (
-            self._cancellable() is not None,
+            self.check_action("cancel_run", ()) is True,
             self.check_action("clear_filters", ()) is True,
             self.failure is not None,
         )
@@ -219,6 +239,7 @@ class RunsScreen(RunsLoader):
         self.load_next_page()
 
     @on(RunsTable.Highlighted)
+    @on(RunsTable.MarksChanged)
     def _highlighted(self) -> None:
         self._sync_bindings()
 
@@ -239,8 +260,9 @@ class RunsScreen(RunsLoader):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel_run":
-            return self._cancellable() is not None
-        if action == "new_run":
+            marked = self._marked()
+            return self._cancellable() is not None or bool(marked and marked.active)
+        if action in ("new_run", "rerun"):
             return not self.read_only
         if action == "error_details":
             return self.failure is not None
@@ -255,7 +277,20 @@ class RunsScreen(RunsLoader):
             return None
         return run
 
+    def _marked(self) -> Selection | None:
+        """The marked runs (loaded ones) when ``c`` would cancel them instead."""
+        if self.read_only or not self.is_mounted or not self.table.picked:
+            return None
+        found = {run_id: self.run_list.get(run_id) for run_id in self.table.picked}
+        unlisted = [run_id for run_id, run in found.items() if run is None]
+        return split_by_state((run for run in found.values() if run is not None), unlisted)
+
     def _why_no_cancel(self) -> Refusal | None:
+        marked = self._marked()
+        if marked is not None and not marked.active:
+            return Refusal("Nothing to cancel", ALL_MARKED_ENDED)
+        if marked is not None:
+            return None
         return why_no_cancel(self.table.selected_run(), self.read_only)
 
     def _why_no_new_run(self) -> Refusal | None:
@@ -272,6 +307,7 @@ class RunsScreen(RunsLoader):
         refusals = {
             "runs.cancel": self._why_no_cancel,
             "runs.new": self._why_no_new_run,
+            "runs.rerun": self._why_no_new_run,
             "runs.error_details": self._why_no_details,
         }
         if explain_refusal(self, event, refusals):
@@ -313,6 +349,10 @@ class RunsScreen(RunsLoader):
             self.post_message(OpenRun(run_id))
 
     def action_cancel_run(self) -> None:
+        marked = self._marked()
+        if marked is not None:
+            self._cancel_marked(marked)
+            return
         run = self._cancellable()
         if run is None:
             return
@@ -323,6 +363,18 @@ class RunsScreen(RunsLoader):
 
         project = self.projects.get(run.project_id)
         self.app.push_screen(ConfirmCancelScreen(run, project), confirmed)
+
+    def _cancel_marked(self, marked: Selection) -> None:
+        """One confirmation for every marked active run; the ended ones are named."""
+        if not marked.active:
+            self.notify(ALL_MARKED_ENDED, title="Nothing to cancel", markup=False)
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                BulkCancel(self, self.client, self.table, marked).start()
+
+        self.app.push_screen(ConfirmBulkCancelScreen(marked), confirmed)
 
     def action_new_run(self) -> None:
         """Open the "new run" form with the last values; it launches the run, then
@@ -339,6 +391,17 @@ class RunsScreen(RunsLoader):
             self.post_message(OpenRun(result.run.id))
 
         self.app.push_screen(NewRunScreen(load_last_values(), self.client), launched)
+
+    def action_rerun(self) -> None:
+        """Run the run under the cursor again (asks first); the list then shows it."""
+        run_id = self.table.selected_id
+        if self.read_only or run_id is None:
+            return
+
+        def started(run: WorkspaceRun) -> None:
+            self.select_when_shown(run.id)
+
+        Rerun(self, self.client, run_id, started=started).start()
 
     def action_error_details(self) -> None:
         if self.failure is not None:

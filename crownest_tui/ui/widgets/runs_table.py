@@ -10,6 +10,7 @@ priority; ``→``/``←`` shift the ones that do not fit into view (``run_column
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from functools import lru_cache
 
@@ -108,7 +109,12 @@ class RunsTable(ScrollView, can_focus=True):
             "w", "watch", "Watch", show=False, id="runs.watch", tooltip="Say when this run ends"
         ),
         Binding(
-            "space", "pick", "Mark", show=False, id="runs.pick", tooltip="Mark for the split tail"
+            "space",
+            "pick",
+            "Mark",
+            show=False,
+            id="runs.pick",
+            tooltip="Mark for the split tail or a bulk cancel",
         ),
         Binding(
             "t", "split", "Split tail", show=False, id="runs.split", tooltip="Tail the marked runs"
@@ -134,6 +140,9 @@ class RunsTable(ScrollView, can_focus=True):
 
     class Highlighted(Message):
         """The cursor moved (the run under it may allow other actions)."""
+
+    class MarksChanged(Message):
+        """A run was marked or unmarked (``c`` then cancels the marked runs)."""
 
     class Selected(Message):
         """``enter`` (or a click on the selected row) on a run."""
@@ -184,11 +193,15 @@ class RunsTable(ScrollView, can_focus=True):
         else:
             del self._picked[run_id]
         self.refresh()
+        self.post_message(self.MarksChanged())
         return marked
 
-    def clear_picks(self) -> None:
-        self._picked.clear()
+    def clear_picks(self, run_ids: Iterable[str] | None = None) -> None:
+        """Unmark ``run_ids`` (every marked run when ``None``)."""
+        for run_id in list(self._picked) if run_ids is None else run_ids:
+            self._picked.pop(run_id, None)
         self.refresh()
+        self.post_message(self.MarksChanged())
 
     # -- data ----------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ from ...text.format import safe_line
 from ..run_follower import FollowsRun, RunFollower
 from .connection_bar import ConnectionBar
 from .log_view import LogView
+from .quiet_badge import QuietBadge
 from .status_badge import StatusBadge
 
 
@@ -57,12 +58,15 @@ class TailPane(FollowsRun, Vertical):
             yield badge
             yield Label(self.run_id, classes="pane-id", markup=False)
             yield Label("", classes="pane-command", markup=False)
+            yield QuietBadge(classes="pane-quiet")
         yield ConnectionBar(classes="pane-connection").data_bind(status=TailPane.stream_status)
         yield LogView(save_name=self.run_id, save_directory=self.save_directory)
 
     def tick(self) -> None:
-        """Re-render the reconnect countdown (called every second by the screen)."""
+        """Re-render the reconnect countdown and the quiet badge (called every second
+        by the screen)."""
         self.query_one(ConnectionBar).tick()
+        self.query_one(QuietBadge).show(self.run)
 
     def reconnect(self) -> None:
         """Reconnect now (or restart a stream that failed)."""
@@ -74,6 +78,7 @@ class TailPane(FollowsRun, Vertical):
         message.stop()
         if message.output:
             self.log_view.append(message.output)
+        self.query_one(QuietBadge).saw(message.events)
         self.stream_status = message.status
         self.show_run()
 
