@@ -9,7 +9,7 @@ size of the log; memory is a few numbers per hidden interval.
 
 Rebuilding is incremental: sections before the outermost open one can only change
 when a fold or the run's state changes, so while output streams only the open tail
-is laid out again.
+is laid out again, once a frame (:meth:`FoldedLines.update`).
 """
 
 from __future__ import annotations
@@ -49,20 +49,36 @@ class FoldedLines:
         return self._all.hidden > 0
 
     def over(self, lower: LineMap) -> FoldedLines:
-        """This map on top of ``lower``, brought up to date."""
-        index, state = self.index, self.state
-        full_key = (lower.key, state.generation, index.last_expanded_dash())
-        if full_key != self._full_key or self.lower is None:
-            self._full_key = full_key
-            self._stable, self._stable_line = 0, 0
-            self._prefix = _Intervals()
-            self._tail_key = (-1, -1)
+        """This map on top of ``lower``: laid out again at once if ``lower`` or a fold
+        changed; new sections are taken in by :meth:`update` (once a frame)."""
+        if (lower.key, self.state.generation) != self._full_key[:2] or self.lower is None:
+            self.lower = lower
+            self._reset()
+            self.update()
         self.lower = lower
-        tail_key = (index.generation, index.lines if index.open else -1)
-        if tail_key != self._tail_key:
-            self._tail_key = tail_key
-            self._rebuild(lower)
         return self
+
+    def update(self) -> bool:
+        """Take in what the section index found since; True when the view changed."""
+        if self.lower is None:
+            return False
+        index = self.index
+        if self._full_key[2:] != (index.last_expanded_dash(),):
+            self._reset()
+        tail_key = (index.generation, index.lines if index.open else -1)
+        if tail_key == self._tail_key:
+            return False
+        self._tail_key = tail_key
+        before = self.generation
+        self._rebuild(self.lower)
+        return self.generation != before
+
+    def _reset(self) -> None:
+        assert self.lower is not None
+        self._full_key = (self.lower.key, self.state.generation, self.index.last_expanded_dash())
+        self._stable, self._stable_line = 0, 0
+        self._prefix = _Intervals()
+        self._tail_key = (-1, -1)
 
     # -- laying out the hidden intervals ---------------------------------------------
 
