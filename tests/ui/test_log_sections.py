@@ -8,12 +8,14 @@ import re
 from textual.pilot import Pilot
 
 from crownest_tui.local.process import LocalBackendProcess
+from crownest_tui.ui.help_sections import help_sections
 from crownest_tui.ui.log.outline import SectionOutline
 from crownest_tui.ui.screens.split_tail import SplitTailScreen
 from crownest_tui.ui.widgets.log_view import LogView
 from tests.local.support import open_gate
 from tests.ui.conftest import RecordingApp
 from tests.ui.log_helpers import screen_rows, wait_until
+from tests.ui.palette import run_command
 from tests.ui.test_detail import DetailHost, client_of, detail, start_run, stream_ended
 from tests.ui.test_split_tail import ended
 
@@ -266,3 +268,22 @@ async def test_each_split_pane_folds_its_own_sections(backend: LocalBackendProce
             sections.flush()
             assert [row[0] for row in rows(failing)] == ["▸", "▸"]
             assert rows(sections) == FOLDED_AFTER_THE_RUN
+
+
+async def test_the_keys_are_in_help_and_the_palette(backend: LocalBackendProcess) -> None:
+    async with client_of(backend) as client:
+        run_id = await start_run(client, "python3 gen.py", {"gen.py": SECTIONS})
+        app = DetailHost(client, run_id)
+        async with app.run_test(size=(100, 45)) as pilot:
+            view = await ended_detail(pilot)
+            entries = {e.binding_id: e for s in help_sections(app.screen) for e in s.entries}
+            assert (entries["log.fold"].key, entries["log.fold_all"].key) == ("z", "Z")
+            assert entries["log.outline"].key == "O"
+            assert "section" in entries["log.outline"].description
+            await run_command(pilot, "fold every", "Fold every section, or open them all")
+            view.flush()
+            assert [row[0] for row in rows(view)] == ["s", *"▸▸▸▸▸▸"]
+            await run_command(pilot, "outline", "Outline: list the sections and jump to one")
+            await wait_until(pilot, lambda: isinstance(app.screen, SectionOutline))
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: not isinstance(app.screen, SectionOutline))
