@@ -7,9 +7,10 @@ lines. Hidden lines are kept as sorted, disjoint intervals with the number of lo
 positions each one hides, so ``select`` and ``rank`` are two bisections whatever the
 size of the log; memory is a few numbers per hidden interval.
 
-Rebuilding is incremental: sections before the outermost open one can only change
-when a fold or the run's state changes, so while output streams only the open tail
-is laid out again, once a frame (:meth:`FoldedLines.update`).
+Rebuilding is incremental: sections before the outermost open one (and before
+Buildkite's last ``---``, open only while it is the last) can only change when a fold
+or the run's state changes, so while output streams only the open tail is laid out
+again, once a frame (:meth:`FoldedLines.update`).
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ class FoldedLines:
     def over(self, lower: LineMap) -> FoldedLines:
         """This map on top of ``lower``: laid out again at once if ``lower`` or a fold
         changed; new sections are taken in by :meth:`update` (once a frame)."""
-        if (lower.key, self.state.generation) != self._full_key[:2] or self.lower is None:
+        if (lower.key, self.state.generation) != self._full_key or self.lower is None:
             self.lower = lower
             self._reset()
             self.update()
@@ -63,8 +64,6 @@ class FoldedLines:
         if self.lower is None:
             return False
         index = self.index
-        if self._full_key[2:] != (index.last_expanded_dash(),):
-            self._reset()
         tail_key = (index.generation, index.lines if index.open else -1)
         if tail_key == self._tail_key:
             return False
@@ -75,7 +74,7 @@ class FoldedLines:
 
     def _reset(self) -> None:
         assert self.lower is not None
-        self._full_key = (self.lower.key, self.state.generation, self.index.last_expanded_dash())
+        self._full_key = (self.lower.key, self.state.generation)
         self._stable, self._stable_line = 0, 0
         self._prefix = _Intervals()
         self._tail_key = (-1, -1)
@@ -86,6 +85,9 @@ class FoldedLines:
         index = self.index
         sections, lines = index.sections, index.lines
         boundary = sections[index.open[0]].start if index.open else lines
+        dash = index.last_expanded_dash()  # open only while it is the last one
+        if dash >= 0:
+            boundary = min(boundary, sections[dash].start)
         stable = bisect_left(index.starts, boundary)
         if stable > self._stable or boundary > self._stable_line:
             # sections that can no longer change join the prefix
