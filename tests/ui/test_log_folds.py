@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Hashable
 from dataclasses import dataclass
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from crownest_tui.core.fold_state import FoldState
@@ -61,7 +61,10 @@ def check(folds: FoldedLines, lower: EveryOther, index: SectionIndex, state: Fol
         assert folds.hides(line)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=300, deadline=None)
+@example(  # Buildkite's last --- inside a group: the group is not stable yet
+    ["::group::G", "--- K", "section_start:1:a\rA", "::endgroup::"], 1, [True, False] * 25, [], True
+)
 @given(
     st.lists(MARKERS, min_size=1, max_size=50),
     st.integers(min_value=1, max_value=6),

@@ -86,6 +86,8 @@ class FoldedLines:
         sections, lines = index.sections, index.lines
         boundary = sections[index.open[0]].start if index.open else lines
         dash = index.last_expanded_dash()  # open only while it is the last one
+        while dash >= 0 and sections[dash].parent >= 0:
+            dash = sections[dash].parent  # the whole of its outermost section may change
         if dash >= 0:
             boundary = min(boundary, sections[dash].start)
         stable = bisect_left(index.starts, boundary)
