@@ -287,3 +287,24 @@ async def test_the_keys_are_in_help_and_the_palette(backend: LocalBackendProcess
             await wait_until(pilot, lambda: isinstance(app.screen, SectionOutline))
             await pilot.press("escape")
             await wait_until(pilot, lambda: not isinstance(app.screen, SectionOutline))
+
+
+async def test_a_search_opens_the_sections_that_hide_its_match(
+    backend: LocalBackendProcess,
+) -> None:
+    async with client_of(backend) as client:
+        run_id = await start_run(client, "python3 gen.py", {"gen.py": SECTIONS})
+        app = DetailHost(client, run_id)
+        async with app.run_test(size=(100, 45)) as pilot:
+            view = await ended_detail(pilot)
+            assert "built a.whl" not in rows(view)
+            await pilot.press("slash", *"whl", "enter")
+            view.flush()
+            await pilot.pause()
+            shown = rows(view)
+            assert shown[shown.index("▾ Install  4 lines") :][:4] == [
+                "▾ Install  4 lines",
+                "pip install a",
+                "▾ Wheels  1 line",
+                "built a.whl",
+            ]
