@@ -4,6 +4,8 @@ annotations, the running section and the section a run failed in."""
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from textual.pilot import Pilot
 
@@ -92,67 +94,71 @@ async def ended_detail(pilot: Pilot[None]) -> LogView:
     return view
 
 
+@asynccontextmanager
+async def ended_run(
+    backend: LocalBackendProcess, script: str
+) -> AsyncIterator[tuple[DetailHost, Pilot[None], LogView]]:
+    """The detail screen of a real run of ``script``, once it has ended."""
+    async with client_of(backend) as client:
+        run_id = await start_run(client, "python3 gen.py", {"gen.py": script})
+        app = DetailHost(client, run_id)
+        async with app.run_test(size=(100, 45)) as pilot:
+            yield app, pilot, await ended_detail(pilot)
+
+
 async def test_sections_of_three_dialects_fold_and_the_outline_jumps(
     backend: LocalBackendProcess,
 ) -> None:
-    async with client_of(backend) as client:
-        run_id = await start_run(client, "python3 gen.py", {"gen.py": SECTIONS})
-        app = DetailHost(client, run_id)
-        async with app.run_test(size=(100, 45)) as pilot:
-            view = await ended_detail(pilot)
-            assert rows(view) == FOLDED_AFTER_THE_RUN
-            assert not any(MARKERS.search(row) for row in screen_rows(view))
+    async with ended_run(backend, SECTIONS) as (app, pilot, view):
+        assert rows(view) == FOLDED_AFTER_THE_RUN
+        assert not any(MARKERS.search(row) for row in screen_rows(view))
 
-            await pilot.press("g", "z")  # the top line is in no section: the first header
-            view.flush()
-            assert rows(view)[:5] == [
-                "setting up",
-                "▾ Install  4 lines",
-                "pip install a",
-                "▸ Wheels  1 line",
-                "▸ Build  2 lines",
-            ]
-            await pilot.press("Z")  # one is open: fold them all
-            view.flush()
-            assert [row[0] for row in rows(view)] == ["s", *"▸▸▸▸▸▸"]
-            await pilot.press("Z")  # all folded: open them all
-            view.flush()
-            opened = rows(view)
-            assert "built a.whl" in opened and "91%" in opened and "restored 3 files" in opened
-            assert not any(MARKERS.search(row) for row in screen_rows(view))
-            assert len(opened) == 19  # 23 lines, less 4 end markers
+        await pilot.press("g", "z")  # the top line is in no section: the first header
+        view.flush()
+        assert rows(view)[:5] == [
+            "setting up",
+            "▾ Install  4 lines",
+            "pip install a",
+            "▸ Wheels  1 line",
+            "▸ Build  2 lines",
+        ]
+        await pilot.press("Z")  # one is open: fold them all
+        view.flush()
+        assert [row[0] for row in rows(view)] == ["s", *"▸▸▸▸▸▸"]
+        await pilot.press("Z")  # all folded: open them all
+        view.flush()
+        opened = rows(view)
+        assert "built a.whl" in opened and "91%" in opened and "restored 3 files" in opened
+        assert not any(MARKERS.search(row) for row in screen_rows(view))
+        assert len(opened) == 19  # 23 lines, less 4 end markers
 
-            await pilot.press("Z", "O")
-            await wait_until(pilot, lambda: isinstance(app.screen, SectionOutline))
-            await pilot.press(*"cov", "enter")
-            await wait_until(pilot, lambda: not isinstance(app.screen, SectionOutline))
-            view.flush()
-            await pilot.pause()
-            assert rows(view) == [  # it and the section around it are open
-                "setting up",
-                "▸ Install  4 lines",
-                "▸ Build  2 lines",
-                "▸ Deploy  1 line",
-                "▸ Lint  1 line",
-                "▸ Cache  1 line",
-                "▾ Tests  4 lines",
-                "error  app.py:3 Type error: bad ↵ thing",
-                "warning  slow test",
-                "▾ Coverage  1 line",
-                "91%",
-            ]
+        await pilot.press("Z", "O")
+        await wait_until(pilot, lambda: isinstance(app.screen, SectionOutline))
+        await pilot.press(*"cov", "enter")
+        await wait_until(pilot, lambda: not isinstance(app.screen, SectionOutline))
+        view.flush()
+        await pilot.pause()
+        assert rows(view) == [  # it and the section around it are open
+            "setting up",
+            "▸ Install  4 lines",
+            "▸ Build  2 lines",
+            "▸ Deploy  1 line",
+            "▸ Lint  1 line",
+            "▸ Cache  1 line",
+            "▾ Tests  4 lines",
+            "error  app.py:3 Type error: bad ↵ thing",
+            "warning  slow test",
+            "▾ Coverage  1 line",
+            "91%",
+        ]
 
 
 async def test_clicking_a_header_folds_it(backend: LocalBackendProcess) -> None:
-    async with client_of(backend) as client:
-        run_id = await start_run(client, "python3 gen.py", {"gen.py": SECTIONS})
-        app = DetailHost(client, run_id)
-        async with app.run_test(size=(100, 45)) as pilot:
-            view = await ended_detail(pilot)
-            row = rows(view).index("▾ Deploy  1 line")
-            await pilot.click(view.lines, offset=(4, row))
-            view.flush()
-            assert rows(view)[row : row + 2] == ["▸ Deploy  1 line", "▸ Lint  1 line"]
+    async with ended_run(backend, SECTIONS) as (_app, pilot, view):
+        row = rows(view).index("▾ Deploy  1 line")
+        await pilot.click(view.lines, offset=(4, row))
+        view.flush()
+        assert rows(view)[row : row + 2] == ["▸ Deploy  1 line", "▸ Lint  1 line"]
 
 
 GATED = (
@@ -271,40 +277,32 @@ async def test_each_split_pane_folds_its_own_sections(backend: LocalBackendProce
 
 
 async def test_the_keys_are_in_help_and_the_palette(backend: LocalBackendProcess) -> None:
-    async with client_of(backend) as client:
-        run_id = await start_run(client, "python3 gen.py", {"gen.py": SECTIONS})
-        app = DetailHost(client, run_id)
-        async with app.run_test(size=(100, 45)) as pilot:
-            view = await ended_detail(pilot)
-            entries = {e.binding_id: e for s in help_sections(app.screen) for e in s.entries}
-            assert (entries["log.fold"].key, entries["log.fold_all"].key) == ("z", "Z")
-            assert entries["log.outline"].key == "O"
-            assert "section" in entries["log.outline"].description
-            await run_command(pilot, "fold every", "Fold every section, or open them all")
-            view.flush()
-            assert [row[0] for row in rows(view)] == ["s", *"▸▸▸▸▸▸"]
-            await run_command(pilot, "outline", "Outline: list the sections and jump to one")
-            await wait_until(pilot, lambda: isinstance(app.screen, SectionOutline))
-            await pilot.press("escape")
-            await wait_until(pilot, lambda: not isinstance(app.screen, SectionOutline))
+    async with ended_run(backend, SECTIONS) as (app, pilot, view):
+        entries = {e.binding_id: e for s in help_sections(app.screen) for e in s.entries}
+        assert (entries["log.fold"].key, entries["log.fold_all"].key) == ("z", "Z")
+        assert entries["log.outline"].key == "O"
+        assert "section" in entries["log.outline"].description
+        await run_command(pilot, "fold every", "Fold every section, or open them all")
+        view.flush()
+        assert [row[0] for row in rows(view)] == ["s", *"▸▸▸▸▸▸"]
+        await run_command(pilot, "outline", "Outline: list the sections and jump to one")
+        await wait_until(pilot, lambda: isinstance(app.screen, SectionOutline))
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, SectionOutline))
 
 
 async def test_a_search_opens_the_sections_that_hide_its_match(
     backend: LocalBackendProcess,
 ) -> None:
-    async with client_of(backend) as client:
-        run_id = await start_run(client, "python3 gen.py", {"gen.py": SECTIONS})
-        app = DetailHost(client, run_id)
-        async with app.run_test(size=(100, 45)) as pilot:
-            view = await ended_detail(pilot)
-            assert "built a.whl" not in rows(view)
-            await pilot.press("slash", *"whl", "enter")
-            view.flush()
-            await pilot.pause()
-            shown = rows(view)
-            assert shown[shown.index("▾ Install  4 lines") :][:4] == [
-                "▾ Install  4 lines",
-                "pip install a",
-                "▾ Wheels  1 line",
-                "built a.whl",
-            ]
+    async with ended_run(backend, SECTIONS) as (_app, pilot, view):
+        assert "built a.whl" not in rows(view)
+        await pilot.press("slash", *"whl", "enter")
+        view.flush()
+        await pilot.pause()
+        shown = rows(view)
+        assert shown[shown.index("▾ Install  4 lines") :][:4] == [
+            "▾ Install  4 lines",
+            "pip install a",
+            "▾ Wheels  1 line",
+            "built a.whl",
+        ]
