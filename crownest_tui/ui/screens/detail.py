@@ -200,7 +200,7 @@ class RunDetailScreen(FollowsRun, Screen[None]):
     def on_mount(self) -> None:
         self.title = self.run_id
         self.set_interval(1.0, self._tick)
-        self.query_one("#log-view", LogView).lines.focus()
+        self.set_focus(self.query_one("#log-view", LogView).lines)
 
     def _tick(self) -> None:
         self.query_one(RunHeader).tick()
@@ -249,8 +249,6 @@ class RunDetailScreen(FollowsRun, Screen[None]):
         self.query_one(RunHeader).problem = None  # it loaded after all
         super().on_run_follower_loaded(message)
 
-    # -- workers: I/O only, results handed to the state and widgets -------------------
-
     def _cannot_show(self, error: CrowNestError) -> None:
         """Say in the header why the run is not shown, instead of loading forever."""
         header = self.query_one(RunHeader)
@@ -262,6 +260,8 @@ class RunDetailScreen(FollowsRun, Screen[None]):
         header.problem = (
             f"{self.run_id} {gone}: {error.message} [{error.code}]. Escape goes to the runs list."
         )
+
+    # -- workers: I/O only, results handed to the state and widgets -------------------
 
     @work(exclusive=True, group="detail-evidence", description="fetch the evidence")
     async def load_evidence(self) -> None:

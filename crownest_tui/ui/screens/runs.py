@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from textual import events, on
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.reactive import reactive
@@ -46,7 +47,9 @@ class RunsScreen(RunsLoader):
     # Cancel and clear show only when they would do something; the error banner
     # names e itself.
     BINDINGS = [
-        Binding("slash", "quick_filter", "Filter", id="runs.quick_filter"),
+        # A priority binding, like the log's search: keys typed in the same burst as
+        # ``/`` must reach the filter, not the table's bindings.
+        Binding("slash", "quick_filter", "Filter", id="runs.quick_filter", priority=True),
         Binding("n", "new_run", "New run", id="runs.new"),
         Binding("c", "cancel_run", "Cancel", id="runs.cancel", tooltip="Cancel the run"),
         Binding(
@@ -107,7 +110,7 @@ class RunsScreen(RunsLoader):
 
     def on_mount(self) -> None:
         self.query_one("#banner", ErrorBanner).data_bind(failure=RunsScreen.failure)
-        self.query_one(RunsTable).focus()
+        self.set_focus(self.query_one(RunsTable))
         self.set_interval(1.0, self._tick)
         self.load_projects()
         self.reload()
@@ -282,9 +285,11 @@ class RunsScreen(RunsLoader):
         self.notify("Auto-refresh on" if on_now else "Auto-refresh paused", timeout=2, markup=False)
 
     def action_quick_filter(self) -> None:
+        if isinstance(self.focused, Input):
+            raise SkipAction()  # a ``/`` typed into a filter is part of its text
         quick = self.query_one("#quick", Input)
         quick.add_class("-shown")
-        quick.focus()
+        self.set_focus(quick)  # now: keys typed right after ``/`` belong to the filter
 
     def action_leave_quick(self) -> None:
         """Leave the quick filter (clearing it), or leave the filter bar."""

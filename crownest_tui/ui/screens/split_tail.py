@@ -106,7 +106,9 @@ class SplitTailScreen(Screen[None]):
         self.set_interval(1.0, self._tick)
         panes = self.panes
         if panes:
-            panes[0].log_view.lines.focus()
+            # Now, not ``Widget.focus``'s deferred call: a key pressed before that call
+            # runs (``/`` opening a pane's search) would lose its focus to it.
+            self.set_focus(panes[0].log_view.lines)
 
     @property
     def panes(self) -> list[TailPane]:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from textual import events
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -50,7 +51,17 @@ class LogView(Vertical):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f,end,G", "follow", "Follow", id="log.follow", tooltip="Follow new output"),
         Binding("g,home", "top", "Top", show=False, id="log.top", tooltip="Go to the first line"),
-        Binding("slash", "search", "Search", id="log.search", tooltip="Search (text or regex)"),
+        # A priority binding: it runs as the key arrives, before the keys typed after it
+        # are handed to the focused widget, so a query typed in one burst (a paste, a
+        # fast typist, tmux) lands in the search box and not on the log's own keys.
+        Binding(
+            "slash",
+            "search",
+            "Search",
+            id="log.search",
+            tooltip="Search (text or regex)",
+            priority=True,
+        ),
         Binding("n", "next_match", "Next", show=False, id="log.next_match", tooltip="Next match"),
         Binding(
             "N",
@@ -259,7 +270,9 @@ class LogView(Vertical):
     # -- search ----------------------------------------------------------------------
 
     def action_search(self) -> None:
-        """Open the search bar."""
+        """Open the search bar (a ``/`` typed into the query stays in the query)."""
+        if self.search_bar.input.has_focus:
+            raise SkipAction()
         self.search_bar.open()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
