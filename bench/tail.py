@@ -5,29 +5,42 @@
    repaints; prints lines/s (wall and per CPU second), the cost of append alone, and
    the CPU share.
 2. Rendering: a full 120x40 screen of uncached lines, at random positions.
-3. Peak RSS (ru_maxrss) after ``--lines`` lines (default 1,000,000; try 10,000,000).
+3. Peak RSS (VmHWM) after ``--lines`` lines (default 1,000,000; try 10,000,000).
 4. Key latency: in a Pilot-run app, while a task appends 100k lines/s, ``t`` (toggle
    times, which re-renders every visible line) is pressed by sending key events through
    the app's driver as ``Pilot.press`` does, without its idle waits (they allocate a lot
    and would be counted as the view's latency); prints key-to-action and
    key-to-repaint p50/p99.
 
+5. The same with CI sections on (:func:`section_line`: a Buildkite header every 5,000
+   lines, a GitHub group every 500 with 400 lines in it, an ``::error::`` every 997):
+   key latency while ingesting them, then ingest, sections found and peak RSS in a
+   process of its own (so its memory is its own).
+
 Goals: ingest >= 200,000 lines/s (wall), peak RSS < 200 MB (also after 10M lines),
-key-to-action p99 < 16 ms. Prints its figures, writes them to ``bench/out/tail.json``
-and exits 1 when a goal is missed.  ``python bench/tail.py [--lines N] [--keys K]``
+key-to-action p99 < 16 ms, with and without sections. Prints its figures, writes them
+to ``bench/out/tail.json`` and exits 1 when a goal is missed.
+``python bench/tail.py [--lines N] [--keys K] [--no-sections]``
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import random
+import re
 import resource
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Iterator
+from dataclasses import asdict
+from pathlib import Path
 
-from _support import Figures, quantiles  # bench/ is the script's directory
+from _support import Figure, Figures, quantiles  # bench/ is the script's directory
 from textual.app import App, ComposeResult
 from textual.events import Key
 from textual.strip import Strip
@@ -43,6 +56,32 @@ GOAL_RSS_MB = 200.0
 GOAL_KEY_P99_MS = 16.0
 
 
+SECTIONS = False
+"""Whether the lines carry CI section markers (set once, by ``--sections-only`` or for
+the sections latency pass)."""
+
+
+def section_line(n: int) -> str | None:
+    """The marker line ``n`` is when sections are on (None: an ordinary line)."""
+    if n % 5000 == 0:
+        return f"--- :hammer: stage {n // 5000}"
+    if n % 500 == 1:
+        return f"::group::step {n // 500}"
+    if n % 500 == 401:
+        return "::endgroup::"
+    if n % 997 == 0:
+        return f"::error file=src/module_{n % 97:02d}/unit.c,line={n % 300}::failed {n}"
+    return None
+
+
+def line_text(n: int) -> str:
+    if SECTIONS and (marker := section_line(n)) is not None:
+        return marker + "\n"
+    if n % 50 == 0:
+        return f"\x1b[32m{n:09d}\x1b[0m compiling src/module_{n % 97:02d}/unit.c ok\n"
+    return f"{n:09d} compiling src/module_{n % 97:02d}/unit.c ok\n"
+
+
 def batches(total: int, seed: int = 7) -> Iterator[tuple[list[OutputChunk], int]]:
     """Batches of chunks and the number of newlines in each, until ``total`` lines."""
     rng = random.Random(seed)
@@ -55,12 +94,7 @@ def batches(total: int, seed: int = 7) -> Iterator[tuple[list[OutputChunk], int]
             if count <= 0:
                 break
             start = made + lines_in_batch
-            text = "".join(
-                f"\x1b[32m{n:09d}\x1b[0m compiling src/module_{n % 97:02d}/unit.c ok\n"
-                if n % 50 == 0
-                else f"{n:09d} compiling src/module_{n % 97:02d}/unit.c ok\n"
-                for n in range(start, start + count)
-            )
+            text = "".join(line_text(n) for n in range(start, start + count))
             cut = rng.randint(0, 20)
             if cut:  # split the last line across two chunks
                 text, tail = text[:-cut], text[-cut:]
@@ -104,14 +138,42 @@ def replay(
 
 
 def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This process's peak RSS: ``VmHWM`` (``ru_maxrss`` of a child carries its
+    parent's peak over the fork), or ``ru_maxrss`` where there is no /proc."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    found = re.search(r"^VmHWM:\s+(\d+) kB", status, re.MULTILINE)
+    return int(found.group(1)) / 1024 if found else 0.0
 
 
-async def ingest(total: int, figures: Figures) -> None:
+async def ingest(total: int, figures: Figures, label: str = "") -> None:
     app = BenchApp()
     async with app.run_test(size=SIZE) as pilot:
         view = app.query_one(LogView)
         append_seconds = 0.0
+        index_seconds = [0.0]
+        section_index = view.sections.index
+        scan = section_index.scan
+
+        def timed_scan(data: str, first: int, count: int) -> None:
+            started = time.perf_counter()
+            scan(data, first, count)
+            index_seconds[0] += time.perf_counter() - started
+
+        section_index.scan = timed_scan  # type: ignore[method-assign]
+        fold_seconds: list[float] = []
+        folds = view.sections.folds
+        update = folds.update
+
+        def timed_update() -> bool:
+            started = time.thread_time()  # CPU time: the machine may be busy
+            changed = update()
+            fold_seconds.append(time.thread_time() - started)
+            return changed
+
+        folds.update = timed_update  # type: ignore[method-assign]
         wall, cpu = time.perf_counter(), time.process_time()
         made = pool()
         for batch, _count in replay(made, total):
@@ -123,23 +185,43 @@ async def ingest(total: int, figures: Figures) -> None:
         await pilot.pause()
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
         lines = view.lines
-        assert lines.view_count == total, (lines.view_count, total)
+        assert view.transcript.committed == total, (view.transcript.committed, total)
+        assert SECTIONS or lines.view_count == total, (lines.view_count, total)
         print(f"ingest: {total:,} lines in {wall:.2f} s wall, {cpu:.2f} s CPU")
         print(f"  into the view: {total / wall:,.0f} lines/s wall,")
         print(
             f"    {total / cpu:,.0f} lines per CPU second, CPU share {cpu / wall:.0%} of one core"
         )
         print(f"  LogView.append alone: {total / append_seconds:,.0f} lines/s")
+        if not SECTIONS:
+            print(f"    of which finding sections: {total / index_seconds[0]:,.0f} lines/s")
+            figures.add("section index alone (no markers)", total / index_seconds[0], "lines/s")
         print(f"  spool on disk: {view.transcript.spool.byte_size / 1e6:,.1f} MB")
-        figures.at_least("ingest into the view (wall)", total / wall, GOAL_LINES_PER_S, "lines/s")
-        figures.add("ingest, CPU share of one core", cpu / wall * 100, "%")
-        figures.add("LogView.append alone", total / append_seconds, "lines/s")
-        render_screens(lines, total, figures)
+        rate = total / wall
+        figures.at_least(f"ingest into the view (wall){label}", rate, GOAL_LINES_PER_S, "lines/s")
+        figures.add(f"ingest, CPU share of one core{label}", cpu / wall * 100, "%")
+        figures.add(f"LogView.append alone{label}", total / append_seconds, "lines/s")
+        if SECTIONS:
+            found = view.sections.index
+            expected = len(range(0, total, 5000)) + len(range(1, total, 500))
+            print(f"  sections found: {len(found.sections):,} (expected {expected:,}),")
+            print(f"    annotations: {len(found.annotation_lines):,}")
+            print(f"  finding them alone: {total / index_seconds[0]:,.0f} lines/s")
+            figures.add("section index alone (sections)", total / index_seconds[0], "lines/s")
+            fold_ms = quantiles(fold_seconds)
+            print(
+                f"  fold layer once a frame ({len(fold_seconds):,} frames), CPU: "
+                f"p50 {fold_ms['p50']:.3f} ms, p99 {fold_ms['p99']:.3f} ms"
+            )
+            figures.add("fold layer per frame, CPU p99 (sections)", fold_ms["p99"], "ms")
+            figures.holds("every section found", len(found.sections) == expected)
+            figures.add("sections found", len(found.sections))
+        render_screens(lines, total, figures, label)
         print(f"peak RSS after {total:,} lines: {peak_rss_mb():.1f} MB")
-        figures.below(f"peak RSS after {total:,} lines", peak_rss_mb(), GOAL_RSS_MB, "MB")
+        figures.below(f"peak RSS after {total:,} lines{label}", peak_rss_mb(), GOAL_RSS_MB, "MB")
 
 
-def render_screens(lines: LogLines, total: int, figures: Figures) -> None:
+def render_screens(lines: LogLines, total: int, figures: Figures, label: str = "") -> None:
     rng = random.Random(3)
     samples: list[float] = []
     for _ in range(20):
@@ -154,7 +236,8 @@ def render_screens(lines: LogLines, total: int, figures: Figures) -> None:
         f"render a full {SIZE[0]}x{lines.size.height} screen, uncached, random place: "
         f"median {statistics.median(samples) * 1000:.2f} ms, max {max(samples) * 1000:.2f} ms"
     )
-    figures.add("render a full screen, uncached, median", statistics.median(samples) * 1000, "ms")
+    median = statistics.median(samples) * 1000
+    figures.add(f"render a full screen, uncached, median{label}", median, "ms")
 
 
 class LatencyView(LogView):
@@ -172,7 +255,7 @@ class LatencyApp(App[None]):
         yield LatencyView()
 
 
-async def latency(keys: int, rate: int, figures: Figures) -> None:
+async def latency(keys: int, rate: int, figures: Figures, label: str = "") -> None:
     app = LatencyApp()
     async with app.run_test(size=SIZE) as pilot:
         view = app.query_one(LatencyView)
@@ -233,7 +316,7 @@ async def latency(keys: int, rate: int, figures: Figures) -> None:
         running = False
         await feeder
         print(
-            f"keys while ingesting {rate:,} lines/s "
+            f"keys while ingesting {rate:,} lines/s{label} "
             f"(actual {ingested / (elapsed + 0.5):,.0f} lines/s, {keys} presses of 't'):"
         )
         for name, samples in (("key-to-action", to_action), ("key-to-repaint", to_repaint)):
@@ -242,20 +325,54 @@ async def latency(keys: int, rate: int, figures: Figures) -> None:
                 f"  {name}: p50 {ms['p50']:.2f} ms, p99 {ms['p99']:.2f} ms, max {ms['max']:.2f} ms"
             )
         figures.below(
-            "key-to-action p99, while ingesting", quantiles(to_action)["p99"], GOAL_KEY_P99_MS, "ms"
+            f"key-to-action p99, while ingesting{label}",
+            quantiles(to_action)["p99"],
+            GOAL_KEY_P99_MS,
+            "ms",
         )
-        figures.add("key-to-repaint p99, while ingesting", quantiles(to_repaint)["p99"], "ms")
+        p99 = quantiles(to_repaint)["p99"]
+        figures.add(f"key-to-repaint p99, while ingesting{label}", p99, "ms")
+
+
+def ingest_with_sections(lines: int, figures: Figures) -> None:
+    """Run the sections ingest in a child process (its peak RSS is its own)."""
+    with tempfile.TemporaryDirectory(prefix="crownest-bench-") as folder:
+        out = Path(folder) / "figures.json"
+        command = [sys.executable, __file__, "--lines", str(lines), "--sections-only", str(out)]
+        subprocess.run(command, check=False)
+        if not out.exists():
+            figures.holds("sections ingest finished", False)
+            return
+        for figure in json.loads(out.read_text()):
+            if figure["goal"]:
+                figures.figures.append(Figure(**figure))
+            else:
+                figures.add(figure["name"], figure["value"], figure["unit"])
 
 
 def main() -> int:
+    global SECTIONS
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else "")
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--keys", type=int, default=200)
     parser.add_argument("--rate", type=int, default=100_000)
+    parser.add_argument("--no-sections", action="store_true", help="skip the sections passes")
+    parser.add_argument("--sections-only", metavar="OUT", help=argparse.SUPPRESS)
     args = parser.parse_args()
     figures = Figures.of(__file__)
+    if args.sections_only:  # the child of ingest_with_sections
+        SECTIONS = True
+        asyncio.run(ingest(args.lines, figures, " (sections)"))
+        Path(args.sections_only).write_text(json.dumps([asdict(f) for f in figures.figures]))
+        return 0
     asyncio.run(latency(args.keys, args.rate, figures))
+    if not args.no_sections:
+        SECTIONS = True
+        asyncio.run(latency(args.keys, args.rate, figures, " (sections)"))
+        SECTIONS = False
     asyncio.run(ingest(args.lines, figures))
+    if not args.no_sections:
+        ingest_with_sections(args.lines, figures)
     return figures.finish()
 
 

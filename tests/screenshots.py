@@ -45,6 +45,7 @@ class DemoRuns:
     build: WorkspaceRun  # live, noisy build
     failed_tests: WorkspaceRun  # finished with failures
     report: WorkspaceRun  # finished, with artifacts
+    deploy: WorkspaceRun  # failed in its last CI section
     all: tuple[WorkspaceRun, ...]
 
 
@@ -72,9 +73,10 @@ def _pick(runs: tuple[WorkspaceRun, ...]) -> DemoRuns | None:
     tests, stuck, build = first(kind("tests")), first(kind("stuck")), first(kind("build"))
     failed = first(lambda r: r.status == "failed" and "--fail-every 17" in r.command)
     report = first(lambda r: r.status == "succeeded" and r.command == "python3 report.py")
-    if tests is None or stuck is None or build is None or failed is None or report is None:
-        return None
-    return DemoRuns(tests, stuck, build, failed, report, runs)
+    deploy = first(lambda r: r.status == "failed" and r.command == "sh ci.sh deploy")
+    if tests and stuck and build and failed and report and deploy:
+        return DemoRuns(tests, stuck, build, failed, report, deploy, runs)
+    return None
 
 
 async def wait_until(pilot: Pilot[None], what: str, test: Callable[[], bool]) -> None:
@@ -147,6 +149,14 @@ async def search(pilot: Pilot[None], app: CrowNestApp, demo: DemoRuns) -> None:
     await pilot.pause(0.3)
 
 
+async def sections(pilot: Pilot[None], app: CrowNestApp, demo: DemoRuns) -> None:
+    await wait_until(pilot, "runs listed", lambda: _list_loaded(app))
+    app.post_message(OpenRun(demo.deploy.id))
+    await wait_until(pilot, "log loaded", lambda: _log_lines(app) >= 6)
+    await pilot.pause(0.5)
+    _log_lines(app)
+
+
 async def evidence(pilot: Pilot[None], app: CrowNestApp, demo: DemoRuns) -> None:
     await wait_until(pilot, "runs listed", lambda: _list_loaded(app))
     app.post_message(OpenRun(demo.report.id))
@@ -193,6 +203,7 @@ SCENES: dict[str, tuple[str, Scene]] = {
     "filters": ("Failed runs, quick-filtered", filters),
     "live-tail": ("Live tail", live_tail),
     "search": ("Search in a log", search),
+    "sections": ("CI sections, the failed one open", sections),
     "evidence": ("Evidence Bundle", evidence),
     "cancel-confirmation": ("Cancel confirmation", cancel_confirmation),
     "split-tail": ("Split tail of two live runs", split_tail),

@@ -25,8 +25,11 @@ from textual.strip import Strip
 
 from crownest_tui.core.chunk import StreamFilter
 from crownest_tui.ui.log.badge import log_badge
+from crownest_tui.ui.log.folds import FoldedLines
+from crownest_tui.ui.log.line_map import LineMap, StreamLines
 from crownest_tui.ui.log.render import GUTTER_WIDTH, TIME_WIDTH, LineRenderer, LineStyles
 from crownest_tui.ui.log.search import MatchIndex
+from crownest_tui.ui.log.section_rows import RowDecorator
 from crownest_tui.ui.log.transcript import Line, Transcript
 
 BADGE_MARGIN = 1
@@ -99,6 +102,31 @@ class LogLines(ScrollView, can_focus=True):
         self._layout: list[tuple[int, int]] | None = None
         self._programmatic = False
         self._line_styles: LineStyles | None = None
+        self.folds: FoldedLines | None = None
+        """Folded sections, stacked on the stream filter (None: nothing folds)."""
+        self.decorate: RowDecorator | None = None
+        """Rows of its own for some lines (section headers, annotations)."""
+
+    def view_map(self, streams: StreamFilter | None = None) -> LineMap:
+        """The map from view positions to transcript lines (under ``streams``, or the
+        filter last synced)."""
+        lower = StreamLines(self.transcript, streams or self._synced_filter)
+        return lower if self.folds is None else self.folds.over(lower)
+
+    def rank(self, index: int) -> int:
+        """The view position of complete line ``index`` (of its fold, when folded)."""
+        return self.view_map(self.stream_filter).rank(index)
+
+    def line_at_row(self, y: int) -> int | None:
+        """The complete line shown on screen row ``y`` (None: a partial line, or none)."""
+        if self.wrap:
+            layout = self._wrap_layout()
+            position = layout[y][0] if 0 <= y < len(layout) else -1
+        else:
+            position = round(self.scroll_y) + y
+        if 0 <= position < self._committed:
+            return self.view_map().select(position)
+        return None
 
     # -- settings from the LogView ----------------------------------------------------
 
@@ -127,7 +155,7 @@ class LogLines(ScrollView, can_focus=True):
         """Lay lines out again; when not following, keep line ``top`` in sight."""
         self.invalidate()
         if not self.following and top is not None:
-            self.show_position(self.transcript.rank(self.stream_filter, top))
+            self.show_position(self.rank(top))
 
     def top_line(self) -> int | None:
         """The transcript line at the top of the view (``None`` when empty)."""
@@ -137,10 +165,10 @@ class LogLines(ScrollView, can_focus=True):
         """The line at the top as last laid out (``wrapped``: in wrapping mode)."""
         layout = self._wrap_layout() if wrapped else None
         position = layout[0][0] if layout else round(self.scroll_y)
-        streams = self._synced_filter
-        if position >= self.transcript.count(streams):
+        view = self.view_map()
+        if position >= view.count():
             return None
-        return self.transcript.select(streams, position)
+        return view.select(position)
 
     @property
     def view_count(self) -> int:
@@ -169,7 +197,7 @@ class LogLines(ScrollView, can_focus=True):
         """Catch up with the transcript: sizes, follow position, repaint. Once a frame."""
         transcript, streams = self.transcript, self.stream_filter
         self._synced_filter = streams
-        self._committed = transcript.count(streams)
+        self._committed = self.view_map(streams).count()
         self._partials = list(transcript.partials_shown(streams))
         self._count = self._committed + len(self._partials)
         self._layout = None
@@ -241,12 +269,16 @@ class LogLines(ScrollView, can_focus=True):
 
     def _line(self, position: int) -> tuple[int | None, Line]:
         if position < self._committed:
-            index = self.transcript.select(self._synced_filter, position)
+            index = self.view_map().select(position)
             return index, self.transcript.line(index)
         return None, self._partials[position - self._committed]
 
     def _rows(self, position: int) -> tuple[Line, list[Strip]]:
         index, line = self._line(position)
+        if index is not None and self.decorate is not None:
+            own = self.decorate(index, line, self._styles(), self.app.console)
+            if own is not None:
+                return line, list(own)
         current = index is not None and index == self.current_match
         rows = self.renderer.rows(index, line, self.app.console, current)
         return line, list(rows)

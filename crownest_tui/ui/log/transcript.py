@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 
 from crownest_tui.core.chunk import OutputChunk, Stream, StreamFilter
 from crownest_tui.ui.log.spool import BLOCK, ENCODING, ERRORS, Spool
@@ -35,6 +36,14 @@ class Line:
     time_ms: int | None
     raw: str
     partial: bool = False
+
+
+class RecordIndexer(Protocol):
+    """Reads each batch of records as it is stored (an index kept beside the spool)."""
+
+    def scan(self, data: str, first: int, count: int) -> None:
+        """``count`` records (``data``, each ``<time>\\x1f<raw>\\n``) from line ``first``."""
+        ...
 
 
 class _Pending:
@@ -71,6 +80,8 @@ class Transcript:
         self._stderr_total = 0
         self._pending = (_Pending(), _Pending())
         self._order = 0
+        self.indexers: list[RecordIndexer] = []
+        """Indexes fed every batch of complete lines (sections, for one)."""
 
     def close(self) -> None:
         """Release the spool file."""
@@ -124,8 +135,11 @@ class Transcript:
         for stream, lines in runs:
             flags.extend(b"\x01" * lines if stream else bytes(lines))
             total += lines
-        self._index_blocks(self.spool.line_count, total)
-        self.spool.append("".join(records).encode(ENCODING, ERRORS), total)
+        before, data = self.spool.line_count, "".join(records)
+        self._index_blocks(before, total)
+        self.spool.append(data.encode(ENCODING, ERRORS), total)
+        for indexer in self.indexers:
+            indexer.scan(data, before, total)
         return total
 
     def _index_blocks(self, before: int, added: int) -> None:
@@ -159,6 +173,11 @@ class Transcript:
     def stream_of(self, index: int) -> Stream:
         """The stream of a complete line."""
         return "stderr" if self._flags[index] else "stdout"
+
+    def last_stderr(self) -> int | None:
+        """The last complete stderr line (None before any)."""
+        found = self._flags.rfind(1)
+        return found if found >= 0 else None
 
     def stderr_before(self, index: int) -> int:
         """Number of stderr lines among complete lines ``0 .. index - 1``."""

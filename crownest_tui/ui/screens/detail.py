@@ -362,6 +362,8 @@ class RunDetailScreen(FollowsRun, Screen[None]):
             upload.show_state(state)
         self.query_one(ArtifactsTable).show(list(state.artifacts.values()), state.artifact_errors)
         if run is not None:
+            failed = run.status == RunStatus.FAILED
+            self.query_one("#log-view", LogView).set_run_state(not run.is_terminal, failed)
             self.sub_title = status_label(run.status)
             if not run.is_terminal:
                 self._seen_active = True

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import ClassVar
 
+from textual import events
 from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -25,6 +26,7 @@ from crownest_tui.ui.log.lines import LogLines
 from crownest_tui.ui.log.save import SavedLog, save_log
 from crownest_tui.ui.log.search_bar import SearchBar
 from crownest_tui.ui.log.search_control import SearchController
+from crownest_tui.ui.log.sections_control import SECTION_BINDINGS, SectionsControl
 from crownest_tui.ui.log.transcript import Transcript
 
 from ...text.format import format_count
@@ -84,6 +86,7 @@ class LogView(Vertical):
             tooltip="Show all streams, stdout only or stderr only",
         ),
         Binding("ctrl+s", "save", "Save", show=False, id="log.save", tooltip="Save the transcript"),
+        *SECTION_BINDINGS,
         Binding(
             "escape", "close_search", "Close", id="log.close_search", tooltip="Close the search"
         ),
@@ -181,6 +184,7 @@ class LogView(Vertical):
         self._search = SearchController(
             self.transcript, self.lines, self.search_bar, show_match=self._show_match
         )
+        self.sections = SectionsControl(self.transcript, self.lines)
         self.set_interval(FRAME, self._tick)
 
     def on_unmount(self) -> None:
@@ -211,7 +215,9 @@ class LogView(Vertical):
         if not self._dirty:
             return
         self._dirty = False
+        self.sections.before_sync()
         lines.sync()
+        self.sections.after_sync()
         if not self.follow:
             self.new_lines = max(0, lines.view_count - self._paused_at)
 
@@ -308,7 +314,49 @@ class LogView(Vertical):
     def _show_match(self, line: int) -> None:
         self.follow = False
         lines = self.lines
-        lines.show_position(self.transcript.rank(lines.stream_filter, line))
+        self.sections.reveal(line)
+        lines.show_position(lines.rank(line))
+
+    # -- sections (see ui/log/sections_control.py) -----------------------------------
+
+    def set_run_state(self, active: bool, failed: bool) -> None:
+        """Tell the sections how the run stands: the running one (while ``active``) and
+        the one it failed in (``failed``) are open."""
+        self.sections.set_run(active, failed)
+        self._dirty = True
+
+    def action_toggle_section(self) -> None:
+        """Fold or open the section at the top of the view."""
+        number = self.sections.current()
+        if number is None:
+            self.app.bell()
+            return
+        self.follow = False
+        self.sections.toggle(number)
+
+    def action_toggle_all_sections(self) -> None:
+        """Fold every section, or open them all."""
+        self.sections.toggle_all() if self.sections.count else self.app.bell()
+
+    def action_section_outline(self) -> None:
+        """List the sections; the one picked is opened and shown at the top."""
+        if not self.sections.count:
+            self.notify("This log has no sections yet.", title="Outline")
+            return
+        self.app.push_screen(self.sections.outline(), self._jump_to_section)
+
+    def _jump_to_section(self, number: int | None) -> None:
+        if number is not None:
+            self.follow = False
+            self.sections.show_header(number, open_it=True)
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self.lines)
+        if offset is None or (number := self.sections.header_on_row(offset.y)) is None:
+            return
+        event.stop()
+        self.follow = False
+        self.sections.toggle(number)
 
     # -- save ------------------------------------------------------------------------
 

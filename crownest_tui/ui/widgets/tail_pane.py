@@ -14,7 +14,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Label
 
 from ...api.client import CrowNestClient
-from ...api.models import WorkspaceRun
+from ...api.models import RunStatus, WorkspaceRun
 from ...core.save_folder import SaveFolder
 from ...text.format import safe_line
 from ..run_follower import FollowsRun, RunFollower
@@ -93,6 +93,7 @@ class TailPane(FollowsRun, Vertical):
         if run is None or run is self._shown:
             return
         self._shown = run
+        self.log_view.set_run_state(not run.is_terminal, run.status == RunStatus.FAILED)
         self.query_one(StatusBadge).status = str(run.status)
         self.query_one(".pane-command", Label).update(safe_line(run.command))
         self.set_class(run.is_terminal, "-ended")
