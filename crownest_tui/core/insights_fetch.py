@@ -31,6 +31,8 @@ Progress = Callable[[int, float], None]
 ACTIVE_STATUSES: tuple[str, ...] = tuple(s.value for s in RunStatus if not is_terminal(s.value))
 #: Runs fetched one by one at once (those that ended since the last refresh).
 GET_CONCURRENCY = 8
+#: The first page a refresh asks for new runs (later ones are full pages).
+NEW_RUNS_FIRST_PAGE = 50
 
 
 def _ignore(_fetched: int, _share: float) -> None:
@@ -55,13 +57,17 @@ class WindowCache:
     # -- what the API is asked -------------------------------------------------------
 
     async def _page(
-        self, client: CrowNestClient, cursor: str | None, status: str | None = None
+        self,
+        client: CrowNestClient,
+        cursor: str | None,
+        status: str | None = None,
+        limit: int | None = None,
     ) -> tuple[list[WorkspaceRun], str | None]:
         page = await client.list_runs(
             project_id=self.filters.project_id,
             status=status or self.filters.server_status,
             metadata=self.filters.metadata_dict,
-            limit=self.page_size,
+            limit=limit or self.page_size,
             cursor=cursor,
         )
         self.fetched += len(page.data)
@@ -101,11 +107,17 @@ class WindowCache:
         """Pages from the top until one holds a run known before this refresh."""
         known = set(self.facts)
         cursor: str | None = None
+        limit = NEW_RUNS_FIRST_PAGE  # most refreshes find a few new runs, or none
+        fresh: list[WorkspaceRun] = []
         while True:
-            runs, cursor = await self._page(client, cursor)
-            self._keep(runs)
+            runs, cursor = await self._page(client, cursor, limit=limit)
+            limit = self.page_size
+            fresh += runs
             if cursor is None or any(run.id in known for run in runs):
-                return
+                break
+        # Kept only once the pass is whole: a pass cut short (a new window, say) must
+        # not leave a gap under runs it would then take for known.
+        self._keep(fresh)
 
     async def _older(self, client: CrowNestClient, since: float, progress: Progress) -> None:
         """Pages below the oldest one fetched, until the window's start is passed."""

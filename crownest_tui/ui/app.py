@@ -16,14 +16,24 @@ from textual.binding import Binding
 
 from ..api.client import CrowNestClient
 from ..core.filters import RunFilters
+from ..core.insights import Window
 from ..core.save_folder import SaveFolder
 from ..core.watchlist import Watchlist
 from ..profiles import ProfileSwitcher, ProfileView
 from .help_sections import help_sections
-from .messages import LaunchStarting, OpenRun, OpenSplit, RunChanged, RunsSeen, WatchRun
+from .messages import (
+    LaunchStarting,
+    OpenInsights,
+    OpenRun,
+    OpenSplit,
+    RunChanged,
+    RunsSeen,
+    WatchRun,
+)
 from .palette import ProfileCommands, RunsCommands
 from .screens.detail import RunDetailScreen
 from .screens.help import HelpScreen
+from .screens.insights import InsightsScreen
 from .screens.runs import RunsScreen
 from .screens.split_tail import SplitTailScreen
 from .session import BASE_TITLE, SessionApp
@@ -70,6 +80,8 @@ class CrowNestApp(SessionApp):
         save_dir: Path | None = None,
         launched: Path | None = None,
         demo: bool = False,
+        concurrency: int | None = None,
+        insights: str | None = None,
     ) -> None:
         """``open_run`` opens that run's detail screen over the list at start-up
         (``crownest-tui open``); ``bell`` rings when a followed run ends;
@@ -77,7 +89,9 @@ class CrowNestApp(SessionApp):
         ``profile`` names the one ``client`` belongs to. Logs and artifacts are saved
         in ``save_dir`` (default: the downloads folder), never inside ``launched`` (the
         folder ``launch DIR`` packed) or any folder launched from the app. ``demo``: the
-        backend ends with us, so quitting with runs active asks first."""
+        backend ends with us, so quitting with runs active asks first. ``insights``
+        (a window: ``1h``, ``24h``, ``7d``) opens the Insights screen at start-up;
+        ``concurrency`` is the plan's sandboxes at once it compares with."""
         view = ProfileView(
             profile,
             filters or RunFilters(),
@@ -87,11 +101,13 @@ class CrowNestApp(SessionApp):
             theme or "",
             keymap or {},
             bell,
+            concurrency,
         )
         super().__init__(client, view, profiles=profiles, clock=clock or _local_now)
         self.exit_on_signals = exit_on_signals
         self._stop_exiting_on_signals: Callable[[], None] | None = None
         self.open_run = open_run
+        self.open_insights = insights
         self.save_folder = SaveFolder(save_dir, [launched] if launched else [])
         self.demo = demo
         self.watchlist = Watchlist()
@@ -116,6 +132,8 @@ class CrowNestApp(SessionApp):
         self.watcher.start()
         if self.open_run is not None:
             self.post_message(self.open_run)
+        elif self.open_insights is not None:
+            self.post_message(OpenInsights(self.options.filters, self.open_insights))
 
     def on_unmount(self) -> None:
         if self._stop_exiting_on_signals is not None:
@@ -149,6 +167,28 @@ class CrowNestApp(SessionApp):
                 project_names=dict(self.runs_screen.projects) if self.runs_screen else None,
             )
         )
+
+    def on_open_insights(self, message: OpenInsights) -> None:
+        """Open the Insights screen over the list."""
+        self.push_screen(
+            InsightsScreen(
+                self.client,
+                filters=message.filters,
+                window=Window.parse(message.window),
+                clock=self.clock,
+                refresh_interval=self.options.refresh_interval,
+                concurrency=self.concurrency,
+            )
+        )
+
+    async def on_insights_screen_open_list(self, message: InsightsScreen.OpenList) -> None:
+        """An Insights row was opened: back to the runs list, filtered by it."""
+        screen = self.runs_screen
+        if screen is None:
+            return
+        while self.screen is not screen:
+            await self.pop_screen()
+        screen.set_filters(message.filters)
 
     def on_launch_starting(self, message: LaunchStarting) -> None:
         """The "new run" form packs a folder: it may be packed again, so no saves."""

@@ -21,7 +21,7 @@ from ...core.run_list import ListOptions
 from ...text.format import ago
 from ..bindings import explain_refusal, key_for
 from ..launching import Launched
-from ..messages import OpenRun
+from ..messages import OpenInsights, OpenRun
 from ..new_run_form import load_last_values, save_last_values
 from ..widgets.context_bar import ContextBar
 from ..widgets.error_banner import ErrorBanner
@@ -34,6 +34,8 @@ from .confirm_cancel import ConfirmCancelScreen
 from .error_details import ErrorDetailsScreen
 from .new_run import NewRunScreen
 from .runs_loading import Clock, RunsLoader
+
+INSIGHTS_TIP = "Insights: charts of the runs under these filters"
 
 
 class RunsScreen(RunsLoader):
@@ -55,6 +57,7 @@ class RunsScreen(RunsLoader):
         Binding("e", "error_details", "Error details", show=False, id="runs.error_details"),
         Binding("r", "refresh", "Refresh", show=False, id="runs.refresh"),
         Binding("a", "toggle_auto", "Auto-refresh", show=False, id="runs.toggle_auto"),
+        Binding("i", "insights", "Insights", show=False, id="runs.insights", tooltip=INSIGHTS_TIP),
         Binding("escape", "leave_quick", "Leave filter", show=False, id="runs.leave_quick"),
         Binding("enter", "open_run", "Open", id="runs.open"),
         Binding("question_mark", "app.help", "Help", id="app.help"),
@@ -72,6 +75,7 @@ class RunsScreen(RunsLoader):
             ("runs.columns_right", "runs.columns_left", "runs.columns_last", "runs.columns_first"),
         ),
         ("Open and follow", ("runs.open", "runs.watch", "runs.pick", "runs.split")),
+        ("Insights", ("runs.insights",)),
         ("Filter", ("runs.quick_filter", "runs.leave_quick", "runs.clear_filters")),
         ("Start and cancel", ("runs.new", "runs.cancel")),
         ("Refresh and errors", ("runs.refresh", "runs.toggle_auto", "runs.error_details")),
@@ -334,6 +338,9 @@ class RunsScreen(RunsLoader):
             self.post_message(OpenRun(result.run.id))
 
         self.app.push_screen(NewRunScreen(load_last_values(), self.client), launched)
+
+    def action_insights(self) -> None:
+        self.post_message(OpenInsights(self.filters))
 
     def action_error_details(self) -> None:
         if self.failure is not None:
