@@ -17,6 +17,7 @@ SUMMARIES: dict[str, str] = {
     "logs": "Print a run's stdout and stderr (exactly once).",
     "runs": "List runs as a table (or JSON lines).",
     "evidence": "Print a run's Evidence Bundle.",
+    "insights": "Charts of the runs in a time window (--json: the figures).",
     "serve": "Serve the dashboard to web browsers (a session per tab).",
     "local": "The local CrowNest backend: start, stop, status, serve, templates.",
 }

@@ -1,4 +1,5 @@
-"""Command-line subcommands that need no UI: ``launch``, ``logs``, ``runs``, ``evidence``.
+"""Command-line subcommands that need no UI: ``launch``, ``logs``, ``runs``, ``evidence``,
+``insights --json``.
 
 Each module offers ``add_<name>_arguments(parser)`` and
 ``async def run_<name>(args, client) -> int`` (the exit status), except
@@ -44,6 +45,7 @@ from dataclasses import dataclass
 from ..api.client import CrowNestClient
 from ..cli_help import SUMMARIES
 from .evidence_cmd import add_evidence_arguments, run_evidence
+from .insights_cmd import add_insights_arguments, run_insights
 from .launch_cmd import add_launch_arguments, preflight_launch, run_launch
 from .logs_cmd import add_logs_arguments, run_logs
 from .runs_cmd import add_runs_arguments, run_runs
@@ -76,4 +78,5 @@ COMMANDS: dict[str, CommandSpec] = {
     "logs": CommandSpec(SUMMARIES["logs"], add_logs_arguments, run_logs),
     "runs": CommandSpec(SUMMARIES["runs"], add_runs_arguments, run_runs),
     "evidence": CommandSpec(SUMMARIES["evidence"], add_evidence_arguments, run_evidence),
+    "insights": CommandSpec(SUMMARIES["insights"], add_insights_arguments, run_insights),
 }

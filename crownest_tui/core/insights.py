@@ -244,7 +244,7 @@ class Insights:
         for project in data["projects"]:
             project["name"] = names.get(project["key"], "")
         for run in data["active"]:
-            run["nearTimeout"] = run["timeout_share"] is not None and (
+            run["near_timeout"] = run["timeout_share"] is not None and (
                 run["timeout_share"] >= NEAR_TIMEOUT
             )
         data["histogram"] = [{"bin": label, "runs": n} for label, n in self.histogram]

@@ -135,7 +135,9 @@ class WindowCache:
             self.cursor = cursor
             self.exhausted = cursor is None
             reached = self.reached if self.reached is not None else since
-            share = 1.0 if top is None or top <= since else (top - reached) / (top - since)
+            share = 1.0
+            if top is not None and top > since and not self.exhausted:
+                share = (top - reached) / (top - since)
             progress(len(self.facts), max(0.0, min(1.0, share)))
             if cursor is None or reached < since:
                 if self.exhausted and self.reached is None:

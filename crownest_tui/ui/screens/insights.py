@@ -127,6 +127,8 @@ class InsightsScreen(Screen[None]):
         self.cache = WindowCache(filters)
         self.insights: Insights | None = None
         self.updated: datetime | None = None
+        self.summary_text = Content("")
+        """What the summary line says (the window, how many runs, the filters)."""
         self.set_reactive(InsightsScreen.window, window)
         self.set_reactive(InsightsScreen.filters, filters)
 
@@ -245,7 +247,8 @@ class InsightsScreen(Screen[None]):
                 seconds = (self.clock() - self.updated).total_seconds()
                 parts.append((f" · updated {ago(seconds)}", "dim"))
         parts.append((f" · {self.filters.describe()}", "dim"))
-        self.query_one("#insights-summary", Static).update(Content.assemble(*parts))
+        self.summary_text = Content.assemble(*parts)
+        self.query_one("#insights-summary", Static).update(self.summary_text)
 
     def _show_failures(self, insights: Insights) -> None:
         table = self.query_one("#failures-table", DataTable)
@@ -316,6 +319,12 @@ class InsightsScreen(Screen[None]):
     def _failure_selected(self, event: DataTable.RowSelected) -> None:
         kind, _, value = str(event.row_key.value).partition(":")
         self.open_failure(kind, value)
+
+    @on(TabbedContent.TabActivated)
+    def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        """The rows of Failures and Now take the cursor keys and enter at once."""
+        if event.pane.id in ("failures", "now"):
+            self.query_one(f"#{event.pane.id}-table", DataTable).focus()
 
     def open_failure(self, kind: str, value: str) -> None:
         """The runs list, showing the failed runs with this reason or exit code."""
