@@ -83,9 +83,9 @@ class Window(Enum):
         raise ValueError(f"unknown window {text!r}; choose one of 1h, 24h, 7d")
 
     def span(self, now: float) -> tuple[float, float]:
-        """(start, end) in epoch seconds: whole buckets, the last one holding ``now``
-        (so bucket edges fall on round times: 12:05, 13:00, 06:00 UTC)."""
-        end = (math.floor(now / self.bucket) + 1) * self.bucket
+        """(start, end) in epoch seconds: whole buckets, the last one ending at or
+        just after ``now`` (so bucket edges fall on round times: 12:05, 13:00, 06:00 UTC)."""
+        end = math.ceil(now / self.bucket) * self.bucket
         return end - self.seconds, end
 
 

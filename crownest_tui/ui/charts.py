@@ -144,8 +144,8 @@ def stacked_columns(
     lines.append(
         Content.assemble(
             ("% ", "dim"),
-            ("failure rate", "bold"),
-            f" per bucket: ▁…█ = 0…{scale:.0%} of failed ÷ (succeeded + failed), · none ended",
+            ("failed ÷ (succeeded + failed)", "bold"),
+            f": ▁…█ = 0…{scale:.0%}, · = none ended",
         )
     )
     return lines
