@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from ..api.models import TERMINAL_STATUSES, RunStatus, WorkspaceRun
+from ..api.summaries import RunSummary
 
 ACTIVE_GROUP = "active"
 TERMINAL_GROUP = "terminal"
@@ -84,7 +85,7 @@ class RunFilters:
     def metadata_dict(self) -> dict[str, str]:
         return dict(self.metadata)
 
-    def keeps(self, run: WorkspaceRun) -> bool:
+    def keeps(self, run: WorkspaceRun | RunSummary) -> bool:
         """Whether a run the API returned belongs in the list (status groups)."""
         group = STATUS_GROUPS.get(self.status or "")
         if group is not None and run.status not in group:
@@ -110,7 +111,7 @@ class RunFilters:
         return " ".join(parts) or "no filters"
 
 
-def failure_matches(run: WorkspaceRun, failure: tuple[str, str]) -> bool:
+def failure_matches(run: WorkspaceRun | RunSummary, failure: tuple[str, str]) -> bool:
     """Whether a failed run has this failure reason (``"(none)"``: none given) or exit
     code (the kinds and values the Insights screen ranks)."""
     if run.status != RunStatus.FAILED:

@@ -19,17 +19,20 @@ Definitions (each figure says what it counts):
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
 from ..api.models import RunStatus, WorkspaceRun
+from ..api.summaries import RunSummary
 
 RESULTS: tuple[str, ...] = ("succeeded", "failed", "canceled", "active")
+ENDED = frozenset(RESULTS[:3])
 #: Active statuses that do not hold a sandbox yet.
 WAITING_STATUSES = frozenset({RunStatus.AWAITING_ARCHIVE.value, RunStatus.ARCHIVE_UPLOADED.value})
 #: An active run past this share of its timeout is marked in "Now".
@@ -51,6 +54,9 @@ DURATION_BINS: tuple[tuple[float, str], ...] = (
     (3600, "30m-1h"),
     (math.inf, "≥ 1h"),
 )
+
+
+_BIN_UPPERS_MS = [upper * 1000 for upper, _label in DURATION_BINS[:-1]]
 
 
 class Window(Enum):
@@ -108,9 +114,15 @@ class RunFacts:
     failure_reason: str | None = None
     timeout_ms: int | None = None
     command: str = ""
+    result: str = field(init=False)
+    """``succeeded``, ``failed``, ``canceled`` or ``active`` (from ``status``)."""
+
+    def __post_init__(self) -> None:
+        status = self.status
+        object.__setattr__(self, "result", status if status in ENDED else "active")
 
     @classmethod
-    def of(cls, run: WorkspaceRun) -> RunFacts:
+    def of(cls, run: WorkspaceRun | RunSummary) -> RunFacts:
         return cls(
             id=run.id,
             project_id=run.project_id,
@@ -124,12 +136,6 @@ class RunFacts:
             timeout_ms=run.timeout_ms,
             command=run.command,
         )
-
-    @property
-    def result(self) -> str:
-        if self.status in ("succeeded", "failed", "canceled"):
-            return self.status
-        return "active"
 
     @property
     def holds_sandbox(self) -> bool:
@@ -251,12 +257,11 @@ class Insights:
         return data
 
 
-def _group(key: str, facts: list[RunFacts]) -> GroupFigures:
-    results = Counter(f.result for f in facts)
-    durations = _durations(facts)
+def _group(key: str, results: Counter[str], durations: list[float]) -> GroupFigures:
+    durations.sort()
     return GroupFigures(
         key=key,
-        runs=len(facts),
+        runs=results.total(),
         succeeded=results["succeeded"],
         failed=results["failed"],
         rate=failure_rate(results["succeeded"], results["failed"]),
@@ -273,10 +278,17 @@ def _durations(facts: Iterable[RunFacts]) -> list[float]:
 
 
 def _groups(facts: Iterable[RunFacts], key: str) -> list[GroupFigures]:
-    grouped: dict[str, list[RunFacts]] = {}
+    results: dict[str, Counter[str]] = {}
+    durations: dict[str, list[float]] = {}
     for fact in facts:
-        grouped.setdefault(getattr(fact, key) or "(none)", []).append(fact)
-    figures = [_group(name, members) for name, members in grouped.items()]
+        name = getattr(fact, key) or "(none)"
+        found = results.get(name)
+        if found is None:
+            found, durations[name] = results.setdefault(name, Counter()), []
+        found[fact.result] += 1
+        if fact.duration_ms is not None and fact.result != "active":
+            durations[name].append(float(fact.duration_ms))
+    figures = [_group(name, results[name], durations[name]) for name in results]
     return sorted(figures, key=lambda g: (-g.runs, g.key))
 
 
@@ -284,9 +296,7 @@ def histogram(durations_ms: Iterable[float]) -> list[tuple[str, int]]:
     """How many durations fall in each of :data:`DURATION_BINS`."""
     counts = [0] * len(DURATION_BINS)
     for value in durations_ms:
-        seconds = value / 1000
-        index = next(i for i, (upper, _label) in enumerate(DURATION_BINS) if seconds < upper)
-        counts[index] += 1
+        counts[bisect.bisect_right(_BIN_UPPERS_MS, value)] += 1
     return [(label, n) for (_upper, label), n in zip(DURATION_BINS, counts, strict=True)]
 
 

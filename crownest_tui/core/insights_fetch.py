@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable
 from ..api.client import MAX_PAGE_LIMIT, CrowNestClient
 from ..api.errors import CrowNestError
 from ..api.models import RunStatus, WorkspaceRun, is_terminal
+from ..api.summaries import RunSummary
 from .filters import STATUS_GROUPS, RunFilters
 from .insights import RunFacts
 
@@ -62,8 +63,8 @@ class WindowCache:
         cursor: str | None,
         status: str | None = None,
         limit: int | None = None,
-    ) -> tuple[list[WorkspaceRun], str | None]:
-        page = await client.list_runs(
+    ) -> tuple[list[RunSummary], str | None]:
+        page = await client.list_run_summaries(
             project_id=self.filters.project_id,
             status=status or self.filters.server_status,
             metadata=self.filters.metadata_dict,
@@ -73,7 +74,7 @@ class WindowCache:
         self.fetched += len(page.data)
         return page.data, page.next_cursor if page.has_more else None
 
-    def _keep(self, runs: Iterable[WorkspaceRun]) -> None:
+    def _keep(self, runs: Iterable[WorkspaceRun | RunSummary]) -> None:
         for run in runs:
             if self.filters.keeps(run):
                 self.facts[run.id] = RunFacts.of(run)
@@ -108,7 +109,7 @@ class WindowCache:
         known = set(self.facts)
         cursor: str | None = None
         limit = NEW_RUNS_FIRST_PAGE  # most refreshes find a few new runs, or none
-        fresh: list[WorkspaceRun] = []
+        fresh: list[RunSummary] = []
         while True:
             runs, cursor = await self._page(client, cursor, limit=limit)
             limit = self.page_size
@@ -120,29 +121,43 @@ class WindowCache:
         self._keep(fresh)
 
     async def _older(self, client: CrowNestClient, since: float, progress: Progress) -> None:
-        """Pages below the oldest one fetched, until the window's start is passed."""
+        """Pages below the oldest one fetched, until the window's start is passed.
+
+        The next page is asked for before this one is taken in, so the server works on
+        it while the client converts (a page's round trip and its conversion overlap).
+        """
         if self.reached is not None and (self.reached <= since or self.exhausted):
             return
         top: float | None = None
-        cursor = self.cursor
-        while True:
-            runs, cursor = await self._page(client, cursor)
-            self._keep(runs)
-            if runs:
-                top = runs[0].created_at.timestamp() if top is None else top
-                oldest = runs[-1].created_at.timestamp()
-                self.reached = oldest if self.reached is None else min(self.reached, oldest)
-            self.cursor = cursor
-            self.exhausted = cursor is None
-            reached = self.reached if self.reached is not None else since
-            share = 1.0
-            if top is not None and top > since and not self.exhausted:
-                share = (top - reached) / (top - since)
-            progress(len(self.facts), max(0.0, min(1.0, share)))
-            if cursor is None or reached < since:
-                if self.exhausted and self.reached is None:
-                    self.reached = since  # nothing at all: the window is known (empty)
-                return
+        ahead: asyncio.Task[tuple[list[RunSummary], str | None]] | None = None
+        try:
+            ahead = asyncio.ensure_future(self._page(client, self.cursor))
+            while True:
+                runs, cursor = await ahead
+                ahead = None
+                oldest = runs[-1].created_at.timestamp() if runs else None
+                if cursor is not None and (oldest is None or oldest >= since):
+                    ahead = asyncio.ensure_future(self._page(client, cursor))
+                    await asyncio.sleep(0)  # let it send its request
+                self._keep(runs)
+                if runs and oldest is not None:
+                    top = runs[0].created_at.timestamp() if top is None else top
+                    self.reached = oldest if self.reached is None else min(self.reached, oldest)
+                self.cursor, self.exhausted = cursor, cursor is None
+                progress(len(self.facts), self._share(top, since))
+                if ahead is None:
+                    if self.exhausted and self.reached is None:
+                        self.reached = since  # nothing at all: the window is known (empty)
+                    return
+        finally:
+            if ahead is not None:
+                ahead.cancel()
+
+    def _share(self, top: float | None, since: float) -> float:
+        """How much of the window (newest run fetched down to ``since``) is known."""
+        if top is None or top <= since or self.exhausted or self.reached is None:
+            return 1.0
+        return max(0.0, min(1.0, (top - self.reached) / (top - since)))
 
     async def _active(self, client: CrowNestClient) -> None:
         """Runs in progress now; those that were and are no more are fetched again."""

@@ -9,6 +9,7 @@ shorten or lengthen the window, ``t`` shows every chart's numbers as a table, an
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from datetime import datetime
 
@@ -28,6 +29,7 @@ from ...core.failures import failure_info
 from ...core.filters import RunFilters
 from ...core.insights import Insights, Window, summarize
 from ...core.insights_fetch import WindowCache
+from ...core.memory import collect_after_load
 from ...text.format import ago, format_duration, safe_line
 from ..charts import hbar
 from ..palette_keys import ScreenKeyCommands
@@ -40,6 +42,10 @@ from .runs_loading import Clock
 TABS = ("activity", "groups", "durations", "failures", "now")
 #: Refreshes never come faster than this (seconds): each one asks a few pages.
 MIN_REFRESH = 10.0
+#: Seconds between two repaints of the progress while paging.
+PROGRESS_EVERY = 0.25
+#: New records that make a load collect (and freeze) garbage; a refresh adds a few.
+COLLECT_AFTER = 1000
 
 
 def _tab_binding(index: int, tab: str, title: str) -> Binding:
@@ -181,11 +187,19 @@ class InsightsScreen(Screen[None]):
         self.show_summary()
         since = self.window.span(self.clock().timestamp())[0]
 
-        def progress(_fetched: int, share: float) -> None:
-            bar.update(progress=round(share * 100))
-            self.show_summary()
+        shown = [0.0]
 
+        def progress(_fetched: int, share: float) -> None:
+            # A repaint per page would slow the paging itself: a few a second.
+            if (now := time.monotonic()) - shown[0] >= PROGRESS_EVERY:
+                shown[0] = now
+                bar.update(progress=round(share * 100))
+                self.show_summary()
+
+        before = len(self.cache.facts)
         await self.cache.fill(self.client, since, progress)
+        if len(self.cache.facts) - before >= COLLECT_AFTER:
+            collect_after_load()  # thousands of long-lived records: keep collections fast
         self.updated = self.clock()
         self.remove_class("-loading")
         self.show()
