@@ -28,8 +28,8 @@ from .models import (
     WorkspaceRun,
 )
 from .retry import Backoff
-from .summaries import RunSummary, summary_page_adapter
 from .stream import EventStream, StreamOptions
+from .summaries import RunSummary, summary_page_adapter
 
 M = TypeVar("M", bound=BaseModel)
 MAX_PAGE_LIMIT = 500
