@@ -11,6 +11,7 @@ so give them oldest first. Nothing runs: a seeded active run stays as it is. Ans
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -25,6 +26,7 @@ from .validation import check_metadata
 
 CREATION_FIELDS = frozenset({"command", "projectId", "template", "timeoutMs", "metadata"})
 MAX_SEEDED = 100_000
+TIME_FIELDS = frozenset({"createdAt", "startedAt", "finishedAt", "uploadedAt"})
 
 
 def _seeded(call: Call, item: Any) -> tuple[RunRecord, RunSpec]:
@@ -39,6 +41,11 @@ def _seeded(call: Call, item: Any) -> tuple[RunRecord, RunSpec]:
     )
     run, spec = call.backend.new_run(request)
     stored = {k: v for k, v in item.items() if k not in CREATION_FIELDS - {"timeoutMs"}}
+    for key in TIME_FIELDS & stored.keys():
+        try:
+            datetime.fromisoformat(str(stored[key]))
+        except ValueError:
+            raise bad_request(f"seeded run: {key} must be an ISO-8601 time") from None
     try:
         return RunRecord.from_json(dumps({**run.to_wire(), **stored})), spec
     except ValidationError as error:

@@ -31,21 +31,16 @@ def split_cells(counts: Sequence[int], cells: int) -> list[int]:
     total = sum(counts)
     if total == 0 or cells <= 0:
         return [0] * len(counts)
-    nonzero = [i for i, n in enumerate(counts) if n]
-    floor_one = cells >= len(nonzero)
+    enough = cells >= sum(1 for n in counts if n)
+    least = [1 if (n and enough) else 0 for n in counts]
     shares = [n * cells / total for n in counts]
-    given = [
-        max(1, int(s)) if (n and floor_one) else int(s) for n, s in zip(counts, shares, strict=True)
-    ]
-    while sum(given) > cells:  # the minimums overshot: take from the largest
-        widest = max(range(len(given)), key=lambda i: (given[i] - shares[i], given[i]))
-        given[widest] -= 1
-    order = sorted(range(len(counts)), key=lambda i: given[i] - shares[i])
-    for i in order:
-        if sum(given) >= cells:
-            break
-        if counts[i]:
-            given[i] += 1
+    given = [max(low, int(share)) for low, share in zip(least, shares, strict=True)]
+    while sum(given) > cells:  # the minimums overshot: take from the most over its share
+        over = [i for i, n in enumerate(given) if n > least[i]]
+        given[max(over, key=lambda i: (given[i] - shares[i], given[i]))] -= 1
+    while sum(given) < cells:  # then the largest remainders
+        short = [i for i, n in enumerate(counts) if n]
+        given[max(short, key=lambda i: (shares[i] - given[i], counts[i]))] += 1
     return given
 
 
