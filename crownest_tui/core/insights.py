@@ -10,7 +10,7 @@ Definitions (each figure says what it counts):
 * result: ``succeeded``, ``failed``, ``canceled``, or ``active`` for any other
   status (known or not: a status this client does not know is not terminal);
 * failure rate: failed ÷ (succeeded + failed); canceled and active runs count for
-  neither, so cancelling a run never moves the rate;
+  neither, so canceling a run never moves the rate;
 * duration: ``durationMs`` of ended runs that have one; percentiles are
   nearest-rank (the value of a real run, never an interpolation);
 * "holding a sandbox" (against the profile's concurrency): active runs past
