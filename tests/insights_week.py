@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
-
 from crownest_tui.local.process import LocalBackendProcess
+from tests.ui.conftest import hook
 
 WEEK_NOW = datetime(2026, 11, 28, 14, 30, 0, tzinfo=UTC)
 PROJECT_NAMES = ("storefront-web", "payments-api", "data-pipeline")
@@ -27,17 +26,6 @@ TYPICAL = {"python-node": 40.0, "python": 150.0, "base": 600.0}
 
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def hook(backend: LocalBackendProcess, path: str, body: dict[str, Any]) -> Any:
-    response = httpx.post(
-        f"{backend.url}/v1/_test/{path}",
-        json=body,
-        headers={"Authorization": f"Bearer {backend.token}"},
-        timeout=300,
-    )
-    response.raise_for_status()
-    return response.json()
 
 
 @dataclass(frozen=True)

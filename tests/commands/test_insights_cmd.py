@@ -11,8 +11,7 @@ import pytest
 
 from crownest_tui.cli import run
 from crownest_tui.local.process import LocalBackendProcess
-from tests.insights_week import hook
-from tests.ui.conftest import new_suite
+from tests.ui.conftest import hook, new_suite
 
 
 def _iso(moment: datetime) -> str:

@@ -10,8 +10,7 @@ from crownest_tui.api import CrowNestClient
 from crownest_tui.core.filters import RunFilters
 from crownest_tui.core.insights_fetch import NEW_RUNS_FIRST_PAGE, WindowCache
 from crownest_tui.local.process import LocalBackendProcess
-from tests.insights_week import hook
-from tests.ui.conftest import client_for, new_suite
+from tests.ui.conftest import client_for, hook, new_suite
 
 ENDED = 1200
 

@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
@@ -16,7 +17,7 @@ from crownest_tui.ui.screens.insights import InsightsScreen
 from tests.conftest import FAST
 from tests.insights_week import WEEK_NOW, SeededWeek, seed_week
 
-from .conftest import RecordingApp
+from .conftest import RecordingApp, settle
 
 
 @pytest.fixture(scope="module")
@@ -51,3 +52,13 @@ def insights_screen(pilot: Pilot[None]) -> InsightsScreen:
     screen = pilot.app.screen
     assert isinstance(screen, InsightsScreen), screen
     return screen
+
+
+@asynccontextmanager
+async def insights_open(
+    backend: LocalBackendProcess, size: tuple[int, int] = (80, 24), **options: Any
+) -> AsyncIterator[tuple[Pilot[None], InsightsScreen]]:
+    """The app opened on Insights over the week, every page in and the charts drawn."""
+    async with week_app(backend, **options).run_test(size=size) as pilot:
+        await settle(pilot)
+        yield pilot, insights_screen(pilot)

@@ -10,6 +10,7 @@ from textual.widgets import DataTable
 from crownest_tui.core.filters import RunFilters
 from crownest_tui.core.insights import Window
 from crownest_tui.local.process import LocalBackendProcess
+from crownest_tui.ui.app import CrowNestApp
 from crownest_tui.ui.help_sections import help_sections
 from crownest_tui.ui.screens.insights import InsightsScreen
 from crownest_tui.ui.screens.runs import RunsScreen
@@ -17,7 +18,7 @@ from crownest_tui.ui.widgets.insight_charts import ActivityChart
 from tests.insights_week import WEEK_NOW, SeededWeek, week_runs
 
 from .conftest import footer_keys, settle, shown_ids
-from .insights_support import insights_screen, week, week_app
+from .insights_support import insights_open, insights_screen, week, week_app
 
 __all__ = ["week"]  # the fixture
 Week = tuple[LocalBackendProcess, SeededWeek]
@@ -50,11 +51,7 @@ async def test_i_opens_insights_with_the_list_filters(week: Week) -> None:
 
 
 async def test_the_window_keys_change_the_window_and_the_figures(week: Week) -> None:
-    backend, _seeded = week
-    app = week_app(backend)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        screen = insights_screen(pilot)
+    async with insights_open(week[0], (80, 24)) as (pilot, screen):
         assert screen.insights is not None
         assert _window(screen) is Window.DAY and screen.insights.runs == _expected_runs(Window.DAY)
         assert f"based on {_expected_runs(Window.DAY)} runs" in str(screen.summary_text)
@@ -80,11 +77,7 @@ async def test_the_window_keys_change_the_window_and_the_figures(week: Week) -> 
 
 
 async def test_t_shows_the_numbers_of_each_chart(week: Week) -> None:
-    backend, _seeded = week
-    app = week_app(backend)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        screen = insights_screen(pilot)
+    async with insights_open(week[0], (80, 24)) as (pilot, screen):
         chart = screen.query_one(ActivityChart)
         table = screen.query_one("#activity-table", DataTable)
         assert chart.display and not table.display
@@ -105,15 +98,12 @@ async def test_t_shows_the_numbers_of_each_chart(week: Week) -> None:
 
 
 async def test_the_footer_fits_80_columns_and_help_lists_every_key(week: Week) -> None:
-    backend, _seeded = week
-    app = week_app(backend)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        shown = footer_keys(app)
+    async with insights_open(week[0], (80, 24)) as (pilot, screen):
+        shown = footer_keys(pilot.app)
         assert shown["back"] == "esc Back" and shown["app.quit"] == "q Quit"
         assert shown["window(-1)"] == "[ Shorter" and shown["window(1)"] == "] Longer"
         assert shown["numbers"] == "t Numbers" and shown["app.help"] == "? Help"
-        sections = help_sections(app.screen)
+        sections = help_sections(screen)
         titles = [section.title for section in sections]
         assert titles == [title for title, _ids in InsightsScreen.HELP_SECTIONS] + ["Anywhere"]
         entries = {e.binding_id: e for s in sections for e in s.entries}
@@ -121,11 +111,9 @@ async def test_the_footer_fits_80_columns_and_help_lists_every_key(week: Week) -
 
 
 async def test_opening_a_failure_row_shows_those_runs_in_the_list(week: Week) -> None:
-    backend, _seeded = week
-    app = week_app(backend)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
-        screen = insights_screen(pilot)
+    async with insights_open(week[0], (100, 30)) as (pilot, screen):
+        app = pilot.app
+        assert isinstance(app, CrowNestApp)
         await pilot.press("4")
         await pilot.pause()
         table = screen.query_one("#failures-table", DataTable)

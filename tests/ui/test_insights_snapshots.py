@@ -4,29 +4,18 @@ projects and templates, durations, failures, active runs, and the numbers view."
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
-from textual.pilot import Pilot
+from collections.abc import Callable
 
 from crownest_tui.local.process import LocalBackendProcess
 from tests.insights_week import SeededWeek
 
-from .conftest import settle
 from .insights_support import week, week_app
+from .test_snapshots import _then
 
 __all__ = ["week"]  # the fixture
 SnapCompare = Callable[..., bool]
 Week = tuple[LocalBackendProcess, SeededWeek]
 SIZE = (120, 34)
-
-
-def _then(*keys: str) -> Callable[[Pilot[None]], Awaitable[None]]:
-    async def run_before(pilot: Pilot[None]) -> None:
-        await settle(pilot)
-        await pilot.press(*keys)
-        await settle(pilot)
-
-    return run_before
 
 
 def test_runs_per_hour_and_failure_rate(snap_compare: SnapCompare, week: Week) -> None:
