@@ -6,7 +6,7 @@ import hashlib
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, Self, TypedDict, TypeVar, Unpack
 
 import httpx
 from pydantic import BaseModel, ValidationError
@@ -62,6 +62,16 @@ def _field(body: Any, key: str) -> Any:
 
 
 P = TypeVar("P")
+
+
+class RunQuery(TypedDict, total=False):
+    """The list's query, as :meth:`CrowNestClient.list_runs` takes it."""
+
+    project_id: str | None
+    status: str | None
+    metadata: Mapping[str, str] | None
+    limit: int | None
+    cursor: str | None
 
 
 def _list_params(
@@ -238,19 +248,17 @@ class CrowNestClient:
         body = await self._get("/v1/workspace-runs", params)
         return _parse(Page[WorkspaceRun], body, "run list")
 
-    async def list_run_summaries(
-        self,
-        *,
-        project_id: str | None = None,
-        status: str | None = None,
-        metadata: Mapping[str, str] | None = None,
-        limit: int | None = None,
-        cursor: str | None = None,
-    ) -> Page[RunSummary]:
-        """One page of the list as :class:`RunSummary` (a few fields, validated from
-        the bytes at once): for figures over many pages."""
+    async def list_run_summaries(self, **query: Unpack[RunQuery]) -> Page[RunSummary]:
+        """One page of the list (the query of :meth:`list_runs`) as :class:`RunSummary`
+        (a few fields, validated from the bytes at once): for figures over many pages."""
         self._require_credential()
-        params = _list_params(project_id, status, metadata, limit, cursor)
+        params = _list_params(
+            query.get("project_id"),
+            query.get("status"),
+            query.get("metadata"),
+            query.get("limit"),
+            query.get("cursor"),
+        )
         response = await self._requester.send(
             "GET", "/v1/workspace-runs", idempotent=True, params=params
         )

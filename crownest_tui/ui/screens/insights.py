@@ -20,7 +20,6 @@ from textual.binding import Binding
 from textual.content import Content
 from textual.message import Message
 from textual.reactive import reactive
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, ProgressBar, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
@@ -37,6 +36,7 @@ from ..stylesheets import stylesheet
 from ..widgets.context_bar import ContextBar
 from ..widgets.filter_bar import FilterBar
 from ..widgets.insight_charts import ActivityChart, Chart, DurationChart, GroupsChart, percent
+from .filter_host import FilterBarScreen
 from .runs_loading import Clock
 
 TABS = ("activity", "groups", "durations", "failures", "now")
@@ -54,7 +54,7 @@ def _tab_binding(index: int, tab: str, title: str) -> Binding:
     )
 
 
-class InsightsScreen(Screen[None]):
+class InsightsScreen(FilterBarScreen):
     """Charts of the runs of a window, under the list's server-side filters."""
 
     CSS_PATH = [stylesheet("insights")]
@@ -321,13 +321,9 @@ class InsightsScreen(Screen[None]):
     def watch_numbers(self, numbers: bool) -> None:
         self.set_class(numbers, "-numbers")
 
-    @on(FilterBar.Changed)
-    def _filters_changed(self, event: FilterBar.Changed) -> None:
-        self.filters = event.filters
-
-    @on(FilterBar.Invalid)
-    def _filter_invalid(self, event: FilterBar.Invalid) -> None:
-        self.notify(event.reason, title="Filter not applied", severity="warning", markup=False)
+    def set_filters(self, filters: RunFilters) -> None:
+        """Apply new server-side filters (the filter bar uses this)."""
+        self.filters = filters
 
     @on(DataTable.RowSelected, "#failures-table")
     def _failure_selected(self, event: DataTable.RowSelected) -> None:

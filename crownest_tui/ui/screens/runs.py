@@ -32,13 +32,14 @@ from ..widgets.runs_table import RunsTable
 from ..widgets.summary_line import SummaryLine
 from .confirm_cancel import ConfirmCancelScreen
 from .error_details import ErrorDetailsScreen
+from .filter_host import FilterBarScreen
 from .new_run import NewRunScreen
 from .runs_loading import Clock, RunsLoader
 
 INSIGHTS_TIP = "Insights: charts of the runs under these filters"
 
 
-class RunsScreen(RunsLoader):
+class RunsScreen(FilterBarScreen, RunsLoader):
     """The dashboard's main screen. It owns the loaded runs and hands them down."""
 
     OpenRun = OpenRun
@@ -198,14 +199,6 @@ class RunsScreen(RunsLoader):
 
     def watch_quick(self) -> None:
         self.show_runs()
-
-    @on(FilterBar.Changed)
-    def _filters_changed(self, event: FilterBar.Changed) -> None:
-        self.filters = event.filters
-
-    @on(FilterBar.Invalid)
-    def _filter_invalid(self, event: FilterBar.Invalid) -> None:
-        self.notify(event.reason, title="Filter not applied", severity="warning", markup=False)
 
     @on(Input.Changed, "#quick")
     def _quick_changed(self, event: Input.Changed) -> None:
