@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from crownest_tui.cli import run
+from crownest_tui.core.filters import RunFilters
 from crownest_tui.local.process import LocalBackendProcess
+from crownest_tui.ui.app import CrowNestApp
 from tests.ui.conftest import hook, new_suite
 
 
@@ -71,3 +73,19 @@ def test_insights_json_prints_the_figures(
 def test_a_bad_window_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["insights", "--json", "--window", "2d"]) == 2
     assert "invalid choice: '2d'" in capsys.readouterr().err
+
+
+def test_without_json_the_dashboard_opens_on_insights(
+    backend: LocalBackendProcess, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    opened: list[CrowNestApp] = []
+    monkeypatch.setattr(CrowNestApp, "run", lambda app, *a, **k: opened.append(app))
+    monkeypatch.setenv("CROWNEST_API_KEY", backend.token)
+    config = tmp_path / "config.toml"
+    config.write_text("[ui]\nconcurrency = 100\n")
+    monkeypatch.setenv("CROWNEST_TUI_CONFIG", str(config))
+    argv = ["insights", "--api-url", backend.url, "--window", "1h", "--status", "failed"]
+    assert run(argv) == 0
+    (app,) = opened
+    assert app.open_insights == "1h" and app.concurrency == 100
+    assert app.options.filters == RunFilters.build(status="failed")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from textual.widgets import DataTable
+from textual.widgets import DataTable, TabbedContent
 
 from crownest_tui.core.filters import RunFilters
 from crownest_tui.core.insights import Window
@@ -19,6 +19,7 @@ from tests.insights_week import WEEK_NOW, SeededWeek, week_runs
 
 from .conftest import footer_keys, settle, shown_ids
 from .insights_support import insights_open, insights_screen, week, week_app
+from .palette import run_command
 
 __all__ = ["week"]  # the fixture
 Week = tuple[LocalBackendProcess, SeededWeek]
@@ -48,6 +49,19 @@ async def test_i_opens_insights_with_the_list_filters(week: Week) -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, RunsScreen)
+
+
+async def test_the_palette_opens_insights_and_its_keys(week: Week) -> None:
+    backend, _seeded = week
+    app = week_app(backend, insights=None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await run_command(pilot, "insights", "Insights")
+        await settle(pilot)
+        screen = insights_screen(pilot)
+        await run_command(pilot, "active runs", "Active runs now")  # a key off the footer
+        await pilot.pause()
+        assert screen.query_one("#insights-tabs", TabbedContent).active == "now"
 
 
 async def test_the_window_keys_change_the_window_and_the_figures(week: Week) -> None:
