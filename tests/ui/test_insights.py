@@ -7,6 +7,7 @@ from datetime import datetime
 
 from textual.widgets import DataTable, TabbedContent
 
+from crownest_tui.api import CrowNestClient
 from crownest_tui.core.filters import RunFilters
 from crownest_tui.core.insights import Window
 from crownest_tui.local.process import LocalBackendProcess
@@ -17,7 +18,7 @@ from crownest_tui.ui.screens.runs import RunsScreen
 from crownest_tui.ui.widgets.insight_charts import ActivityChart
 from tests.insights_week import WEEK_NOW, SeededWeek, week_runs
 
-from .conftest import footer_keys, settle, shown_ids
+from .conftest import RecordingApp, footer_keys, settle, shown_ids
 from .insights_support import insights_open, insights_screen, week, week_app
 from .palette import run_command
 
@@ -145,3 +146,16 @@ async def test_opening_a_failure_row_shows_those_runs_in_the_list(week: Week) ->
         await pilot.press("x")  # clears it like any filter
         await settle(pilot)
         assert runs.filters.is_empty and len(shown_ids(app)) > len(everywhere)
+
+
+async def test_an_unreachable_api_is_told_and_the_screen_keeps_working() -> None:
+    client = CrowNestClient(api_key="cn_test_key", base_url="http://127.0.0.1:9", max_attempts=1)
+    app = RecordingApp(client, refresh_interval=0, clock=lambda: WEEK_NOW, insights="24h")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = insights_screen(pilot)
+        assert app.said("Insights not loaded")
+        assert screen.insights is not None and screen.insights.runs == 0
+        await pilot.press("right_square_bracket", "t")  # keys still work
+        await settle(pilot)
+        assert _window(screen) is Window.WEEK and screen.numbers
