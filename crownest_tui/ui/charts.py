@@ -110,16 +110,19 @@ def stacked_columns(
         shares = split_cells(counts, cells)
         stack = [r for r, n in zip(RESULTS, shares, strict=True) for _ in range(n)]
         stacks.append(stack)
+    ticks = {height: str(peak)}
+    if height >= 6 and peak >= 4:  # a middle tick too, on the row holding half the peak
+        ticks[height // 2] = str(round(peak * (height // 2) / height))
     lines: list[Content] = []
     for row in range(height, 0, -1):
-        tick = str(peak) if row == height else ("0" if row == 1 and peak == 0 else "")
+        tick = ticks.get(row, "")
         parts: list[Part] = [(f"{tick:>{axis - 1}}┤" if tick else " " * (axis - 1) + "│", "dim")]
         for stack in stacks:
             cell = stack[row - 1] if len(stack) >= row else None
             text = PATTERNS[cell] * bar if cell else " " * bar
             parts += [(text, styles.get(cell or "", "")), " " * (column - bar)]
         lines.append(Content.assemble(*parts))
-    lines.append(Content.assemble((" " * (axis - 1) + "└" + "─" * (column * len(buckets)), "dim")))
+    lines.append(Content.assemble((f"{'0':>{axis - 1}}└" + "─" * (column * len(buckets)), "dim")))
     labels = [" "] * (axis + column * len(buckets) + 12)
     every = _label_every(bucket_seconds)
     for index, bucket in enumerate(buckets):
