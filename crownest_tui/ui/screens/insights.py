@@ -13,7 +13,6 @@ import time
 from dataclasses import replace
 from datetime import datetime
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -29,13 +28,13 @@ from ...core.filters import RunFilters
 from ...core.insights import Insights, Window, summarize
 from ...core.insights_fetch import WindowCache
 from ...core.memory import collect_after_load
-from ...text.format import ago, format_duration, safe_line
-from ..charts import hbar
+from ...text.format import ago, safe_line
 from ..palette_keys import ScreenKeyCommands
 from ..stylesheets import stylesheet
 from ..widgets.context_bar import ContextBar
 from ..widgets.filter_bar import FilterBar
 from ..widgets.insight_charts import ActivityChart, Chart, DurationChart, GroupsChart, percent
+from ..widgets.insight_tables import FailuresPane, NowPane
 from .filter_host import FilterBarScreen
 from .runs_loading import Clock
 
@@ -154,19 +153,12 @@ class InsightsScreen(FilterBarScreen):
                 yield DurationChart(id="durations-chart")
                 yield DataTable(id="durations-table", classes="numbers", cursor_type="row")
             with TabPane("4 Failures", id="failures"):
-                yield Static(id="failures-note")
-                yield DataTable(id="failures-table", cursor_type="row")
+                yield FailuresPane()
             with TabPane("5 Now", id="now"):
-                yield Static(id="now-summary")
-                yield DataTable(id="now-table", cursor_type="row")
+                yield NowPane()
         yield Footer()
 
     def on_mount(self) -> None:
-        failures = self.query_one("#failures-table", DataTable)
-        failures.add_columns("kind", "failure", "runs", "share of failed")
-        self.query_one("#now-table", DataTable).add_columns(
-            "age", "run", "project", "status", "timeout", "command"
-        )
         for chart in self.query(Chart):
             chart.zone = self.clock().tzinfo
             self._table_of(chart).add_columns(*chart.COLUMNS)
@@ -238,8 +230,8 @@ class InsightsScreen(FilterBarScreen):
             table = self._table_of(chart)
             table.clear()
             table.add_rows(chart.rows(insights))
-        self._show_failures(insights)
-        self._show_now(insights)
+        self.query_one(FailuresPane).show(insights)
+        self.query_one(NowPane).show(insights, self.projects)
         self.show_summary()
 
     def _table_of(self, chart: Chart) -> DataTable[object]:
@@ -263,49 +255,6 @@ class InsightsScreen(FilterBarScreen):
         parts.append((f" · {self.filters.describe()}", "dim"))
         self.summary_text = Content.assemble(*parts)
         self.query_one("#insights-summary", Static).update(self.summary_text)
-
-    def _show_failures(self, insights: Insights) -> None:
-        table = self.query_one("#failures-table", DataTable)
-        table.clear()
-        failed = insights.results["failed"]
-        for ranked in (*insights.reasons, *insights.exit_codes):
-            kind = "reason" if ranked.kind == "reason" else "exit code"
-            share = ranked.count / failed if failed else 0.0
-            bar = f"{hbar(share, 1.0, 20):<20} {share:.0%}"
-            value = Text(safe_line(ranked.value))
-            table.add_row(kind, value, str(ranked.count), bar, key=f"{ranked.kind}:{ranked.value}")
-        note = (
-            f"{failed:,} failed runs in the window · enter: the runs list filtered by that row"
-            if failed
-            else "No failed runs in this window."
-        )
-        self.query_one("#failures-note", Static).update(Content(note))
-
-    def _show_now(self, insights: Insights) -> None:
-        limit = insights.concurrency
-        holding = insights.holding
-        summary = f"Holding a sandbox: {holding:,}"
-        if limit:
-            summary += f" of {limit:,} ▕{hbar(holding, limit, 16):<16}▏"
-        else:
-            summary += " (no concurrency set in the profile)"
-        summary += f" · {len(insights.active):,} active · ⚠ past 80% of timeout"
-        self.query_one("#now-summary", Static).update(Content(summary))
-        table = self.query_one("#now-table", DataTable)
-        table.clear()
-        for run in insights.active:
-            timeout = "-" if run.timeout_share is None else f"{run.timeout_share:.0%}"
-            if run.near_timeout:
-                timeout = f"⚠ {timeout}"
-            table.add_row(
-                format_duration(run.age),
-                run.id,
-                Text(safe_line(self.projects.get(run.project_id, run.project_id))),
-                Text(safe_line(run.status)),
-                timeout,
-                Text(safe_line(run.command)[:60]),
-                key=run.id,
-            )
 
     # -- reacting ------------------------------------------------------------------------
 
