@@ -15,17 +15,26 @@ from ...text.format import format_duration, safe_line
 from ..charts import hbar
 
 
-class FailuresPane(Vertical):
-    """Top failure reasons, then exit codes; a row's key is ``kind:value``."""
+class NotedTable(Vertical):
+    """A note line over a table of rows (``#NAME-note``, ``#NAME-table``)."""
 
-    DEFAULT_CSS = "FailuresPane { height: 1fr; } FailuresPane DataTable { height: 1fr; }"
+    DEFAULT_CSS = "NotedTable { height: 1fr; } NotedTable DataTable { height: 1fr; }"
+    NAME = ""
+    COLUMNS: tuple[str, ...] = ()
 
     def compose(self) -> ComposeResult:
-        yield Static(id="failures-note")
-        yield DataTable(id="failures-table", cursor_type="row")
+        yield Static(id=f"{self.NAME}-note")
+        yield DataTable(id=f"{self.NAME}-table", cursor_type="row")
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns("kind", "failure", "runs", "share of failed")
+        self.query_one(DataTable).add_columns(*self.COLUMNS)
+
+
+class FailuresPane(NotedTable):
+    """Top failure reasons, then exit codes; a row's key is ``kind:value``."""
+
+    NAME = "failures"
+    COLUMNS = ("kind", "failure", "runs", "share of failed")
 
     def show(self, insights: Insights) -> None:
         table = self.query_one(DataTable)
@@ -45,19 +54,11 @@ class FailuresPane(Vertical):
         self.query_one(Static).update(Content(note))
 
 
-class NowPane(Vertical):
+class NowPane(NotedTable):
     """Every active run, longest first, and the sandboxes held against the plan's."""
 
-    DEFAULT_CSS = "NowPane { height: 1fr; } NowPane DataTable { height: 1fr; }"
-
-    def compose(self) -> ComposeResult:
-        yield Static(id="now-summary")
-        yield DataTable(id="now-table", cursor_type="row")
-
-    def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns(
-            "age", "run", "project", "status", "timeout", "command"
-        )
+    NAME = "now"
+    COLUMNS = ("age", "run", "project", "status", "timeout", "command")
 
     def show(self, insights: Insights, projects: dict[str, str]) -> None:
         limit, holding = insights.concurrency, insights.holding
