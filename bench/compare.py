@@ -79,9 +79,11 @@ def main() -> int:
     parser.add_argument("--lines", type=int, default=1_000_000)
     args = parser.parse_args()
     figures = Figures.of(__file__)
-    with tempfile.TemporaryDirectory(prefix="crownest-bench-compare-") as folder:
-        with start_local_backend(Path(folder) / "state") as server:
-            asyncio.run(measure(server.url, server.token, args.lines, figures))
+    with (
+        tempfile.TemporaryDirectory(prefix="crownest-bench-compare-") as folder,
+        start_local_backend(Path(folder) / "state") as server,
+    ):
+        asyncio.run(measure(server.url, server.token, args.lines, figures))
     return figures.finish()
 
 

@@ -24,7 +24,13 @@ from .core.defaults import DEMO_SOURCE, local_source
 from .core.filters import FilterError, RunFilters, check_status, parse_metadata_pair
 from .local.process import LocalBackendError
 from .notice import notice
-from .profiles import ProfileSwitcher, flags_over, profile_connection, select_profile
+from .profiles import (
+    ProfileSwitcher,
+    flags_over,
+    profile_connection,
+    profile_view,
+    select_profile,
+)
 
 BACKEND_STOP_GRACE = 0.3
 """Seconds a forced exit gives the local backend child between SIGTERM and SIGKILL."""
@@ -184,6 +190,8 @@ def _run_subcommand(name: str, argv: list[str], settings: Settings) -> int:
     # Checks that need no server go first: a typo must not wait for a backend.
     if status := run_preflight(spec.preflight, args):
         return status
+    if name == "insights":
+        return _insights(args, settings)
     with _debug_log(args, name), _connection(args, settings) as connection:
         debuglog.protect(connection)
         starts = spec.start
@@ -200,6 +208,24 @@ def _run_subcommand(name: str, argv: list[str], settings: Settings) -> int:
             return status
         return _run_dashboard(
             connection, settings, RunFilters(), args, open_run=(launched[0], None)
+        )
+
+
+def _insights(args: argparse.Namespace, settings: Settings) -> int:
+    """``insights --json`` prints the figures; without it, the dashboard opens on them."""
+    from .commands import COMMANDS
+    from .commands.insights_cmd import insights_filters
+    from .commands.runner import run_command
+
+    if args.concurrency is None:
+        profile = select_profile(settings, getattr(args, "profile", None))
+        args.concurrency = profile_view(settings, profile).concurrency
+    with _debug_log(args, "insights"), _connection(args, settings) as connection:
+        debuglog.protect(connection)
+        if args.json:
+            return run_command(COMMANDS["insights"].run, args, connection)
+        return _run_dashboard(
+            connection, settings, insights_filters(args), args, insights=args.window
         )
 
 
@@ -316,6 +342,7 @@ def _run_dashboard(
     args: argparse.Namespace,
     *,
     open_run: tuple[str, int | None] | None = None,
+    insights: str | None = None,
 ) -> int:
     from .ui.app import CrowNestApp
     from .ui.messages import OpenRun
@@ -349,6 +376,8 @@ def _run_dashboard(
         quiet_after=settings.ui.quiet_after,
         launched=Path(args.dir) if getattr(args, "dir", None) else None,  # launch/rerun DIR
         demo=getattr(args, "demo", False),
+        concurrency=getattr(args, "concurrency", None) or view.concurrency,
+        insights=insights,
     )
     app.run()
     debuglog.app_finished(app)

@@ -14,6 +14,7 @@ The file lives at ``<platformdirs user_config_dir>/crownest-tui/config.toml``;
     theme = "crownest"
     page_size = 100      # runs per API page
     bell = false         # ring the terminal bell when a followed run ends
+    concurrency = 25     # sandboxes your plan runs at once (2, 25, 100 or 250): Insights
     save_dir = "~/logs"  # where ctrl+s and d write (default: the downloads folder)
     quiet_after = "5m"   # "Quiet for 5m" when a running run prints nothing that long; 0 = never
 
@@ -81,6 +82,9 @@ class UiSettings(BaseModel):
     theme: str = "crownest"
     page_size: int = Field(default=100, ge=1, le=500)
     bell: bool = False
+    concurrency: int | None = Field(default=None, ge=1, le=100_000)
+    """Sandboxes the plan runs at once (the plan limits are 2, 25, 100 and 250):
+    Insights shows the runs holding one against it."""
     save_dir: Path | None = None
     """Where saved logs and downloaded artifacts go; default: the downloads folder.
     Never used while it is inside a folder being launched."""
@@ -125,6 +129,7 @@ class ProfileSettings(BaseModel):
     theme: str | None = None
     page_size: int | None = Field(default=None, ge=1, le=500)
     bell: bool | None = None
+    concurrency: int | None = Field(default=None, ge=1, le=100_000)
     keys: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("api_key_env")

@@ -54,6 +54,7 @@ class ProfileView:
     theme: str = "crownest"
     keymap: dict[str, str] = field(default_factory=dict)
     bell: bool = False
+    concurrency: int | None = None
 
 
 def select_profile(settings: Settings, requested: str | None) -> str | None:
@@ -87,6 +88,7 @@ def profile_view(settings: Settings, name: str | None) -> ProfileView:
         theme=_pick(profile.theme, ui.theme),
         keymap={**settings.keys, **profile.keys},
         bell=_pick(profile.bell, ui.bell),
+        concurrency=_pick(profile.concurrency, ui.concurrency),
     )
 
 

@@ -1,5 +1,5 @@
 """Command-line subcommands that need no UI: ``launch``, ``logs``, ``runs``, ``evidence``,
-``cancel``, ``rerun``.
+``cancel``, ``rerun``, ``insights --json``.
 
 Each module offers ``add_<name>_arguments(parser)`` and
 ``async def run_<name>(args, client) -> int`` (the exit status); ``launch`` and
@@ -49,6 +49,7 @@ from ..api.client import CrowNestClient
 from ..cli_help import SUMMARIES
 from .cancel_cmd import CANCEL_EXIT_HELP, add_cancel_arguments, preflight_cancel, run_cancel
 from .evidence_cmd import add_evidence_arguments, run_evidence
+from .insights_cmd import add_insights_arguments, run_insights
 from .launch_cmd import add_launch_arguments, preflight_launch, run_launch
 from .logs_cmd import add_logs_arguments, run_logs
 from .rerun_cmd import add_rerun_arguments, run_rerun, start_rerun_cmd
@@ -99,4 +100,5 @@ COMMANDS: dict[str, CommandSpec] = {
         epilog=CANCEL_EXIT_HELP,
     ),
     "rerun": CommandSpec(SUMMARIES["rerun"], add_rerun_arguments, run_rerun, start=start_rerun_cmd),
+    "insights": CommandSpec(SUMMARIES["insights"], add_insights_arguments, run_insights),
 }

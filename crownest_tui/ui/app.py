@@ -16,6 +16,7 @@ from textual.binding import Binding
 
 from ..api.client import CrowNestClient
 from ..core.filters import RunFilters
+from ..core.insights import Window
 from ..core.quiet import DEFAULT_QUIET_AFTER
 from ..core.save_folder import SaveFolder
 from ..core.watchlist import Watchlist
@@ -24,6 +25,7 @@ from .help_sections import help_sections
 from .messages import (
     LaunchStarting,
     OpenCompare,
+    OpenInsights,
     OpenRun,
     OpenSplit,
     RunChanged,
@@ -34,6 +36,7 @@ from .palette import ProfileCommands, RunsCommands
 from .screens.compare import CompareScreen
 from .screens.detail import RunDetailScreen
 from .screens.help import HelpScreen
+from .screens.insights import InsightsScreen
 from .screens.runs import RunsScreen
 from .screens.split_tail import SplitTailScreen
 from .session import BASE_TITLE, SessionApp
@@ -81,6 +84,8 @@ class CrowNestApp(SessionApp):
         quiet_after: float = DEFAULT_QUIET_AFTER,
         launched: Path | None = None,
         demo: bool = False,
+        concurrency: int | None = None,
+        insights: str | None = None,
     ) -> None:
         """``open_run`` opens that run's detail screen over the list at start-up
         (``crownest-tui open``); ``bell`` rings when a followed run ends;
@@ -89,7 +94,9 @@ class CrowNestApp(SessionApp):
         in ``save_dir`` (default: the downloads folder), never inside ``launched`` (the
         folder ``launch DIR`` packed) or any folder launched from the app. ``demo``: the
         backend ends with us, so quitting with runs active asks first. A running run
-        that prints nothing for ``quiet_after`` seconds is shown as quiet (0: never)."""
+        that prints nothing for ``quiet_after`` seconds is shown as quiet (0: never).
+        ``insights`` (a window: ``1h``, ``24h``, ``7d``) opens the Insights screen at
+        start-up; ``concurrency`` is the plan's sandboxes at once it compares with."""
         view = ProfileView(
             profile,
             filters or RunFilters(),
@@ -99,11 +106,13 @@ class CrowNestApp(SessionApp):
             theme or "",
             keymap or {},
             bell,
+            concurrency,
         )
         super().__init__(client, view, profiles=profiles, clock=clock or _local_now)
         self.exit_on_signals = exit_on_signals
         self._stop_exiting_on_signals: Callable[[], None] | None = None
         self.open_run = open_run
+        self.open_insights = insights
         self.save_folder = SaveFolder(save_dir, [launched] if launched else [])
         self.quiet_after = quiet_after
         """Seconds of no output before a running run is quiet (0: never)."""
@@ -134,6 +143,8 @@ class CrowNestApp(SessionApp):
         self.watcher.start()
         if self.open_run is not None:
             self.post_message(self.open_run)
+        elif self.open_insights is not None:
+            self.post_message(OpenInsights(self.options.filters, self.open_insights))
 
     def on_unmount(self) -> None:
         if self._stop_exiting_on_signals is not None:
@@ -167,6 +178,28 @@ class CrowNestApp(SessionApp):
                 project_names=dict(self.runs_screen.projects) if self.runs_screen else None,
             )
         )
+
+    def on_open_insights(self, message: OpenInsights) -> None:
+        """Open the Insights screen over the list."""
+        self.push_screen(
+            InsightsScreen(
+                self.client,
+                filters=message.filters,
+                window=Window.parse(message.window),
+                clock=self.clock,
+                refresh_interval=self.options.refresh_interval,
+                concurrency=self.concurrency,
+            )
+        )
+
+    async def on_insights_screen_open_list(self, message: InsightsScreen.OpenList) -> None:
+        """An Insights row was opened: back to the runs list, filtered by it."""
+        screen = self.runs_screen
+        if screen is None:
+            return
+        while self.screen is not screen:
+            await self.pop_screen()
+        screen.set_filters(message.filters)
 
     def on_launch_starting(self, message: LaunchStarting) -> None:
         """The "new run" form packs a folder: it may be packed again, so no saves."""

@@ -8,6 +8,7 @@ from pathlib import Path
 from textual.message import Message
 
 from ..api.models import WorkspaceRun
+from ..core.filters import RunFilters
 
 
 class OpenRun(Message):
@@ -72,3 +73,13 @@ class OpenSplit(Message):
     def __init__(self, run_ids: list[str]) -> None:
         super().__init__()
         self.run_ids = run_ids
+
+
+class OpenInsights(Message):
+    """Ask the app to open the Insights screen over the list (``i``, ``crownest-tui
+    insights``) with these filters and window (``1h``/``24h``/``7d``)."""
+
+    def __init__(self, filters: RunFilters, window: str = "24h") -> None:
+        super().__init__()
+        self.filters = filters
+        self.window = window

@@ -73,6 +73,7 @@ class RunsCommands(Provider):
         yield ("Clear all filters", screen.action_clear_filters, "Show every run")
         yield ("Toggle auto-refresh", screen.action_toggle_auto, "Pause or resume refreshing")
         yield ("Refresh now", screen.action_refresh, "Load the newest runs")
+        yield ("Insights", screen.action_insights, "Charts of the runs under these filters")
         if isinstance(self.app, WatchHost):
             yield ("Unwatch all", self.app.watcher.unwatch_all, "Stop watching every run")
         yield ("Split tail marked runs", screen.table.action_split, "Follow 2-4 marked runs")

@@ -85,6 +85,7 @@ class SessionApp(App[None]):
         )
         self.read_only = view.read_only
         self.bell_on_end = view.bell
+        self.concurrency = view.concurrency  # sandboxes at once, for Insights
         self.profile_name = view.name
         self._profile_theme = view.theme  # applied, never written back
         self.set_keymap(view.keymap)

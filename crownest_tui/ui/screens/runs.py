@@ -23,7 +23,7 @@ from ...core.run_list import ListOptions
 from ...text.format import ago
 from ..bindings import explain_refusal, key_for
 from ..launching import Launched
-from ..messages import OpenRun
+from ..messages import OpenInsights, OpenRun
 from ..new_run_form import load_last_values, save_last_values
 from ..rerunning import Rerun
 from ..widgets.context_bar import ContextBar
@@ -37,13 +37,16 @@ from .bulk_cancel import BulkCancel
 from .confirm_bulk_cancel import ConfirmBulkCancelScreen
 from .confirm_cancel import ConfirmCancelScreen
 from .error_details import ErrorDetailsScreen
+from .filter_host import FilterBarScreen
 from .new_run import NewRunScreen
 from .runs_loading import Clock, RunsLoader
 
 ALL_MARKED_ENDED = "Every marked run has already ended; nothing to cancel."
 
+INSIGHTS_TIP = "Insights: charts of the runs under these filters"
 
-class RunsScreen(RunsLoader):
+
+class RunsScreen(FilterBarScreen, RunsLoader):
     """The dashboard's main screen. It owns the loaded runs and hands them down."""
 
     OpenRun = OpenRun
@@ -78,6 +81,7 @@ class RunsScreen(RunsLoader):
         Binding("e", "error_details", "Error details", show=False, id="runs.error_details"),
         Binding("r", "refresh", "Refresh", show=False, id="runs.refresh"),
         Binding("a", "toggle_auto", "Auto-refresh", show=False, id="runs.toggle_auto"),
+        Binding("i", "insights", "Insights", show=False, id="runs.insights", tooltip=INSIGHTS_TIP),
         Binding("escape", "leave_quick", "Leave filter", show=False, id="runs.leave_quick"),
         Binding("enter", "open_run", "Open", id="runs.open"),
         Binding("question_mark", "app.help", "Help", id="app.help"),
@@ -95,6 +99,7 @@ class RunsScreen(RunsLoader):
             ("runs.columns_right", "runs.columns_left", "runs.columns_last", "runs.columns_first"),
         ),
         ("Open and follow", ("runs.open", "runs.watch", "runs.pick", "runs.split", "runs.compare")),
+        ("Insights", ("runs.insights",)),
         ("Filter", ("runs.quick_filter", "runs.leave_quick", "runs.clear_filters")),
         ("Start and cancel", ("runs.new", "runs.rerun", "runs.cancel")),
         ("Refresh and errors", ("runs.refresh", "runs.toggle_auto", "runs.error_details")),
@@ -217,14 +222,6 @@ class RunsScreen(RunsLoader):
 
     def watch_quick(self) -> None:
         self.show_runs()
-
-    @on(FilterBar.Changed)
-    def _filters_changed(self, event: FilterBar.Changed) -> None:
-        self.filters = event.filters
-
-    @on(FilterBar.Invalid)
-    def _filter_invalid(self, event: FilterBar.Invalid) -> None:
-        self.notify(event.reason, title="Filter not applied", severity="warning", markup=False)
 
     @on(Input.Changed, "#quick")
     def _quick_changed(self, event: Input.Changed) -> None:
@@ -402,6 +399,9 @@ class RunsScreen(RunsLoader):
             self.select_when_shown(run.id)
 
         Rerun(self, self.client, run_id, started=started).start()
+
+    def action_insights(self) -> None:
+        self.post_message(OpenInsights(self.filters))
 
     def action_error_details(self) -> None:
         if self.failure is not None:
