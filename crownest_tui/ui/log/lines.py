@@ -248,7 +248,8 @@ class LogLines(ScrollView, can_focus=True):
     def _rows(self, position: int) -> tuple[Line, list[Strip]]:
         index, line = self._line(position)
         current = index is not None and index == self.current_match
-        rows = self.renderer.rows(index, line, self.app.console, current)
+        pen = self.transcript.start_pen(index, line.stream)
+        rows = self.renderer.rows(index, line, self.app.console, current, pen)
         return line, list(rows)
 
     def _wrap_layout(self) -> list[tuple[int, int]]:

@@ -21,6 +21,8 @@ from datetime import datetime
 from pathlib import Path
 
 from crownest_tui.core.chunk import OutputChunk, Stream, StreamFilter
+from crownest_tui.text.pen import Pen
+from crownest_tui.ui.log.pens import PenIndex
 from crownest_tui.ui.log.spool import BLOCK, ENCODING, ERRORS, Spool
 
 STDOUT, STDERR = 0, 1
@@ -71,6 +73,7 @@ class Transcript:
         self._stderr_total = 0
         self._pending = (_Pending(), _Pending())
         self._order = 0
+        self.pens = PenIndex()
 
     def close(self) -> None:
         """Release the spool file."""
@@ -125,6 +128,7 @@ class Transcript:
             flags.extend(b"\x01" * lines if stream else bytes(lines))
             total += lines
         self._index_blocks(self.spool.line_count, total)
+        self.pens.record(records, runs)
         self.spool.append("".join(records).encode(ENCODING, ERRORS), total)
         return total
 
@@ -155,6 +159,13 @@ class Transcript:
         head, _sep, raw = record.partition(SEPARATOR)
         stream: Stream = "stderr" if self._flags[index] else "stdout"
         return Line(stream, int(head, 16) if head else None, raw)
+
+    def start_pen(self, index: int | None, stream: Stream) -> Pen:
+        """The pen (colours in force) a line starts with: complete line ``index``, or
+        the partial line of ``stream`` when ``index`` is None."""
+        if index is None:
+            return self.pens.current[STDERR if stream == "stderr" else STDOUT]
+        return self.pens.start_of(index, self._flags[index], self.spool.block, self._flags)
 
     def stream_of(self, index: int) -> Stream:
         """The stream of a complete line."""
