@@ -74,6 +74,14 @@ class LogView(Vertical):
         ),
         Binding("ctrl+s", "save", "Save", show=False, id="log.save", tooltip="Save the transcript"),
         Binding(
+            "l",
+            "open_link",
+            "Open link",
+            show=False,
+            id="log.open_link",
+            tooltip="Open the link on the current match's line, or the lowest link in view",
+        ),
+        Binding(
             "escape", "close_search", "Close", id="log.close_search", tooltip="Close the search"
         ),
     ]
@@ -296,6 +304,16 @@ class LogView(Vertical):
         self.follow = False
         lines = self.lines
         lines.show_position(self.transcript.rank(lines.stream_filter, line))
+
+    # -- links -----------------------------------------------------------------------
+
+    def action_open_link(self) -> None:
+        """Open a run's hyperlink (http, https or file) in the browser."""
+        target = self.lines.link_to_open()
+        if target is None:
+            self.notify("No link in view", timeout=3)
+            return
+        self.app.open_url(target)
 
     # -- save ------------------------------------------------------------------------
 
