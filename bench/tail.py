@@ -12,6 +12,11 @@
    and would be counted as the view's latency); prints key-to-action and
    key-to-repaint p50/p99.
 
+5. Ingest, rendering and peak RSS again for a colourful log (``--colour-lines``,
+   default 1,000,000): colours that hold across lines (semicolon and colon forms),
+   lines redrawn with ``\\r`` and erase-in-line, OSC 8 links; so the pen checkpoints
+   of every spool block and terminal emulation are in the figures.
+
 Goals: ingest >= 200,000 lines/s (wall), peak RSS < 200 MB (also after 10M lines),
 key-to-action p99 < 16 ms. Prints its figures, writes them to ``bench/out/tail.json``
 and exits 1 when a goal is missed.  ``python bench/tail.py [--lines N] [--keys K]``
@@ -25,7 +30,7 @@ import random
 import resource
 import statistics
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from _support import Figures, quantiles  # bench/ is the script's directory
 from textual.app import App, ComposeResult
@@ -43,7 +48,29 @@ GOAL_RSS_MB = 200.0
 GOAL_KEY_P99_MS = 16.0
 
 
-def batches(total: int, seed: int = 7) -> Iterator[tuple[list[OutputChunk], int]]:
+def plain_line(n: int) -> str:
+    """Mostly plain lines; every 50th has a colour, reset on the same line."""
+    if n % 50 == 0:
+        return f"\x1b[32m{n:09d}\x1b[0m compiling src/module_{n % 97:02d}/unit.c ok\n"
+    return f"{n:09d} compiling src/module_{n % 97:02d}/unit.c ok\n"
+
+
+def colour_line(n: int) -> str:
+    """A colourful log: every 5th line sets a colour (colon and semicolon forms) that
+    holds over the next lines until a reset every 17th; some lines redraw (\\r, EL)."""
+    if n % 17 == 0:
+        return f"\x1b[0m{n:09d} reset, then plain\n"
+    if n % 5 == 0:
+        colour = f"38:2::{n % 256}:{n // 256 % 8}:9" if n % 2 else f"1;38;5;{n % 256}"
+        return f"\x1b[{colour}m{n:09d} compiling src/module_{n % 97:02d}/unit.c ok\n"
+    if n % 23 == 0:
+        return f"{n:09d} 10%\r\x1b[K{n:09d} 100% \x1b]8;;https://ci.example/{n}\x1b\\log\x1b]8;;\x1b\\\n"
+    return f"{n:09d} compiling src/module_{n % 97:02d}/unit.c ok\n"
+
+
+def batches(
+    total: int, seed: int = 7, line: Callable[[int], str] = plain_line
+) -> Iterator[tuple[list[OutputChunk], int]]:
     """Batches of chunks and the number of newlines in each, until ``total`` lines."""
     rng = random.Random(seed)
     made = seq = 0
@@ -55,12 +82,7 @@ def batches(total: int, seed: int = 7) -> Iterator[tuple[list[OutputChunk], int]
             if count <= 0:
                 break
             start = made + lines_in_batch
-            text = "".join(
-                f"\x1b[32m{n:09d}\x1b[0m compiling src/module_{n % 97:02d}/unit.c ok\n"
-                if n % 50 == 0
-                else f"{n:09d} compiling src/module_{n % 97:02d}/unit.c ok\n"
-                for n in range(start, start + count)
-            )
+            text = "".join(line(n) for n in range(start, start + count))
             cut = rng.randint(0, 20)
             if cut:  # split the last line across two chunks
                 text, tail = text[:-cut], text[-cut:]
@@ -83,20 +105,22 @@ class BenchApp(App[None]):
         yield LogView()
 
 
-def pool(lines: int = 100_000) -> list[tuple[list[OutputChunk], int]]:
+def pool(
+    lines: int = 100_000, line: Callable[[int], str] = plain_line
+) -> list[tuple[list[OutputChunk], int]]:
     """Batches made in advance, so the producer's cost is not measured as the view's."""
-    return list(batches(lines))
+    return list(batches(lines, line=line))
 
 
 def replay(
-    made: list[tuple[list[OutputChunk], int]], total: int
+    made: list[tuple[list[OutputChunk], int]], total: int, line: Callable[[int], str] = plain_line
 ) -> Iterator[tuple[list[OutputChunk], int]]:
     """Cycle through ``made`` until ``total`` lines (the last batch may be cut short)."""
     sent = 0
     while sent < total:
         for batch, count in made:
             if sent + count > total:
-                batch, count = next(batches(total - sent, seed=sent))
+                batch, count = next(batches(total - sent, seed=sent, line=line))
             yield batch, count
             sent += count
             if sent >= total:
@@ -107,14 +131,17 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-async def ingest(total: int, figures: Figures) -> None:
+async def ingest(total: int, figures: Figures, colour: bool = False) -> None:
+    """``colour``: the colourful log (:func:`colour_line`), figures named so."""
+    line = colour_line if colour else plain_line
+    named = " (colourful log, colour state on)" if colour else ""
     app = BenchApp()
     async with app.run_test(size=SIZE) as pilot:
         view = app.query_one(LogView)
         append_seconds = 0.0
         wall, cpu = time.perf_counter(), time.process_time()
-        made = pool()
-        for batch, _count in replay(made, total):
+        made = pool(line=line)
+        for batch, _count in replay(made, total, line):
             started = time.perf_counter()
             view.append(batch)
             append_seconds += time.perf_counter() - started
@@ -124,22 +151,24 @@ async def ingest(total: int, figures: Figures) -> None:
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
         lines = view.lines
         assert lines.view_count == total, (lines.view_count, total)
-        print(f"ingest: {total:,} lines in {wall:.2f} s wall, {cpu:.2f} s CPU")
+        print(f"ingest{named}: {total:,} lines in {wall:.2f} s wall, {cpu:.2f} s CPU")
         print(f"  into the view: {total / wall:,.0f} lines/s wall,")
         print(
             f"    {total / cpu:,.0f} lines per CPU second, CPU share {cpu / wall:.0%} of one core"
         )
         print(f"  LogView.append alone: {total / append_seconds:,.0f} lines/s")
         print(f"  spool on disk: {view.transcript.spool.byte_size / 1e6:,.1f} MB")
-        figures.at_least("ingest into the view (wall)", total / wall, GOAL_LINES_PER_S, "lines/s")
-        figures.add("ingest, CPU share of one core", cpu / wall * 100, "%")
-        figures.add("LogView.append alone", total / append_seconds, "lines/s")
-        render_screens(lines, total, figures)
-        print(f"peak RSS after {total:,} lines: {peak_rss_mb():.1f} MB")
-        figures.below(f"peak RSS after {total:,} lines", peak_rss_mb(), GOAL_RSS_MB, "MB")
+        figures.at_least(
+            f"ingest into the view (wall){named}", total / wall, GOAL_LINES_PER_S, "lines/s"
+        )
+        figures.add(f"ingest, CPU share of one core{named}", cpu / wall * 100, "%")
+        figures.add(f"LogView.append alone{named}", total / append_seconds, "lines/s")
+        render_screens(lines, total, figures, named)
+        print(f"peak RSS after {total:,} lines{named}: {peak_rss_mb():.1f} MB")
+        figures.below(f"peak RSS after {total:,} lines{named}", peak_rss_mb(), GOAL_RSS_MB, "MB")
 
 
-def render_screens(lines: LogLines, total: int, figures: Figures) -> None:
+def render_screens(lines: LogLines, total: int, figures: Figures, named: str = "") -> None:
     rng = random.Random(3)
     samples: list[float] = []
     for _ in range(20):
@@ -154,7 +183,8 @@ def render_screens(lines: LogLines, total: int, figures: Figures) -> None:
         f"render a full {SIZE[0]}x{lines.size.height} screen, uncached, random place: "
         f"median {statistics.median(samples) * 1000:.2f} ms, max {max(samples) * 1000:.2f} ms"
     )
-    figures.add("render a full screen, uncached, median", statistics.median(samples) * 1000, "ms")
+    median = statistics.median(samples) * 1000
+    figures.add(f"render a full screen, uncached, median{named}", median, "ms")
 
 
 class LatencyView(LogView):
@@ -252,10 +282,12 @@ def main() -> int:
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--keys", type=int, default=200)
     parser.add_argument("--rate", type=int, default=100_000)
+    parser.add_argument("--colour-lines", type=int, default=1_000_000)
     args = parser.parse_args()
     figures = Figures.of(__file__)
     asyncio.run(latency(args.keys, args.rate, figures))
     asyncio.run(ingest(args.lines, figures))
+    asyncio.run(ingest(args.colour_lines, figures, colour=True))
     return figures.finish()
 
 

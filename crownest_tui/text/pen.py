@@ -10,8 +10,9 @@ dropped without disturbing the rest of the sequence. Unknown codes are ignored.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from enum import Enum
 from functools import lru_cache
+from typing import NamedTuple
 
 from rich.color import Color
 from rich.style import Style
@@ -49,9 +50,9 @@ Colour = int | tuple[int, int, int] | None
 """An xterm palette index (0-255), a truecolour triple, or the default."""
 
 
-@dataclass(frozen=True, slots=True)
-class Pen:
-    """What the next character is drawn with."""
+class Pen(NamedTuple):
+    """What the next character is drawn with (a tuple: hashed and compared in C, as
+    every escape of a log is folded into one at ingest)."""
 
     fg: Colour = None
     bg: Colour = None
@@ -90,10 +91,45 @@ def _colour(parts: list[str], at: int, colon: bool) -> tuple[Colour | bool, int]
     return False, 1
 
 
-@lru_cache(maxsize=4096)
+class _Keep(Enum):
+    """A colour the sequence leaves as it was."""
+
+    KEEP = 0
+
+
+KEEP = _Keep.KEEP
+_ALL_FLAGS = (OVERLINE << 1) - 1
+_Effect = tuple[Colour | _Keep, Colour | _Keep, int, int]
+
+
 def apply_sgr(pen: Pen, params: str) -> Pen:
     """The pen after ``ESC[<params>m`` (an empty ``params`` resets)."""
-    fg, bg, flags = pen.fg, pen.bg, pen.flags
+    fg, bg, set_flags, clear_flags = _effect(params)
+    new = Pen(
+        pen.fg if fg is KEEP else fg,
+        pen.bg if bg is KEEP else bg,
+        (pen.flags & ~clear_flags) | set_flags,
+        pen.link,
+    )
+    return pen if new == pen else new
+
+
+@lru_cache(maxsize=4096)
+def _effect(params: str) -> _Effect:
+    """What a sequence does to any pen: (fg, bg, flags it sets, flags it clears).
+
+    Attributes are only ever set or cleared, so running the sequence on no flags and
+    on all of them tells both apart; colours start as :data:`KEEP`.
+    """
+    fg, bg, set_flags = _parse(params, KEEP, KEEP, 0)
+    _fg, _bg, kept = _parse(params, KEEP, KEEP, _ALL_FLAGS)
+    return fg, bg, set_flags, _ALL_FLAGS & ~kept
+
+
+def _parse(
+    params: str, fg: Colour | _Keep, bg: Colour | _Keep, flags: int
+) -> tuple[Colour | _Keep, Colour | _Keep, int]:
+    """Run the parameters of one SGR over a pen's colours and flags."""
     groups = params.split(";")
     index = 0
     while index < len(groups):
@@ -147,14 +183,12 @@ def apply_sgr(pen: Pen, params: str) -> Pen:
                     fg = colour
                 else:
                     bg = colour
-    if (fg, bg, flags) == (pen.fg, pen.bg, pen.flags):
-        return pen
-    return replace(pen, fg=fg, bg=bg, flags=flags)
+    return fg, bg, flags
 
 
 def with_link(pen: Pen, link: str | None) -> Pen:
     """The pen with its hyperlink set (or ended, ``None``)."""
-    return pen if pen.link == link else replace(pen, link=link)
+    return pen if pen.link == link else pen._replace(link=link)
 
 
 def _rich_colour(colour: Colour) -> Color | None:

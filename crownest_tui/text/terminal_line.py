@@ -37,14 +37,19 @@ _OTHER_CONTROLS = _CONTROLS.replace(r"\x00-\x1f", r"\x00-\x07\x0a-\x0c\x0e-\x1f"
 
 _PEN_TOKENS = re.compile(
     r"\x1b\[([0-9;:]*)m"  # 1: SGR parameters
-    r"|\x1b\]8;[^;\x07\x1b\x9c]*;([^\x07\x1b\x9c]*)(?:\x07|\x1b\\|\x9c|$)"  # 2: OSC 8 target
+    r"|\x1b\]8;[^;\x07\x1b\x9c\n]*;([^\x07\x1b\x9c\n]*)(?:\x07|\x1b\\|\x9c|$)"  # 2: OSC 8
     rf"|{_STRING}"
     r"|(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?"
     r"|\x1b[ -/]*[0-~]?",
-    re.DOTALL,
+    re.MULTILINE,
 )
-"""The escapes of a line, as :mod:`.sanitize` splits them; only the first two matter
-to the pen."""
+"""The escapes of a line, as :mod:`.sanitize` splits them (only the first two matter
+to the pen); of several lines too, each string ending with its line at the latest."""
+_SGR = re.compile(r"\x1b\[([0-9;:]*)m")
+_C1_OPENERS = ("\x90", "\x98", "\x9d", "\x9e", "\x9f")
+"""C1 forms of the string openers (DCS, SOS, OSC, PM, APC)."""
+_ESCAPE_START = re.compile(r"[\x1b\x90\x98\x9b\x9d\x9e\x9f]")
+"""Where one of :data:`_PEN_TOKENS` may start (found far faster than the tokens)."""
 
 _TOKENS = re.compile(
     r"\x1b\[([0-9;:]*)m"  # 1: SGR parameters
@@ -83,17 +88,63 @@ def safe_link(target: str) -> str | None:
     return target
 
 
-def pen_after(pen: Pen, raw: str) -> Pen:
-    """The pen in force after ``raw`` is written (cheap when it holds no escape)."""
+def pen_after(pen: Pen, raw: str, start: int = 0, end: int | None = None) -> Pen:
+    """The pen in force after ``raw[start:end]`` is written: one line, or several
+    (``\\n``-separated). Cheap when it holds no escape: it is run over every line
+    that has one as the log is spooled."""
     if "\x1b" not in raw:
         return pen
-    for match in _PEN_TOKENS.finditer(raw):
+    end = len(raw) if end is None else end
+    if not raw.isascii() and any(opener in raw for opener in _C1_OPENERS):
+        return _pen_after_tokens(pen, raw, start, end)
+    find, sgr = raw.find, _SGR.match
+    at = find("\x1b", start, end)
+    while at >= 0:
+        kind = raw[at + 1 : at + 2]
+        if kind == "[" and (match := sgr(raw, at, end)) is not None:
+            pen = apply_sgr(pen, match.group(1))
+            at = match.end() - 1
+        elif kind and kind in "]PX^_":  # a string: it may hide escapes, or be a link
+            return _pen_after_tokens(pen, raw, at, end)
+        at = find("\x1b", at + 1, end)
+    return pen
+
+
+def _pen_after_tokens(pen: Pen, raw: str, start: int, end: int) -> Pen:
+    """:func:`pen_after` token by token, as the renderer splits them."""
+    find, token = _ESCAPE_START.search, _PEN_TOKENS.match
+    while (found := find(raw, start, end)) is not None:
+        match = token(raw, found.start(), end)
+        if match is None:  # cannot happen: a lone ESC or C1 byte is a token too
+            break
+        start = match.end()
         params, target = match.group(1, 2)
         if params is not None:
             pen = apply_sgr(pen, params)
         elif target is not None:
             pen = with_link(pen, safe_link(target))
     return pen
+
+
+def _is_regional_indicator(character: str) -> bool:
+    return "\U0001f1e6" <= character <= "\U0001f1ff"
+
+
+def _graphemes(text: str) -> list[tuple[str, int]]:
+    """``text`` as (grapheme, cells), as Rich splits it, but a flag (two regional
+    indicators, which Rich measures one cell each) kept as one."""
+    spans, _width = split_graphemes(text)
+    found: list[tuple[str, int]] = []
+    pairing = False
+    for start, end, width in spans:
+        grapheme = text[start:end]
+        if pairing and _is_regional_indicator(grapheme[0]):
+            found[-1] = (found[-1][0] + grapheme, found[-1][1] + width)
+            pairing = False
+            continue
+        pairing = _is_regional_indicator(grapheme[0])
+        found.append((grapheme, width))
+    return found
 
 
 class _Row:
@@ -121,10 +172,8 @@ class _Row:
             cells[at + 1], self.pens[at + 1] = " ", None
 
     def write(self, text: str, pen: Pen) -> None:
-        spans, _width = split_graphemes(text)
         cells, pens = self.cells, self.pens
-        for start, end, width in spans:
-            grapheme = text[start:end]
+        for grapheme, width in _graphemes(text):
             column = self.column
             if width == 0:  # a mark with no base of its own joins the cell before
                 if column > 0 and column <= len(cells):

@@ -63,18 +63,28 @@ class PenIndex:
         line = self._lines
         current = self.current
         for record, (stream, lines) in zip(records, runs, strict=True):
-            if "\x1b" not in record:
-                line += lines
-                continue
-            self._checkpoint_until(line)
-            pen = current[stream]
-            for text in record.split("\n", lines)[:lines]:
-                if line % BLOCK == 0:
-                    self._checkpoint_until(line + 1)
-                pen = current[stream] = pen_after(pen, text)
-                line += 1
+            if "\x1b" in record:
+                current[stream] = self._carry(record, line, lines, current[stream], stream)
+            line += lines
         self._checkpoint_until(line)
         self._lines = line
+
+    def _carry(self, record: str, line: int, lines: int, pen: Pen, stream: int) -> Pen:
+        """The pen after ``record`` (lines ``line``... of ``stream``), checkpointing at
+        each block start inside it; one pass over the escapes of every block's part."""
+        self._checkpoint_until(line + 1)
+        end = line + lines
+        boundary = (line // BLOCK + 1) * BLOCK
+        position = 0
+        while boundary < end:
+            cut = position
+            for _ in range(boundary - line):
+                cut = record.index("\n", cut) + 1
+            pen = self.current[stream] = pen_after(pen, record, position, cut)
+            line, position = boundary, cut
+            self._checkpoint_until(line + 1)
+            boundary += BLOCK
+        return pen_after(pen, record, position)
 
     def start_of(
         self, index: int, stream: int, block_lines: Callable[[int], list[str]], flags: bytearray
