@@ -20,13 +20,19 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from rich.cells import cell_len, split_graphemes
+from rich.cells import cell_len, set_cell_size, split_graphemes
 from rich.text import Text
 
 from .pen import PLAIN, Pen, apply_sgr, pen_style, with_link
 from .sanitize import TAB_SIZE
 
 LINK_SCHEMES = frozenset({"http", "https", "file"})
+MAX_CELLS = 20_000
+"""Cells of one line emulated (more than the log shows); text beyond is dropped."""
+MAX_ROWS = 64
+"""Rows a line may move to (see above) before the rest is kept in the last one."""
+_CHARS_PER_CELL = 8
+"""Characters looked at per cell left (marks and ZWJ sequences take several)."""
 LINK_LIMIT = 2048
 """Longest hyperlink target accepted (longer ones are inert)."""
 
@@ -60,7 +66,7 @@ _TOKENS = re.compile(
     rf"|{_STRING}"
     r"|(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?"
     r"|\x1b[ -/]*[0-~]?"
-    r"|([\r\b\t])"  # 7: carriage return, backspace, tab
+    r"|(\r+|\x08+|\t+)"  # 7: carriage returns, backspaces, tabs
     rf"|[{_OTHER_CONTROLS}]+"
     rf"|([^{_CONTROLS}]+)",  # 8: printable text
     re.DOTALL,
@@ -173,8 +179,16 @@ class _Row:
 
     def write(self, text: str, pen: Pen) -> None:
         cells, pens = self.cells, self.pens
-        for grapheme, width in _graphemes(text):
+        room = MAX_CELLS - self.column
+        if room <= 0:
+            return
+        piece = text[:room]  # ASCII: a cell a character
+        if not piece.isascii():
+            piece = text[: room * _CHARS_PER_CELL]
+        for grapheme, width in _graphemes(piece):
             column = self.column
+            if column + width > MAX_CELLS:
+                return
             if width == 0:  # a mark with no base of its own joins the cell before
                 if column > 0 and column <= len(cells):
                     base = column - 1 if cells[column - 1] else column - 2
@@ -189,8 +203,8 @@ class _Row:
                 cells[column + 1], pens[column + 1] = "", pen
             self.column = column + width
 
-    def tab(self, pen: Pen) -> None:
-        stop = (self.column // TAB_SIZE + 1) * TAB_SIZE
+    def tab(self, pen: Pen, count: int) -> None:
+        stop = min(MAX_CELLS, (self.column // TAB_SIZE + count) * TAB_SIZE)
         end = min(stop, len(self.cells))
         self.column = max(self.column, end)
         if stop > self.column:
@@ -230,14 +244,20 @@ def _appended(raw: str, pen: Pen) -> tuple[list[Run], Pen]:
     for match in _TOKENS.finditer(raw):
         params, target, _erase, _count, _move, _row, control, text = match.groups()
         if text is not None:
-            runs.append((text, pen))
-            column += cell_len(text)
+            if column < MAX_CELLS:
+                room = MAX_CELLS - column
+                text = text[: room * _CHARS_PER_CELL]
+                cells = cell_len(text)
+                if cells > room:
+                    text, cells = set_cell_size(text, room), room
+                runs.append((text, pen))
+                column += cells
         elif params is not None:
             pen = apply_sgr(pen, params)
         elif target is not None:
             pen = with_link(pen, safe_link(target))
-        elif control == "\t":
-            spaces = TAB_SIZE - column % TAB_SIZE
+        elif control is not None and column < MAX_CELLS:  # tabs: nothing else gets here
+            spaces = min(MAX_CELLS, (column // TAB_SIZE + len(control)) * TAB_SIZE) - column
             runs.append((" " * spaces, pen))
             column += spaces
     return runs, pen
@@ -256,23 +276,23 @@ def _emulated(raw: str, pen: Pen) -> tuple[list[Run], Pen]:
         elif target is not None:
             pen = with_link(pen, safe_link(target))
         elif control is not None:
-            if control == "\r":
+            if control[0] == "\r":
                 row.column = 0
-            elif control == "\b":
-                row.column = max(0, row.column - 1)
+            elif control[0] == "\b":
+                row.column = max(0, row.column - len(control))
             else:
-                row.tab(pen)
+                row.tab(pen, len(control))
         elif erase is not None:
             row.erase(erase)
         elif move is not None:
             steps = max(1, int(count)) if count else 1
             if move == "C":
-                row.column += steps
+                row.column = min(MAX_CELLS, row.column + steps)
             elif move == "D":
                 row.column = max(0, row.column - steps)
             else:
-                row.column = steps - 1
-        elif new_row is not None:
+                row.column = min(MAX_CELLS, steps - 1)
+        elif new_row is not None and len(rows) < MAX_ROWS:
             row = _Row()
             rows.append(row)
     runs: list[Run] = []

@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 
 from crownest_tui.text.pen import BOLD, LINK_META, PLAIN, Pen
 from crownest_tui.text.terminal_line import (
+    MAX_CELLS,
+    MAX_ROWS,
     pen_after,
     safe_link,
     terminal_runs,
@@ -176,3 +178,27 @@ def test_overwriting_keeps_cells_whole(parts: list[str]) -> None:
     text = terminal_text("".join(parts))
     assert CONTROL.search(text.plain) is None
     assert text.cell_len == wcwidth.wcswidth(text.plain)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "a" * 100_000 + "\b",
+        "\t" * 100_000 + "x",
+        "x\r" + "\t" * 100_000,
+        f"{ESC}[99999999Cx\r{ESC}[99999999Gy",
+        "e\u0301" * 50_000 + "\r",
+        "\b" * 100_000 + "start",
+    ],
+    ids=["long then bs", "tabs", "cr then tabs", "far moves", "marks", "bs flood"],
+)
+def test_hostile_lines_stay_within_the_cell_limit(raw: str) -> None:
+    text = terminal_text(raw)
+    assert text.cell_len <= MAX_CELLS
+    assert CONTROL.search(text.plain) is None
+
+
+def test_moves_to_other_rows_are_capped() -> None:
+    runs, _pen = terminal_runs(f"x{ESC}[A" * (MAX_ROWS * 2) + "\rend")
+    # The last row takes every move past the cap: "end" overwrites its start.
+    assert "".join(text for text, _ in runs) == "x" * (MAX_ROWS - 1) + "end" + "x" * (MAX_ROWS - 2)
