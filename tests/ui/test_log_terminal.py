@@ -115,6 +115,16 @@ async def click_on(pilot: Pilot[Any], view: LogView, text: str) -> None:
     raise AssertionError(f"{text!r} not on screen")
 
 
+async def ended_detail_log(pilot: Pilot[Any]) -> LogView:
+    """The detail screen's log once the run's stream has ended, all of it shown."""
+    screen = detail(pilot)
+    await wait_until(pilot, lambda: stream_ended(screen))
+    view = screen.query_one("#log-view", LogView)
+    view.flush()
+    await pilot.pause()
+    return view
+
+
 async def test_detail_log_renders_the_corpus_and_opens_its_link(
     backend: LocalBackendProcess,
 ) -> None:
@@ -122,11 +132,7 @@ async def test_detail_log_renders_the_corpus_and_opens_its_link(
         run_id = await start_run(client, "python3 corpus.py", {"corpus.py": script()})
         app = DetailApp(client, run_id)
         async with app.run_test(size=SIZE) as pilot:
-            screen = detail(pilot)
-            await wait_until(pilot, lambda: stream_ended(screen))
-            view = screen.query_one("#log-view", LogView)
-            view.flush()
-            await pilot.pause()
+            view = await ended_detail_log(pilot)
             check_the_corpus(view)
             await click_on(pilot, view, "not a link")  # javascript: stays inert
             await click_on(pilot, view, "the docs")
@@ -162,10 +168,7 @@ async def test_l_opens_the_lowest_link_or_the_current_match_s(
         run_id = await start_run(client, "python3 links.py", {"links.py": program})
         app = DetailApp(client, run_id)
         async with app.run_test(size=SIZE) as pilot:
-            screen = detail(pilot)
-            await wait_until(pilot, lambda: stream_ended(screen))
-            view = screen.query_one("#log-view", LogView)
-            view.flush()
+            view = await ended_detail_log(pilot)
             view.lines.focus()
             await pilot.press("l")
             assert app.opened == ["https://example.com/199"]
