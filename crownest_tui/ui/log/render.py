@@ -79,6 +79,8 @@ def body_text(
     if len(text) > RAW_LIMIT:
         hidden, text = True, text[:RAW_LIMIT]
     text.style = styles.stderr if line.stream == "stderr" else styles.base
+    if "\t" in raw:  # as tabs expanded by Rich draw: in the line's own style
+        text.stylize_before(text.style)
     if pattern is not None:
         for start, end in match_spans(pattern, text.plain):
             text.stylize(styles.match, start, end)
