@@ -13,15 +13,18 @@ from textual.pilot import Pilot
 
 from crownest_tui.api import CrowNestClient, StreamState
 from crownest_tui.local.process import LocalBackendProcess
+from crownest_tui.ui.help_sections import help_sections
 from crownest_tui.ui.log import OutputChunk
 from crownest_tui.ui.log.render import GUTTER_WIDTH
 from crownest_tui.ui.widgets.log_view import LogView
 from crownest_tui.ui.widgets.tail_pane import TailPane
 from tests.ui.colour_corpus import LINK, SHOWN, script
 from tests.ui.log_helpers import LogApp, wait_until
+from tests.ui.palette import run_command
 from tests.ui.test_detail import DetailHost, client_of, detail, start_run, stream_ended
 
 SIZE = (100, 40)
+OPEN_LINK = "Open the link on the current match's line, or the lowest link in view"
 
 
 class OpensUrls:
@@ -174,6 +177,11 @@ async def test_l_opens_the_lowest_link_or_the_current_match_s(
             assert app.opened == ["https://example.com/199"]
             await pilot.press("slash", *"row 42 ", "enter")
             await pilot.press("l")
+            assert app.opened[-1] == "https://example.com/42"
+            # Help lists it by its id, and the palette runs it.
+            entries = {e.binding_id: e for s in help_sections(app.screen) for e in s.entries}
+            assert entries["log.open_link"].key == "l"
+            await run_command(pilot, "open the link", OPEN_LINK)
             assert app.opened[-1] == "https://example.com/42"
 
 
