@@ -29,6 +29,8 @@ from .sanitize import TAB_SIZE
 LINK_SCHEMES = frozenset({"http", "https", "file"})
 MAX_CELLS = 20_000
 """Cells of one line emulated (more than the log shows); text beyond is dropped."""
+MAX_PEN_ESCAPES = 10_000
+"""Escapes of one line that count for the pen it leaves (a flood's last ones)."""
 MAX_ROWS = 64
 """Rows a line may move to (see above) before the rest is kept in the last one."""
 _CHARS_PER_CELL = 8
@@ -101,6 +103,28 @@ def pen_after(pen: Pen, raw: str, start: int = 0, end: int | None = None) -> Pen
     if "\x1b" not in raw:
         return pen
     end = len(raw) if end is None else end
+    if raw.count("\x1b", start, end) > MAX_PEN_ESCAPES:
+        return _pen_after_flood(pen, raw, start, end)
+    return _pen_after_escapes(pen, raw, start, end)
+
+
+def _pen_after_flood(pen: Pen, raw: str, start: int, end: int) -> Pen:
+    """:func:`pen_after` line by line, each line's last :data:`MAX_PEN_ESCAPES`
+    escapes only: a flood costs what a real line of colours does."""
+    while start <= end:
+        stop = raw.find("\n", start, end)
+        stop = end if stop < 0 else stop
+        first = start
+        if raw.count("\x1b", start, stop) > MAX_PEN_ESCAPES:
+            first = stop
+            for _ in range(MAX_PEN_ESCAPES):
+                first = raw.rfind("\x1b", start, first)
+        pen = _pen_after_escapes(pen, raw, first, stop)
+        start = stop + 1
+    return pen
+
+
+def _pen_after_escapes(pen: Pen, raw: str, start: int, end: int) -> Pen:
     if not raw.isascii() and any(opener in raw for opener in _C1_OPENERS):
         return _pen_after_tokens(pen, raw, start, end)
     find, sgr = raw.find, _SGR.match

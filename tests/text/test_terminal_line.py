@@ -9,9 +9,10 @@ import wcwidth
 from hypothesis import given
 from hypothesis import strategies as st
 
-from crownest_tui.text.pen import BOLD, LINK_META, PLAIN, Pen
+from crownest_tui.text.pen import BOLD, LINK_META, PLAIN, UNDERLINE, Pen
 from crownest_tui.text.terminal_line import (
     MAX_CELLS,
+    MAX_PEN_ESCAPES,
     MAX_ROWS,
     pen_after,
     safe_link,
@@ -202,3 +203,14 @@ def test_moves_to_other_rows_are_capped() -> None:
     runs, _pen = terminal_runs(f"x{ESC}[A" * (MAX_ROWS * 2) + "\rend")
     # The last row takes every move past the cap: "end" overwrites its start.
     assert "".join(text for text, _ in runs) == "x" * (MAX_ROWS - 1) + "end" + "x" * (MAX_ROWS - 2)
+
+
+def test_an_escape_flood_leaves_the_pen_of_its_last_escapes() -> None:
+    flood = f"{ESC}[1m" + f"{ESC}[31m" * (MAX_PEN_ESCAPES * 3) + f"{ESC}[32mgreen"
+    # The bold at the very start is past the flood limit; the colours at the end count.
+    assert pen_after(PLAIN, flood) == Pen(fg=2)
+    assert pen_after(PLAIN, flood + f"{ESC}[0m") == PLAIN
+    # Lines around a flood are read in full, each on its own.
+    lines = f"{ESC}[1ma\n{flood}\nb{ESC}[4m\n"
+    assert pen_after(PLAIN, lines) == Pen(fg=2, flags=BOLD | UNDERLINE)
+    assert pen_after(Pen(fg=5), f"{ESC}[1m" * (MAX_PEN_ESCAPES + 1)) == Pen(fg=5, flags=BOLD)
