@@ -102,8 +102,17 @@ _ALL_FLAGS = (OVERLINE << 1) - 1
 _Effect = tuple[Colour | _Keep, Colour | _Keep, int, int]
 
 
+_TRANSITIONS: dict[tuple[Pen, str], Pen] = {}
+"""Pens after a sequence, by pen and sequence (a log repeats both)."""
+_TRANSITIONS_KEPT = 8192
+
+
 def apply_sgr(pen: Pen, params: str) -> Pen:
     """The pen after ``ESC[<params>m`` (an empty ``params`` resets)."""
+    key = (pen, params)
+    found = _TRANSITIONS.get(key)
+    if found is not None:
+        return found
     fg, bg, set_flags, clear_flags = _effect(params)
     new = Pen(
         pen.fg if fg is KEEP else fg,
@@ -111,7 +120,10 @@ def apply_sgr(pen: Pen, params: str) -> Pen:
         (pen.flags & ~clear_flags) | set_flags,
         pen.link,
     )
-    return pen if new == pen else new
+    if len(_TRANSITIONS) >= _TRANSITIONS_KEPT:
+        _TRANSITIONS.clear()
+    found = _TRANSITIONS[key] = pen if new == pen else new
+    return found
 
 
 @lru_cache(maxsize=4096)

@@ -18,7 +18,6 @@ back into it. No escape ever appears in the result.
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 
 from rich.cells import cell_len, set_cell_size, split_graphemes
 from rich.text import Text
@@ -86,13 +85,12 @@ def safe_link(target: str) -> str | None:
     """``target`` when it is an http(s) or file URL fit to open, else ``None``."""
     if not target or len(target) > LINK_LIMIT or NEEDS_WORK.search(target) or " " in target:
         return None
-    try:
-        parts = urlsplit(target)
-    except ValueError:
+    scheme, colon, rest = target.partition(":")
+    scheme = scheme.lower()
+    if not colon or scheme not in LINK_SCHEMES:
         return None
-    scheme = parts.scheme.lower()
-    if scheme not in LINK_SCHEMES or (scheme != "file" and not parts.netloc):
-        return None
+    if scheme != "file" and (not rest.startswith("//") or rest[2:3] in ("", "/", "?", "#")):
+        return None  # http(s) needs a host
     return target
 
 
