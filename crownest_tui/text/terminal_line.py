@@ -205,8 +205,10 @@ class _Row:
         if room <= 0:
             return
         piece = text[:room]  # ASCII: a cell a character
-        if not piece.isascii():
-            piece = text[: room * _CHARS_PER_CELL]
+        if piece.isascii():
+            self._write_narrow(piece, pen)
+            return
+        piece = text[: room * _CHARS_PER_CELL]
         for grapheme, width in _graphemes(piece):
             column = self.column
             if column + width > MAX_CELLS:
@@ -224,6 +226,16 @@ class _Row:
             if width == 2:
                 cells[column + 1], pens[column + 1] = "", pen
             self.column = column + width
+
+    def _write_narrow(self, text: str, pen: Pen) -> None:
+        """Printable ASCII: one cell a character, written as one slice."""
+        start, end = self.column, self.column + len(text)
+        self._blank_to(end)
+        self._clear_half(start)
+        self._clear_half(end - 1)
+        self.cells[start:end] = text
+        self.pens[start:end] = [pen] * len(text)
+        self.column = end
 
     def tab(self, pen: Pen, count: int) -> None:
         stop = min(MAX_CELLS, (self.column // TAB_SIZE + count) * TAB_SIZE)
