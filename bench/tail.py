@@ -16,6 +16,10 @@
    lines, a GitHub group every 500 with 400 lines in it, an ``::error::`` every 997):
    key latency while ingesting them, then ingest, sections found and peak RSS in a
    process of its own (so its memory is its own).
+6. Ingest, rendering and peak RSS again for a colourful log (``--colour-lines``,
+   default 1,000,000): colours that hold across lines (semicolon and colon forms),
+   lines redrawn with ``\\r`` and erase-in-line, OSC 8 links; so the pen checkpoints
+   of every spool block and terminal emulation are in the figures.
 
 Goals: ingest >= 200,000 lines/s (wall), peak RSS < 200 MB (also after 10M lines),
 key-to-action p99 < 16 ms, with and without sections. Prints its figures, writes them
@@ -36,7 +40,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from pathlib import Path
 
@@ -74,7 +78,9 @@ def section_line(n: int) -> str | None:
     return None
 
 
-def line_text(n: int) -> str:
+def plain_line(n: int) -> str:
+    """Mostly plain lines; every 50th has a colour, reset on the same line (and the CI
+    section markers among them when SECTIONS is on)."""
     if SECTIONS and (marker := section_line(n)) is not None:
         return marker + "\n"
     if n % 50 == 0:
@@ -82,7 +88,22 @@ def line_text(n: int) -> str:
     return f"{n:09d} compiling src/module_{n % 97:02d}/unit.c ok\n"
 
 
-def batches(total: int, seed: int = 7) -> Iterator[tuple[list[OutputChunk], int]]:
+def colour_line(n: int) -> str:
+    """A colourful log: every 5th line sets a colour (colon and semicolon forms) that
+    holds over the next lines until a reset every 17th; some lines redraw (\\r, EL)."""
+    if n % 17 == 0:
+        return f"\x1b[0m{n:09d} reset, then plain\n"
+    if n % 5 == 0:
+        colour = f"38:2::{n % 256}:{n // 256 % 8}:9" if n % 2 else f"1;38;5;{n % 256}"
+        return f"\x1b[{colour}m{n:09d} compiling src/module_{n % 97:02d}/unit.c ok\n"
+    if n % 23 == 0:
+        return f"{n:09d} 10%\r\x1b[K{n:09d} 100% \x1b]8;;https://ci.example/{n}\x1b\\log\x1b]8;;\x1b\\\n"
+    return f"{n:09d} compiling src/module_{n % 97:02d}/unit.c ok\n"
+
+
+def batches(
+    total: int, seed: int = 7, line: Callable[[int], str] = plain_line
+) -> Iterator[tuple[list[OutputChunk], int]]:
     """Batches of chunks and the number of newlines in each, until ``total`` lines."""
     rng = random.Random(seed)
     made = seq = 0
@@ -94,7 +115,7 @@ def batches(total: int, seed: int = 7) -> Iterator[tuple[list[OutputChunk], int]
             if count <= 0:
                 break
             start = made + lines_in_batch
-            text = "".join(line_text(n) for n in range(start, start + count))
+            text = "".join(line(n) for n in range(start, start + count))
             cut = rng.randint(0, 20)
             if cut:  # split the last line across two chunks
                 text, tail = text[:-cut], text[-cut:]
@@ -117,20 +138,22 @@ class BenchApp(App[None]):
         yield LogView()
 
 
-def pool(lines: int = 100_000) -> list[tuple[list[OutputChunk], int]]:
+def pool(
+    lines: int = 100_000, line: Callable[[int], str] = plain_line
+) -> list[tuple[list[OutputChunk], int]]:
     """Batches made in advance, so the producer's cost is not measured as the view's."""
-    return list(batches(lines))
+    return list(batches(lines, line=line))
 
 
 def replay(
-    made: list[tuple[list[OutputChunk], int]], total: int
+    made: list[tuple[list[OutputChunk], int]], total: int, line: Callable[[int], str] = plain_line
 ) -> Iterator[tuple[list[OutputChunk], int]]:
     """Cycle through ``made`` until ``total`` lines (the last batch may be cut short)."""
     sent = 0
     while sent < total:
         for batch, count in made:
             if sent + count > total:
-                batch, count = next(batches(total - sent, seed=sent))
+                batch, count = next(batches(total - sent, seed=sent, line=line))
             yield batch, count
             sent += count
             if sent >= total:
@@ -148,7 +171,10 @@ def peak_rss_mb() -> float:
     return int(found.group(1)) / 1024 if found else 0.0
 
 
-async def ingest(total: int, figures: Figures, label: str = "") -> None:
+async def ingest(total: int, figures: Figures, label: str = "", colour: bool = False) -> None:
+    """``colour``: the colourful log (:func:`colour_line`), figures named so."""
+    line = colour_line if colour else plain_line
+    label += " (colourful log, colour state on)" if colour else ""
     app = BenchApp()
     async with app.run_test(size=SIZE) as pilot:
         view = app.query_one(LogView)
@@ -175,8 +201,8 @@ async def ingest(total: int, figures: Figures, label: str = "") -> None:
 
         folds.update = timed_update  # type: ignore[method-assign]
         wall, cpu = time.perf_counter(), time.process_time()
-        made = pool()
-        for batch, _count in replay(made, total):
+        made = pool(line=line)
+        for batch, _count in replay(made, total, line):
             started = time.perf_counter()
             view.append(batch)
             append_seconds += time.perf_counter() - started
@@ -358,6 +384,7 @@ def main() -> int:
     parser.add_argument("--rate", type=int, default=100_000)
     parser.add_argument("--no-sections", action="store_true", help="skip the sections passes")
     parser.add_argument("--sections-only", metavar="OUT", help=argparse.SUPPRESS)
+    parser.add_argument("--colour-lines", type=int, default=1_000_000)
     args = parser.parse_args()
     figures = Figures.of(__file__)
     if args.sections_only:  # the child of ingest_with_sections
@@ -373,6 +400,7 @@ def main() -> int:
     asyncio.run(ingest(args.lines, figures))
     if not args.no_sections:
         ingest_with_sections(args.lines, figures)
+    asyncio.run(ingest(args.colour_lines, figures, colour=True))
     return figures.finish()
 
 

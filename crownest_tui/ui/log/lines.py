@@ -17,6 +17,7 @@ from typing import ClassVar
 from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
+from textual import events
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -27,6 +28,7 @@ from crownest_tui.core.chunk import StreamFilter
 from crownest_tui.ui.log.badge import log_badge
 from crownest_tui.ui.log.folds import FoldedLines
 from crownest_tui.ui.log.line_map import LineMap, StreamLines
+from crownest_tui.ui.log.links import first_link, link_of
 from crownest_tui.ui.log.render import GUTTER_WIDTH, TIME_WIDTH, LineRenderer, LineStyles
 from crownest_tui.ui.log.search import MatchIndex
 from crownest_tui.ui.log.section_rows import RowDecorator
@@ -249,6 +251,24 @@ class LogLines(ScrollView, can_focus=True):
     def action_scroll_end(self) -> None:
         self.post_message(self.JumpRequested(end=True))
 
+    # -- links -----------------------------------------------------------------------
+
+    def on_click(self, event: events.Click) -> None:
+        target = link_of(event.style)
+        if target is not None:
+            event.stop()
+            self.app.open_url(target)
+
+    def link_to_open(self) -> str | None:
+        """The link a key opens: on the current match's line, else the lowest in view."""
+        index = self.current_match
+        if index is not None:
+            target = first_link(self._line_rows(index, self.transcript.line(index)))
+            if target is not None:
+                return target
+        rows = (self.render_line(y) for y in reversed(range(self.size.height)))
+        return first_link(rows)
+
     # -- rendering -------------------------------------------------------------------
 
     def _styles(self) -> LineStyles:
@@ -279,9 +299,12 @@ class LogLines(ScrollView, can_focus=True):
             own = self.decorate(index, line, self._styles(), self.app.console)
             if own is not None:
                 return line, list(own)
+        return line, self._line_rows(index, line)
+
+    def _line_rows(self, index: int | None, line: Line) -> list[Strip]:
         current = index is not None and index == self.current_match
-        rows = self.renderer.rows(index, line, self.app.console, current)
-        return line, list(rows)
+        pen = self.transcript.start_pen(index, line.stream)
+        return list(self.renderer.rows(index, line, self.app.console, current, pen))
 
     def _wrap_layout(self) -> list[tuple[int, int]]:
         """(view position, row within line) for each screen row when wrapping."""

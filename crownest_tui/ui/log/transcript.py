@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Protocol
 
 from crownest_tui.core.chunk import OutputChunk, Stream, StreamFilter
+from crownest_tui.text.pen import Pen
+from crownest_tui.ui.log.pens import PenIndex
 from crownest_tui.ui.log.spool import BLOCK, ENCODING, ERRORS, Spool
 
 STDOUT, STDERR = 0, 1
@@ -82,6 +84,7 @@ class Transcript:
         self._order = 0
         self.indexers: list[RecordIndexer] = []
         """Indexes fed every batch of complete lines (sections, for one)."""
+        self.pens = PenIndex()
 
     def close(self) -> None:
         """Release the spool file."""
@@ -137,6 +140,7 @@ class Transcript:
             total += lines
         before, data = self.spool.line_count, "".join(records)
         self._index_blocks(before, total)
+        self.pens.record(records, runs)
         self.spool.append(data.encode(ENCODING, ERRORS), total)
         for indexer in self.indexers:
             indexer.scan(data, before, total)
@@ -169,6 +173,13 @@ class Transcript:
         head, _sep, raw = record.partition(SEPARATOR)
         stream: Stream = "stderr" if self._flags[index] else "stdout"
         return Line(stream, int(head, 16) if head else None, raw)
+
+    def start_pen(self, index: int | None, stream: Stream) -> Pen:
+        """The pen (colours in force) a line starts with: complete line ``index``, or
+        the partial line of ``stream`` when ``index`` is None."""
+        if index is None:
+            return self.pens.current[STDERR if stream == "stderr" else STDOUT]
+        return self.pens.start_of(index, self._flags[index], self.spool.block, self._flags)
 
     def stream_of(self, index: int) -> Stream:
         """The stream of a complete line."""

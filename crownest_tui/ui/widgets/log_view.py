@@ -88,6 +88,14 @@ class LogView(Vertical):
         Binding("ctrl+s", "save", "Save", show=False, id="log.save", tooltip="Save the transcript"),
         *SECTION_BINDINGS,
         Binding(
+            "l",
+            "open_link",
+            "Open link",
+            show=False,
+            id="log.open_link",
+            tooltip="Open the link on the current match's line, or the lowest link in view",
+        ),
+        Binding(
             "escape", "close_search", "Close", id="log.close_search", tooltip="Close the search"
         ),
     ]
@@ -357,6 +365,16 @@ class LogView(Vertical):
         event.stop()
         self.follow = False
         self.sections.toggle(number)
+
+    # -- links -----------------------------------------------------------------------
+
+    def action_open_link(self) -> None:
+        """Open a run's hyperlink (http, https or file) in the browser."""
+        target = self.lines.link_to_open()
+        if target is None:
+            self.notify("No link in view", timeout=3)
+            return
+        self.app.open_url(target)
 
     # -- save ------------------------------------------------------------------------
 
