@@ -199,13 +199,13 @@ class RunDetailScreen(FollowsRun, Screen[None]):
 
     def on_mount(self) -> None:
         self.title = self.run_id
-        self.set_interval(1.0, self._tick)
+        # Durations count while the run is active; a finished run's screen sleeps.
+        self._ticker = self.set_interval(1.0, self._tick, pause=True)
         self.query_one("#log-view", LogView).lines.focus()
 
     def _tick(self) -> None:
         self.query_one(RunHeader).tick()
         self.query_one(TimelineView).tick()
-        self.query_one(ConnectionBar).tick()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel_run":  # hidden (and explained by on_key) when it cannot
@@ -329,8 +329,10 @@ class RunDetailScreen(FollowsRun, Screen[None]):
         if run is not None:
             self.sub_title = status_label(run.status)
             if not run.is_terminal:
+                self._ticker.resume()
                 self._seen_active = True
             elif not self._ended:
+                self._ticker.pause()
                 self._ended = True
                 self.refresh_bindings()  # c Cancel leaves the footer
                 self.load_evidence()

@@ -103,7 +103,6 @@ class SplitTailScreen(Screen[None]):
     def on_mount(self) -> None:
         self.title = f"Split tail: {format_count(len(self.run_ids), 'run')}"
         self.set_class(self.stacked, "-stacked")
-        self.set_interval(1.0, self._tick)
         panes = self.panes
         if panes:
             panes[0].log_view.lines.focus()
@@ -121,10 +120,6 @@ class SplitTailScreen(Screen[None]):
                 return node
             node = node.parent  # type: ignore[assignment]
         return None
-
-    def _tick(self) -> None:
-        for pane in self.panes:
-            pane.tick()
 
     # -- actions -----------------------------------------------------------------------
 

@@ -60,10 +60,6 @@ class TailPane(FollowsRun, Vertical):
         yield ConnectionBar(classes="pane-connection").data_bind(status=TailPane.stream_status)
         yield LogView(save_name=self.run_id, save_directory=self.save_directory)
 
-    def tick(self) -> None:
-        """Re-render the reconnect countdown (called every second by the screen)."""
-        self.query_one(ConnectionBar).tick()
-
     def reconnect(self) -> None:
         """Reconnect now (or restart a stream that failed)."""
         self.follower.reconnect()
