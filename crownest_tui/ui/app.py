@@ -16,6 +16,7 @@ from textual.binding import Binding
 
 from ..api.client import CrowNestClient
 from ..core.filters import RunFilters
+from ..core.memory import FrozenHeap
 from ..core.save_folder import SaveFolder
 from ..core.watchlist import Watchlist
 from ..profiles import ProfileSwitcher, ProfileView
@@ -95,6 +96,8 @@ class CrowNestApp(SessionApp):
         self.save_folder = SaveFolder(save_dir, [launched] if launched else [])
         self.demo = demo
         self.watchlist = Watchlist()
+        self.frozen_heap = FrozenHeap()
+        """The process's garbage-collection policy (``gc.freeze`` is process-wide)."""
         self.watcher = RunWatcher(
             self, self.watchlist, client=lambda: self.client, bell=lambda: self.bell_on_end
         )
@@ -162,8 +165,12 @@ class CrowNestApp(SessionApp):
         self.watcher.observe(message.run)
 
     def on_runs_seen(self, message: RunsSeen) -> None:
-        """The list loaded fresh copies: a watched run among them may have ended."""
+        """The list loaded fresh copies: a watched run among them may have ended, and
+        new runs are frozen out of garbage collections (after the rows are painted: a
+        full collection takes tens of milliseconds)."""
         self.watcher.observe_all(message.runs)
+        run_ids = [run.id for run in message.runs]
+        self.call_after_refresh(self.frozen_heap.after_load, run_ids)
 
     def on_watch_run(self, message: WatchRun) -> None:
         """``w``: watch a run (or stop); the watcher says when it ends."""

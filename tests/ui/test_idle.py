@@ -4,16 +4,82 @@ repainted (bench/idle.py measures the CPU this saves)."""
 from __future__ import annotations
 
 import time
+from datetime import datetime, timedelta
 
 from textual.app import App, ComposeResult
+from textual.strip import Strip
 
 from crownest_tui.api import StreamState, StreamStatus
 from crownest_tui.local.process import LocalBackendProcess
+from crownest_tui.text.format import format_duration
 from crownest_tui.ui.widgets.connection_bar import ConnectionBar
 from crownest_tui.ui.widgets.run_header import RunHeader
 
+from .conftest import RecordingApp, runs_screen, settle
+from .fakes import FROZEN_NOW, FakeClient, fixed_runs
 from .log_helpers import wait_until
 from .test_detail import DetailHost, client_of, detail, start_run, stream_ended
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+async def test_the_list_repaints_only_the_rows_whose_times_changed() -> None:
+    clock = Clock(FROZEN_NOW)
+    app = RecordingApp(FakeClient(), clock=clock, refresh_interval=0)
+    async with app.run_test(size=(160, 20)) as pilot:
+        await settle(pilot)
+        table = runs_screen(app).table
+        painted: list[int] = []
+        render_line = table.render_line
+
+        def recording(y: int) -> Strip:
+            painted.append(y)
+            return render_line(y)
+
+        table.render_line = recording  # type: ignore[method-assign]
+        clock.now += timedelta(seconds=2)  # relative "created" times stay the same
+        await pilot.pause(1.3)  # one tick at least
+        runs = fixed_runs()
+        running = {row + 1 for row, run in enumerate(runs) if run.status == "running"}
+        assert painted and set(painted) <= running  # line 0 is the header
+        started = runs[0].started_at
+        assert started is not None
+        duration = format_duration((clock.now - started).total_seconds())
+        assert duration in table.render_line(1).text
+
+
+async def test_a_refresh_repaints_only_the_runs_that_changed() -> None:
+    client = FakeClient()
+    app = RecordingApp(client, clock=Clock(FROZEN_NOW), refresh_interval=0)
+    async with app.run_test(size=(160, 20)) as pilot:
+        await settle(pilot)
+        table = runs_screen(app).table
+        painted: list[int] = []
+        render_line = table.render_line
+
+        def recording(y: int) -> Strip:
+            painted.append(y)
+            return render_line(y)
+
+        table.render_line = recording  # type: ignore[method-assign]
+        await pilot.press("r")
+        await settle(pilot)
+        assert painted == []  # the same runs again (new copies): nothing to repaint
+        shown = render_line(5).text  # the fifth run (line 0 is the header)
+        client.runs = list(client.runs)
+        client.runs[4] = client.runs[4].model_copy(update={"exit_code": 3})
+        await pilot.press("r")
+        await settle(pilot)
+        assert set(painted) == {5}
+        assert render_line(5).text == shown.replace(" 1    ", " 3    ", 1) != shown
 
 
 async def test_the_reconnect_countdown_ticks_only_while_reconnecting() -> None:

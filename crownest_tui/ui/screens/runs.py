@@ -11,6 +11,7 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.reactive import reactive
+from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 
 from ...api.client import CrowNestClient
@@ -91,6 +92,8 @@ class RunsScreen(RunsLoader):
         super().__init__(client, options or ListOptions(), clock=clock)
         self.read_only = self.options.read_only
         self._offered: tuple[bool, ...] = ()  # what the footer offers (refreshed on change)
+        self._stale = False  # what changed while covered is shown when uncovered
+        self._ticker: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield ContextBar()
@@ -108,7 +111,7 @@ class RunsScreen(RunsLoader):
     def on_mount(self) -> None:
         self.query_one("#banner", ErrorBanner).data_bind(failure=RunsScreen.failure)
         self.query_one(RunsTable).focus()
-        self.set_interval(1.0, self._tick)
+        self._ticker = self.set_interval(1.0, self._tick, pause=self.asleep)
         self.load_projects()
         self.reload()
 
@@ -121,8 +124,27 @@ class RunsScreen(RunsLoader):
     def _visible(self) -> list[WorkspaceRun]:
         return self.run_list.visible(self.quick, self.projects)
 
+    def on_screen_suspend(self) -> None:
+        """Covered by another screen: the list sleeps. No ticks, no auto-refresh, and
+        the widgets are left alone until it is uncovered (Textual repaints the screen
+        on top for any change underneath it)."""
+        self.set_asleep(True)
+        if self._ticker is not None:
+            self._ticker.pause()
+
+    def on_screen_resume(self) -> None:
+        self.set_asleep(False)
+        if self._ticker is not None:
+            self._ticker.resume()
+        if self._stale:
+            self.show_runs()
+
     def show_runs(self) -> None:
         """Hand the runs, counts, banner and status down to the widgets."""
+        if self.asleep:
+            self._stale = True
+            return
+        self._stale = False
         now = self.clock()
         visible = self._visible()
         self.table.show(visible, self.projects, now)
@@ -164,6 +186,9 @@ class RunsScreen(RunsLoader):
 
     def show_status(self) -> None:
         """Refresh the status line only."""
+        if self.asleep:
+            self._stale = True
+            return
         self._update_status(self.clock(), self.table.row_count)
 
     def _update_status(self, now: datetime, shown: int) -> None:
