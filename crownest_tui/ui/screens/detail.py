@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Label, TabbedContent, TabPane
+from textual.widgets import Label, TabbedContent, TabPane
 
 from ...api.client import CrowNestClient
 from ...api.errors import CrowNestError
@@ -37,6 +37,7 @@ from ..widgets.artifacts_table import ArtifactsTable
 from ..widgets.connection_bar import ConnectionBar
 from ..widgets.context_bar import ContextBar
 from ..widgets.evidence_view import EvidenceView
+from ..widgets.footer import Footer
 from ..widgets.log_view import LogView
 from ..widgets.run_header import RunHeader
 from ..widgets.timeline_view import TimelineView

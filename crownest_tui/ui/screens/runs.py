@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.reactive import reactive
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from ...api.client import CrowNestClient
 from ...api.models import WorkspaceRun
@@ -27,6 +27,7 @@ from ..new_run_form import load_last_values, save_last_values
 from ..widgets.context_bar import ContextBar
 from ..widgets.error_banner import ErrorBanner
 from ..widgets.filter_bar import FilterBar
+from ..widgets.footer import Footer
 from ..widgets.list_status import ListState, ListStatus
 from ..widgets.run_columns import LEFT_HINT, PICK_GLYPH, RIGHT_HINT, WATCH_GLYPH
 from ..widgets.runs_table import RunsTable

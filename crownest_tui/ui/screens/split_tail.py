@@ -12,7 +12,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from ...api.client import CrowNestClient
 from ...core.save_folder import SaveFolder
@@ -21,6 +20,7 @@ from ..messages import WatchRun
 from ..palette_keys import ScreenKeyCommands
 from ..stylesheets import stylesheet
 from ..widgets.context_bar import ContextBar
+from ..widgets.footer import Footer
 from ..widgets.tail_pane import TailPane
 
 MAX_PANES = 4
