@@ -2,6 +2,8 @@
 
 Its session (client, list options, read-only, bell, profile, theme) and the methods
 that change it live in its base, :class:`~crownest_tui.ui.session.SessionApp`.
+Screens the first one does not need (detail, split tail, help) are imported when
+first opened: start-up time is the runs list's (bench/startup.py).
 """
 
 from __future__ import annotations
@@ -20,13 +22,9 @@ from ..core.memory import FrozenHeap
 from ..core.save_folder import SaveFolder
 from ..core.watchlist import Watchlist
 from ..profiles import ProfileSwitcher, ProfileView
-from .help_sections import help_sections
 from .messages import LaunchStarting, OpenRun, OpenSplit, RunChanged, RunsSeen, WatchRun
 from .palette import ProfileCommands, RunsCommands
-from .screens.detail import RunDetailScreen
-from .screens.help import HelpScreen
 from .screens.runs import RunsScreen
-from .screens.split_tail import SplitTailScreen
 from .session import BASE_TITLE, SessionApp
 from .stylesheets import stylesheet
 from .themes import status_variables
@@ -140,6 +138,8 @@ class CrowNestApp(SessionApp):
 
     def on_open_run(self, message: OpenRun) -> None:
         """Open a run's detail screen over the list."""
+        from .screens.detail import RunDetailScreen
+
         self.push_screen(
             RunDetailScreen(
                 self.client,
@@ -178,6 +178,8 @@ class CrowNestApp(SessionApp):
 
     def on_open_split(self, message: OpenSplit) -> None:
         """``t``: tail the marked runs side by side."""
+        from .screens.split_tail import SplitTailScreen
+
         self.push_screen(
             SplitTailScreen(self.client, message.run_ids, save_directory=self.save_folder)
         )
@@ -193,5 +195,8 @@ class CrowNestApp(SessionApp):
 
     def action_help(self) -> None:
         """Show every binding of the current screen."""
+        from .help_sections import help_sections
+        from .screens.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(help_sections(self.screen)))

@@ -6,6 +6,7 @@ Loading, paging, refreshing and failures live in :class:`RunsLoader` (its base).
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from textual import events, on
 from textual.app import ComposeResult
@@ -21,9 +22,7 @@ from ...core.filters import RunFilters
 from ...core.run_list import ListOptions
 from ...text.format import ago
 from ..bindings import explain_refusal, key_for
-from ..launching import Launched
 from ..messages import OpenRun
-from ..new_run_form import load_last_values, save_last_values
 from ..widgets.context_bar import ContextBar
 from ..widgets.error_banner import ErrorBanner
 from ..widgets.filter_bar import FilterBar
@@ -34,8 +33,10 @@ from ..widgets.runs_table import RunsTable
 from ..widgets.summary_line import SummaryLine
 from .confirm_cancel import ConfirmCancelScreen
 from .error_details import ErrorDetailsScreen
-from .new_run import NewRunScreen
 from .runs_loading import Clock, RunsLoader
+
+if TYPE_CHECKING:
+    from ..launching import Launched
 
 
 class RunsScreen(RunsLoader):
@@ -157,7 +158,7 @@ class RunsScreen(RunsLoader):
         elif not visible:
             placeholder.update(self._how_to_start())
         placeholder.display = not visible
-        self.set_class(not visible, "-empty")
+        self.table.set_class(not visible, "-empty")  # not the screen: no restyle of it all
         self.query_one(SummaryLine).counts = tuple(self.run_list.counts())
         banner = self.query_one(ErrorBanner)
         banner.last_success = "" if self.last_success is None else f"{self.last_success:%X}"
@@ -350,6 +351,10 @@ class RunsScreen(RunsLoader):
         the list puts its cursor on it and its detail screen opens."""
         if self.read_only:
             return
+        # Imported here: the form loads the launcher (packing, git), which the list
+        # does not need to start.
+        from ..new_run_form import load_last_values, save_last_values
+        from .new_run import NewRunScreen
 
         def launched(result: Launched | None) -> None:
             if result is None:
