@@ -4,6 +4,7 @@ repainted (bench/idle.py measures the CPU this saves)."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from textual.app import App, ComposeResult
@@ -14,6 +15,7 @@ from crownest_tui.local.process import LocalBackendProcess
 from crownest_tui.text.format import format_duration
 from crownest_tui.ui.widgets.connection_bar import ConnectionBar
 from crownest_tui.ui.widgets.run_header import RunHeader
+from crownest_tui.ui.widgets.runs_table import RunsTable
 
 from .conftest import RecordingApp, runs_screen, settle
 from .fakes import FROZEN_NOW, FakeClient, fixed_runs
@@ -31,20 +33,26 @@ class Clock:
         return self.now
 
 
+def record_painted_lines(table: RunsTable) -> tuple[list[int], Callable[[int], Strip]]:
+    """From now on, the line numbers ``table`` paints; and its own ``render_line``."""
+    painted: list[int] = []
+    render_line = table.render_line
+
+    def recording(y: int) -> Strip:
+        painted.append(y)
+        return render_line(y)
+
+    table.render_line = recording  # type: ignore[method-assign]
+    return painted, render_line
+
+
 async def test_the_list_repaints_only_the_rows_whose_times_changed() -> None:
     clock = Clock(FROZEN_NOW)
     app = RecordingApp(FakeClient(), clock=clock, refresh_interval=0)
     async with app.run_test(size=(160, 20)) as pilot:
         await settle(pilot)
         table = runs_screen(app).table
-        painted: list[int] = []
-        render_line = table.render_line
-
-        def recording(y: int) -> Strip:
-            painted.append(y)
-            return render_line(y)
-
-        table.render_line = recording  # type: ignore[method-assign]
+        painted, _ = record_painted_lines(table)
         clock.now += timedelta(seconds=2)  # relative "created" times stay the same
         await pilot.pause(1.3)  # one tick at least
         runs = fixed_runs()
@@ -62,14 +70,7 @@ async def test_a_refresh_repaints_only_the_runs_that_changed() -> None:
     async with app.run_test(size=(160, 20)) as pilot:
         await settle(pilot)
         table = runs_screen(app).table
-        painted: list[int] = []
-        render_line = table.render_line
-
-        def recording(y: int) -> Strip:
-            painted.append(y)
-            return render_line(y)
-
-        table.render_line = recording  # type: ignore[method-assign]
+        painted, render_line = record_painted_lines(table)
         await pilot.press("r")
         await settle(pilot)
         assert painted == []  # the same runs again (new copies): nothing to repaint
