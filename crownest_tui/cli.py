@@ -451,13 +451,22 @@ def run(argv: Sequence[str]) -> int:
         return _run_ours(argv)
 
 
+def _subcommand_name(argv: Sequence[str]) -> str | None:
+    """``launch``/``logs``/``runs``/``evidence`` if ``argv`` starts with one. Their
+    modules are imported only then: the dashboard starts without them."""
+    if not argv or argv[0] not in cli_help.SUMMARIES:
+        return None
+    from .commands import COMMANDS
+
+    return argv[0] if argv[0] in COMMANDS else None
+
+
 def _run_ours(argv: Sequence[str]) -> int:
     """The dashboard, ``open``, ``serve`` or a subcommand (any of ours but ``local``)."""
     try:
-        from .commands import COMMANDS
-
-        if argv[:1] and argv[0] in COMMANDS:
-            return _run_subcommand(argv[0], list(argv[1:]), load_settings())
+        name = _subcommand_name(argv)
+        if name is not None:
+            return _run_subcommand(name, list(argv[1:]), load_settings())
         if list(argv[:1]) == ["serve"]:
             return _serve(build_serve_parser().parse_args(list(argv[1:])), load_settings())
         if list(argv[:1]) == ["open"]:

@@ -30,7 +30,6 @@ from .api.credentials import (
     resolve_connection,
 )
 from .config import ProfileSettings, Settings, known_profiles
-from .config_edit import save_theme
 from .core.defaults import DEMO_SOURCE, LOCAL_SOURCE, SOURCE_NOTE
 from .core.filters import RunFilters
 
@@ -242,6 +241,8 @@ class ProfileSwitcher:
     def save_theme(self, name: str | None, theme: str) -> None:
         """Make ``theme`` the profile's (``[ui]``'s with no profile), in the file and
         here; raises ConfigError when the file cannot be rewritten."""
+        from .config_edit import save_theme  # tomlkit: only when a theme is saved
+
         save_theme(self.path, name, theme)
         if name is None:
             ui = self.settings.ui.model_copy(update={"theme": theme})

@@ -6,7 +6,7 @@ import hashlib
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from types import TracebackType
-from typing import Any, Self, TypedDict, TypeVar, Unpack
+from typing import TYPE_CHECKING, Any, Self, TypedDict, TypeVar, Unpack
 
 import httpx
 from pydantic import BaseModel, ValidationError
@@ -14,7 +14,6 @@ from pydantic import BaseModel, ValidationError
 from .. import __version__
 from .credentials import Connection, Secret, resolve_connection
 from .errors import INVALID_RESPONSE, MISSING_CREDENTIAL, CrowNestError
-from .events import EventPage, parse_event_page
 from .http import OriginBearerAuth, QueryList, Requester, SentCallback, Timeouts, decode_json
 from .ids import check_id
 from .models import (
@@ -29,8 +28,11 @@ from .models import (
     WorkspaceRun,
 )
 from .retry import Backoff
-from .stream import EventStream, StreamOptions
 from .summaries import RunSummary, summary_page_adapter
+
+if TYPE_CHECKING:  # imported where used: the runs list needs neither (start-up time)
+    from .events import EventPage
+    from .stream import EventStream, StreamOptions
 
 M = TypeVar("M", bound=BaseModel)
 MAX_PAGE_LIMIT = 500
@@ -141,7 +143,7 @@ class CrowNestClient:
     ) -> None:
         self.connection = connection or resolve_connection(api_key, base_url, environ=environ)
         self.base_url = self.connection.base_url
-        self.stream_options = stream_options or StreamOptions()
+        self._stream_options = stream_options
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
             auth=OriginBearerAuth(self.connection.credential, self.base_url),
@@ -169,6 +171,15 @@ class CrowNestClient:
     @property
     def credential(self) -> Secret | None:
         return self.connection.credential
+
+    @property
+    def stream_options(self) -> StreamOptions:
+        """How :meth:`stream_events` streams unless told otherwise."""
+        if self._stream_options is None:
+            from .stream import StreamOptions
+
+            self._stream_options = StreamOptions()
+        return self._stream_options
 
     @property
     def http(self) -> httpx.AsyncClient:
@@ -403,6 +414,8 @@ class CrowNestClient:
         self, run_id: str, *, after_seq: int | None = None, limit: int = MAX_PAGE_LIMIT
     ) -> EventPage:
         """One page of stored events with ``seq > after_seq``."""
+        from .events import parse_event_page
+
         self._require_credential()
         params: QueryList = [("limit", str(max(1, min(MAX_PAGE_LIMIT, limit))))]
         if after_seq is not None:
@@ -427,6 +440,8 @@ class CrowNestClient:
         options: StreamOptions | None = None,
     ) -> EventStream:
         """A resumable, exactly-once live stream of the run's events (see EventStream)."""
+        from .stream import EventStream
+
         check_id(run_id, "wsr")
         return EventStream(self, run_id, after_seq, options or self.stream_options)
 

@@ -1,7 +1,7 @@
 """Every wire choice of the local backend that the public contract leaves open.
 
 The hosted service may answer differently; this is the one place to change when it
-does (see ``shared/crownest-api.md``, lines marked "our choice").
+does (the choices below are ours, not the public contract's).
 
 * Event ``seq`` starts at 1 (a ``status: awaiting_archive`` event at creation) and is
   contiguous within a run. ``heartbeat`` events are never stored: they carry the seq

@@ -2,6 +2,8 @@
 
 Its session (client, list options, read-only, bell, profile, theme) and the methods
 that change it live in its base, :class:`~crownest_tui.ui.session.SessionApp`.
+Screens the first one does not need (detail, split tail, help) are imported when
+first opened: start-up time is the runs list's (bench/startup.py).
 """
 
 from __future__ import annotations
@@ -17,11 +19,11 @@ from textual.binding import Binding
 from ..api.client import CrowNestClient
 from ..core.filters import RunFilters
 from ..core.insights import Window
+from ..core.memory import FrozenHeap
 from ..core.quiet import DEFAULT_QUIET_AFTER
 from ..core.save_folder import SaveFolder
 from ..core.watchlist import Watchlist
 from ..profiles import ProfileSwitcher, ProfileView
-from .help_sections import help_sections
 from .messages import (
     LaunchStarting,
     OpenCompare,
@@ -33,12 +35,7 @@ from .messages import (
     WatchRun,
 )
 from .palette import ProfileCommands, RunsCommands
-from .screens.compare import CompareScreen
-from .screens.detail import RunDetailScreen
-from .screens.help import HelpScreen
-from .screens.insights import InsightsScreen
 from .screens.runs import RunsScreen
-from .screens.split_tail import SplitTailScreen
 from .session import BASE_TITLE, SessionApp
 from .stylesheets import stylesheet
 from .themes import status_variables
@@ -46,6 +43,8 @@ from .watch import RunWatcher
 
 if TYPE_CHECKING:
     from textual.driver import Driver
+
+    from .screens.insights import InsightsScreen
 
 
 def _local_now() -> datetime:
@@ -118,6 +117,8 @@ class CrowNestApp(SessionApp):
         """Seconds of no output before a running run is quiet (0: never)."""
         self.demo = demo
         self.watchlist = Watchlist()
+        self.frozen_heap = FrozenHeap()
+        """The process's garbage-collection policy (``gc.freeze`` is process-wide)."""
         self.watcher = RunWatcher(
             self,
             self.watchlist,
@@ -166,6 +167,8 @@ class CrowNestApp(SessionApp):
 
     def on_open_run(self, message: OpenRun) -> None:
         """Open a run's detail screen over the list."""
+        from .screens.detail import RunDetailScreen
+
         self.push_screen(
             RunDetailScreen(
                 self.client,
@@ -181,6 +184,8 @@ class CrowNestApp(SessionApp):
 
     def on_open_insights(self, message: OpenInsights) -> None:
         """Open the Insights screen over the list."""
+        from .screens.insights import InsightsScreen
+
         self.push_screen(
             InsightsScreen(
                 self.client,
@@ -213,8 +218,12 @@ class CrowNestApp(SessionApp):
         self.watcher.observe(message.run)
 
     def on_runs_seen(self, message: RunsSeen) -> None:
-        """The list loaded fresh copies: a watched run among them may have ended."""
+        """The list loaded fresh copies: a watched run among them may have ended, and
+        new runs are frozen out of garbage collections (after the rows are painted: a
+        full collection takes tens of milliseconds)."""
         self.watcher.observe_all(message.runs)
+        run_ids = [run.id for run in message.runs]
+        self.call_after_refresh(self.frozen_heap.after_load, run_ids)
 
     def on_watch_run(self, message: WatchRun) -> None:
         """``w``: watch a run (or stop); the watcher says when it ends."""
@@ -222,10 +231,14 @@ class CrowNestApp(SessionApp):
 
     def on_open_compare(self, message: OpenCompare) -> None:
         """``=``: compare a run with its last good run, or two runs."""
+        from .screens.compare import CompareScreen
+
         self.push_screen(CompareScreen(self.client, message.run_id, message.other_id))
 
     def on_open_split(self, message: OpenSplit) -> None:
         """``t``: tail the marked runs side by side."""
+        from .screens.split_tail import SplitTailScreen
+
         self.push_screen(
             SplitTailScreen(self.client, message.run_ids, save_directory=self.save_folder)
         )
@@ -241,5 +254,8 @@ class CrowNestApp(SessionApp):
 
     def action_help(self) -> None:
         """Show every binding of the current screen."""
+        from .help_sections import help_sections
+        from .screens.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(help_sections(self.screen)))

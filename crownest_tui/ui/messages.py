@@ -40,7 +40,8 @@ class RunChanged(Message):
 
 class RunsSeen(Message):
     """Fresh copies of runs from the API (a page of the list): the app's watcher
-    takes those it watches (one may have ended)."""
+    takes those it watches (one may have ended), and runs new to the app are frozen
+    out of garbage collections (:mod:`crownest_tui.core.memory`)."""
 
     def __init__(self, runs: Sequence[WorkspaceRun]) -> None:
         super().__init__()

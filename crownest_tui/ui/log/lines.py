@@ -82,6 +82,12 @@ class LogLines(ScrollView, can_focus=True):
             super().__init__()
             self.at_end = at_end
 
+    class Widened(Message):
+        """A line wider than any before was drawn (the owner syncs the scroll width)."""
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, LogLines.Widened)
+
     class JumpRequested(Message):
         """``home``/``end`` pressed on the lines: go to the top, or resume following."""
 
@@ -100,7 +106,6 @@ class LogLines(ScrollView, can_focus=True):
         self._synced_filter: StreamFilter = "all"  # the filter the counts below are for
         self._partials: list[Line] = []
         self._widest = 0
-        self.widened = False
         self._layout: list[tuple[int, int]] | None = None
         self._programmatic = False
         self._line_styles: LineStyles | None = None
@@ -236,6 +241,18 @@ class LogLines(ScrollView, can_focus=True):
 
     # -- scrolling by the user -------------------------------------------------------
 
+    def on_resize(self) -> None:
+        self._stay_at_end()
+
+    def watch_show_horizontal_scrollbar(self) -> None:
+        # The scrollbar takes a row from the view once the layout is done.
+        self.call_after_refresh(self._stay_at_end)
+
+    def _stay_at_end(self) -> None:
+        """While following, the last line stays in sight when the view shrinks."""
+        if self.following and self.scroll_y < self.max_scroll_y:
+            self.scroll_programmatically(self.max_scroll_y)
+
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
         self._layout = None
@@ -352,7 +369,7 @@ class LogLines(ScrollView, can_focus=True):
             body = rows[row]
             if body.cell_length > self._widest:
                 self._widest = body.cell_length
-                self.widened = True  # the owner re-syncs: the scroll width grows
+                self.post_message(self.Widened())  # the scroll width grows at the next sync
             scroll_x = 0 if self.wrap else round(self.scroll_x)
             if scroll_x or body.cell_length != body_width:
                 body = body.crop_extend(scroll_x, scroll_x + body_width, base)

@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Label, TabbedContent, TabPane
+from textual.widgets import Label, TabbedContent, TabPane
 
 from ...api.client import CrowNestClient
 from ...api.errors import CrowNestError
@@ -43,6 +43,7 @@ from ..widgets.artifacts_table import ArtifactsTable
 from ..widgets.connection_bar import ConnectionBar
 from ..widgets.context_bar import ContextBar
 from ..widgets.evidence_view import EvidenceView
+from ..widgets.footer import Footer
 from ..widgets.log_view import LogView
 from ..widgets.quiet_badge import QuietBadge
 from ..widgets.run_header import RunHeader
@@ -223,14 +224,14 @@ class RunDetailScreen(FollowsRun, Screen[None]):
 
     def on_mount(self) -> None:
         self.title = self.run_id
-        self.set_interval(1.0, self._tick)
+        # Durations count while the run is active; a finished run's screen sleeps.
+        self._ticker = self.set_interval(1.0, self._tick, pause=True)
         self.set_focus(self.query_one("#log-view", LogView).lines)
 
     def _tick(self) -> None:
         self.query_one(RunHeader).tick()
         self.query_one(QuietBadge).show(self.state.run)
         self.query_one(TimelineView).tick()
-        self.query_one(ConnectionBar).tick()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel_run":  # hidden (and explained by on_key) when it cannot
@@ -366,8 +367,10 @@ class RunDetailScreen(FollowsRun, Screen[None]):
             self.query_one("#log-view", LogView).set_run_state(not run.is_terminal, failed)
             self.sub_title = status_label(run.status)
             if not run.is_terminal:
+                self._ticker.resume()
                 self._seen_active = True
             elif not self._ended:
+                self._ticker.pause()
                 self._ended = True
                 self.refresh_bindings()  # c Cancel leaves the footer
                 self.load_evidence()

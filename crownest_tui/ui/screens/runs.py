@@ -6,13 +6,15 @@ Loading, paging, refreshing and failures live in :class:`RunsLoader` (its base).
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from textual import events, on
 from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.reactive import reactive
-from textual.widgets import Footer, Input, Static
+from textual.timer import Timer
+from textual.widgets import Input, Static
 
 from ...api.client import CrowNestClient
 from ...api.models import WorkspaceRun
@@ -22,13 +24,12 @@ from ...core.filters import RunFilters
 from ...core.run_list import ListOptions
 from ...text.format import ago
 from ..bindings import explain_refusal, key_for
-from ..launching import Launched
 from ..messages import OpenInsights, OpenRun
-from ..new_run_form import load_last_values, save_last_values
 from ..rerunning import Rerun
 from ..widgets.context_bar import ContextBar
 from ..widgets.error_banner import ErrorBanner
 from ..widgets.filter_bar import FilterBar
+from ..widgets.footer import Footer
 from ..widgets.list_status import ListState, ListStatus
 from ..widgets.run_columns import LEFT_HINT, PICK_GLYPH, RIGHT_HINT, WATCH_GLYPH
 from ..widgets.runs_table import RunsTable
@@ -38,10 +39,13 @@ from .confirm_bulk_cancel import ConfirmBulkCancelScreen
 from .confirm_cancel import ConfirmCancelScreen
 from .error_details import ErrorDetailsScreen
 from .filter_host import FilterBarScreen
-from .new_run import NewRunScreen
 from .runs_loading import Clock, RunsLoader
 
 ALL_MARKED_ENDED = "Every marked run has already ended; nothing to cancel."
+
+if TYPE_CHECKING:
+    from ..launching import Launched
+
 
 INSIGHTS_TIP = "Insights: charts of the runs under these filters"
 
@@ -119,6 +123,8 @@ class RunsScreen(FilterBarScreen, RunsLoader):
         super().__init__(client, options or ListOptions(), clock=clock)
         self.read_only = self.options.read_only
         self._offered: tuple[bool, ...] = ()  # what the footer offers (refreshed on change)
+        self._stale = False  # what changed while covered is shown when uncovered
+        self._ticker: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield ContextBar()
@@ -136,7 +142,7 @@ class RunsScreen(FilterBarScreen, RunsLoader):
     def on_mount(self) -> None:
         self.query_one("#banner", ErrorBanner).data_bind(failure=RunsScreen.failure)
         self.set_focus(self.query_one(RunsTable))
-        self.set_interval(1.0, self._tick)
+        self._ticker = self.set_interval(1.0, self._tick, pause=self.asleep)
         self.load_projects()
         self.reload()
 
@@ -149,8 +155,27 @@ class RunsScreen(FilterBarScreen, RunsLoader):
     def _visible(self) -> list[WorkspaceRun]:
         return self.run_list.visible(self.quick, self.projects)
 
+    def on_screen_suspend(self) -> None:
+        """Covered by another screen: the list sleeps. No ticks, no auto-refresh, and
+        the widgets are left alone until it is uncovered (Textual repaints the screen
+        on top for any change underneath it)."""
+        self.set_asleep(True)
+        if self._ticker is not None:
+            self._ticker.pause()
+
+    def on_screen_resume(self) -> None:
+        self.set_asleep(False)
+        if self._ticker is not None:
+            self._ticker.resume()
+        if self._stale:
+            self.show_runs()
+
     def show_runs(self) -> None:
         """Hand the runs, counts, banner and status down to the widgets."""
+        if self.asleep:
+            self._stale = True
+            return
+        self._stale = False
         now = self.clock()
         visible = self._visible()
         self.table.show(visible, self.projects, now)
@@ -162,7 +187,7 @@ class RunsScreen(FilterBarScreen, RunsLoader):
         elif not visible:
             placeholder.update(self._how_to_start())
         placeholder.display = not visible
-        self.set_class(not visible, "-empty")
+        self.table.set_class(not visible, "-empty")  # not the screen: no restyle of it all
         self.query_one(SummaryLine).counts = tuple(self.run_list.counts())
         banner = self.query_one(ErrorBanner)
         banner.last_success = "" if self.last_success is None else f"{self.last_success:%X}"
@@ -192,6 +217,9 @@ class RunsScreen(FilterBarScreen, RunsLoader):
 
     def show_status(self) -> None:
         """Refresh the status line only."""
+        if self.asleep:
+            self._stale = True
+            return
         self._update_status(self.clock(), self.table.row_count)
 
     def _update_status(self, now: datetime, shown: int) -> None:
@@ -378,6 +406,10 @@ class RunsScreen(FilterBarScreen, RunsLoader):
         the list puts its cursor on it and its detail screen opens."""
         if self.read_only:
             return
+        # Imported here: the form loads the launcher (packing, git), which the list
+        # does not need to start.
+        from ..new_run_form import load_last_values, save_last_values
+        from .new_run import NewRunScreen
 
         def launched(result: Launched | None) -> None:
             if result is None:

@@ -1,7 +1,9 @@
 """LogView: a run's stdout and stderr, live, at any size.
 
 Feed it with :meth:`LogView.append` (one call per network batch). Text is spooled to
-disk and only visible lines are rendered, once a frame; see :mod:`crownest_tui.ui.log`.
+disk and only visible lines are rendered, at most once a frame: the first write after
+a quiet spell arms a one-shot frame timer, and every write until it fires joins that
+frame. A view with nothing new runs no timer at all. See :mod:`crownest_tui.ui.log`.
 The view's settings (follow, wrap, times, stream filter) are its reactives, handed
 down to its lines with ``data_bind``.
 """
@@ -19,6 +21,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.reactive import reactive
+from textual.timer import Timer
 
 from crownest_tui.core.chunk import OutputChunk, StreamFilter
 from crownest_tui.core.save_folder import SaveFolder
@@ -32,6 +35,7 @@ from crownest_tui.ui.log.transcript import Transcript
 from ...text.format import format_count
 
 FRAME = 1 / 60
+"""Seconds from the first write after a quiet spell to the repaint that shows it."""
 NEXT_STREAMS: dict[StreamFilter, StreamFilter] = {
     "all": "stdout",
     "stdout": "stderr",
@@ -167,11 +171,15 @@ class LogView(Vertical):
         self.save_name = save_name
         self._dirty = True
         self._paused_at = 0
+        self._frame: Timer | None = None
+        # Held, not queried: a frame may come due while the view is being removed,
+        # after its children have gone.
+        self._lines = LogLines(self.transcript)
 
     @property
     def lines(self) -> LogLines:
         """The scrolling body."""
-        return self.query_one(LogLines)
+        return self._lines
 
     @property
     def search_bar(self) -> SearchBar:
@@ -179,7 +187,7 @@ class LogView(Vertical):
         return self.query_one(SearchBar)
 
     def compose(self) -> ComposeResult:
-        yield LogLines(self.transcript).data_bind(
+        yield self._lines.data_bind(
             LogView.wrap,
             LogView.show_times,
             LogView.stream_filter,
@@ -193,7 +201,7 @@ class LogView(Vertical):
             self.transcript, self.lines, self.search_bar, show_match=self._show_match
         )
         self.sections = SectionsControl(self.transcript, self.lines)
-        self.set_interval(FRAME, self._tick)
+        self._schedule_frame()  # the first sync
 
     def on_unmount(self) -> None:
         self.transcript.close()
@@ -202,28 +210,39 @@ class LogView(Vertical):
         """Add a batch of output; cheap: spooled now, shown at the next frame."""
         self.transcript.append(chunks)
         self._dirty = True
+        self._schedule_frame()
 
     def flush(self) -> None:
-        """Show pending output now (normally done once a frame)."""
+        """Show pending output now (normally done at the next frame)."""
         self._dirty = True
         self._tick()
 
-    # -- frame tick ------------------------------------------------------------------
+    # -- frames ----------------------------------------------------------------------
+
+    def _schedule_frame(self) -> None:
+        """Catch up at the next frame, unless one is already due."""
+        if self._frame is None and self.is_mounted:
+            self._frame = self.set_timer(FRAME, self._on_frame, name="log-frame")
+
+    def _on_frame(self) -> None:
+        self._frame = None
+        self._tick()
+        if self._search.indexing:  # a little more of the search index each frame
+            self._schedule_frame()
+
+    def on_log_lines_widened(self, event: LogLines.Widened) -> None:
+        """A wider line was drawn: the horizontal scroll range grows at the next frame."""
+        event.stop()
+        self._dirty = True
+        self._schedule_frame()
 
     def _tick(self) -> None:
         self._search.on_frame()
-        lines = self.lines
-        if self.follow and lines.scroll_y < lines.max_scroll_y:
-            # The viewport shrank (a horizontal scrollbar appeared, the header grew):
-            # following means the last line stays in sight.
-            lines.scroll_programmatically(lines.max_scroll_y)
-        if lines.widened:  # a wider line was drawn: the horizontal scroll range grows
-            lines.widened = False
-            self._dirty = True
         if not self._dirty:
             return
         self._dirty = False
         self.sections.before_sync()
+        lines = self.lines
         lines.sync()
         self.sections.after_sync()
         if not self.follow:
@@ -294,6 +313,7 @@ class LogView(Vertical):
     def on_search_bar_changed(self, event: SearchBar.Changed) -> None:
         event.stop()
         self._search.set_query(event.text, event.regex)
+        self._schedule_frame()  # indexing goes on frame by frame
         if event.submitted:
             if self._search.matches is not None:
                 self._search.restart()  # the first match at or after the view

@@ -34,6 +34,7 @@ from .run_columns import (
     HINT_CELL,
     ColumnLayout,
     cell_texts,
+    clock_texts,
     header_texts,
     layout_columns,
     mark_text,
@@ -233,9 +234,12 @@ class RunsTable(ScrollView, can_focus=True):
     def show(self, runs: list[WorkspaceRun], projects: dict[str, str], now: datetime) -> None:
         """Show ``runs`` (the table keeps the list). The cursor goes where its anchor
         says (the top row, or the run it follows, which keeps its place on screen
-        when rows are added above it)."""
+        when rows are added above it). When nothing moved, only rows in view whose
+        run changed are repainted (a refresh that brought nothing new repaints none)."""
         offset = self.cursor_row - int(self.scroll_y)
-        if projects is not self._projects:
+        before, at = self._rows, (self.cursor_row, int(self.scroll_y))
+        same_projects = projects is self._projects
+        if not same_projects:
             self._cells.clear()
         self._now, self._projects = now, projects
         self._rows, self._index = runs, None
@@ -244,7 +248,29 @@ class RunsTable(ScrollView, can_focus=True):
         self.set_reactive(RunsTable.cursor_row, row)
         top = 0 if self.cursor_anchor.on_top else row - offset
         self._scroll_rows(top, row)
-        self.refresh()
+        if same_projects and at == (self.cursor_row, int(self.scroll_y)):
+            self._repaint_changed(before)
+        else:
+            self.refresh()
+
+    def _rows_in_view(self) -> range:
+        """Indexes of the rows the screen has room for (some may be past the end)."""
+        top = int(self.scroll_y)
+        return range(top, top + self.body_height)
+
+    def _repaint_changed(self, before: list[WorkspaceRun]) -> None:
+        """Repaint the rows in view whose run is new or changed."""
+        for row in self._rows_in_view():
+            run = self._rows[row] if row < len(self._rows) else None
+            old = before[row] if row < len(before) else None
+            if run is old:
+                continue
+            if run is not None and run == old:
+                cached = self._cells.get(run.id)
+                if cached is not None and cached[0] is old:
+                    self._cells[run.id] = (run, cached[1])  # the same run, a new copy
+                continue
+            self.refresh_line(row + 1)  # line 0 is the header
 
     def select_run(self, run_id: str) -> bool:
         """Put the cursor on ``run_id`` and follow it; False when it is not shown."""
@@ -285,10 +311,22 @@ class RunsTable(ScrollView, can_focus=True):
             self.refresh()
 
     def tick(self, now: datetime) -> None:
-        """Advance durations and relative times (only rows in view are ever drawn)."""
+        """Advance durations and relative times: only rows in view whose text changed
+        are repainted (a list of finished runs changes about once a minute)."""
         self._now = now
-        self._cells.clear()
-        self.refresh()
+        view = self._rows_in_view()
+        shown = self._rows[view.start : view.stop]
+        in_view = {run.id for run in shown}
+        for run_id in [run_id for run_id in self._cells if run_id not in in_view]:
+            del self._cells[run_id]  # drawn again with the new time when scrolled to
+        for row, run in enumerate(shown, start=view.start):
+            cached = self._cells.get(run.id)
+            if cached is None or cached[0] is not run:
+                continue  # not drawn yet
+            cells = cached[1]
+            if (cells["created"], cells["duration"]) != clock_texts(run, now):
+                del self._cells[run.id]
+                self.refresh_line(row + 1)  # line 0 is the header
 
     # -- drawing -------------------------------------------------------------------
 

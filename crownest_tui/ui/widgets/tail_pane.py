@@ -63,10 +63,12 @@ class TailPane(FollowsRun, Vertical):
         yield LogView(save_name=self.run_id, save_directory=self.save_directory)
 
     def tick(self) -> None:
-        """Re-render the reconnect countdown and the quiet badge (called every second
-        by the screen)."""
-        self.query_one(ConnectionBar).tick()
+        """Re-render the quiet badge: every second while the run is active (a pane
+        of an ended run sleeps)."""
         self.query_one(QuietBadge).show(self.run)
+
+    def on_mount(self) -> None:
+        self._ticker = self.set_interval(1.0, self.tick, pause=True)
 
     def reconnect(self) -> None:
         """Reconnect now (or restart a stream that failed)."""
@@ -97,3 +99,8 @@ class TailPane(FollowsRun, Vertical):
         self.query_one(StatusBadge).status = str(run.status)
         self.query_one(".pane-command", Label).update(safe_line(run.command))
         self.set_class(run.is_terminal, "-ended")
+        if run.status == RunStatus.RUNNING:
+            self._ticker.resume()
+        else:
+            self._ticker.pause()
+            self.tick()
