@@ -35,7 +35,6 @@ from ...text.format import format_duration, safe_line, status_label
 from ..bindings import explain_refusal
 from ..messages import OpenCompare, WatchRun
 from ..palette_keys import ScreenKeyCommands
-from ..rerunning import Rerun
 from ..run_follower import FollowsRun, RunFollower
 from ..stylesheets import stylesheet
 from ..watch import watcher_announces
@@ -51,6 +50,7 @@ from ..widgets.timeline_view import TimelineView
 from ..widgets.upload_bar import UploadBar
 from .artifact_download import save_artifact
 from .confirm_cancel import ConfirmCancelScreen
+from .rerunning import Rerun
 
 Clock = Callable[[], datetime]
 TABS = ("log", "events", "evidence", "details")

@@ -27,7 +27,7 @@ from ...core.failures import failure_info
 from ...core.filters import RunFilters
 from ...core.insights import Insights, Window, summarize
 from ...core.insights_fetch import WindowCache
-from ...core.memory import collect_after_load
+from ...core.memory import FrozenHeap
 from ...text.format import ago, safe_line
 from ..palette_keys import ScreenKeyCommands
 from ..stylesheets import stylesheet
@@ -190,8 +190,9 @@ class InsightsScreen(FilterBarScreen):
 
         before = len(self.cache.facts)
         await self.cache.fill(self.client, since, progress)
-        if len(self.cache.facts) - before >= COLLECT_AFTER:
-            collect_after_load()  # thousands of long-lived records: keep collections fast
+        heap = getattr(self.app, "frozen_heap", None)  # the app's one (gc is process-wide)
+        if isinstance(heap, FrozenHeap) and len(self.cache.facts) - before >= COLLECT_AFTER:
+            heap.after_load(self.cache.facts)  # thousands of long-lived records
         self.updated = self.clock()
         self.remove_class("-loading")
         self.show()

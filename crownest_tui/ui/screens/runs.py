@@ -25,7 +25,6 @@ from ...core.run_list import ListOptions
 from ...text.format import ago
 from ..bindings import explain_refusal, key_for
 from ..messages import OpenInsights, OpenRun
-from ..rerunning import Rerun
 from ..widgets.context_bar import ContextBar
 from ..widgets.error_banner import ErrorBanner
 from ..widgets.filter_bar import FilterBar
@@ -39,6 +38,7 @@ from .confirm_bulk_cancel import ConfirmBulkCancelScreen
 from .confirm_cancel import ConfirmCancelScreen
 from .error_details import ErrorDetailsScreen
 from .filter_host import FilterBarScreen
+from .rerunning import Rerun
 from .runs_loading import Clock, RunsLoader
 
 ALL_MARKED_ENDED = "Every marked run has already ended; nothing to cancel."

@@ -8,14 +8,14 @@ from typing import Any
 
 from textual.screen import Screen
 
-from ..api.client import CrowNestClient
-from ..api.errors import CrowNestError
-from ..api.models import WorkspaceRun
-from ..launch.flow import LaunchError
-from ..launch.pack import PackError
-from ..launch.rerun import RerunPlan, RerunUnavailable, plan_rerun, start_rerun
-from .messages import LaunchStarting, OpenRun
-from .screens.confirm_rerun import ConfirmRerunScreen
+from ...api.client import CrowNestClient
+from ...api.errors import CrowNestError
+from ...api.models import WorkspaceRun
+from ...launch.flow import LaunchError
+from ...launch.pack import PackError
+from ...launch.rerun import RerunPlan, RerunUnavailable, plan_rerun, start_rerun
+from ..messages import LaunchStarting, OpenRun
+from .confirm_rerun import ConfirmRerunScreen
 
 TITLE = "Run again"
 
