@@ -15,16 +15,19 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from crownest_tui.core.chunk import OutputChunk, Stream, StreamFilter
+from crownest_tui.core.error_lines import Segment
 from crownest_tui.ui.log.spool import BLOCK, ENCODING, ERRORS, Spool
 
 STDOUT, STDERR = 0, 1
 SEPARATOR = "\x1f"
+LinesHook = Callable[[int, list[Segment]], None]
+"""Called with the first line's number and the new complete lines, once a batch."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +74,8 @@ class Transcript:
         self._stderr_total = 0
         self._pending = (_Pending(), _Pending())
         self._order = 0
+        self.on_lines: LinesHook | None = None
+        """Sees every batch of complete lines as it is stored (the error-line index)."""
 
     def close(self) -> None:
         """Release the spool file."""
@@ -86,6 +91,7 @@ class Transcript:
         records: list[str] = []
         runs: list[tuple[int, int]] = []
         pending = self._pending
+        hook, segments = self.on_lines, list[Segment]()
         last_time: datetime | None = None
         last_ms: int | None = None
         for chunk in chunks:
@@ -106,7 +112,10 @@ class Transcript:
                 continue
             body = text[:newline]
             lines = body.count("\n") + 1
-            first = _header(partial.start if partial.parts else last_ms) + partial.text()
+            head = partial.text()
+            if hook is not None:
+                segments.append(Segment(stream == STDERR, lines, head + body))
+            first = _header(partial.start if partial.parts else last_ms) + head
             if lines > 1:
                 body = body.replace("\n", "\n" + _header(last_ms))
             records.append(first + body + "\n")
@@ -125,6 +134,8 @@ class Transcript:
             flags.extend(b"\x01" * lines if stream else bytes(lines))
             total += lines
         self._index_blocks(self.spool.line_count, total)
+        if hook is not None:
+            hook(self.spool.line_count, segments)
         self.spool.append("".join(records).encode(ENCODING, ERRORS), total)
         return total
 

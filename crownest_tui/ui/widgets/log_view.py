@@ -19,7 +19,9 @@ from textual.message import Message
 from textual.reactive import reactive
 
 from crownest_tui.core.chunk import OutputChunk, StreamFilter
+from crownest_tui.core.error_lines import ErrorIndex, ErrorMatcher
 from crownest_tui.core.save_folder import SaveFolder
+from crownest_tui.ui.log.error_nav import ErrorNavigator
 from crownest_tui.ui.log.lines import LogLines
 from crownest_tui.ui.log.save import SavedLog, save_log
 from crownest_tui.ui.log.search_bar import SearchBar
@@ -71,6 +73,22 @@ class LogView(Vertical):
             show=False,
             id="log.streams",
             tooltip="Show all streams, stdout only or stderr only",
+        ),
+        Binding(
+            "e",
+            "next_error",
+            "Next error",
+            show=False,
+            id="log.next_error",
+            tooltip="Next error line (tracebacks, failed tests, compiler errors…)",
+        ),
+        Binding(
+            "E",
+            "previous_error",
+            "Prev error",
+            show=False,
+            id="log.previous_error",
+            tooltip="Previous error line",
         ),
         Binding("ctrl+s", "save", "Save", show=False, id="log.save", tooltip="Save the transcript"),
         Binding(
@@ -132,19 +150,23 @@ class LogView(Vertical):
         save_directory: Path | SaveFolder | None = None,
         save_name: str = "transcript",
         spool_directory: Path | None = None,
+        error_matcher: ErrorMatcher | None = None,
         name: str | None = None,
         id: str | None = None,  # noqa: A002 (Textual's name)
         classes: str | None = None,
     ) -> None:
         """``save_directory`` (a folder, or the app's rule; default: the downloads
         folder) receives ``ctrl+s`` files named ``<save_name>-<local time>.log``;
-        ``spool_directory`` holds the temporary spool (default: the system temp dir)."""
+        ``spool_directory`` holds the temporary spool (default: the system temp dir);
+        with ``error_matcher``, error lines are found as they arrive (``e``/``E``)."""
         super().__init__(name=name, id=id, classes=classes)
         self.transcript = Transcript(spool_directory)
         self.save_folder = SaveFolder.of(save_directory)
         self.save_name = save_name
         self._dirty = True
         self._paused_at = 0
+        self._error_matcher = error_matcher
+        self._errors: ErrorNavigator | None = None
 
     @property
     def lines(self) -> LogLines:
@@ -170,6 +192,8 @@ class LogView(Vertical):
         self._search = SearchController(
             self.transcript, self.lines, self.search_bar, show_match=self._show_match
         )
+        if self._error_matcher is not None:
+            self._errors = ErrorNavigator(self.transcript, self.lines, self._error_matcher)
         self.set_interval(FRAME, self._tick)
 
     def on_unmount(self) -> None:
@@ -257,6 +281,8 @@ class LogView(Vertical):
         self.search_bar.open()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("next_error", "previous_error"):
+            return self._error_matcher is not None  # not in the raw events view
         # escape closes an open search; otherwise it is the screen's (back).
         return action != "close_search" or self.search_bar.is_open
 
@@ -296,6 +322,50 @@ class LogView(Vertical):
         self.follow = False
         lines = self.lines
         lines.show_position(self.transcript.rank(lines.stream_filter, line))
+
+    # -- error lines -----------------------------------------------------------------
+
+    @property
+    def error_lines(self) -> ErrorIndex | None:
+        """The error lines found so far (``None`` when this view does not look)."""
+        return None if self._errors is None else self._errors.index
+
+    def action_next_error(self) -> None:
+        """Go to the next error line."""
+        self._go_to_error(forward=True)
+
+    def action_previous_error(self) -> None:
+        """Go to the previous error line."""
+        self._go_to_error(forward=False)
+
+    def _go_to_error(self, forward: bool) -> None:
+        if self._errors is None:
+            return
+        self.flush()
+        line, wrapped = self._errors.step(forward)
+        if line is None:
+            self.notify("No error lines in this log (yet).", title="Errors", timeout=3)
+            return
+        if wrapped:
+            where = "first" if forward else "last"
+            self.notify(f"Wrapped to the {where} error line.", title="Errors", timeout=3)
+        self.show_error(line)
+
+    def show_first_error(self) -> bool:
+        """Go to the first error line (a failed run opens there); False if none."""
+        if self._errors is None:
+            return False
+        self.flush()
+        line = self._errors.first()
+        if line is not None:
+            self.show_error(line)
+        return line is not None
+
+    def show_error(self, line: int) -> None:
+        """Bring error line ``line`` into view and mark it as the current one."""
+        self.lines.current_error = line
+        self._show_match(line)
+        self.lines.refresh()
 
     # -- save ------------------------------------------------------------------------
 

@@ -1,0 +1,69 @@
+"""Moving between a log view's error lines (``e`` / ``E``), found as output arrives.
+
+The index (:class:`~crownest_tui.core.error_lines.ErrorIndex`) is fed by the
+transcript's line hook, so a jump is a binary search whatever the log's length.
+Lines the stream filter hides are stepped over.
+"""
+
+from __future__ import annotations
+
+from crownest_tui.core.chunk import StreamFilter
+from crownest_tui.core.error_lines import ErrorIndex, ErrorMatcher
+from crownest_tui.ui.log.lines import LogLines
+from crownest_tui.ui.log.transcript import Transcript
+
+
+class ErrorNavigator:
+    """The error lines of one log view, and which one was jumped to last."""
+
+    def __init__(self, transcript: Transcript, lines: LogLines, matcher: ErrorMatcher) -> None:
+        self.transcript, self.lines = transcript, lines
+        self.index = ErrorIndex(matcher)
+        transcript.on_lines = self.index.add
+        lines.errors = self.index
+
+    def _shown(self, line: int, streams: StreamFilter) -> bool:
+        return streams == "all" or self.transcript.stream_of(line) == streams
+
+    def _anchor(self) -> int | None:
+        """Where a jump starts: the error jumped to last while it is in view, else the
+        top line of the view."""
+        lines = self.lines
+        current, top = lines.current_error, lines.top_line()
+        if current is not None and top is not None:
+            first = self.transcript.rank(lines.stream_filter, top)
+            position = self.transcript.rank(lines.stream_filter, current)
+            if first <= position < first + max(1, lines.size.height):
+                return current
+        return top
+
+    def step(self, forward: bool) -> tuple[int | None, bool]:
+        """The next (or previous) shown error line from the anchor, wrapping at the
+        ends; and whether it wrapped. ``None`` when no shown line is an error line."""
+        streams = self.lines.stream_filter
+        anchor = self._anchor()
+        current = self.lines.current_error
+        if anchor is None:
+            start = -1 if forward else self.transcript.committed
+        elif anchor == current:
+            start = anchor
+        else:  # from the top line: the first at or after it (or before it)
+            start = anchor - 1 if forward else anchor
+        found = self._scan(start, forward, streams)
+        if found is not None:
+            return found, False
+        wrapped = self._scan(-1 if forward else self.transcript.committed, forward, streams)
+        return wrapped, wrapped is not None
+
+    def _scan(self, start: int, forward: bool, streams: StreamFilter) -> int | None:
+        index = self.index
+        line: int | None = start
+        while line is not None:
+            line = index.after(line) if forward else index.before(line)
+            if line is not None and self._shown(line, streams):
+                return line
+        return None
+
+    def first(self) -> int | None:
+        """The first error line the stream filter shows."""
+        return self._scan(-1, True, self.lines.stream_filter)
