@@ -306,6 +306,7 @@ def _run_dashboard(
     *,
     open_run: tuple[str, int | None] | None = None,
 ) -> int:
+    from .core.error_lines import ErrorMatcher
     from .ui.app import CrowNestApp
     from .ui.messages import OpenRun
 
@@ -337,6 +338,7 @@ def _run_dashboard(
         save_dir=settings.ui.save_dir,
         launched=Path(args.dir) if getattr(args, "dir", None) else None,  # launch DIR
         demo=getattr(args, "demo", False),
+        error_matcher=ErrorMatcher(settings.errors.patterns, builtin=settings.errors.builtin),
     )
     app.run()
     debuglog.app_finished(app)

@@ -15,6 +15,7 @@ from textual.app import App
 from textual.binding import Binding
 
 from ..api.client import CrowNestClient
+from ..core.error_lines import ErrorMatcher
 from ..core.filters import RunFilters
 from ..core.save_folder import SaveFolder
 from ..core.watchlist import Watchlist
@@ -70,6 +71,7 @@ class CrowNestApp(SessionApp):
         save_dir: Path | None = None,
         launched: Path | None = None,
         demo: bool = False,
+        error_matcher: ErrorMatcher | None = None,
     ) -> None:
         """``open_run`` opens that run's detail screen over the list at start-up
         (``crownest-tui open``); ``bell`` rings when a followed run ends;
@@ -77,7 +79,8 @@ class CrowNestApp(SessionApp):
         ``profile`` names the one ``client`` belongs to. Logs and artifacts are saved
         in ``save_dir`` (default: the downloads folder), never inside ``launched`` (the
         folder ``launch DIR`` packed) or any folder launched from the app. ``demo``: the
-        backend ends with us, so quitting with runs active asks first."""
+        backend ends with us, so quitting with runs active asks first. ``error_matcher``
+        decides which log lines are error lines (default: the built-in table)."""
         view = ProfileView(
             profile,
             filters or RunFilters(),
@@ -94,6 +97,7 @@ class CrowNestApp(SessionApp):
         self.open_run = open_run
         self.save_folder = SaveFolder(save_dir, [launched] if launched else [])
         self.demo = demo
+        self.error_matcher = error_matcher or ErrorMatcher()
         self.watchlist = Watchlist()
         self.watcher = RunWatcher(
             self, self.watchlist, client=lambda: self.client, bell=lambda: self.bell_on_end
@@ -146,6 +150,7 @@ class CrowNestApp(SessionApp):
                 bell=self.bell_on_end,
                 clock=self.clock,
                 save_directory=self.save_folder,
+                error_matcher=self.error_matcher,
                 project_names=dict(self.runs_screen.projects) if self.runs_screen else None,
             )
         )

@@ -24,6 +24,7 @@ from ...api.errors import CrowNestError
 from ...api.http import is_retryable
 from ...api.models import RunStatus, WorkspaceRun
 from ...core.detail_state import RunDetailState
+from ...core.error_lines import ErrorMatcher
 from ...core.failures import cancel_failure_text, cancel_refusal, why_no_cancel
 from ...core.save_folder import SaveFolder
 from ...text.format import format_duration, safe_line, status_label
@@ -37,12 +38,14 @@ from ..widgets.artifacts_table import ArtifactsTable
 from ..widgets.connection_bar import ConnectionBar
 from ..widgets.context_bar import ContextBar
 from ..widgets.evidence_view import EvidenceView
+from ..widgets.failure_summary import FailureSummaryView
 from ..widgets.log_view import LogView
 from ..widgets.run_header import RunHeader
 from ..widgets.timeline_view import TimelineView
 from ..widgets.upload_bar import UploadBar
 from .artifact_download import save_artifact
 from .confirm_cancel import ConfirmCancelScreen
+from .failure_triage import FailureTriage
 
 Clock = Callable[[], datetime]
 TABS = ("log", "events", "evidence", "details")
@@ -101,6 +104,14 @@ class RunDetailScreen(FollowsRun, Screen[None]):
             tooltip="Show every field of the run, or the two summary rows",
         ),
         Binding(
+            "x",
+            "toggle_failure",
+            "Why it failed",
+            show=False,
+            id="detail.failure",
+            tooltip="Failure summary: every fact and error line, or three rows",
+        ),
+        Binding(
             "R",
             "reconnect",
             "Reconnect",
@@ -150,8 +161,10 @@ class RunDetailScreen(FollowsRun, Screen[None]):
         clock: Clock | None = None,
         save_directory: Path | SaveFolder | None = None,
         project_names: Mapping[str, str] | None = None,
+        error_matcher: ErrorMatcher | None = None,
     ) -> None:
         super().__init__()
+        self.error_matcher = error_matcher or ErrorMatcher()
         self.project_names = project_names or {}
         self.client = client
         self.run_id = run_id
@@ -164,6 +177,7 @@ class RunDetailScreen(FollowsRun, Screen[None]):
         self._ended = False
         self._evidence_tries = 0
         self._load_retries = 0
+        self._failure_triage: FailureTriage | None = None
 
     @property
     def state(self) -> RunDetailState:
@@ -175,11 +189,17 @@ class RunDetailScreen(FollowsRun, Screen[None]):
         yield ContextBar()
         yield RunFollower(self.client, self.run_id, after_seq=self.after_seq)
         yield RunHeader(self.clock, project_names=self.project_names, id="header")
+        yield FailureSummaryView(id="failure")
         yield ConnectionBar(id="connection").data_bind(status=RunDetailScreen.stream_status)
         yield UploadBar(live_only=True, id="receiving")
         with TabbedContent(initial="log", id="tabs"):
             with TabPane("1 Log", id="log"):
-                yield LogView(id="log-view", save_name=self.run_id, save_directory=self.save_folder)
+                yield LogView(
+                    id="log-view",
+                    save_name=self.run_id,
+                    save_directory=self.save_folder,
+                    error_matcher=self.error_matcher,
+                )
             with TabPane("2 Events", id="events"):
                 yield LogView(
                     id="events-view",
@@ -197,17 +217,29 @@ class RunDetailScreen(FollowsRun, Screen[None]):
                 yield ArtifactsTable(id="artifacts")
         yield Footer()
 
+    @property
+    def _triage(self) -> FailureTriage:
+        """The failure summary's feeder (made on first use: messages may come first)."""
+        if self._failure_triage is None:
+            log, view = self.query_one("#log-view", LogView), self.query_one(FailureSummaryView)
+            self._failure_triage = FailureTriage(log, view, self.clock)
+            self._failure_triage.header = self.query_one(RunHeader)
+        return self._failure_triage
+
     def on_mount(self) -> None:
         self.title = self.run_id
         self.set_interval(1.0, self._tick)
         self.query_one("#log-view", LogView).lines.focus()
 
     def _tick(self) -> None:
+        self._triage.refresh()
         self.query_one(RunHeader).tick()
         self.query_one(TimelineView).tick()
         self.query_one(ConnectionBar).tick()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "toggle_failure":
+            return self.query_one(FailureSummaryView).summary is not None
         if action == "cancel_run":  # hidden (and explained by on_key) when it cannot
             return why_no_cancel(self.state.run, self.read_only) is None
         return True
@@ -223,6 +255,7 @@ class RunDetailScreen(FollowsRun, Screen[None]):
         message.stop()
         if message.output:
             self.query_one("#log-view", LogView).append(message.output)
+            self._triage.output_arrived()
         self.query_one("#events-view", LogView).append(message.raw)
         self.stream_status = message.status
         self.show_run()
@@ -322,6 +355,7 @@ class RunDetailScreen(FollowsRun, Screen[None]):
         state = self.state
         run = state.run
         self.query_one(RunHeader).run = run
+        self._triage.run_shown(run)
         self.query_one(TimelineView).steps = tuple(state.timeline)
         for upload in self.query(UploadBar):
             upload.show_state(state)
@@ -388,6 +422,11 @@ class RunDetailScreen(FollowsRun, Screen[None]):
                 self.cancel()
 
         self.app.push_screen(ConfirmCancelScreen(run), confirmed)
+
+    def action_toggle_failure(self) -> None:
+        """The failure summary: every fact, stderr and error line, or three rows."""
+        summary = self.query_one(FailureSummaryView)
+        summary.expanded = not summary.expanded
 
     def action_toggle_header(self) -> None:
         """Every field of the run in the header, or only the two summary rows."""

@@ -20,6 +20,7 @@ from rich.segment import Segment
 from rich.style import Style
 
 from ...api.models import WorkspaceRun
+from ...core.run_outcome import why_cell
 from ...text.format import (
     compact_age,
     metadata_chips,
@@ -64,7 +65,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("command", "Command", 30, min_width=12, grows=True, essential=True),
     Column("created", "Age", 4, essential=True),
     Column("duration", "Duration", 8, essential=True),
-    Column("exit", "Exit", 4),
+    Column("exit", "Why", 11, min_width=5),  # "exit 1", "timeout 10m", "7m / 10m"
     Column("project", "Project", 15, min_width=10),
     Column("template", "Template", 11, min_width=8),
     Column("metadata", "Metadata", 24, min_width=10),
@@ -146,7 +147,7 @@ def cell_texts(run: WorkspaceRun, project: str, now: datetime) -> dict[str, str]
         "command": run.command,
         "created": compact_age(run.created_at, now),
         "duration": run_duration(run, now),
-        "exit": "" if run.exit_code is None else str(run.exit_code),
+        "exit": why_cell(run, now).text,
         "project": project,
         "template": run.template_slug or "—",
         "metadata": metadata_chips(run.metadata),
