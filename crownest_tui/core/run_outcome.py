@@ -110,13 +110,14 @@ def _words(value: object) -> str:
 
 def why_cell(run: WorkspaceRun, now: datetime) -> WhyCell:
     """``exit 1``, ``timeout 10m``, ``canceled``, ``archive invalid`` for a finished run;
-    ``7m / 10m`` (a warning past 80%) for a running one; ``""`` before it starts."""
+    ``7m / 10m`` (a warning past 80%) for a running one with a timeout, ``no timeout``
+    for one without; ``""`` before it starts."""
     if not run.is_terminal:
         elapsed = _elapsed(run, now)
         if elapsed is None:
             return WhyCell("")
         if not run.timeout_ms:
-            return WhyCell(f"{short_duration(elapsed)} / —")
+            return WhyCell("no timeout")  # the Duration column has the time
         limit = run.timeout_ms / 1000
         level = Level.WARNING if elapsed >= WARN_SHARE * limit else Level.PLAIN
         return WhyCell(f"{short_duration(elapsed)} / {short_duration(limit)}", level)
