@@ -6,8 +6,12 @@ from __future__ import annotations
 from textual.app import App, ComposeResult
 
 from crownest_tui.core.error_lines import ErrorMatcher
+from crownest_tui.core.failure_summary import NumberedLine
+from crownest_tui.text.sanitize import is_inert
 from crownest_tui.ui.log import OutputChunk
+from crownest_tui.ui.log.excerpts import numbered, stderr_tail
 from crownest_tui.ui.log.render import ERROR_MARKS, STDERR_MARK
+from crownest_tui.ui.log.transcript import Transcript
 from crownest_tui.ui.widgets.log_view import LogView
 from tests.ui.log_helpers import screen_rows
 
@@ -117,3 +121,22 @@ async def test_a_log_without_errors_says_so_and_stays_put() -> None:
         await pilot.press("e")
         assert view.lines.current_error is None and view.follow
         assert any("No error lines" in str(n.message) for n in app._notifications)
+
+
+def test_excerpts_for_the_summary_are_inert_and_keep_indentation() -> None:
+    transcript = Transcript()
+    try:
+        transcript.append(
+            [
+                OutputChunk("stderr", "\x1b]52;c;cGF5bG9hZA==\x07Error: \x1b[31mred\x1b[0m\n", 1),
+                OutputChunk("stdout", "E   assert\t1 == 2\x1b[2J\n", 2),
+                OutputChunk("stderr", "   \n", 3),  # blank: skipped
+                OutputChunk("stderr", "half a line\x1b]0;title", 4),  # partial, last
+            ]
+        )
+        tail = stderr_tail(transcript, 5)
+        assert tail == ["Error: red", "half a line"]
+        assert numbered(transcript, [1]) == [NumberedLine(1, "E   assert      1 == 2")]
+        assert all(is_inert(text) and "\x1b" not in text for text in tail)
+    finally:
+        transcript.close()

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from crownest_tui.core.failure_summary import NumberedLine
 from crownest_tui.ui.log.transcript import Transcript
 
-from ...text.format import safe_line
+from ...text.sanitize import plain_text
 
 EXCERPT_WIDTH = 300
 """Characters kept of one line (the summary shows one row of each)."""
@@ -16,7 +16,9 @@ LOOK_BACK = 200
 
 
 def _inert(raw: str) -> str:
-    return safe_line(raw[: EXCERPT_WIDTH * 4])[:EXCERPT_WIDTH]
+    """One line as a person reads it (no escapes, controls or CR redraws; its
+    indentation kept: pytest's ``E   `` lines read better with it)."""
+    return plain_text(raw[: EXCERPT_WIDTH * 4]).rstrip()[:EXCERPT_WIDTH]
 
 
 def numbered(transcript: Transcript, numbers: Iterable[int]) -> list[NumberedLine]:

@@ -32,7 +32,7 @@ class FailureSummaryView(Static):
         display: none;
     }
     FailureSummaryView.-shown { display: block; }
-    FailureSummaryView.-expanded { max-height: 70%; }
+    FailureSummaryView.-expanded { max-height: 50%; overflow-y: auto; }
     """
 
     summary: reactive[FailureSummary | None] = reactive(None)
