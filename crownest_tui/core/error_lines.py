@@ -1,7 +1,8 @@
 """Which lines of a run's output are error lines: one table of patterns, one fast scan.
 
-Lines are scanned as they arrive, a whole batch at a time: the batch's lines are
-joined, their escape sequences removed, and each pattern's *needle* (a piece of
+Lines are scanned as they arrive, a whole batch at a time: the batch's text (the
+transcript's records, as they go to the spool) has its escape sequences removed,
+and each pattern's *needle* (a piece of
 plain text every match contains) is searched for with ``str.find`` over the joined
 text. Only the lines a needle hits are checked against the
 pattern's full regular expression, so a million ordinary lines cost a few string
@@ -20,17 +21,18 @@ from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
 
 MAX_ERROR_LINES = 1_000_000
 """Error lines indexed per transcript (8 bytes each); later ones are not marked."""
 
 _ESCAPES = re.compile(
-    r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI (colours, cursor moves, erase)
-    r"|\x1b[\]PX^_][^\x07\x1b\n]*(?:\x07|\x1b\\)?"  # OSC/DCS/... strings, kept to one line
-    r"|\x1b[ -/]*[0-~]?"  # other ESC sequences
-    r"|[\r\x00-\x08\x0b-\x1f\x7f]"  # carriage returns and other controls (not TAB or LF)
+    r"\x1b(?:"
+    r"\[[0-?]*[ -/]*[@-~]"  # CSI (colours, cursor moves, erase)
+    r"|[\]PX^_][^\x07\x1b\n]*(?:\x07|\x1b\\)?"  # OSC/DCS/... strings, kept to one line
+    r"|[ -/]*[0-~]?"  # other ESC sequences
+    r")"
 )
+"""Starts with a literal ESC, so ``sub`` skips plain text at ``str.find`` speed."""
 
 
 @dataclass(frozen=True)
@@ -46,28 +48,21 @@ class ErrorPattern:
 
 BUILTIN_PATTERNS: tuple[ErrorPattern, ...] = (
     ErrorPattern("python traceback", "Traceback (most recent call last)"),
-    ErrorPattern("exception", "Error:"),
+    # Rows sharing a needle are found in one pass: "rror" serves three of them.
+    ErrorPattern("exception", "rror", r"Error:"),
+    ErrorPattern("compiler error", "rror", r"(?:^|: )(?:fatal )?error(?:\[E\d+\])?:"),
+    ErrorPattern("annotation", "rror", r"^::error(?:\s[^:]*)?::"),
     ErrorPattern("exception", "Exception:"),
-    ErrorPattern("compiler error", "error", r"(?:^|: )(?:fatal )?error(?:\[E\d+\])?:"),
     ErrorPattern("test failed", "FAILED", r"\bFAILED\b"),
     ErrorPattern("pytest assertion", "E   ", r"^E   "),
     ErrorPattern("pytest summary", "short test summary info"),
     ErrorPattern("npm error", "npm ", r"^npm (?:ERR!|error) "),
     ErrorPattern("panic", "panic", r"^panic: |panicked at"),
     ErrorPattern("fatal", "fatal:", r"^fatal: "),
-    ErrorPattern("annotation", "::error", r"^::error(?:\s[^:]*)?::"),
     ErrorPattern("error log", "ERROR", r"\bERROR\b"),
 )
 STDERR_PATTERN = ErrorPattern("stderr error", "error", r"(?i)\berror")
 """Applied to stderr lines only, case-insensitively."""
-
-
-class Segment(NamedTuple):
-    """``lines`` consecutive complete lines of one stream, joined by ``\\n``."""
-
-    stderr: bool
-    lines: int
-    text: str
 
 
 class PatternError(ValueError):
@@ -89,8 +84,11 @@ def check_patterns(patterns: Iterable[str]) -> list[str]:
 
 
 def plain(text: str) -> str:
-    """``text`` with escape sequences and carriage returns removed (line feeds kept)."""
-    return _ESCAPES.sub("", text) if ("\x1b" in text or "\r" in text) else text
+    """``text`` with escape sequences and carriage returns removed (line feeds kept;
+    other control characters stay: no pattern looks for them)."""
+    if "\x1b" in text:
+        text = _ESCAPES.sub("", text)
+    return text.replace("\r", "") if "\r" in text else text
 
 
 @dataclass(frozen=True)
@@ -110,7 +108,12 @@ def _probes(patterns: Sequence[ErrorPattern]) -> tuple[_Probe, ...]:
 
 
 class ErrorMatcher:
-    """Finds error lines in batches of lines (built-in table plus ``extra`` regexes)."""
+    """Finds error lines in batches of lines (built-in table plus ``extra`` regexes).
+
+    A batch is one string of lines separated (or ended) by ``\\n``. Each line may
+    start with a prefix that ends at the first ``prefix_end`` character (the
+    transcript's time stamp): patterns never see it.
+    """
 
     def __init__(self, extra: Sequence[str] = (), *, builtin: bool = True) -> None:
         self.extra = tuple(check_patterns(extra))
@@ -120,34 +123,31 @@ class ErrorMatcher:
 
     def is_error(self, line: str, stderr: bool = False) -> bool:
         """One line (raw or plain) on its own."""
-        return bool(self.scan([Segment(stderr, 1, line)]))
+        return bool(self.scan(line, b"\x01" if stderr else b""))
 
-    def scan(self, segments: Sequence[Segment]) -> list[int]:
-        """Positions, counted in lines from the first segment's first line, of the
-        error lines among ``segments`` (consecutive lines, in order)."""
-        if not segments:
-            return []
-        found = self._search(plain("\n".join(segment.text for segment in segments)))
-        if self._stderr is not None and any(segment.stderr for segment in segments):
-            numbers: list[int] = []
-            texts: list[str] = []
-            base = 0
-            for segment in segments:
-                if segment.stderr:
-                    numbers.extend(range(base, base + segment.lines))
-                    texts.append(segment.text)
-                base += segment.lines
-            lowered = plain("\n".join(texts)).lower()
-            found.update(numbers[at] for at in _hits(lowered, self._stderr))
-        return sorted(found)
-
-    def _search(self, text: str) -> set[int]:
+    def scan(
+        self, text: str, stderr: Sequence[int] = b"", first: int = 0, prefix_end: str = ""
+    ) -> list[int]:
+        """Positions (0 for the first line of ``text``) of its error lines. Line ``i``
+        of ``text`` is on stderr when ``stderr[first + i]`` is true."""
+        text = plain(text)
         found: set[int] = set()
         for probe in self._probes:
-            found.update(_hits(text, probe))
-        for regex in self._user:
-            found.update(_regex_hits(text, regex))
-        return found
+            found.update(_hits(text, probe, prefix_end))
+        if self._user:
+            bodies = _prefixes(prefix_end).sub("", text) if prefix_end else text
+            for regex in self._user:
+                found.update(_regex_hits(bodies, regex))
+        if self._stderr is not None and 1 in stderr[first:]:
+            hits = _hits(text.lower(), self._stderr, prefix_end)
+            found.update(at for at in hits if stderr[first + at])
+        return sorted(found)
+
+
+def _prefixes(prefix_end: str) -> re.Pattern[str]:
+    """Each line's prefix, up to and including the first ``prefix_end``."""
+    end = re.escape(prefix_end)
+    return re.compile(f"^[^\\n{end}]*{end}", re.MULTILINE)
 
 
 class _LineCounter:
@@ -164,8 +164,9 @@ class _LineCounter:
         return self.line
 
 
-def _hits(text: str, probe: _Probe) -> list[int]:
-    """Lines of ``text`` where the probe's needle is and one of its checks matches."""
+def _hits(text: str, probe: _Probe, prefix_end: str = "") -> list[int]:
+    """Lines of ``text`` where the probe's needle is and one of its checks matches
+    (both after the line's prefix)."""
     lines: list[int] = []
     counter = _LineCounter(text)
     needle, find, position = probe.needle, text.find, 0
@@ -173,7 +174,13 @@ def _hits(text: str, probe: _Probe) -> list[int]:
         start = text.rfind("\n", 0, hit) + 1
         end = find("\n", hit + len(needle))
         end = len(text) if end < 0 else end
-        line = text[start:end]
+        body = start
+        if prefix_end:
+            body = text.find(prefix_end, start, end) + 1 or start
+            if hit < body:  # inside the prefix: look again after it
+                position = body
+                continue
+        line = text[body:end]
         if any(check is None or check.search(line) for check in probe.checks):
             lines.append(counter.at(start))
         position = end + 1
@@ -215,11 +222,12 @@ class ErrorIndex:
         """No more error lines are indexed (see :data:`MAX_ERROR_LINES`)."""
         return len(self._lines) >= MAX_ERROR_LINES
 
-    def add(self, first: int, segments: Sequence[Segment]) -> None:
-        """Index a batch of new complete lines, numbered from ``first``."""
+    def add(self, first: int, text: str, stderr: Sequence[int] = b"", prefix_end: str = "") -> None:
+        """Index a batch of new complete lines, numbered from ``first`` (see
+        :meth:`ErrorMatcher.scan`; ``stderr`` is indexed by line number)."""
         if self.full:
             return
-        found = self.matcher.scan(segments)
+        found = self.matcher.scan(text, stderr, first, prefix_end)
         room = MAX_ERROR_LINES - len(self._lines)
         self._lines.extend(first + at for at in found[:room])
 

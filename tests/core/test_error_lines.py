@@ -12,7 +12,6 @@ from crownest_tui.core.error_lines import (
     ErrorIndex,
     ErrorMatcher,
     PatternError,
-    Segment,
     check_patterns,
     plain,
 )
@@ -29,7 +28,7 @@ def corpus_lines(name: str) -> list[str]:
 def found(lines: list[str], matcher: ErrorMatcher | None = None, stderr: bool = False) -> list[str]:
     """The plain text of the lines the matcher marks, fed as one segment."""
     matcher = matcher or ErrorMatcher()
-    hits = matcher.scan([Segment(stderr, len(lines), "\n".join(lines))])
+    hits = matcher.scan("\n".join(lines), b"\x01" * len(lines) if stderr else b"")
     return [plain(lines[i]).strip() for i in hits]
 
 
@@ -115,15 +114,27 @@ def test_stderr_lines_with_the_word_error_count_on_stderr_only() -> None:
     assert not matcher.is_error("terrorist film festival", stderr=True)  # a word, not a part
 
 
-def test_positions_count_lines_across_segments_and_streams() -> None:
-    segments = [
-        Segment(False, 3, "ok 1\nok 2\nTraceback (most recent call last):"),
-        Segment(True, 2, "warning: x\nsomething error happened"),
-        Segment(False, 1, "ok 3"),
-        Segment(True, 1, "all fine"),
-        Segment(False, 2, "Error: one\nError: two Error: again"),
+def test_positions_count_lines_and_streams_as_the_transcript_stores_them() -> None:
+    """Records as the transcript writes them: ``<hex time>\\x1f<raw text>\\n``."""
+    rows = [
+        ("ok 1", 0),
+        ("ok 2", 0),
+        ("Traceback (most recent call last):", 0),
+        ("warning: x", 1),
+        ("something error happened", 1),
+        ("something error happened on stdout", 0),
+        ("all fine", 1),
+        ("Error: one", 0),
+        ("Error: two Error: again", 0),
     ]
-    assert ErrorMatcher().scan(segments) == [2, 4, 7, 8]
+    records = "".join(f"18c2f{n:x}\x1f{text}\n" for n, (text, _) in enumerate(rows))
+    flags = bytes([9, 9] + [stream for _, stream in rows])  # two lines before this batch
+    found = ErrorMatcher().scan(records, flags, first=2, prefix_end="\x1f")
+    assert found == [2, 4, 7, 8]
+    # A marker in the time prefix (never, for hex) or at a line start behind it.
+    assert ErrorMatcher().scan("E   \x1fok\n\x1fE   assert\n", prefix_end="\x1f") == [1]
+    user = ErrorMatcher(["^BUILD FAILED"], builtin=False)
+    assert user.scan("1f\x1fBUILD FAILED\n2f\x1fno BUILD FAILED\n", prefix_end="\x1f") == [0]
 
 
 def test_user_patterns_extend_the_table() -> None:
@@ -152,14 +163,15 @@ def test_escapes_and_carriage_returns_do_not_hide_markers() -> None:
 
 def test_index_jumps_by_binary_search_and_stops_at_its_cap() -> None:
     index = ErrorIndex(ErrorMatcher())
-    index.add(0, [Segment(False, 3, "a\nError: b\nc")])
-    index.add(3, [Segment(False, 2, "FAILED d\ne"), Segment(True, 1, "f error")])
+    flags = bytes([0, 0, 0, 0, 0, 1])
+    index.add(0, "a\nError: b\nc\n", flags)
+    index.add(3, "FAILED d\ne\nf error\n", flags)
     assert index.lines() == [1, 3, 5] and len(index) == 3 and index.first() == 1
     assert index.after(1) == 3 and index.after(5) is None and index.after(-1) == 1
     assert index.before(3) == 1 and index.before(1) is None and index.before(99) == 5
     assert 3 in index and 2 not in index and index.ordinal(5) == 2
     many = ErrorIndex(ErrorMatcher())
-    text = "\n".join(["Error: x"] * 1000)
+    text = "Error: x\n" * 1000
     for block in range(MAX_ERROR_LINES // 1000 + 2):
-        many.add(block * 1000, [Segment(False, 1000, text)])
+        many.add(block * 1000, text)
     assert len(many) == MAX_ERROR_LINES and many.full

@@ -10,7 +10,7 @@ from __future__ import annotations
 from crownest_tui.core.chunk import StreamFilter
 from crownest_tui.core.error_lines import ErrorIndex, ErrorMatcher
 from crownest_tui.ui.log.lines import LogLines
-from crownest_tui.ui.log.transcript import Transcript
+from crownest_tui.ui.log.transcript import SEPARATOR, Transcript
 
 
 class ErrorNavigator:
@@ -19,8 +19,12 @@ class ErrorNavigator:
     def __init__(self, transcript: Transcript, lines: LogLines, matcher: ErrorMatcher) -> None:
         self.transcript, self.lines = transcript, lines
         self.index = ErrorIndex(matcher)
-        transcript.on_lines = self.index.add
+        transcript.on_lines = self._index_lines
         lines.errors = self.index
+
+    def _index_lines(self, first: int, records: str) -> None:
+        flags = self.transcript.stderr_flags
+        self.index.add(first, records, flags, prefix_end=SEPARATOR)
 
     def _shown(self, line: int, streams: StreamFilter) -> bool:
         return streams == "all" or self.transcript.stream_of(line) == streams

@@ -21,13 +21,12 @@ from datetime import datetime
 from pathlib import Path
 
 from crownest_tui.core.chunk import OutputChunk, Stream, StreamFilter
-from crownest_tui.core.error_lines import Segment
 from crownest_tui.ui.log.spool import BLOCK, ENCODING, ERRORS, Spool
 
 STDOUT, STDERR = 0, 1
 SEPARATOR = "\x1f"
-LinesHook = Callable[[int, list[Segment]], None]
-"""Called with the first line's number and the new complete lines, once a batch."""
+LinesHook = Callable[[int, str], None]
+"""Called once a batch with the first new line's number and the new records."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +90,6 @@ class Transcript:
         records: list[str] = []
         runs: list[tuple[int, int]] = []
         pending = self._pending
-        hook, segments = self.on_lines, list[Segment]()
         last_time: datetime | None = None
         last_ms: int | None = None
         for chunk in chunks:
@@ -112,10 +110,7 @@ class Transcript:
                 continue
             body = text[:newline]
             lines = body.count("\n") + 1
-            head = partial.text()
-            if hook is not None:
-                segments.append(Segment(stream == STDERR, lines, head + body))
-            first = _header(partial.start if partial.parts else last_ms) + head
+            first = _header(partial.start if partial.parts else last_ms) + partial.text()
             if lines > 1:
                 body = body.replace("\n", "\n" + _header(last_ms))
             records.append(first + body + "\n")
@@ -134,9 +129,10 @@ class Transcript:
             flags.extend(b"\x01" * lines if stream else bytes(lines))
             total += lines
         self._index_blocks(self.spool.line_count, total)
-        if hook is not None:
-            hook(self.spool.line_count, segments)
-        self.spool.append("".join(records).encode(ENCODING, ERRORS), total)
+        text = "".join(records)
+        if self.on_lines is not None:
+            self.on_lines(self.spool.line_count, text)
+        self.spool.append(text.encode(ENCODING, ERRORS), total)
         return total
 
     def _index_blocks(self, before: int, added: int) -> None:
@@ -166,6 +162,11 @@ class Transcript:
         head, _sep, raw = record.partition(SEPARATOR)
         stream: Stream = "stderr" if self._flags[index] else "stdout"
         return Line(stream, int(head, 16) if head else None, raw)
+
+    @property
+    def stderr_flags(self) -> bytearray:
+        """One byte per complete line: 1 for stderr (read-only for callers)."""
+        return self._flags
 
     def stream_of(self, index: int) -> Stream:
         """The stream of a complete line."""
