@@ -22,6 +22,7 @@ from crownest_tui.core.failure_summary import FailureSummary
 from crownest_tui.core.filters import RunFilters
 from crownest_tui.local.process import LocalBackendProcess
 from crownest_tui.text.sanitize import plain_text
+from crownest_tui.ui.help_sections import help_sections
 from crownest_tui.ui.screens.detail import RunDetailScreen
 from crownest_tui.ui.widgets.failure_summary import FailureSummaryView
 from crownest_tui.ui.widgets.log_view import LogView
@@ -32,6 +33,10 @@ from tests.ui.log_helpers import screen_text, wait_until
 from tests.ui.test_detail import DetailHost, client_of, detail, stream_ended
 
 from .conftest import RecordingApp, new_suite, settle
+from .palette import run_command
+
+FAILURE_TIP = "Failure summary: every fact and error line, or one row"
+NEXT_ERROR_TIP = "Next error line (tracebacks, failed tests, compiler errors…)"
 
 TEST_FILE = """\
 def test_ok():
@@ -175,6 +180,15 @@ async def test_a_traceback_and_x_for_every_fact(backend: LocalBackendProcess) ->
             await pilot.press("x")
             await pilot.pause()
             assert view.lines.size.height >= 16
+            # Help lists the keys by id; the palette runs them by what they do.
+            entries = {e.binding_id: e for s in help_sections(screen) for e in s.entries}
+            assert entries["log.next_error"].key == "e"
+            assert entries["log.previous_error"].key == "E"
+            assert entries["detail.failure"].key == "x" and entries["detail.failure"].enabled
+            await run_command(pilot, "failure summary", FAILURE_TIP)
+            assert screen.query_one(FailureSummaryView).expanded
+            await run_command(pilot, "next error", NEXT_ERROR_TIP)
+            assert view.lines.current_error == index.after(index.first() or 0)
 
 
 async def test_a_compile_error_as_rustc_prints_it(backend: LocalBackendProcess) -> None:

@@ -109,7 +109,7 @@ class RunDetailScreen(FollowsRun, Screen[None]):
             "Why it failed",
             show=False,
             id="detail.failure",
-            tooltip="Failure summary: every fact and error line, or three rows",
+            tooltip="Failure summary: every fact and error line, or one row",
         ),
         Binding(
             "R",
@@ -424,7 +424,7 @@ class RunDetailScreen(FollowsRun, Screen[None]):
         self.app.push_screen(ConfirmCancelScreen(run), confirmed)
 
     def action_toggle_failure(self) -> None:
-        """The failure summary: every fact, stderr and error line, or three rows."""
+        """The failure summary: every fact, stderr and error line, or one row."""
         summary = self.query_one(FailureSummaryView)
         summary.expanded = not summary.expanded
 
