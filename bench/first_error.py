@@ -28,6 +28,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from _support import Figures, percentiles, quantiles, start_script_run
+from chaos import Host  # the detail screen over a client, alone
 from tail import pool, replay
 from textual.app import App, ComposeResult
 from textual.events import Key
@@ -59,15 +60,6 @@ def load(path):
     raise FileNotFoundError(f"config not found: {{path}}")
 load("settings.toml")
 """
-
-
-class Host(App[None]):
-    def __init__(self, client: CrowNestClient, run_id: str) -> None:
-        super().__init__()
-        self.client, self.run_id = client, run_id
-
-    def on_mount(self) -> None:
-        self.push_screen(RunDetailScreen(self.client, self.run_id))
 
 
 class Paints:

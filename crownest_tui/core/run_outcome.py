@@ -83,18 +83,10 @@ def exit_meaning(code: int) -> str:
 
 
 def short_duration(seconds: float) -> str:
-    """A timeout or elapsed time in few cells: ``0.8s``, ``45s``, ``10m``, ``2m30s``,
-    ``1h``, ``1h30m``."""
-    if seconds < 10 and seconds != int(seconds):
-        return f"{seconds:.1f}s"
-    whole = int(seconds)
-    if whole < 60:
-        return f"{whole}s"
-    minutes, secs = divmod(whole, 60)
-    if minutes < 60:
-        return f"{minutes}m" if not secs else f"{minutes}m{secs:02d}s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h" if not minutes else f"{hours}h{minutes:02d}m"
+    """:func:`format_duration` in fewer cells, for the Why column: ``0.8s``, ``45s``,
+    ``10m``, ``2m30s``, ``1h``, ``1h30m`` (zero seconds or minutes left out)."""
+    text = format_duration(seconds).replace(" 00s", "").replace(" 00m", "")
+    return text.replace(" ", "")
 
 
 def _elapsed(run: WorkspaceRun, now: datetime) -> float | None:

@@ -4,6 +4,7 @@ with ``e`` / ``E`` (the search bar keeps its own keys)."""
 from __future__ import annotations
 
 from textual.app import App, ComposeResult
+from textual.pilot import Pilot
 
 from crownest_tui.core.error_lines import ErrorMatcher
 from crownest_tui.core.failure_summary import NumberedLine
@@ -46,6 +47,15 @@ def build_log() -> list[OutputChunk]:
     ]
 
 
+async def loaded(app: ErrorLogApp, pilot: Pilot[None]) -> LogView:
+    """The view with :func:`build_log` in it, on screen."""
+    view = app.log_view
+    view.append(build_log())
+    view.flush()
+    await pilot.pause()
+    return view
+
+
 def rows_of(view: LogView) -> list[str]:
     return [row.rstrip() for row in screen_rows(view)]
 
@@ -53,10 +63,7 @@ def rows_of(view: LogView) -> list[str]:
 async def test_error_lines_are_marked_and_e_and_shift_e_move_between_them() -> None:
     app = ErrorLogApp()
     async with app.run_test(size=SIZE) as pilot:
-        view = app.log_view
-        view.append(build_log())
-        view.flush()
-        await pilot.pause()
+        view = await loaded(app, pilot)
         index = view.error_lines
         assert index is not None
         # The stderr line came between two halves of the exception line: it is line 41.
@@ -85,10 +92,7 @@ async def test_error_lines_are_marked_and_e_and_shift_e_move_between_them() -> N
 async def test_jumps_skip_what_the_stream_filter_hides_and_start_from_the_view() -> None:
     app = ErrorLogApp()
     async with app.run_test(size=SIZE) as pilot:
-        view = app.log_view
-        view.append(build_log())
-        view.flush()
-        await pilot.pause()
+        view = await loaded(app, pilot)
         await pilot.press("o")  # stdout only
         await pilot.press("g", "e", "e", "e")
         assert view.lines.current_error == 150  # the stderr error is not shown
