@@ -83,10 +83,10 @@ def exit_meaning(code: int) -> str:
 
 
 def short_duration(seconds: float) -> str:
-    """:func:`format_duration` in fewer cells, for the Why column: ``0.8s``, ``45s``,
-    ``10m``, ``2m30s``, ``1h``, ``1h30m`` (zero seconds or minutes left out)."""
+    """:func:`format_duration` in fewer cells, for the Why column: ``0.8s``, ``1s``,
+    ``45s``, ``10m``, ``2m30s``, ``1h``, ``1h30m`` (zeros left out)."""
     text = format_duration(seconds).replace(" 00s", "").replace(" 00m", "")
-    return text.replace(" ", "")
+    return text.replace(" ", "").replace(".0s", "s")
 
 
 def _elapsed(run: WorkspaceRun, now: datetime) -> float | None:

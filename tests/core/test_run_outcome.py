@@ -105,8 +105,9 @@ def test_running_runs_show_time_against_the_timeout_and_warn_past_80_percent() -
 
 
 def test_short_durations() -> None:
-    assert [short_duration(s) for s in (0.8, 45, 600, 150, 3600, 5400)] == [
+    assert [short_duration(s) for s in (0.8, 1, 45, 600, 150, 3600, 5400)] == [
         "0.8s",
+        "1s",
         "45s",
         "10m",
         "2m30s",

@@ -159,9 +159,10 @@ async def test_a_pytest_failure_opens_at_its_first_error_line(
 
 
 async def test_a_traceback_and_x_for_every_fact(backend: LocalBackendProcess) -> None:
-    script = "import json\nprint('loading settings')\njson.loads('{broken')\n"
+    script = "import json\nfor n in range(300):\n    print(f'loading part {n}')\njson.loads('{')\n"
     async with client_of(backend) as client:
         run_id = await start(client, "python3 load.py", {"load.py": script})
+        await wait_for_end(client, run_id)  # opened failed: at its first error line
         async with DetailHost(client, run_id).run_test(size=(80, 24)) as pilot:
             screen, view = await open_ended(pilot)
             index = view.error_lines
@@ -171,7 +172,13 @@ async def test_a_traceback_and_x_for_every_fact(backend: LocalBackendProcess) ->
             assert lines[-1].startswith("json.decoder.JSONDecodeError: Expecting property name")
             await pilot.press("x")
             await pilot.pause()
+            await pilot.pause()
             text = "\n".join(screen_text(pilot.app))
+            # The log got shorter; the error line it was on stays in sight.
+            assert view.lines.current_error == index.first() == 300
+            assert any(
+                "➤Traceback (most recent call last):" in row for row in screen_text(pilot.app)
+            )
             assert "Why it failed" in text and "exit 1: general error" in text
             assert "Last stderr lines" in text and "JSONDecodeError" in text
             assert f"Error lines ({len(index)})" in text
@@ -188,6 +195,7 @@ async def test_a_traceback_and_x_for_every_fact(backend: LocalBackendProcess) ->
             await run_command(pilot, "failure summary", FAILURE_TIP)
             assert screen.query_one(FailureSummaryView).expanded
             await run_command(pilot, "next error", NEXT_ERROR_TIP)
+            await pilot.pause()
             assert view.lines.current_error == index.after(index.first() or 0)
 
 

@@ -29,17 +29,22 @@ class ErrorNavigator:
     def _shown(self, line: int, streams: StreamFilter) -> bool:
         return streams == "all" or self.transcript.stream_of(line) == streams
 
+    def in_view(self, line: int) -> bool:
+        """Whether complete line ``line`` is on screen now."""
+        lines, top = self.lines, self.lines.top_line()
+        if top is None:
+            return False
+        first = self.transcript.rank(lines.stream_filter, top)
+        position = self.transcript.rank(lines.stream_filter, line)
+        return first <= position < first + max(1, lines.size.height)
+
     def _anchor(self) -> int | None:
         """Where a jump starts: the error jumped to last while it is in view, else the
         top line of the view."""
-        lines = self.lines
-        current, top = lines.current_error, lines.top_line()
-        if current is not None and top is not None:
-            first = self.transcript.rank(lines.stream_filter, top)
-            position = self.transcript.rank(lines.stream_filter, current)
-            if first <= position < first + max(1, lines.size.height):
-                return current
-        return top
+        current = self.lines.current_error
+        if current is not None and self.in_view(current):
+            return current
+        return self.lines.top_line()
 
     def step(self, forward: bool) -> tuple[int | None, bool]:
         """The next (or previous) shown error line from the anchor, wrapping at the

@@ -167,6 +167,7 @@ class LogView(Vertical):
         self._paused_at = 0
         self._error_matcher = error_matcher
         self._errors: ErrorNavigator | None = None
+        self._error_scroll: float | None = None  # where show_error left the view
 
     @property
     def lines(self) -> LogLines:
@@ -366,6 +367,16 @@ class LogView(Vertical):
         self.lines.current_error = line
         self._show_match(line)
         self.lines.refresh()
+        self._error_scroll = self.lines.scroll_y
+
+    def on_resize(self) -> None:
+        """The view got shorter (the failure summary expanded): the error line shown
+        stays in sight, unless the view was moved since."""
+        current, errors = self.lines.current_error, self._errors
+        if current is None or errors is None or self.lines.scroll_y != self._error_scroll:
+            return
+        if not errors.in_view(current):
+            self.show_error(current)
 
     # -- save ------------------------------------------------------------------------
 
