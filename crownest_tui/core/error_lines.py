@@ -21,6 +21,7 @@ from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 
 MAX_ERROR_LINES = 1_000_000
 """Error lines indexed per transcript (8 bytes each); later ones are not marked."""
@@ -60,6 +61,7 @@ BUILTIN_PATTERNS: tuple[ErrorPattern, ...] = (
     ErrorPattern("panic", "panic", r"^panic: |panicked at"),
     ErrorPattern("fatal", "fatal:", r"^fatal: "),
     ErrorPattern("error log", "ERROR", r"\bERROR\b"),
+    ErrorPattern("crash", "Segmentation fault"),
 )
 STDERR_PATTERN = ErrorPattern("stderr error", "error", r"(?i)\berror")
 """Applied to stderr lines only, case-insensitively."""
@@ -144,6 +146,7 @@ class ErrorMatcher:
         return sorted(found)
 
 
+@cache
 def _prefixes(prefix_end: str) -> re.Pattern[str]:
     """Each line's prefix, up to and including the first ``prefix_end``."""
     end = re.escape(prefix_end)

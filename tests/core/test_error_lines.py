@@ -80,6 +80,7 @@ def test_successful_tools_have_no_error_lines(name: str) -> None:
         "::error::Something went wrong",
         "ERROR: Could not find a version that satisfies the requirement nope",
         "2026-12-02 01:02:03 ERROR worker crashed",
+        "Segmentation fault (core dumped)",
         "\x1b[1m\x1b[31mE   ValueError: boom\x1b[0m",
         "\x1b[31mFAILED\x1b[0m test_demo.py::test_fail",
     ],
