@@ -16,11 +16,23 @@ from crownest_tui.ui.log.transcript import SEPARATOR, Transcript
 class ErrorNavigator:
     """The error lines of one log view, and which one was jumped to last."""
 
-    def __init__(self, transcript: Transcript, lines: LogLines, matcher: ErrorMatcher) -> None:
-        self.transcript, self.lines = transcript, lines
+    def __init__(self, transcript: Transcript, matcher: ErrorMatcher) -> None:
+        """Indexes ``transcript`` from now on (before the view is mounted, so no early
+        batch goes unindexed); :meth:`attach` gives it the lines it moves."""
+        self.transcript = transcript
         self.index = ErrorIndex(matcher)
         transcript.on_lines = self._index_lines
+        self._lines: LogLines | None = None
+
+    def attach(self, lines: LogLines) -> None:
+        """The view's lines: they mark the error lines, and jumps move them."""
+        self._lines = lines
         lines.errors = self.index
+
+    @property
+    def lines(self) -> LogLines:
+        assert self._lines is not None, "attach() the lines first"
+        return self._lines
 
     def _index_lines(self, first: int, records: str) -> None:
         flags = self.transcript.stderr_flags

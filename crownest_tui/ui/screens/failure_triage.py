@@ -48,8 +48,12 @@ class FailureTriage:
         self._open_at_first_error()
 
     def output_arrived(self) -> None:
-        """A batch of output went into the log (the summary catches up once a second)."""
+        """A batch of output went into the log: new error lines are said at once, the
+        rest (the last stderr lines) once a second."""
         self._dirty = True
+        summary, index = self.view.summary, self.log.error_lines
+        if summary is not None and index is not None and len(index) != summary.error_count:
+            self.refresh()
         self._open_at_first_error()
 
     def refresh(self) -> None:

@@ -166,7 +166,7 @@ class LogView(Vertical):
         self._dirty = True
         self._paused_at = 0
         self._error_matcher = error_matcher
-        self._errors: ErrorNavigator | None = None
+        self._errors = ErrorNavigator(self.transcript, error_matcher) if error_matcher else None
         self._error_scroll: float | None = None  # where show_error left the view
 
     @property
@@ -180,7 +180,10 @@ class LogView(Vertical):
         return self.query_one(SearchBar)
 
     def compose(self) -> ComposeResult:
-        yield LogLines(self.transcript).data_bind(
+        lines = LogLines(self.transcript)
+        if self._errors is not None:
+            self._errors.attach(lines)
+        yield lines.data_bind(
             LogView.wrap,
             LogView.show_times,
             LogView.stream_filter,
@@ -193,8 +196,6 @@ class LogView(Vertical):
         self._search = SearchController(
             self.transcript, self.lines, self.search_bar, show_match=self._show_match
         )
-        if self._error_matcher is not None:
-            self._errors = ErrorNavigator(self.transcript, self.lines, self._error_matcher)
         self.set_interval(FRAME, self._tick)
 
     def on_unmount(self) -> None:
@@ -353,8 +354,9 @@ class LogView(Vertical):
         self.show_error(line)
 
     def show_first_error(self) -> bool:
-        """Go to the first error line (a failed run opens there); False if none."""
-        if self._errors is None:
+        """Go to the first error line (a failed run opens there); False if none (or
+        not yet: before the view is mounted)."""
+        if self._errors is None or not self.is_mounted:
             return False
         self.flush()
         line = self._errors.first()
