@@ -36,6 +36,8 @@ CELL_LIMIT = 10_000
 """Cells of one line shown (unwrapped, or in total when wrapped)."""
 STDERR_MARK = "▌"
 """Gutter mark of stderr lines, so they read without colour too."""
+ERROR_MARKS = ("", "✗", "➤")
+"""Second gutter cell: nothing, an error line, the error line jumped to (``e``/``E``)."""
 GUTTER_WIDTH = 2
 TIME_WIDTH = 13
 
@@ -100,7 +102,7 @@ class LineRenderer:
         self.styles: LineStyles | None = None
         self.pattern: re.Pattern[str] | None = None
         self.wrap_width = 0
-        self._prefixes: dict[tuple[str, int | None, bool], Strip] = {}
+        self._prefixes: dict[tuple[str, int | None, bool, int], Strip] = {}
 
     def configure(
         self,
@@ -166,9 +168,10 @@ class LineRenderer:
             self._cache[index] = rows
         return rows
 
-    def prefix(self, line: Line, first_row: bool, show_time: bool) -> Strip:
-        """The gutter (stream mark) and, when shown, the time column of one row."""
-        key = (line.stream, line.time_ms if first_row else None, show_time)
+    def prefix(self, line: Line, first_row: bool, show_time: bool, error: int = 0) -> Strip:
+        """The gutter (stream mark, error mark) and, when shown, the time column of one
+        row; ``error`` indexes :data:`ERROR_MARKS`."""
+        key = (line.stream, line.time_ms if first_row else None, show_time, error)
         cached = self._prefixes.get(key)
         if cached is not None:
             return cached
@@ -180,6 +183,9 @@ class LineRenderer:
             segments = [Segment(STDERR_MARK, styles.stderr_mark), Segment(" ", styles.base)]
         else:
             segments = [Segment(" " * GUTTER_WIDTH, styles.base)]
+        if error:
+            stream_cell = segments[0] if line.stream == "stderr" else Segment(" ", styles.base)
+            segments = [stream_cell, Segment(ERROR_MARKS[error], styles.stderr_mark)]
         if show_time:
             stamp = format_time(line.time_ms) if first_row else " " * (TIME_WIDTH - 1)
             segments += [Segment(stamp, styles.time), Segment(" ", styles.base)]
