@@ -158,7 +158,7 @@ async def test_a_pytest_failure_opens_at_its_first_error_line(
             assert view.lines.current_error == first
 
 
-async def test_a_traceback_and_x_for_every_fact(backend: LocalBackendProcess) -> None:
+async def test_a_traceback_and_F_for_every_fact(backend: LocalBackendProcess) -> None:
     script = "import json\nfor n in range(300):\n    print(f'loading part {n}')\njson.loads('{')\n"
     async with client_of(backend) as client:
         run_id = await start(client, "python3 load.py", {"load.py": script})
@@ -191,7 +191,7 @@ async def test_a_traceback_and_x_for_every_fact(backend: LocalBackendProcess) ->
             entries = {e.binding_id: e for s in help_sections(screen) for e in s.entries}
             assert entries["log.next_error"].key == "e"
             assert entries["log.previous_error"].key == "E"
-            assert entries["detail.failure"].key == "x" and entries["detail.failure"].enabled
+            assert entries["detail.failure"].key == "F" and entries["detail.failure"].enabled
             await run_command(pilot, "failure summary", FAILURE_TIP)
             assert screen.query_one(FailureSummaryView).expanded
             await run_command(pilot, "next error", NEXT_ERROR_TIP)

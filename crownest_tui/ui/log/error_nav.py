@@ -46,8 +46,7 @@ class ErrorNavigator:
         lines, top = self.lines, self.lines.top_line()
         if top is None:
             return False
-        first = self.transcript.rank(lines.stream_filter, top)
-        position = self.transcript.rank(lines.stream_filter, line)
+        first, position = lines.rank(top), lines.rank(line)  # through folds
         return first <= position < first + max(1, lines.size.height)
 
     def _anchor(self) -> int | None:

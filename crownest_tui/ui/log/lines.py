@@ -393,7 +393,7 @@ class LogLines(ScrollView, can_focus=True):
         errors = self.errors
         if errors is None or not len(errors) or position >= self._committed:
             return 0
-        index = self.transcript.select(self._synced_filter, position)
+        index = self.view_map().select(position)  # through folds (and filters)
         if index == self.current_error:
             return 2
         return 1 if index in errors else 0
