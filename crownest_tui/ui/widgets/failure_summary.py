@@ -56,11 +56,11 @@ class FailureSummaryView(Static):
         self.update(self._expanded(summary) if self.expanded else self._folded(summary))
 
     def _folded(self, summary: FailureSummary) -> RenderableType:
-        return _row(f"✗ {summary.folded()}", "bold", "x: more")
+        return _row(f"✗ {summary.folded()}", "bold", "F: more")
 
     def _expanded(self, summary: FailureSummary) -> RenderableType:
         parts: list[RenderableType] = []
         for index, (title, rows) in enumerate(summary.expanded()):
-            parts.append(_row(title, "bold", "x: fewer" if index == 0 else ""))
+            parts.append(_row(title, "bold", "F: fewer" if index == 0 else ""))
             parts += [_row(f"  {row}") for row in rows]
         return Group(*parts)
