@@ -54,7 +54,7 @@ class ArtifactRetention:
         return min(ARTIFACT_SWEEP_SECONDS, max(0.0, _seconds_until(upcoming)))
 
     async def keep(self) -> None:
-        """Sweep now, then whenever the next artifact expires, until cancelled.
+        """Sweep now, then whenever the next artifact expires, until canceled.
 
         A run that collects an artifact wakes it (:meth:`collected`): the new one may
         expire before the one it was waiting for (when none was: the wait is long)."""
