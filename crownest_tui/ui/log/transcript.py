@@ -160,6 +160,10 @@ class Transcript:
         """The stream of a complete line."""
         return "stderr" if self._flags[index] else "stdout"
 
+    def stream_flags(self, low: int, high: int) -> bytes:
+        """One byte per complete line ``low .. high - 1``: 1 for stderr, 0 for stdout."""
+        return bytes(self._flags[low:high])
+
     def stderr_before(self, index: int) -> int:
         """Number of stderr lines among complete lines ``0 .. index - 1``."""
         prefix = self._stderr_before
