@@ -8,7 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from crownest_tui.core.chunk import OutputChunk, StreamFilter
+from crownest_tui.core.chunk import OutputChunk, Stream, StreamFilter
+from crownest_tui.text.sanitize import plain_text
 from crownest_tui.ui.log.filters import FilterIndex, FilterSet, LineFilter, scan_slice
 from crownest_tui.ui.log.search import parse_query
 from crownest_tui.ui.log.transcript import Transcript
@@ -22,7 +23,7 @@ def transcript() -> Iterator[Transcript]:
     made = Transcript()
     chunks = []
     for n in range(3000):
-        stream = "stderr" if rng.random() < 0.3 else "stdout"
+        stream: Stream = "stderr" if rng.random() < 0.3 else "stdout"
         words = " ".join(rng.choice(WORDS) for _ in range(rng.randint(1, 3)))
         chunks.append(OutputChunk(stream, f"{n} {words}\n", n))
     made.append(chunks)
@@ -36,8 +37,6 @@ def keep(kind: str, text: str, regex: bool = False) -> LineFilter:
 
 
 def brute_force(transcript: Transcript, filters: FilterSet) -> list[int]:
-    from crownest_tui.text.sanitize import plain_text
-
     total = transcript.committed
     texts = [plain_text(transcript.line(n).raw) for n in range(total)]
     hits = [all(f.query.pattern.search(t) for f in filters.includes) for t in texts]
