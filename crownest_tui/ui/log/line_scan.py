@@ -1,6 +1,6 @@
 """Which spooled lines match a pattern: one flag byte per line, a block at a time.
 
-The spool holds records ``<time>\\x1f<raw text>\\n``. Looping over lines in Python
+The spool holds records ``<time>.<seq>\\x1f<raw text>\\n``. Looping over lines in Python
 costs about a microsecond a line, too slow for ten million, so a block of records is
 done with a handful of C-level passes instead:
 
@@ -36,12 +36,13 @@ SEPARATOR = b"\x1f"
 _SGR = re.compile(rb"\x1b\[[0-9;]*m")
 SPARSE = 16
 """A literal found on fewer than one line in this many is located by ``find``."""
-_HEX = frozenset(b"0123456789abcdef")
+_HEADER_BYTES = frozenset(b"0123456789abcdef.")
 _NUL_RUNS = re.compile(rb"\x00+")
 _PLAIN_ASCII = bytes(range(0x20, 0x7F)) + b"\n"
 """Printable ASCII and newline: what most log text is made of."""
 _HIGH = bytes(range(0x80, 0x100))
 _ODD_BYTES = re.compile(rb"[\x00-\x09\x0b-\x1e\x7f]")
+_CONTROL_BYTES = re.compile(rb"[\x00-\x09\x0b-\x1f\x7f]")
 _ODD_TEXT = re.compile(
     "[\x00-\x09\x0b-\x1e\x7f-\x9f\ud800-\udfff\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
 )
@@ -96,7 +97,7 @@ class LinePattern:
     def header_safe(self) -> bool:
         """True when the literal cannot match inside a record's time header."""
         literal = self.literal
-        return literal is not None and not set(literal.lower()) <= _HEX
+        return literal is not None and not set(literal.lower()) <= _HEADER_BYTES
 
     @cached_property
     def block_safe(self) -> bool:
@@ -252,7 +253,7 @@ def _record_matches(record: bytes, pattern: LinePattern) -> bool:
     compiled = pattern.as_bytes
     if compiled is not None and pattern.block_safe and body.isascii():
         shown = _SGR.sub(b"", body) if b"\x1b" in body else body
-        if _ODD_BYTES.search(shown) is None:  # colour only: no need for the sanitizer
+        if _CONTROL_BYTES.search(shown) is None:  # colour only: no sanitizer needed
             return compiled.search(shown) is not None
     return pattern.matches_text(plain_text(body.decode(ENCODING, ERRORS)))
 

@@ -12,6 +12,7 @@ reactives its :class:`~crownest_tui.ui.widgets.log_view.LogView` binds down with
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from rich.cells import cell_len
@@ -25,9 +26,12 @@ from textual.strip import Strip
 
 from crownest_tui.core.chunk import StreamFilter
 from crownest_tui.ui.log.badge import log_badge
+from crownest_tui.ui.log.filters import FilterIndex
 from crownest_tui.ui.log.render import GUTTER_WIDTH, TIME_WIDTH, LineRenderer, LineStyles
 from crownest_tui.ui.log.search import MatchIndex
+from crownest_tui.ui.log.time_column import TimeMode, line_stamp
 from crownest_tui.ui.log.transcript import Line, Transcript
+from crownest_tui.ui.log.view_map import ViewMap
 
 BADGE_MARGIN = 1
 
@@ -63,6 +67,9 @@ class LogLines(ScrollView, can_focus=True):
     """Wrap long lines to the width."""
     show_times: reactive[bool] = reactive(False, init=False)
     """Show each line's event time before it."""
+    time_mode: reactive[TimeMode] = reactive[TimeMode]("off", init=False)
+    """What the time column shows (when ``show_times``): event time, since the start,
+    or since the previous line."""
     stream_filter: reactive[StreamFilter] = reactive[StreamFilter]("all", init=False)
     """Which streams are shown."""
     following: reactive[bool] = reactive(True, init=False)
@@ -99,6 +106,13 @@ class LogLines(ScrollView, can_focus=True):
         self._layout: list[tuple[int, int]] | None = None
         self._programmatic = False
         self._line_styles: LineStyles | None = None
+        self.narrowing: FilterIndex | None = None
+        """The filters' mapping of view positions to lines (None: no filter)."""
+        self.gutter_mark: Callable[[int], str] | None = None
+        """A one-cell mark for a complete line after its stream mark (marks, cursor)."""
+        self.time_origin_ms: int | None = None
+        """When the run started, for the time column (default: the first line's time)."""
+        self._row_index: int | None = None  # the line of the rows _rows gave last
 
     # -- settings from the LogView ----------------------------------------------------
 
@@ -107,6 +121,9 @@ class LogLines(ScrollView, can_focus=True):
 
     def watch_show_times(self) -> None:
         self._relayout(self._top_line(self.wrap))
+
+    def watch_time_mode(self) -> None:
+        self.invalidate()
 
     def watch_stream_filter(self) -> None:
         self._relayout(self._top_line(self.wrap))
@@ -127,7 +144,7 @@ class LogLines(ScrollView, can_focus=True):
         """Lay lines out again; when not following, keep line ``top`` in sight."""
         self.invalidate()
         if not self.following and top is not None:
-            self.show_position(self.transcript.rank(self.stream_filter, top))
+            self.show_position(self.view_map.rank(self.stream_filter, top))
 
     def top_line(self) -> int | None:
         """The transcript line at the top of the view (``None`` when empty)."""
@@ -138,9 +155,14 @@ class LogLines(ScrollView, can_focus=True):
         layout = self._wrap_layout() if wrapped else None
         position = layout[0][0] if layout else round(self.scroll_y)
         streams = self._synced_filter
-        if position >= self.transcript.count(streams):
+        if position >= self.view_map.count(streams):
             return None
-        return self.transcript.select(streams, position)
+        return self.view_map.select(streams, position)
+
+    @property
+    def view_map(self) -> ViewMap:
+        """What maps view positions to transcript lines: the filters', or the stream's."""
+        return self.narrowing or self.transcript
 
     @property
     def view_count(self) -> int:
@@ -167,10 +189,10 @@ class LogLines(ScrollView, can_focus=True):
 
     def sync(self) -> None:
         """Catch up with the transcript: sizes, follow position, repaint. Once a frame."""
-        transcript, streams = self.transcript, self.stream_filter
+        view_map, streams = self.view_map, self.stream_filter
         self._synced_filter = streams
-        self._committed = transcript.count(streams)
-        self._partials = list(transcript.partials_shown(streams))
+        self._committed = view_map.count(streams)
+        self._partials = list(view_map.partials_shown(streams))
         self._count = self._committed + len(self._partials)
         self._layout = None
         width = self.size.width
@@ -241,12 +263,13 @@ class LogLines(ScrollView, can_focus=True):
 
     def _line(self, position: int) -> tuple[int | None, Line]:
         if position < self._committed:
-            index = self.transcript.select(self._synced_filter, position)
+            index = self.view_map.select(self._synced_filter, position)
             return index, self.transcript.line(index)
         return None, self._partials[position - self._committed]
 
     def _rows(self, position: int) -> tuple[Line, list[Strip]]:
         index, line = self._line(position)
+        self._row_index = index
         current = index is not None and index == self.current_match
         rows = self.renderer.rows(index, line, self.app.console, current)
         return line, list(rows)
@@ -301,7 +324,13 @@ class LogLines(ScrollView, can_focus=True):
             scroll_x = 0 if self.wrap else round(self.scroll_x)
             if scroll_x or body.cell_length != body_width:
                 body = body.crop_extend(scroll_x, scroll_x + body_width, base)
-            prefix = self.renderer.prefix(line, row == 0, self.show_times)
+            index = self._row_index
+            mark = self.gutter_mark(index) if self.gutter_mark and index is not None else " "
+            stamp = None
+            if self.show_times and row == 0:
+                origin = self.time_origin_ms
+                stamp = line_stamp(self.transcript, self.time_mode, index, line, origin)
+            prefix = self.renderer.prefix(line, row == 0, self.show_times, stamp, mark)
             strip = Strip.join([prefix, body])
             if strip.cell_length > width:
                 strip = strip.crop(0, width)

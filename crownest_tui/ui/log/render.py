@@ -95,7 +95,7 @@ class LineRenderer:
         self.styles: LineStyles | None = None
         self.pattern: re.Pattern[str] | None = None
         self.wrap_width = 0
-        self._prefixes: dict[tuple[str, int | None, bool], Strip] = {}
+        self._prefixes: dict[tuple[object, ...], Strip] = {}
 
     def configure(
         self,
@@ -160,9 +160,18 @@ class LineRenderer:
             self._cache[index] = rows
         return rows
 
-    def prefix(self, line: Line, first_row: bool, show_time: bool) -> Strip:
-        """The gutter (stream mark) and, when shown, the time column of one row."""
-        key = (line.stream, line.time_ms if first_row else None, show_time)
+    def prefix(
+        self,
+        line: Line,
+        first_row: bool,
+        show_time: bool,
+        stamp: tuple[str, bool] | None = None,
+        gutter: str = " ",
+    ) -> Strip:
+        """The gutter (stream mark, then ``gutter``: a line mark) and, when shown, the
+        time column of one row (``stamp``: its text and whether it stands out, instead
+        of the event time)."""
+        key = (line.stream, line.time_ms if first_row else None, show_time, stamp, gutter)
         cached = self._prefixes.get(key)
         if cached is not None:
             return cached
@@ -170,13 +179,16 @@ class LineRenderer:
             self._prefixes.clear()
         assert self.styles is not None
         styles = self.styles
+        mark = Segment(gutter, styles.marker if gutter != " " else styles.base)
         if line.stream == "stderr":
-            segments = [Segment(STDERR_MARK, styles.stderr_mark), Segment(" ", styles.base)]
+            segments = [Segment(STDERR_MARK, styles.stderr_mark), mark]
         else:
-            segments = [Segment(" " * GUTTER_WIDTH, styles.base)]
+            segments = [Segment(" ", styles.base), mark]
         if show_time:
-            stamp = format_time(line.time_ms) if first_row else " " * (TIME_WIDTH - 1)
-            segments += [Segment(stamp, styles.time), Segment(" ", styles.base)]
+            text, slow = stamp if stamp is not None else (format_time(line.time_ms), False)
+            text = text if first_row else " " * (TIME_WIDTH - 1)
+            segments += [Segment(text, styles.marker if slow else styles.time)]
+            segments += [Segment(" ", styles.base)]
         strip = Strip(segments, GUTTER_WIDTH + (TIME_WIDTH if show_time else 0))
         self._prefixes[key] = strip
         return strip

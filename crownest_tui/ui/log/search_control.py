@@ -181,7 +181,9 @@ class SearchController:
         self.show_status()
 
     def _shown(self, line: int) -> bool:
-        streams = self.lines.stream_filter
+        streams, narrowing = self.lines.stream_filter, self.lines.narrowing
+        if narrowing is not None:  # filters in force: only the lines they keep
+            return narrowing.shows(streams, line)
         return streams == "all" or self.transcript.stream_of(line) == streams
 
     def _stop_seeking(self) -> None:

@@ -6,8 +6,9 @@ not split by stderr output that arrives meanwhile). Complete lines go to a
 :class:`~crownest_tui.ui.log.spool.Spool` on disk; the up to two partial lines (one per
 stream) stay in memory and are shown after the complete ones, growing as text arrives.
 
-Each stored record is ``<time>\\x1f<raw text>``: ``time`` is the event time (in hex
-milliseconds since the epoch, empty when unknown) of the chunk that started the line.
+Each stored record is ``<time>.<seq>\\x1f<raw text>``: ``time`` is the event time (in
+hex milliseconds since the epoch, empty when unknown) and ``seq`` the sequence number
+(hex) of the chunk that started the line.
 Memory per line is one stream flag byte plus the spool's sparse index.
 """
 
@@ -35,16 +36,19 @@ class Line:
     time_ms: int | None
     raw: str
     partial: bool = False
+    seq: int | None = None
+    """Sequence number of the event that started the line."""
 
 
 class _Pending:
     """The partial line of one stream."""
 
-    __slots__ = ("order", "parts", "start")
+    __slots__ = ("order", "parts", "seq", "start")
 
     def __init__(self) -> None:
         self.parts: list[str] = []
         self.start: int | None = None
+        self.seq = 0
         self.order = 0
 
     def text(self) -> str:
@@ -57,8 +61,8 @@ def _millis(time: datetime | None) -> int | None:
     return None if time is None else int(time.timestamp() * 1000)
 
 
-def _header(time_ms: int | None) -> str:
-    return SEPARATOR if time_ms is None else f"{time_ms:x}{SEPARATOR}"
+def _header(time_ms: int | None, seq: int) -> str:
+    return f".{seq:x}{SEPARATOR}" if time_ms is None else f"{time_ms:x}.{seq:x}{SEPARATOR}"
 
 
 class Transcript:
@@ -99,21 +103,24 @@ class Transcript:
             newline = text.rfind("\n")
             if newline < 0:
                 if not partial.parts:
-                    partial.start = last_ms
+                    partial.start, partial.seq = last_ms, chunk.seq
                     self._order += 1
                     partial.order = self._order
                 partial.parts.append(text)
                 continue
             body = text[:newline]
             lines = body.count("\n") + 1
-            first = _header(partial.start if partial.parts else last_ms) + partial.text()
+            if partial.parts:
+                first = _header(partial.start, partial.seq) + partial.text()
+            else:
+                first = _header(last_ms, chunk.seq)
             if lines > 1:
-                body = body.replace("\n", "\n" + _header(last_ms))
+                body = body.replace("\n", "\n" + _header(last_ms, chunk.seq))
             records.append(first + body + "\n")
             runs.append((stream, lines))
             rest = text[newline + 1 :]
             partial.parts = [rest] if rest else []
-            partial.start = last_ms
+            partial.start, partial.seq = last_ms, chunk.seq
             if rest:
                 self._order += 1
                 partial.order = self._order
@@ -143,7 +150,7 @@ class Transcript:
     def partials(self) -> list[Line]:
         """The partial (still growing) lines, oldest first."""
         found = [
-            (p.order, Line("stderr" if i else "stdout", p.start, p.text(), partial=True))
+            (p.order, Line("stderr" if i else "stdout", p.start, p.text(), True, p.seq))
             for i, p in enumerate(self._pending)
             if p.parts
         ]
@@ -154,7 +161,10 @@ class Transcript:
         record = self.spool.record(index)
         head, _sep, raw = record.partition(SEPARATOR)
         stream: Stream = "stderr" if self._flags[index] else "stdout"
-        return Line(stream, int(head, 16) if head else None, raw)
+        time, _dot, seq = head.partition(".")
+        return Line(
+            stream, int(time, 16) if time else None, raw, False, int(seq, 16) if seq else None
+        )
 
     def stream_of(self, index: int) -> Stream:
         """The stream of a complete line."""

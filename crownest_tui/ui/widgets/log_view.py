@@ -20,10 +20,16 @@ from textual.reactive import reactive
 
 from crownest_tui.core.chunk import OutputChunk, StreamFilter
 from crownest_tui.core.save_folder import SaveFolder
+from crownest_tui.ui.log.filter_bar import FilterBar
+from crownest_tui.ui.log.filter_chips import FilterChips
 from crownest_tui.ui.log.lines import LogLines
+from crownest_tui.ui.log.marks import Marks
+from crownest_tui.ui.log.narrow_control import NarrowController
+from crownest_tui.ui.log.narrow_keys import NarrowKeys
 from crownest_tui.ui.log.save import SavedLog, save_log
 from crownest_tui.ui.log.search_bar import SearchBar
 from crownest_tui.ui.log.search_control import SearchController
+from crownest_tui.ui.log.time_column import NEXT_MODE, TimeMode
 from crownest_tui.ui.log.transcript import Transcript
 
 from ...text.format import format_count
@@ -36,8 +42,9 @@ NEXT_STREAMS: dict[StreamFilter, StreamFilter] = {
 }
 
 
-class LogView(Vertical):
-    """The live transcript of a run: follow, search, wrap, times, stream filter, save."""
+class LogView(NarrowKeys, Vertical):
+    """The live transcript of a run: follow, search, wrap, times, stream filter, save;
+    filters, marks and copying come from :class:`NarrowKeys`."""
 
     DEFAULT_CSS = """
     LogView { height: 1fr; }
@@ -62,7 +69,12 @@ class LogView(Vertical):
             "w", "toggle_wrap", "Wrap", show=False, id="log.wrap", tooltip="Wrap long lines on/off"
         ),
         Binding(
-            "t", "toggle_times", "Times", show=False, id="log.times", tooltip="Show event times"
+            "t",
+            "toggle_times",
+            "Times",
+            show=False,
+            id="log.times",
+            tooltip="Time column: event time, since the start, since the previous line, off",
         ),
         Binding(
             "o",
@@ -83,7 +95,9 @@ class LogView(Vertical):
     wrap: reactive[bool] = reactive(False, init=False)
     """Wrap long lines (``w``)."""
     show_times: reactive[bool] = reactive(False, init=False)
-    """Show each line's event time (``t``)."""
+    """Show the time column (``t`` cycles :attr:`time_mode`; off hides it)."""
+    time_mode: reactive[TimeMode] = reactive[TimeMode]("off", init=False)
+    """What the time column shows: ``off`` → ``clock`` → ``since`` → ``delta``."""
     stream_filter: reactive[StreamFilter] = reactive[StreamFilter]("all", init=False)
     """Which streams are shown (``o`` cycles ``all`` → ``stdout`` → ``stderr``)."""
     new_lines: reactive[int] = reactive(0, init=False)
@@ -132,24 +146,24 @@ class LogView(Vertical):
         save_directory: Path | SaveFolder | None = None,
         save_name: str = "transcript",
         spool_directory: Path | None = None,
+        run_id: str | None = None,
         name: str | None = None,
         id: str | None = None,  # noqa: A002 (Textual's name)
         classes: str | None = None,
     ) -> None:
         """``save_directory`` (a folder, or the app's rule; default: the downloads
         folder) receives ``ctrl+s`` files named ``<save_name>-<local time>.log``;
-        ``spool_directory`` holds the temporary spool (default: the system temp dir)."""
+        ``spool_directory`` holds the temporary spool (default: the system temp dir);
+        ``run_id``: the run whose output this is (for ``Y`` references)."""
         super().__init__(name=name, id=id, classes=classes)
         self.transcript = Transcript(spool_directory)
         self.save_folder = SaveFolder.of(save_directory)
         self.save_name = save_name
         self._dirty = True
         self._paused_at = 0
-
-    @property
-    def lines(self) -> LogLines:
-        """The scrolling body."""
-        return self.query_one(LogLines)
+        self.run_id = run_id
+        self.marks = Marks()
+        self.cursor: int | None = None
 
     @property
     def search_bar(self) -> SearchBar:
@@ -157,19 +171,26 @@ class LogView(Vertical):
         return self.query_one(SearchBar)
 
     def compose(self) -> ComposeResult:
+        yield FilterChips()
         yield LogLines(self.transcript).data_bind(
             LogView.wrap,
             LogView.show_times,
+            LogView.time_mode,
             LogView.stream_filter,
             LogView.new_lines,
             following=LogView.follow,
         )
         yield SearchBar()
+        yield FilterBar()
 
     def on_mount(self) -> None:
         self._search = SearchController(
             self.transcript, self.lines, self.search_bar, show_match=self._show_match
         )
+        self._narrow = NarrowController(
+            self.transcript, self.lines, self.query_one(FilterChips), self
+        )
+        self.lines.gutter_mark = self.line_mark
         self.set_interval(FRAME, self._tick)
 
     def on_unmount(self) -> None:
@@ -189,6 +210,7 @@ class LogView(Vertical):
 
     def _tick(self) -> None:
         self._search.on_frame()
+        self._narrow.on_frame()
         lines = self.lines
         if self.follow and lines.scroll_y < lines.max_scroll_y:
             # The viewport shrank (a horizontal scrollbar appeared, the header grew):
@@ -240,15 +262,16 @@ class LogView(Vertical):
         self.wrap = not self.wrap
 
     def action_toggle_times(self) -> None:
-        """Show or hide event times."""
-        self.show_times = not self.show_times
+        """Cycle the time column: event time, since the start, since the previous line, off."""
+        self.time_mode = NEXT_MODE[self.time_mode]
+        self.show_times = self.time_mode != "off"
 
     def action_cycle_streams(self) -> None:
         """Show stdout+stderr, then stdout only, then stderr only."""
         self.stream_filter = NEXT_STREAMS[self.stream_filter]
 
     def watch_stream_filter(self, stream_filter: StreamFilter) -> None:
-        self._paused_at = self.transcript.count(stream_filter)  # new lines count from here
+        self._paused_at = self.lines.view_map.count(stream_filter)  # new lines count from here
 
     # -- search ----------------------------------------------------------------------
 
@@ -295,7 +318,7 @@ class LogView(Vertical):
     def _show_match(self, line: int) -> None:
         self.follow = False
         lines = self.lines
-        lines.show_position(self.transcript.rank(lines.stream_filter, line))
+        lines.show_position(lines.view_map.rank(lines.stream_filter, line))
 
     # -- save ------------------------------------------------------------------------
 

@@ -1,0 +1,257 @@
+"""The log view's keys to narrow and pick lines: filters, context, marks, copy.
+
+A base class of :class:`~crownest_tui.ui.widgets.log_view.LogView` (Textual merges
+the bindings of every class in the chain), so these keys live here with their
+actions while the view keeps its own. The footer shows none of them (it must fit 80
+columns); help and the palette list them all.
+
+The *current line* (what ``m`` marks and ``y`` copies) is the current search match,
+else the line last jumped to (a mark, ``--at-seq``) while it is in sight, else the
+newest line while following, else the top line.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.binding import Binding, BindingType
+from textual.widget import Widget
+
+from crownest_tui.ui.log.filter_bar import FilterBar
+from crownest_tui.ui.log.filters import LineFilter
+from crownest_tui.ui.log.lines import LogLines
+from crownest_tui.ui.log.marks import Marks, copy_text, reference
+from crownest_tui.ui.log.narrow_control import NarrowController
+from crownest_tui.ui.log.search import SearchError, parse_query
+from crownest_tui.ui.log.transcript import Transcript
+
+from ...text.format import format_count
+
+MARK = "•"
+CURSOR = "\u203a"  # single right-pointing angle quotation mark
+
+
+class NarrowKeys(Widget):
+    """Filters (``&``, ``-``, ``C``, ``x``, ``X``), marks (``m``, ``'``, ``"``) and
+    copying (``y``, ``Y``) for a log view."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "ampersand",
+            "filter('include')",
+            "Only",
+            show=False,
+            id="log.filter_include",
+            tooltip="Show only lines matching (filters stack)",
+        ),
+        Binding(
+            "minus",
+            "filter('exclude')",
+            "Hide",
+            show=False,
+            id="log.filter_exclude",
+            tooltip="Hide lines matching (filters stack)",
+        ),
+        Binding(
+            "C",
+            "filter('context')",
+            "Context",
+            show=False,
+            id="log.filter_context",
+            tooltip="Lines of context around filter matches",
+        ),
+        Binding(
+            "x",
+            "drop_filter",
+            "Drop filter",
+            show=False,
+            id="log.filter_drop",
+            tooltip="Remove the last filter",
+        ),
+        Binding(
+            "X",
+            "clear_filters",
+            "Clear filters",
+            show=False,
+            id="log.filter_clear",
+            tooltip="Remove every filter",
+        ),
+        Binding("m", "mark", "Mark", show=False, id="log.mark", tooltip="Mark or unmark the line"),
+        Binding(
+            "apostrophe",
+            "jump_mark(True)",
+            "Next mark",
+            show=False,
+            id="log.next_mark",
+            tooltip="Go to the next marked line",
+        ),
+        Binding(
+            "quotation_mark",
+            "jump_mark(False)",
+            "Previous mark",
+            show=False,
+            id="log.previous_mark",
+            tooltip="Go to the previous marked line",
+        ),
+        Binding(
+            "y",
+            "copy_lines",
+            "Copy",
+            show=False,
+            id="log.copy",
+            tooltip="Copy the line, or the marked range, to the clipboard",
+        ),
+        Binding(
+            "Y",
+            "copy_reference",
+            "Copy reference",
+            show=False,
+            id="log.copy_reference",
+            tooltip="Copy a reference to the line (crownest-tui open RUN --at-seq N)",
+        ),
+    ]
+
+    transcript: Transcript
+    run_id: str | None
+    """The run whose output this is (``Y`` needs it; None: no references)."""
+    marks: Marks
+    cursor: int | None
+    _narrow: NarrowController
+
+    @property
+    def lines(self) -> LogLines:
+        return self.query_one(LogLines)
+
+    @property
+    def filter_bar(self) -> FilterBar:
+        return self.query_one(FilterBar)
+
+    # -- filters -----------------------------------------------------------------------
+
+    def action_filter(self, kind: str) -> None:
+        """Ask for a filter (``include``/``exclude``) or the context size."""
+        if kind == "context":
+            self.filter_bar.open("context", str(self._narrow.filters.context or ""))
+        elif kind in ("include", "exclude"):
+            self.filter_bar.open("include" if kind == "include" else "exclude")
+
+    def on_filter_bar_submitted(self, event: FilterBar.Submitted) -> None:
+        event.stop()
+        filters = self._narrow.filters
+        if event.kind == "context":
+            try:
+                size = int(event.text or "0")
+            except ValueError:
+                self.filter_bar.show_error("a number of lines")
+                return
+            filters = filters.with_context(size)
+        elif event.text:
+            try:
+                query = parse_query(event.text, event.regex)
+            except SearchError as error:
+                self.filter_bar.show_error(str(error))
+                return
+            filters = filters.adding(LineFilter(event.kind, query))
+        self.filter_bar.action_close()
+        self._narrow.set_filters(filters)
+
+    def on_filter_bar_closed(self, event: FilterBar.Closed) -> None:
+        event.stop()
+        self.lines.focus()
+
+    def action_drop_filter(self) -> None:
+        """Remove the filter added last."""
+        if not self._narrow.filters.active:
+            self.app.bell()
+            return
+        self._narrow.set_filters(self._narrow.filters.without(-1))
+
+    def action_clear_filters(self) -> None:
+        """Remove every filter (the context size stays for the next ones)."""
+        filters = self._narrow.filters
+        if not filters.active:
+            self.app.bell()
+            return
+        self._narrow.set_filters(type(filters)(context=filters.context))
+
+    # -- the current line, marks -------------------------------------------------------
+
+    def current_line(self) -> int | None:
+        """The complete line ``m`` marks and ``y`` copies (see the module's docstring)."""
+        lines = self.lines
+        if lines.current_match is not None:
+            return lines.current_match
+        top = lines.top_line()
+        if self.cursor is not None and top is not None:
+            bottom = lines.view_map.rank(lines.stream_filter, top) + lines.size.height
+            if (
+                top <= self.cursor
+                and lines.view_map.rank(lines.stream_filter, self.cursor) < bottom
+            ):
+                return self.cursor
+        shown = lines.view_map.count(lines.stream_filter)
+        if lines.following and shown:
+            return lines.view_map.select(lines.stream_filter, shown - 1)
+        return top
+
+    def go_to_line(self, line: int) -> None:
+        """Make ``line`` current and bring it into view (following stops)."""
+        self.cursor = line
+        lines = self.lines
+        lines.current_match = None
+        self.post_message(LogLines.UserScrolled(at_end=False))  # stops following
+        lines.following = False
+        lines.show_position(lines.view_map.rank(lines.stream_filter, line))
+        lines.invalidate()
+
+    def line_mark(self, line: int) -> str:
+        """The mark shown after a line's stream mark."""
+        if line in self.marks:
+            return MARK
+        return CURSOR if line == self.cursor else " "
+
+    def action_mark(self) -> None:
+        """Mark the current line, or unmark it."""
+        line = self.current_line()
+        if line is None:
+            self.app.bell()
+            return
+        self.marks.toggle(line)
+        self.cursor = line
+        self.lines.invalidate()
+
+    def action_jump_mark(self, forward: bool) -> None:
+        """Go to the next (or previous) marked line, wrapping around."""
+        here = self.current_line()
+        found = self.marks.after(here) if forward else self.marks.before(here)
+        if found is None:
+            self.app.bell()
+            return
+        self.go_to_line(found)
+
+    # -- copying -----------------------------------------------------------------------
+
+    def action_copy_lines(self) -> None:
+        """Copy the current line, or every line from the first mark to the last."""
+        span = self.marks.span()
+        if span is None:
+            line = self.current_line()
+            if line is None:
+                self.app.bell()
+                return
+            span = (line, line)
+        text, count = copy_text(self.transcript, *span)
+        self.app.copy_to_clipboard(text)
+        what = "marked range" if len(self.marks) else "line"
+        self.notify(f"{format_count(count, 'line')} copied ({what})", title="Copied", markup=False)
+
+    def action_copy_reference(self) -> None:
+        """Copy ``wsr_…:seq`` for the current line (``open … --at-seq N`` opens there)."""
+        line = self.current_line()
+        seq = self.transcript.line(line).seq if line is not None else None
+        if self.run_id is None or seq is None:
+            self.app.bell()
+            return
+        text = reference(self.run_id, seq)
+        self.app.copy_to_clipboard(text)
+        self.notify(text, title="Reference copied", markup=False)
