@@ -59,6 +59,26 @@ def copy_text(transcript: Transcript, first: int, last: int) -> tuple[str, int]:
     return "\n".join(lines), len(lines)
 
 
+def first_line_at_seq(transcript: Transcript, seq: int) -> int | None:
+    """The first complete line started by event ``seq`` or a later one (None: not yet).
+
+    Lines are numbered as they complete, so their seqs only step back where a partial
+    line of one stream completes after lines of the other: a bisection finds the
+    place, then a short walk back finds the first."""
+    total = transcript.committed
+
+    def seq_of(line: int) -> int:
+        found = transcript.line(line).seq
+        return -1 if found is None else found
+
+    if not total or seq_of(total - 1) < seq:
+        return None
+    line = bisect_left(range(total), seq, key=seq_of)
+    while line > 0 and seq_of(line - 1) >= seq:
+        line -= 1
+    return min(line, total - 1)
+
+
 def reference(run_id: str, seq: int) -> str:
     """What ``Y`` copies: ``wsr_…:seq``, which ``crownest-tui open wsr_… --at-seq N``
     opens at that line."""

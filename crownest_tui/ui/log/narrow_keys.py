@@ -20,7 +20,7 @@ from textual.widget import Widget
 from crownest_tui.ui.log.filter_bar import FilterBar
 from crownest_tui.ui.log.filters import LineFilter
 from crownest_tui.ui.log.lines import LogLines
-from crownest_tui.ui.log.marks import Marks, copy_text, reference
+from crownest_tui.ui.log.marks import Marks, copy_text, first_line_at_seq, reference
 from crownest_tui.ui.log.narrow_control import NarrowController
 from crownest_tui.ui.log.search import SearchError, parse_query
 from crownest_tui.ui.log.transcript import Transcript
@@ -117,6 +117,7 @@ class NarrowKeys(Widget):
     marks: Marks
     cursor: int | None
     _narrow: NarrowController
+    _pending_seq: int | None = None  # go_to_seq's event, until its line arrives
 
     @property
     def lines(self) -> LogLines:
@@ -193,6 +194,19 @@ class NarrowKeys(Widget):
         if lines.following and shown:
             return lines.view_map.select(lines.stream_filter, shown - 1)
         return top
+
+    def go_to_seq(self, seq: int) -> None:
+        """Go to the first line of event ``seq`` or later, now or once it arrives."""
+        self._pending_seq = seq
+        self.narrow_frame()
+
+    def narrow_frame(self) -> None:
+        """Once a frame: scan for the filters, go to a line awaited by ``go_to_seq``."""
+        self._narrow.on_frame()
+        seq = self._pending_seq
+        if seq is not None and (line := first_line_at_seq(self.transcript, seq)) is not None:
+            self._pending_seq = None
+            self.go_to_line(line)
 
     def go_to_line(self, line: int) -> None:
         """Make ``line`` current and bring it into view (following stops)."""

@@ -145,6 +145,7 @@ class RunDetailScreen(FollowsRun, Screen[None]):
         run_id: str,
         *,
         after_seq: int | None = None,
+        at_seq: int | None = None,
         read_only: bool = False,
         bell: bool = False,
         clock: Clock | None = None,
@@ -156,6 +157,7 @@ class RunDetailScreen(FollowsRun, Screen[None]):
         self.client = client
         self.run_id = run_id
         self.after_seq = after_seq
+        self.at_seq = at_seq  # the log opens at this event's line (``open … --at-seq``)
         self.read_only = read_only
         self.bell = bell
         self.clock = clock or _utc_now
@@ -179,7 +181,12 @@ class RunDetailScreen(FollowsRun, Screen[None]):
         yield UploadBar(live_only=True, id="receiving")
         with TabbedContent(initial="log", id="tabs"):
             with TabPane("1 Log", id="log"):
-                yield LogView(id="log-view", save_name=self.run_id, save_directory=self.save_folder)
+                yield LogView(
+                    id="log-view",
+                    save_name=self.run_id,
+                    save_directory=self.save_folder,
+                    run_id=self.run_id,
+                )
             with TabPane("2 Events", id="events"):
                 yield LogView(
                     id="events-view",
@@ -201,6 +208,8 @@ class RunDetailScreen(FollowsRun, Screen[None]):
         self.title = self.run_id
         self.set_interval(1.0, self._tick)
         self.query_one("#log-view", LogView).lines.focus()
+        if self.at_seq is not None:
+            self.query_one("#log-view", LogView).go_to_seq(self.at_seq)
 
     def _tick(self) -> None:
         self.query_one(RunHeader).tick()

@@ -210,7 +210,7 @@ class LogView(NarrowKeys, Vertical):
 
     def _tick(self) -> None:
         self._search.on_frame()
-        self._narrow.on_frame()
+        self.narrow_frame()
         lines = self.lines
         if self.follow and lines.scroll_y < lines.max_scroll_y:
             # The viewport shrank (a horizontal scrollbar appeared, the header grew):

@@ -58,7 +58,7 @@ class TailPane(FollowsRun, Vertical):
             yield Label(self.run_id, classes="pane-id", markup=False)
             yield Label("", classes="pane-command", markup=False)
         yield ConnectionBar(classes="pane-connection").data_bind(status=TailPane.stream_status)
-        yield LogView(save_name=self.run_id, save_directory=self.save_directory)
+        yield LogView(save_name=self.run_id, save_directory=self.save_directory, run_id=self.run_id)
 
     def tick(self) -> None:
         """Re-render the reconnect countdown (called every second by the screen)."""
