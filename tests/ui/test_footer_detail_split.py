@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from textual.screen import Screen
+
 from crownest_tui.api import CrowNestClient
 from crownest_tui.core.filters import RunFilters
 from crownest_tui.local.process import LocalBackendProcess
@@ -160,9 +162,13 @@ async def test_the_find_and_narrow_keys_are_in_help_and_the_palette_not_the_foot
         app = app_over(client, suite)
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
-            for screen in (RunDetailScreen(client, ids[0]), SplitTailScreen(client, ids)):
+            screens: list[Screen[None]] = [
+                RunDetailScreen(client, ids[0]),
+                SplitTailScreen(client, ids),
+            ]
+            for screen in screens:
                 app.push_screen(screen)
-                await wait_until(pilot, lambda screen=screen: app.screen is screen)
+                await wait_until(pilot, lambda: app.screen in screens)
                 await pilot.pause()
                 entries = {e.binding_id: e for s in help_sections(screen) for e in s.entries}
                 for binding_id, (key, description) in NARROW_KEYS.items():
@@ -180,6 +186,6 @@ async def test_the_find_and_narrow_keys_are_in_help_and_the_palette_not_the_foot
                 await run_command(pilot, "remove every", "Remove every filter")
                 assert not log._narrow.filters.active
                 await pilot.press("escape")
-                await wait_until(pilot, lambda screen=screen: app.screen is not screen)
+                await wait_until(pilot, lambda: app.screen not in screens)
         for run_id in ids:
             await client.cancel_run(run_id)
