@@ -83,6 +83,19 @@ class LinePattern:
             return None
 
     @cached_property
+    def folded(self) -> re.Pattern[bytes] | None:
+        """For a smart-case (all lower case) pattern: the same without IGNORECASE, for
+        text turned to lower case first (None when that might differ: an escape that
+        names a character by its code)."""
+        compiled = self.as_bytes
+        if compiled is None or not compiled.flags & re.IGNORECASE:
+            return None
+        source = compiled.pattern
+        if source != source.lower() or re.search(rb"\\[xuUN0-9]", source):
+            return None
+        return re.compile(source, compiled.flags & ~re.IGNORECASE)
+
+    @cached_property
     def literal(self) -> bytes | None:
         """The ASCII text a plain-text query looks for (lower case when it ignores case)."""
         source = self.pattern.pattern
@@ -121,6 +134,10 @@ def line_flags(data: bytes, lines: int, pattern: LinePattern) -> bytes:
     if others and not others.isascii():
         hay = data.decode(ENCODING, ERRORS)
     controls = bytes(set(others.translate(None, _HIGH))) if others else b""
+    if isinstance(hay, bytes) and controls and not controls.strip(b"\x1b\t"):
+        shown = _shown_whole(hay)  # colour and tabs only, most likely: one pass each
+        if b"\x1b" not in shown:
+            hay, others = shown, b""
     odd_lines = _odd_lines(hay, lines // ODD_SHARE, controls) if others else []
     if len(odd_lines) > lines // ODD_SHARE:
         hay, odd_lines = _shown_whole(hay), []
@@ -130,12 +147,27 @@ def line_flags(data: bytes, lines: int, pattern: LinePattern) -> bytes:
     if flags is None:
         return _flags_line_by_line(data, lines, pattern)
     if odd_lines:
-        fixed = bytearray(flags)
-        records = data.split(b"\n")
+        flags = _fix_odd_lines(data, flags, odd_lines, pattern)
+    return flags
+
+
+def _fix_odd_lines(data: bytes, flags: bytes, odd_lines: list[int], pattern: LinePattern) -> bytes:
+    """``flags`` with the lines holding escapes decided on their text as shown: all
+    together when colour and tabs are all they hold, else one by one."""
+    records = data.split(b"\n")
+    picked = b"\n".join(records[line] for line in odd_lines) + b"\n"
+    shown = _shown_whole(picked) if picked.isascii() else None
+    found = None
+    if isinstance(shown, bytes) and not _odd_lines(shown, 0):
+        found = _hay_flags(shown, len(odd_lines), pattern)
+    fixed = bytearray(flags)
+    if found is not None:
+        for line, flag in zip(odd_lines, found, strict=True):
+            fixed[line] = flag
+    else:
         for line in odd_lines:
             fixed[line] = _record_matches(records[line], pattern)
-        flags = bytes(fixed)
-    return flags
+    return bytes(fixed)
 
 
 def matching_lines(data: bytes, first_line: int, pattern: LinePattern) -> list[int]:
@@ -208,8 +240,10 @@ def _hay_flags(hay: bytes | str, lines: int, pattern: LinePattern) -> bytes | No
         if pattern.header_safe:
             return _literal_flags(hay, lines, literal)
         return _literal_flags(hay.replace(SEPARATOR, b"\n"), 2 * lines, literal)[1::2]
-    compiled = pattern.as_bytes
-    if isinstance(hay, bytes) and compiled is not None:
+    compiled, folded = pattern.as_bytes, pattern.folded
+    if isinstance(hay, bytes) and folded is not None:  # much faster than IGNORECASE
+        marked = folded.sub(b"\x00", hay.lower().replace(SEPARATOR, b"\n"))
+    elif isinstance(hay, bytes) and compiled is not None:
         marked = compiled.sub(b"\x00", hay.replace(SEPARATOR, b"\n"))
     else:
         text = hay if isinstance(hay, str) else hay.decode(ENCODING, ERRORS)

@@ -2,12 +2,14 @@
 
 Setting filters starts a :class:`~crownest_tui.ui.log.filters.FilterIndex` from the
 first line: the first slice is scanned at once (first results show straight away),
-the rest in a thread, one slice per step, each taken in on the event loop. New lines
+the rest in a thread, one slice per step, each handed to the event loop. New lines
 while following are scanned on the frame. The view maps its positions through the
 index (``LogLines.narrowing``) while any filter is in force.
 """
 
 from __future__ import annotations
+
+import asyncio
 
 from textual.widget import Widget
 
@@ -34,7 +36,6 @@ class NarrowController:
         self.filters = FilterSet()
         self.index: FilterIndex | None = None
         self._scan = BackgroundScan(owner, SCAN_GROUP)
-        self._owner = owner
 
     def set_filters(self, filters: FilterSet) -> None:
         """Put ``filters`` in force (an empty set shows every line again)."""
@@ -75,15 +76,19 @@ class NarrowController:
             self._take(index, scan_slice(self.transcript, index.filters, index.scanned, last))
 
     def _thread_step(self, index: FilterIndex) -> Step:
-        transcript, app = self.transcript, self._owner.app
+        """A thread step: scan the next slice, hand it to the event loop without
+        waiting (slices arrive in order; one the index cannot take is dropped)."""
+        transcript, loop = self.transcript, asyncio.get_running_loop()
+        position = index.scanned
 
         def step() -> bool:
-            first = index.scanned
-            last = min(first + THREAD_LINES, transcript.committed)
-            if last <= first:
+            nonlocal position
+            last = min(position + THREAD_LINES, transcript.committed)
+            if last <= position:
                 return True
-            flags = scan_slice(transcript, index.filters, first, last)
-            app.call_from_thread(self._take, index, flags)
+            flags = scan_slice(transcript, index.filters, position, last)
+            position = last
+            loop.call_soon_threadsafe(self._take, index, flags)
             return False
 
         return step

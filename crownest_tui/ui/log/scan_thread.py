@@ -12,8 +12,8 @@ from collections.abc import Callable
 from textual.widget import Widget
 from textual.worker import Worker, WorkerState, get_current_worker
 
-THREAD_LINES = 16_384
-"""Lines a thread step scans (about a megabyte of typical output)."""
+THREAD_LINES = 8_192
+"""Lines a thread step scans (about half a megabyte of typical output)."""
 THREAD_BACKLOG = 4 * THREAD_LINES
 """Lines behind the end beyond which a scan goes to the thread."""
 
