@@ -47,6 +47,9 @@ class LogLines(ScrollView, can_focus=True):
         "log-lines--current-match",
         "log-lines--marker",
         "log-lines--badge",
+        "log-lines--warn",
+        "log-lines--debug",
+        "log-lines--json-key",
     }
     DEFAULT_CSS = """
     LogLines {
@@ -60,6 +63,9 @@ class LogLines(ScrollView, can_focus=True):
         & > .log-lines--current-match { background: $accent; color: $text; text-style: bold; }
         & > .log-lines--marker { color: $text-warning; text-style: italic; }
         & > .log-lines--badge { background: $warning; color: $text; text-style: bold; }
+        & > .log-lines--warn { color: $text-warning; }
+        & > .log-lines--debug { color: $text-muted; }
+        & > .log-lines--json-key { color: $text-primary; }
     }
     """
 
@@ -258,6 +264,9 @@ class LogLines(ScrollView, can_focus=True):
             style("log-lines--current-match"),
             style("log-lines--marker"),
             style("log-lines--badge"),
+            warn=style("log-lines--warn"),
+            debug=style("log-lines--debug"),
+            json_key=style("log-lines--json-key"),
         )
         return self._line_styles
 

@@ -19,6 +19,7 @@ from textual.widget import Widget
 
 from crownest_tui.ui.log.filter_bar import FilterBar
 from crownest_tui.ui.log.filters import LineFilter
+from crownest_tui.ui.log.json_lines import pretty
 from crownest_tui.ui.log.lines import LogLines
 from crownest_tui.ui.log.marks import Marks, copy_text, first_line_at_seq, reference
 from crownest_tui.ui.log.narrow_control import NarrowController
@@ -26,14 +27,16 @@ from crownest_tui.ui.log.search import SearchError, parse_query
 from crownest_tui.ui.log.transcript import Transcript
 
 from ...text.format import format_count
+from ...text.sanitize import plain_text
+from ..screens.json_line import JsonLineScreen
 
 MARK = "•"
 CURSOR = "\u203a"  # single right-pointing angle quotation mark
 
 
 class NarrowKeys(Widget):
-    """Filters (``&``, ``-``, ``C``, ``x``, ``X``), marks (``m``, ``'``, ``"``) and
-    copying (``y``, ``Y``) for a log view."""
+    """Filters (``&``, ``-``, ``C``, ``x``, ``X``), marks (``m``, ``'``, ``"``),
+    copying (``y``, ``Y``) and JSON lines pretty-printed (``p``) for a log view."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
@@ -108,6 +111,14 @@ class NarrowKeys(Widget):
             show=False,
             id="log.copy_reference",
             tooltip="Copy a reference to the line (crownest-tui open RUN --at-seq N)",
+        ),
+        Binding(
+            "p",
+            "pretty_json",
+            "JSON",
+            show=False,
+            id="log.pretty_json",
+            tooltip="Show the line's JSON pretty-printed",
         ),
     ]
 
@@ -259,6 +270,16 @@ class NarrowKeys(Widget):
         self.app.copy_to_clipboard(text)
         what = "marked range" if len(self.marks) else "line"
         self.notify(f"{format_count(count, 'line')} copied ({what})", title="Copied", markup=False)
+
+    def action_pretty_json(self) -> None:
+        """Show the current line pretty-printed, if it is a JSON object."""
+        line = self.current_line()
+        shown = plain_text(self.transcript.line(line).raw) if line is not None else ""
+        body = pretty(shown, self.lines._styles().json_key)
+        if line is None or body is None:
+            self.notify("The line is not a JSON object", title="Not JSON", markup=False)
+            return
+        self.app.push_screen(JsonLineScreen(f"Line {line + 1:,}", body))
 
     def action_copy_reference(self) -> None:
         """Copy ``wsr_…:seq`` for the current line (``open … --at-seq N`` opens there)."""

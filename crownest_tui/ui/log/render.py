@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from rich.ansi import AnsiDecoder
@@ -22,6 +22,7 @@ from rich.text import Text
 from textual.cache import LRUCache
 from textual.strip import Strip
 
+from crownest_tui.ui.log.json_lines import LevelStyles, style_json_line
 from crownest_tui.ui.log.search import match_spans
 from crownest_tui.ui.log.transcript import Line
 
@@ -59,6 +60,10 @@ class LineStyles:
     current_match: Style
     marker: Style
     badge: Style
+    warn: Style = field(default_factory=Style)
+    """JSON lines whose level is a warning (errors take ``stderr``)."""
+    debug: Style = field(default_factory=Style)
+    json_key: Style = field(default_factory=Style)
 
 
 def body_text(line: Line, styles: LineStyles, pattern: re.Pattern[str] | None) -> Text:
@@ -76,6 +81,9 @@ def body_text(line: Line, styles: LineStyles, pattern: re.Pattern[str] | None) -
     text.style = styles.stderr if line.stream == "stderr" else styles.base
     if "\t" in clean:
         text.expand_tabs(TAB_SIZE)
+    if text.plain[:1] == "{":
+        level_styles = LevelStyles(styles.stderr, styles.warn, styles.debug, styles.json_key)
+        style_json_line(text, level_styles)
     if pattern is not None:
         for start, end in match_spans(pattern, text.plain):
             text.stylize(styles.match, start, end)
@@ -134,16 +142,7 @@ class LineRenderer:
         assert self.styles is not None
         styles = self.styles
         if current:
-            styles = LineStyles(
-                styles.base,
-                styles.stderr,
-                styles.stderr_mark,
-                styles.time,
-                styles.current_match,
-                styles.current_match,
-                styles.marker,
-                styles.badge,
-            )
+            styles = replace(styles, match=styles.current_match)
         text = body_text(line, styles, self.pattern)
         strip = Strip(text.render(console), text.cell_len)
         width = self.wrap_width
