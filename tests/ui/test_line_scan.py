@@ -20,6 +20,7 @@ QUERIES = [
     ("abc", False), ("dead", False), ("1f", False), ("b", False), ("ok  a", False),
     ("Abc", False), ("é", False), ("^abc", True), ("x$", True), (r"a\s+b", True),
     (r"\d+", True), ("[a-f]+", True), ("x*", True), ("c|^", True), ("\u2019", False),
+    ("beef.", True), (r"abc\s", True), ("Dead", True), ("dea?d", True),
 ]  # fmt: skip
 
 

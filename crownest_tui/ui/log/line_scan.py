@@ -96,6 +96,19 @@ class LinePattern:
         return re.compile(source, compiled.flags & ~re.IGNORECASE)
 
     @cached_property
+    def required(self) -> bytes | None:
+        """Text every match of a regex holds (its leading literal, three characters or
+        more; lower case for a smart-case pattern), for finding candidate lines fast."""
+        compiled = self.folded or self.as_bytes
+        if compiled is None or self.literal is not None or b"|" in compiled.pattern:
+            return None
+        lead = re.match(rb"[^.^$*+?{}\[\]()|\\]*", compiled.pattern)
+        text = lead.group() if lead else b""
+        if compiled.pattern[len(text) : len(text) + 1] in (b"*", b"?", b"{", b"+"):
+            text = text[:-1]  # the last character may not be there (or repeats)
+        return text if len(text) >= 3 else None
+
+    @cached_property
     def literal(self) -> bytes | None:
         """The ASCII text a plain-text query looks for (lower case when it ignores case)."""
         source = self.pattern.pattern
@@ -241,6 +254,12 @@ def _hay_flags(hay: bytes | str, lines: int, pattern: LinePattern) -> bytes | No
             return _literal_flags(hay, lines, literal)
         return _literal_flags(hay.replace(SEPARATOR, b"\n"), 2 * lines, literal)[1::2]
     compiled, folded = pattern.as_bytes, pattern.folded
+    required = pattern.required
+    if isinstance(hay, bytes) and required is not None and (folded or compiled):
+        base = hay.lower() if folded is not None else hay
+        spans = _lines_containing(base, required, max(64, lines // SPARSE))
+        if spans is not None:  # few lines can match: run the regex over those alone
+            return _candidate_flags(base, lines, spans, pattern)
     if isinstance(hay, bytes) and folded is not None:  # much faster than IGNORECASE
         marked = folded.sub(b"\x00", hay.lower().replace(SEPARATOR, b"\n"))
     elif isinstance(hay, bytes) and compiled is not None:
@@ -251,6 +270,41 @@ def _hay_flags(hay: bytes | str, lines: int, pattern: LinePattern) -> bytes | No
     if marked.count(b"\n") != 2 * lines:
         return None
     return _nul_flags(marked)[1::2]
+
+
+def _lines_containing(body: bytes, literal: bytes, most: int) -> list[tuple[int, int, int]] | None:
+    """(line, start, end) of each line of ``body`` holding ``literal``; None when more
+    than ``most`` do."""
+    found: list[tuple[int, int, int]] = []
+    find, rfind, count = body.find, body.rfind, body.count
+    position, line, seen = find(literal), 0, 0
+    while position >= 0:
+        if len(found) == most:
+            return None
+        line += count(b"\n", seen, position)
+        start, end = rfind(b"\n", 0, position) + 1, find(b"\n", position)
+        found.append((line, start, end))
+        line, seen = line + 1, end + 1
+        position = find(literal, seen)
+    return found
+
+
+def _candidate_flags(
+    base: bytes, lines: int, spans: list[tuple[int, int, int]], pattern: LinePattern
+) -> bytes | None:
+    """Flags of ``lines`` lines where only the lines of ``spans`` may match."""
+    flags = bytearray(lines)
+    if not spans:
+        return bytes(flags)
+    picked = b"\n".join(base[start:end] for _line, start, end in spans) + b"\n"
+    compiled = pattern.folded or pattern.as_bytes
+    assert compiled is not None
+    marked = compiled.sub(b"\x00", picked.replace(SEPARATOR, b"\n"))
+    if marked.count(b"\n") != 2 * len(spans):
+        return None
+    for (line, _start, _end), flag in zip(spans, _nul_flags(marked)[1::2], strict=True):
+        flags[line] = flag
+    return bytes(flags)
 
 
 def _literal_flags(body: bytes, lines: int, literal: bytes) -> bytes:
