@@ -39,8 +39,11 @@ def keep(kind: str, text: str, regex: bool = False) -> LineFilter:
 def brute_force(transcript: Transcript, filters: FilterSet) -> list[int]:
     total = transcript.committed
     texts = [plain_text(transcript.line(n).raw) for n in range(total)]
-    hits = [all(f.query.pattern.search(t) for f in filters.includes) for t in texts]
     gone = [any(f.query.pattern.search(t) for f in filters.excludes) for t in texts]
+    hits = [
+        all(f.query.pattern.search(t) for f in filters.includes) and not out
+        for t, out in zip(texts, gone, strict=True)
+    ]
     near = filters.context
     return [n for n in range(total) if not gone[n] and any(hits[max(0, n - near) : n + near + 1])]
 

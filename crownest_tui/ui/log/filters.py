@@ -1,8 +1,8 @@
 """Include and exclude filters over the transcript, and the view they leave.
 
 Filters stack: a line is *kept* when it matches every include filter (``&``) and no
-exclude filter (``-``); with ``context`` N, the N lines either side of a line matching
-the includes are kept too (unless excluded). :class:`FilterIndex` holds one flag byte
+exclude filter (``-``); with ``context`` N, the N lines either side of a kept line are
+kept too (unless excluded). :class:`FilterIndex` holds one flag byte
 per scanned line and answers like :class:`~crownest_tui.ui.log.transcript.Transcript`
 does for the stream filter (``count`` / ``rank`` / ``select``), so the view can use it
 as the mapping from view positions to transcript lines: a separate, small layer.
@@ -152,7 +152,7 @@ class FilterIndex:
     transcript: Transcript
     scanned: int = 0
     """Complete lines scanned so far (lines ``0 .. scanned - 1``)."""
-    _hits_tail: bytes = b""  # hits of the last 2 * context scanned lines
+    _hits_tail: bytes = b""  # kept matches among the last 2 * context scanned lines
     _excluded_tail: bytes = b""  # exclusions of the last context scanned lines
     _kept: bytearray = field(default_factory=bytearray)
     _streams: StreamFilter = "all"
@@ -164,7 +164,8 @@ class FilterIndex:
         if flags.first != self.scanned or not flags.hits:
             return False
         first, context = flags.first, self.filters.context
-        hits = self._hits_tail + flags.hits
+        kept_here = _and(flags.hits, flags.excluded.translate(_FLIP))
+        hits = self._hits_tail + kept_here
         hits_start = first - len(self._hits_tail)
         excluded = self._excluded_tail + flags.excluded
         low = first - len(self._excluded_tail)  # earlier lines may gain context lines
