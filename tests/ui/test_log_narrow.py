@@ -109,8 +109,8 @@ async def test_filters_stack_take_context_and_say_what_they_hide(
             await pilot.press("C")
             await pilot.pause()
             await pilot.press("1", "enter")
-            kept = {n for n in range(200) if level_of(n) == "ERROR" and n % 7}
-            near_kept = {n + d for n in kept for d in (-1, 0, 1)}
+            kept_errors = {n for n in range(200) if level_of(n) == "ERROR" and n % 7}
+            near_kept = {n + d for n in kept_errors for d in (-1, 0, 1)}
             with_context = [t for n, t in enumerate(everything) if n in near_kept]
             with_context = [t for t in with_context if "timeout" not in t]
             near = {n + d for n in range(200) if level_of(n) == "ERROR" for d in (-1, 0, 1)}
