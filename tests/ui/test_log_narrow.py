@@ -4,6 +4,8 @@ chips and the hidden count, following while filtered, marks, copying, references
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from textual.pilot import Pilot
@@ -73,6 +75,18 @@ async def finished_detail(pilot: Pilot[None], lines: int) -> LogView:
     return view
 
 
+@asynccontextmanager
+async def finished_log(
+    backend: LocalBackendProcess, lines: int
+) -> AsyncIterator[tuple[Pilot[None], LogView, str]]:
+    """The detail screen of a finished run that printed ``lines`` lines of
+    :func:`log_script`: its pilot, log view and run id."""
+    async with client_of(backend) as client:
+        run_id = await start_run(client, "python3 gen.py", {"gen.py": log_script(lines)})
+        async with DetailHost(client, run_id).run_test(size=(100, 30)) as pilot:
+            yield pilot, await finished_detail(pilot, lines), run_id
+
+
 async def add_filter(pilot: Pilot[None], key: str, text: str) -> None:
     await pilot.press(key)
     await pilot.pause()
@@ -87,59 +101,53 @@ def chips(view: LogView) -> str:
 async def test_filters_stack_take_context_and_say_what_they_hide(
     backend: LocalBackendProcess,
 ) -> None:
-    async with client_of(backend) as client:
-        run_id = await start_run(client, "python3 gen.py", {"gen.py": log_script(200)})
-        async with DetailHost(client, run_id).run_test(size=(100, 30)) as pilot:
-            view = await finished_detail(pilot, 200)
-            everything = shown(view)
-            assert len(everything) == 200
+    async with finished_log(backend, 200) as (pilot, view, _run_id):
+        everything = shown(view)
+        assert len(everything) == 200
 
-            await add_filter(pilot, "ampersand", "error")  # smart case: ERROR too
-            errors = [t for t in everything if "ERROR" in t]
-            await wait_until(pilot, lambda: shown(view) == errors)
-            assert "& error" in chips(view) and "160 lines hidden" in chips(view)
-            rows = [row.strip() for row in screen_rows(view) if row.strip()]
-            assert rows == errors[-len(rows) :]  # still following: the newest in sight
+        await add_filter(pilot, "ampersand", "error")  # smart case: ERROR too
+        errors = [t for t in everything if "ERROR" in t]
+        await wait_until(pilot, lambda: shown(view) == errors)
+        assert "& error" in chips(view) and "160 lines hidden" in chips(view)
+        rows = [row.strip() for row in screen_rows(view) if row.strip()]
+        assert rows == errors[-len(rows) :]  # still following: the newest in sight
 
-            await add_filter(pilot, "minus", "timeout")
-            kept = [t for t in errors if "timeout" not in t]
-            await wait_until(pilot, lambda: shown(view) == kept)
-            assert "& error" in chips(view) and "- timeout" in chips(view)
+        await add_filter(pilot, "minus", "timeout")
+        kept = [t for t in errors if "timeout" not in t]
+        await wait_until(pilot, lambda: shown(view) == kept)
+        assert "& error" in chips(view) and "- timeout" in chips(view)
 
-            await pilot.press("C")
-            await pilot.pause()
-            await pilot.press("1", "enter")
-            kept_errors = {n for n in range(200) if level_of(n) == "ERROR" and n % 7}
-            near_kept = {n + d for n in kept_errors for d in (-1, 0, 1)}
-            with_context = [t for n, t in enumerate(everything) if n in near_kept]
-            with_context = [t for t in with_context if "timeout" not in t]
-            near = {n + d for n in range(200) if level_of(n) == "ERROR" for d in (-1, 0, 1)}
-            await wait_until(pilot, lambda: shown(view) == with_context)
-            assert "±1" in chips(view)
+        await pilot.press("C")
+        await pilot.pause()
+        await pilot.press("1", "enter")
+        kept_errors = {n for n in range(200) if level_of(n) == "ERROR" and n % 7}
+        near_kept = {n + d for n in kept_errors for d in (-1, 0, 1)}
+        with_context = [t for n, t in enumerate(everything) if n in near_kept]
+        with_context = [t for t in with_context if "timeout" not in t]
+        near = {n + d for n in range(200) if level_of(n) == "ERROR" for d in (-1, 0, 1)}
+        await wait_until(pilot, lambda: shown(view) == with_context)
+        assert "±1" in chips(view)
 
-            await pilot.press("x")  # drops "- timeout"
-            await wait_until(pilot, lambda: "- timeout" not in chips(view))
-            assert shown(view) == [t for n, t in enumerate(everything) if n in near]
-            await pilot.press("X")
-            await wait_until(pilot, lambda: shown(view) == everything)
-            assert not view.query_one(FilterChips).has_class("-active")
+        await pilot.press("x")  # drops "- timeout"
+        await wait_until(pilot, lambda: "- timeout" not in chips(view))
+        assert shown(view) == [t for n, t in enumerate(everything) if n in near]
+        await pilot.press("X")
+        await wait_until(pilot, lambda: shown(view) == everything)
+        assert not view.query_one(FilterChips).has_class("-active")
 
 
 async def test_a_bad_regex_filter_says_why_and_changes_nothing(
     backend: LocalBackendProcess,
 ) -> None:
-    async with client_of(backend) as client:
-        run_id = await start_run(client, "python3 gen.py", {"gen.py": log_script(20)})
-        async with DetailHost(client, run_id).run_test(size=(100, 30)) as pilot:
-            view = await finished_detail(pilot, 20)
-            await add_filter(pilot, "ampersand", "re:(unclosed")
-            bar = view.query_one(FilterBar)
-            assert bar.is_open
-            assert "Invalid regular expression" in str(bar.query_one("#log-filter-error").render())
-            assert not view._narrow.filters.active and len(shown(view)) == 20
-            await pilot.press("escape")
-            await pilot.pause()
-            assert not bar.is_open
+    async with finished_log(backend, 20) as (pilot, view, _run_id):
+        await add_filter(pilot, "ampersand", "re:(unclosed")
+        bar = view.query_one(FilterBar)
+        assert bar.is_open
+        assert "Invalid regular expression" in str(bar.query_one("#log-filter-error").render())
+        assert not view._narrow.filters.active and len(shown(view)) == 20
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not bar.is_open
 
 
 async def test_following_goes_on_while_filtered(backend: LocalBackendProcess) -> None:
