@@ -40,11 +40,19 @@ class BackgroundScan:
 
         def scan() -> None:
             worker = get_current_worker()
-            while not worker.is_cancelled and not step():
-                pass
+            try:
+                while not worker.is_cancelled and not step():
+                    pass
+            except (OSError, ValueError):  # the spool closed under us: the view is gone
+                return
 
         self._worker = self.owner.run_worker(
-            scan, thread=True, exclusive=True, group=self.group, description=description
+            scan,
+            thread=True,
+            exclusive=True,
+            group=self.group,
+            description=description,
+            exit_on_error=False,
         )
 
     def stop(self) -> None:
