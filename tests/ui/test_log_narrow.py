@@ -11,6 +11,7 @@ from typing import Any
 from textual.pilot import Pilot
 
 from crownest_tui.api import CrowNestClient
+from crownest_tui.core.chunk import OutputChunk
 from crownest_tui.local.process import LocalBackendProcess
 from crownest_tui.text.sanitize import plain_text
 from crownest_tui.ui.log.filter_bar import FilterBar
@@ -18,7 +19,7 @@ from crownest_tui.ui.log.filter_chips import FilterChips
 from crownest_tui.ui.screens.split_tail import SplitTailScreen
 from crownest_tui.ui.widgets.log_view import LogView
 from tests.local.support import make_archive, open_gate
-from tests.ui.log_helpers import screen_rows, wait_until
+from tests.ui.log_helpers import LogApp, screen_rows, wait_until
 from tests.ui.test_detail import DetailHost, client_of, detail, start_run, stream_ended
 
 from .conftest import RecordingApp, new_suite, settle
@@ -283,3 +284,25 @@ def split_app(client: CrowNestClient, suite: str, **options: Any) -> RecordingAp
 
     filters = RunFilters.build(metadata={"suite": suite})
     return RecordingApp(client, refresh_interval=0, filters=filters, **options)
+
+
+async def test_a_long_filter_scan_keeps_keys_working_and_ends_with_its_view() -> None:
+    """300k lines: the first results show at once, the rest come from the thread;
+    removing the view mid-scan leaves the app running."""
+    app = LogApp()
+    async with app.run_test(size=(80, 20)) as pilot:
+        view = app.log_view
+        text = "".join(f"{n} {level_of(n)} step {n}\n" for n in range(300_000))
+        view.transcript.append([OutputChunk("stdout", text, 1)])
+        view.flush()
+        await pilot.pause()
+        await add_filter(pilot, "ampersand", "WARN")
+        assert view._narrow.index is not None and view._narrow.index.scanned > 0
+        await pilot.press("w")  # keys work while the thread scans
+        assert view.wrap
+        await wait_until(pilot, lambda: len(shown(view)) == 60_000)
+        assert "240,000 lines hidden" in chips(view)
+        await pilot.press("X", "ampersand", *"DEBUG", "enter")
+        await view.remove()
+        await pilot.pause(0.3)
+        assert app.is_running and app.return_code is None

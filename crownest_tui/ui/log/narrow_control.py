@@ -94,5 +94,5 @@ class NarrowController:
         return step
 
     def _take(self, index: FilterIndex, flags: SliceFlags) -> None:
-        if index is self.index and index.add(flags):
+        if index is self.index and self.lines.is_attached and index.add(flags):
             self.lines.sync()

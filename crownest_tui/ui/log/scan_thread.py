@@ -43,7 +43,7 @@ class BackgroundScan:
             try:
                 while not worker.is_cancelled and not step():
                     pass
-            except (OSError, ValueError):  # the spool closed under us: the view is gone
+            except (OSError, ValueError, RuntimeError):  # the spool or loop closed: view gone
                 return
 
         self._worker = self.owner.run_worker(
