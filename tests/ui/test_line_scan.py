@@ -26,7 +26,7 @@ QUERIES = [
 
 def records(lines: Sequence[tuple[int | None, str]]) -> bytes:
     """Spool records: ``<hex time>\\x1f<text>\\n``."""
-    heads = ("" if time is None else f"{time:x}.{time % 999:x}" for time, _ in lines)
+    heads = ("" if time is None else f"{time:x}" for time, _ in lines)
     body = "".join(f"{head}\x1f{text}\n" for head, (_, text) in zip(heads, lines, strict=True))
     return body.encode("utf-8", "surrogatepass")
 

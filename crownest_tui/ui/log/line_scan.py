@@ -1,6 +1,6 @@
 """Which spooled lines match a pattern: one flag byte per line, a block at a time.
 
-The spool holds records ``<time>.<seq>\\x1f<raw text>\\n``. Looping over lines in Python
+The spool holds records ``<time>\\x1f<raw text>\\n``. Looping over lines in Python
 costs about a microsecond a line, too slow for ten million, so a block of records is
 done with a handful of C-level passes instead:
 
@@ -36,7 +36,7 @@ SEPARATOR = b"\x1f"
 _SGR = re.compile(rb"\x1b\[[0-9;]*m")
 SPARSE = 16
 """A literal found on fewer than one line in this many is located by ``find``."""
-_HEADER_BYTES = frozenset(b"0123456789abcdef.")
+_HEADER_BYTES = frozenset(b"0123456789abcdef")
 _NUL_RUNS = re.compile(rb"\x00+")
 _PLAIN_ASCII = bytes(range(0x20, 0x7F)) + b"\n"
 """Printable ASCII and newline: what most log text is made of."""

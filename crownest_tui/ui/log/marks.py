@@ -68,7 +68,7 @@ def first_line_at_seq(transcript: Transcript, seq: int) -> int | None:
     total = transcript.committed
 
     def seq_of(line: int) -> int:
-        found = transcript.line(line).seq
+        found = transcript.seq_of(line)
         return -1 if found is None else found
 
     if not total or seq_of(total - 1) < seq:

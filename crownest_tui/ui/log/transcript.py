@@ -6,9 +6,10 @@ not split by stderr output that arrives meanwhile). Complete lines go to a
 :class:`~crownest_tui.ui.log.spool.Spool` on disk; the up to two partial lines (one per
 stream) stay in memory and are shown after the complete ones, growing as text arrives.
 
-Each stored record is ``<time>.<seq>\\x1f<raw text>``: ``time`` is the event time (in
-hex milliseconds since the epoch, empty when unknown) and ``seq`` the sequence number
-(hex) of the chunk that started the line.
+Each stored record is ``<time>\\x1f<raw text>``: ``time`` is the event time (in hex
+milliseconds since the epoch, empty when unknown) of the chunk that started the line.
+The sequence number of that chunk is kept beside the spool, once per change of seq
+(about 12 bytes per chunk that ends lines).
 Memory per line is one stream flag byte plus the spool's sparse index.
 """
 
@@ -61,8 +62,8 @@ def _millis(time: datetime | None) -> int | None:
     return None if time is None else int(time.timestamp() * 1000)
 
 
-def _header(time_ms: int | None, seq: int) -> str:
-    return f".{seq:x}{SEPARATOR}" if time_ms is None else f"{time_ms:x}.{seq:x}{SEPARATOR}"
+def _header(time_ms: int | None) -> str:
+    return SEPARATOR if time_ms is None else f"{time_ms:x}{SEPARATOR}"
 
 
 class Transcript:
@@ -75,6 +76,8 @@ class Transcript:
         self._stderr_total = 0
         self._pending = (_Pending(), _Pending())
         self._order = 0
+        self._seq_lines = array("I")  # first line of each run of lines of one seq
+        self._seqs = array("q")  # and that seq
 
     def close(self) -> None:
         """Release the spool file."""
@@ -88,7 +91,7 @@ class Transcript:
     def append(self, chunks: Iterable[OutputChunk]) -> int:
         """Take a batch of chunks; return the number of lines it completed."""
         records: list[str] = []
-        runs: list[tuple[int, int]] = []
+        runs: list[tuple[int, int, int, int]] = []  # stream, lines, their seqs
         pending = self._pending
         last_time: datetime | None = None
         last_ms: int | None = None
@@ -110,14 +113,12 @@ class Transcript:
                 continue
             body = text[:newline]
             lines = body.count("\n") + 1
-            if partial.parts:
-                first = _header(partial.start, partial.seq) + partial.text()
-            else:
-                first = _header(last_ms, chunk.seq)
+            first_seq = partial.seq if partial.parts else chunk.seq
+            first = _header(partial.start if partial.parts else last_ms) + partial.text()
             if lines > 1:
-                body = body.replace("\n", "\n" + _header(last_ms, chunk.seq))
+                body = body.replace("\n", "\n" + _header(last_ms))
             records.append(first + body + "\n")
-            runs.append((stream, lines))
+            runs.append((stream, lines, first_seq, chunk.seq))
             rest = text[newline + 1 :]
             partial.parts = [rest] if rest else []
             partial.start, partial.seq = last_ms, chunk.seq
@@ -127,13 +128,28 @@ class Transcript:
         if not records:
             return 0
         total = 0
-        flags = self._flags
-        for stream, lines in runs:
+        flags, before = self._flags, self.spool.line_count
+        for stream, lines, first_seq, rest_seq in runs:
             flags.extend(b"\x01" * lines if stream else bytes(lines))
+            self._note_seq(before + total, first_seq)
+            if lines > 1:
+                self._note_seq(before + total + 1, rest_seq)
             total += lines
         self._index_blocks(self.spool.line_count, total)
         self.spool.append("".join(records).encode(ENCODING, ERRORS), total)
         return total
+
+    def _note_seq(self, line: int, seq: int) -> None:
+        """Lines from ``line`` on were started by event ``seq`` (until the next note)."""
+        seqs = self._seqs
+        if not seqs or seqs[-1] != seq:
+            self._seq_lines.append(line)
+            seqs.append(seq)
+
+    def seq_of(self, index: int) -> int | None:
+        """The seq of the event that started complete line ``index``."""
+        position = bisect_right(self._seq_lines, index) - 1
+        return self._seqs[position] if position >= 0 else None
 
     def _index_blocks(self, before: int, added: int) -> None:
         """Record the stderr count at each block start that the new lines cross."""
@@ -161,10 +177,7 @@ class Transcript:
         record = self.spool.record(index)
         head, _sep, raw = record.partition(SEPARATOR)
         stream: Stream = "stderr" if self._flags[index] else "stdout"
-        time, _dot, seq = head.partition(".")
-        return Line(
-            stream, int(time, 16) if time else None, raw, False, int(seq, 16) if seq else None
-        )
+        return Line(stream, int(head, 16) if head else None, raw, False, self.seq_of(index))
 
     def stream_of(self, index: int) -> Stream:
         """The stream of a complete line."""
