@@ -10,7 +10,13 @@ import pytest
 
 from crownest_tui.core.chunk import OutputChunk, Stream, StreamFilter
 from crownest_tui.text.sanitize import plain_text
-from crownest_tui.ui.log.filters import FilterIndex, FilterSet, LineFilter, scan_slice
+from crownest_tui.ui.log.filters import (
+    FilteredLines,
+    FilterIndex,
+    FilterSet,
+    LineFilter,
+    scan_slice,
+)
 from crownest_tui.ui.log.search import parse_query
 from crownest_tui.ui.log.transcript import Transcript
 
@@ -106,3 +112,15 @@ def test_chips_name_each_filter_and_the_set_changes_by_copy() -> None:
     assert filters.without(0).without(0).active is False
     assert filters.with_context(5000).context == 1000
     assert filters.with_context(-3).context == 0
+
+
+def test_the_line_map_shape_answers_as_the_index_does(transcript: Transcript) -> None:
+    filters = FilterSet((keep("&", "warn"),), context=1)
+    index = build(transcript, filters, 500)
+    stderr = FilteredLines(index, "stderr")
+    assert stderr.count() == index.count("stderr")
+    assert [stderr.select(p) for p in range(stderr.count())] == [
+        index.select("stderr", p) for p in range(index.count("stderr"))
+    ]
+    assert stderr.rank(1500) == index.rank("stderr", 1500)
+    assert stderr.key != FilteredLines(index, "all").key

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_right
+from collections.abc import Hashable
 from dataclasses import dataclass, field, replace
 from functools import reduce
 from typing import Literal
@@ -257,3 +258,27 @@ class FilterIndex:
         for first in range(start, len(shown), RANK_BLOCK):
             prefix.append(total)
             total += shown.count(1, first, first + RANK_BLOCK)
+
+
+@dataclass(frozen=True)
+class FilteredLines:
+    """A :class:`FilterIndex` under one stream filter, answering without a ``streams``
+    argument (``key``, ``count``, ``rank``, ``select``): the shape of a line map whose
+    layers stack (main's ``ui/log/line_map.py``), so folds can sit on the filters."""
+
+    index: FilterIndex
+    streams: StreamFilter
+
+    @property
+    def key(self) -> Hashable:
+        """Changes whenever the kept lines may have changed (a new slice, new filters)."""
+        return (self.streams, id(self.index), self.index.scanned)
+
+    def count(self) -> int:
+        return self.index.count(self.streams)
+
+    def rank(self, index: int) -> int:
+        return self.index.rank(self.streams, index)
+
+    def select(self, position: int) -> int:
+        return self.index.select(self.streams, position)
