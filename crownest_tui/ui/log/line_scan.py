@@ -35,6 +35,8 @@ from .spool import ENCODING, ERRORS
 SEPARATOR = b"\x1f"
 _SGR = re.compile(rb"\x1b\[[0-9;]*m")
 SPARSE = 16
+CANDIDATES = 4
+"""A regex whose lead text is on fewer than one line in this many runs on those alone."""
 """A literal found on fewer than one line in this many is located by ``find``."""
 _HEADER_BYTES = frozenset(b"0123456789abcdef")
 _NUL_RUNS = re.compile(rb"\x00+")
@@ -257,7 +259,7 @@ def _hay_flags(hay: bytes | str, lines: int, pattern: LinePattern) -> bytes | No
     required = pattern.required
     if isinstance(hay, bytes) and required is not None and (folded or compiled):
         base = hay.lower() if folded is not None else hay
-        spans = _lines_containing(base, required, max(64, lines // SPARSE))
+        spans = _lines_containing(base, required, max(64, lines // CANDIDATES))
         if spans is not None:  # few lines can match: run the regex over those alone
             return _candidate_flags(base, lines, spans, pattern)
     if isinstance(hay, bytes) and folded is not None:  # much faster than IGNORECASE
