@@ -103,13 +103,17 @@ async def start_script_run(
     *,
     name: str = "job.py",
     metadata: Mapping[str, str] | None = None,
+    command: str | None = None,
 ) -> WorkspaceRun:
-    """Create, upload and start a real run executing ``python3 <name>`` (``script``)."""
+    """Create, upload and start a real run of ``script`` saved as ``name``, executing
+    ``command`` (default ``python3 <name>``)."""
     with tempfile.TemporaryDirectory(prefix="crownest-bench-src-") as folder:
         source = Path(folder)
         (source / name).write_text(script)
         archive = pack_directory(source).data
-    run = await client.create_run(command=f"python3 {name}", metadata=dict(metadata or {}))
+    run = await client.create_run(
+        command=command or f"python3 {name}", metadata=dict(metadata or {})
+    )
     await client.upload_archive(run.id, archive)
     return await client.start_run(run.id)
 

@@ -20,11 +20,17 @@ from .api.client import CrowNestClient
 from .api.credentials import ConfigError, Connection, Secret
 from .api.ids import check_id
 from .config import Settings, config_path, load_settings
-from .core.defaults import DEMO_SOURCE
+from .core.defaults import DEMO_SOURCE, local_source
 from .core.filters import FilterError, RunFilters, check_status, parse_metadata_pair
 from .local.process import LocalBackendError
 from .notice import notice
-from .profiles import ProfileSwitcher, flags_over, profile_connection, select_profile
+from .profiles import (
+    ProfileSwitcher,
+    flags_over,
+    profile_connection,
+    profile_view,
+    select_profile,
+)
 
 BACKEND_STOP_GRACE = 0.3
 """Seconds a forced exit gives the local backend child between SIGTERM and SIGKILL."""
@@ -192,7 +198,14 @@ def build_command_parser(name: str) -> argparse.ArgumentParser:
     from .commands import COMMANDS
 
     spec = COMMANDS[name]
-    parser = _Parser(prog=f"crownest-tui {name}", description=spec.description)
+    parser = _Parser(
+        prog=f"crownest-tui {name}",
+        description=spec.description,
+        epilog=spec.epilog or None,
+        formatter_class=(
+            argparse.RawDescriptionHelpFormatter if spec.epilog else argparse.HelpFormatter
+        ),
+    )
     spec.add_arguments(parser)
     _add_api_choice(parser)
     _add_debug(parser)
@@ -200,7 +213,7 @@ def build_command_parser(name: str) -> argparse.ArgumentParser:
 
 
 def _run_subcommand(name: str, argv: list[str], settings: Settings) -> int:
-    """Run ``logs``/``runs``/``evidence``/``launch``; a launch then opens its tail."""
+    """Run a subcommand; one that starts a run (``launch``, ``rerun``) then opens its tail."""
     from .commands import COMMANDS
     from .commands.runner import run_command, run_preflight
 
@@ -209,16 +222,17 @@ def _run_subcommand(name: str, argv: list[str], settings: Settings) -> int:
     # Checks that need no server go first: a typo must not wait for a backend.
     if status := run_preflight(spec.preflight, args):
         return status
+    if name == "insights":
+        return _insights(args, settings)
     with _debug_log(args, name), _connection(args, settings) as connection:
         debuglog.protect(connection)
-        if name != "launch" or args.no_tail:
+        starts = spec.start
+        if starts is None or args.no_tail:
             return run_command(spec.run, args, connection)
         launched: list[str] = []
 
         async def launch(args: argparse.Namespace, client: CrowNestClient) -> int:
-            from .commands.launch_cmd import run_launch
-
-            launched.append(await run_launch(args, client))
+            launched.append(await starts(args, client))
             return 0
 
         status = run_command(launch, args, connection)
@@ -226,6 +240,24 @@ def _run_subcommand(name: str, argv: list[str], settings: Settings) -> int:
             return status
         return _run_dashboard(
             connection, settings, RunFilters(), args, open_run=(launched[0], None, None)
+        )
+
+
+def _insights(args: argparse.Namespace, settings: Settings) -> int:
+    """``insights --json`` prints the figures; without it, the dashboard opens on them."""
+    from .commands import COMMANDS
+    from .commands.insights_cmd import insights_filters
+    from .commands.runner import run_command
+
+    if args.concurrency is None:
+        profile = select_profile(settings, getattr(args, "profile", None))
+        args.concurrency = profile_view(settings, profile).concurrency
+    with _debug_log(args, "insights"), _connection(args, settings) as connection:
+        debuglog.protect(connection)
+        if args.json:
+            return run_command(COMMANDS["insights"].run, args, connection)
+        return _run_dashboard(
+            connection, settings, insights_filters(args), args, insights=args.window
         )
 
 
@@ -268,7 +300,7 @@ def _local_service() -> Connection:
 
     It outlives this command: quitting, SIGHUP or a closed terminal end no run."""
     from .local.service import ensure_service, replaced_warning
-    from .local.service_state import ServiceState, default_state_dir, probe
+    from .local.service_state import ServiceState, default_state_dir, probe, unsandboxed_notice
 
     state_dir = default_state_dir()
     if probe(state_dir).state is not ServiceState.RUNNING:
@@ -279,6 +311,8 @@ def _local_service() -> Connection:
     service = ensure_service(state_dir)
     if service.replaced is not None:
         notice(replaced_warning(service.replaced))
+    if service.started and (unsandboxed := unsandboxed_notice(service.info)):
+        notice(unsandboxed)  # said once, by the command that started it
     if service.info.version != __version__:
         notice(
             f"the local backend runs crownest-tui {service.info.version} (this is "
@@ -291,6 +325,7 @@ def _local_service() -> Connection:
 def _demo_backend() -> Iterator[Connection]:
     """``--demo``: a backend child on a temp dir; both are gone when we are (its runs too)."""
     from .local.process import start_local_backend
+    from .local.service_state import unsandboxed_notice
 
     temp = Path(tempfile.mkdtemp(prefix="crownest-demo-"))
     notice(f"starting the local CrowNest demo backend in {temp} …")
@@ -304,11 +339,13 @@ def _demo_backend() -> Iterator[Connection]:
             start_local_backend(temp, seed_demo=True) as backend,
             exit_deadline.on_forced_exit(lambda: backend.stop(BACKEND_STOP_GRACE)),
         ):
+            if unsandboxed := unsandboxed_notice(backend.info):
+                notice(unsandboxed)
             yield Connection(
                 base_url=backend.url,
                 credential=Secret(backend.token),
                 credential_source=DEMO_SOURCE,
-                base_url_source=DEMO_SOURCE,
+                base_url_source=local_source(DEMO_SOURCE, sandboxed=unsandboxed is None),
             )
     finally:
         remove_temp()
@@ -337,6 +374,7 @@ def _run_dashboard(
     args: argparse.Namespace,
     *,
     open_run: tuple[str, int | None, int | None] | None = None,
+    insights: str | None = None,
 ) -> int:
     from .ui.app import CrowNestApp
     from .ui.messages import OpenRun
@@ -367,8 +405,11 @@ def _run_dashboard(
         profiles=profiles,
         profile=profile,
         save_dir=settings.ui.save_dir,
-        launched=Path(args.dir) if getattr(args, "dir", None) else None,  # launch DIR
+        quiet_after=settings.ui.quiet_after,
+        launched=Path(args.dir) if getattr(args, "dir", None) else None,  # launch/rerun DIR
         demo=getattr(args, "demo", False),
+        concurrency=getattr(args, "concurrency", None) or view.concurrency,
+        insights=insights,
     )
     app.run()
     debuglog.app_finished(app)
@@ -442,13 +483,22 @@ def run(argv: Sequence[str]) -> int:
         return _run_ours(argv)
 
 
+def _subcommand_name(argv: Sequence[str]) -> str | None:
+    """``launch``/``logs``/``runs``/``evidence`` if ``argv`` starts with one. Their
+    modules are imported only then: the dashboard starts without them."""
+    if not argv or argv[0] not in cli_help.SUMMARIES:
+        return None
+    from .commands import COMMANDS
+
+    return argv[0] if argv[0] in COMMANDS else None
+
+
 def _run_ours(argv: Sequence[str]) -> int:
     """The dashboard, ``open``, ``serve`` or a subcommand (any of ours but ``local``)."""
     try:
-        from .commands import COMMANDS
-
-        if argv[:1] and argv[0] in COMMANDS:
-            return _run_subcommand(argv[0], list(argv[1:]), load_settings())
+        name = _subcommand_name(argv)
+        if name is not None:
+            return _run_subcommand(name, list(argv[1:]), load_settings())
         if list(argv[:1]) == ["serve"]:
             return _serve(build_serve_parser().parse_args(list(argv[1:])), load_settings())
         if list(argv[:1]) == ["open"]:

@@ -17,6 +17,9 @@ SUMMARIES: dict[str, str] = {
     "logs": "Print a run's stdout and stderr (exactly once).",
     "runs": "List runs as a table (or JSON lines).",
     "evidence": "Print a run's Evidence Bundle.",
+    "cancel": "Cancel runs by id, or every run of a status (asks first).",
+    "rerun": "Run a run again from its folder (or kept archive), then follow it.",
+    "insights": "Charts of the runs in a time window (--json: the figures).",
     "serve": "Serve the dashboard to web browsers (a session per tab).",
     "local": "The local CrowNest backend: start, stop, status, serve, templates.",
 }

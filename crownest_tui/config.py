@@ -14,7 +14,9 @@ The file lives at ``<platformdirs user_config_dir>/crownest-tui/config.toml``;
     theme = "crownest"
     page_size = 100      # runs per API page
     bell = false         # ring the terminal bell when a followed run ends
+    concurrency = 25     # sandboxes your plan runs at once (2, 25, 100 or 250): Insights
     save_dir = "~/logs"  # where ctrl+s and d write (default: the downloads folder)
+    quiet_after = "5m"   # "Quiet for 5m" when a running run prints nothing that long; 0 = never
 
     [keys]               # remap any binding by its id (see `?` in the app)
     "runs.refresh" = "f5"
@@ -48,7 +50,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .api.credentials import ConfigError
 from .api.ids import check_id
 from .core.filters import check_status
+from .core.parse import parse_duration
 from .core.paths import config_dir
+from .core.quiet import DEFAULT_QUIET_AFTER
 
 ENV_CONFIG = "CROWNEST_TUI_CONFIG"
 #: Keys that would hold the credential itself: refused with a pointer to the safe ways.
@@ -78,9 +82,23 @@ class UiSettings(BaseModel):
     theme: str = "crownest"
     page_size: int = Field(default=100, ge=1, le=500)
     bell: bool = False
+    concurrency: int | None = Field(default=None, ge=1, le=100_000)
+    """Sandboxes the plan runs at once (the plan limits are 2, 25, 100 and 250):
+    Insights shows the runs holding one against it."""
     save_dir: Path | None = None
     """Where saved logs and downloaded artifacts go; default: the downloads folder.
     Never used while it is inside a folder being launched."""
+    quiet_after: float = Field(default=DEFAULT_QUIET_AFTER, ge=0)
+    """Seconds (or a duration, ``"5m"``) a running run may print nothing before it is
+    shown as quiet (and a watched one is announced); 0 turns it off."""
+
+    @field_validator("quiet_after", mode="before")
+    @classmethod
+    def _quiet_after(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip().lower()
+            return 0.0 if text in ("0", "off", "never") else parse_duration(text)
+        return value
 
     @field_validator("save_dir")
     @classmethod
@@ -111,6 +129,7 @@ class ProfileSettings(BaseModel):
     theme: str | None = None
     page_size: int | None = Field(default=None, ge=1, le=500)
     bell: bool | None = None
+    concurrency: int | None = Field(default=None, ge=1, le=100_000)
     keys: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("api_key_env")

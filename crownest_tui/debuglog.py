@@ -7,9 +7,10 @@ file, created with mode 0600. Nothing is logged unless the command line asks.
 
 The credential never reaches the file: the API layer formats no header, and a
 redaction filter on the handler is the second line of defence. It replaces every
-credential a client is made with while the log is on (as is, URL-encoded, base64)
-and whatever follows ``Bearer``, ``Basic`` or ``Authorization:`` with ``***``, in
-messages and tracebacks alike.
+credential announced to :data:`crownest_tui.api.trace.secret_listeners` while the log
+is on (each client's, and each the command line resolves: as is, URL-encoded,
+base64) and whatever follows ``Bearer``, ``Basic`` or ``Authorization:`` with ``***``,
+in messages and tracebacks alike.
 """
 
 from __future__ import annotations
@@ -197,10 +198,7 @@ def session(path: Path | None, command: str) -> Iterator[DebugLog | None]:
 def protect(connection: Connection | Secret | str | None) -> None:
     """Mask this credential in every active debug log (no-op when none is active)."""
     secret = connection.credential if isinstance(connection, Connection) else connection
-    if secret is not None:
-        value = secret.reveal() if isinstance(secret, Secret) else secret
-        for debug in _active:
-            debug.redactor.add_secret(value)
+    trace.note_secret(secret)
     if isinstance(connection, Connection):
         log.info(
             "API %s://%s:%d (from %s), credential from %s",
@@ -215,7 +213,9 @@ def app_finished(app: Any) -> None:
     if not _active:
         return
     # Textual keeps the first unhandled error (a failed worker's, wrapped in
-    # WorkerFailed) on the app; it prints it to the terminal on exit.
+    # WorkerFailed) on the app, and has no public way to ask for it (textual 8.2.8).
+    # What it prints on exit (``app.error_console``) is no substitute: it is wrapped
+    # to the terminal's width, and a credential cut in two escapes the redaction.
     error = getattr(app, "_exception", None)
     original = getattr(error, "error", None) or error
     if isinstance(original, BaseException):

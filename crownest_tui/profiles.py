@@ -30,8 +30,7 @@ from .api.credentials import (
     resolve_connection,
 )
 from .config import ProfileSettings, Settings, known_profiles
-from .config_edit import save_theme
-from .core.defaults import DEMO_SOURCE, LOCAL_SOURCE
+from .core.defaults import DEMO_SOURCE, LOCAL_SOURCE, SOURCE_NOTE
 from .core.filters import RunFilters
 
 _SHOWABLE_ENV_NAME = re.compile(r"[A-Z][A-Z0-9_]*\Z")
@@ -54,6 +53,7 @@ class ProfileView:
     theme: str = "crownest"
     keymap: dict[str, str] = field(default_factory=dict)
     bell: bool = False
+    concurrency: int | None = None
 
 
 def select_profile(settings: Settings, requested: str | None) -> str | None:
@@ -87,6 +87,7 @@ def profile_view(settings: Settings, name: str | None) -> ProfileView:
         theme=_pick(profile.theme, ui.theme),
         keymap={**settings.keys, **profile.keys},
         bell=_pick(profile.bell, ui.bell),
+        concurrency=_pick(profile.concurrency, ui.concurrency),
     )
 
 
@@ -176,12 +177,13 @@ def api_origin(url: str) -> str:
 
 
 def api_label(connection: Connection) -> str:
-    """Where the app talks to, in a word: ``demo``, ``local`` or the API origin."""
-    if connection.base_url_source == DEMO_SOURCE:
-        return "demo"
-    if connection.base_url_source == LOCAL_SOURCE:
-        return "local"
-    return api_origin(connection.base_url)
+    """Where the app talks to, in a word: ``demo``, ``local`` or the API origin; a
+    local backend that runs commands without a sandbox says so (``local · unsandboxed``)."""
+    source, _, note = connection.base_url_source.partition(SOURCE_NOTE)
+    name = {DEMO_SOURCE: "demo", LOCAL_SOURCE: "local"}.get(source)
+    if name is None:
+        return api_origin(connection.base_url)
+    return f"{name} · {note}" if note else name
 
 
 class ProfileSwitcher:
@@ -239,6 +241,8 @@ class ProfileSwitcher:
     def save_theme(self, name: str | None, theme: str) -> None:
         """Make ``theme`` the profile's (``[ui]``'s with no profile), in the file and
         here; raises ConfigError when the file cannot be rewritten."""
+        from .config_edit import save_theme  # tomlkit: only when a theme is saved
+
         save_theme(self.path, name, theme)
         if name is None:
             ui = self.settings.ui.model_copy(update={"theme": theme})

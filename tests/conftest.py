@@ -99,3 +99,11 @@ def service_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
     monkeypatch.setenv(STATE_DIR_ENV, str(state_dir))
     yield state_dir
     stop_service(state_dir)
+
+
+@pytest.fixture
+def cli_api(backend: LocalBackendProcess, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """For ``cli.run`` against the session's backend: its key in ``CROWNEST_API_KEY``,
+    and the ``--api-url`` flags to pass."""
+    monkeypatch.setenv("CROWNEST_API_KEY", backend.token)
+    return ["--api-url", backend.url]

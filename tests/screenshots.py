@@ -4,7 +4,10 @@ Usage: ``python -m tests.screenshots OUT_DIR [--only NAME …]``. A local backen
 is started with the demo seed, the dashboard is driven headless through Textual's Pilot
 the way a person would use it, and each scene is exported as ``OUT_DIR/NAME.svg``.
 Nothing is mocked: the runs, logs and evidence are whatever the demo really produced,
-so the pictures change a little from one regeneration to the next.
+so the pictures change a little from one regeneration to the next. The Insights scene
+is the exception: the demo's runs all start within a minute, so it shows a backend of
+its own holding the known week of ``tests/insights_week.py`` (seeded through the test
+hooks), at that week's frozen time.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ class DemoRuns:
     build: WorkspaceRun  # live, noisy build
     failed_tests: WorkspaceRun  # finished with failures
     report: WorkspaceRun  # finished, with artifacts
+    deploy: WorkspaceRun  # failed in its last CI section
     all: tuple[WorkspaceRun, ...]
 
 
@@ -72,9 +76,10 @@ def _pick(runs: tuple[WorkspaceRun, ...]) -> DemoRuns | None:
     tests, stuck, build = first(kind("tests")), first(kind("stuck")), first(kind("build"))
     failed = first(lambda r: r.status == "failed" and "--fail-every 17" in r.command)
     report = first(lambda r: r.status == "succeeded" and r.command == "python3 report.py")
-    if tests is None or stuck is None or build is None or failed is None or report is None:
-        return None
-    return DemoRuns(tests, stuck, build, failed, report, runs)
+    deploy = first(lambda r: r.status == "failed" and r.command == "sh ci.sh deploy")
+    if tests and stuck and build and failed and report and deploy:
+        return DemoRuns(tests, stuck, build, failed, report, deploy, runs)
+    return None
 
 
 async def wait_until(pilot: Pilot[None], what: str, test: Callable[[], bool]) -> None:
@@ -147,6 +152,14 @@ async def search(pilot: Pilot[None], app: CrowNestApp, demo: DemoRuns) -> None:
     await pilot.pause(0.3)
 
 
+async def sections(pilot: Pilot[None], app: CrowNestApp, demo: DemoRuns) -> None:
+    await wait_until(pilot, "runs listed", lambda: _list_loaded(app))
+    app.post_message(OpenRun(demo.deploy.id))
+    await wait_until(pilot, "log loaded", lambda: _log_lines(app) >= 6)
+    await pilot.pause(0.5)
+    _log_lines(app)
+
+
 async def evidence(pilot: Pilot[None], app: CrowNestApp, demo: DemoRuns) -> None:
     await wait_until(pilot, "runs listed", lambda: _list_loaded(app))
     app.post_message(OpenRun(demo.report.id))
@@ -188,11 +201,53 @@ async def split_tail(pilot: Pilot[None], app: CrowNestApp, demo: DemoRuns) -> No
     _split_lines(app)
 
 
+async def insights() -> str:
+    """The Insights screen over the known week (a backend of its own, a frozen clock)."""
+    from crownest_tui.api.credentials import Connection, Secret
+    from crownest_tui.core.defaults import LOCAL_SOURCE
+    from crownest_tui.ui.screens.insights import InsightsScreen
+    from tests.insights_week import WEEK_NOW, seed_week
+
+    state = Path(tempfile.mkdtemp(prefix="crownest-shots-week-"))
+    try:
+        async with await astart_local_backend(state, extra_args=["--test-hooks"]) as backend:
+            await asyncio.to_thread(seed_week, backend)
+            connection = Connection(
+                base_url=backend.url,
+                credential=Secret(backend.token),
+                base_url_source=LOCAL_SOURCE,  # "local" on the context line, not a port
+            )
+            client = CrowNestClient(connection=connection)
+            app = CrowNestApp(
+                client,
+                refresh_interval=0,
+                theme=THEME,
+                clock=lambda: WEEK_NOW,
+                insights="7d",
+                concurrency=25,
+            )
+            async with client, app.run_test(size=SIZE) as pilot:
+
+                def ready() -> bool:
+                    screen = app.screen
+                    return isinstance(screen, InsightsScreen) and screen.updated is not None
+
+                await wait_until(pilot, "insights ready", ready)
+                await pilot.pause(0.5)
+                return app.export_screenshot(title="crownest-tui: Insights")
+    finally:
+        shutil.rmtree(state, ignore_errors=True)
+
+
+#: Scenes that need no demo: each makes its own backend and app.
+OWN_SCENES: dict[str, Callable[[], Awaitable[str]]] = {"insights": insights}
+
 SCENES: dict[str, tuple[str, Scene]] = {
     "runs-list": ("Runs list", runs_list),
     "filters": ("Failed runs, quick-filtered", filters),
     "live-tail": ("Live tail", live_tail),
     "search": ("Search in a log", search),
+    "sections": ("CI sections, the failed one open", sections),
     "evidence": ("Evidence Bundle", evidence),
     "cancel-confirmation": ("Cancel confirmation", cancel_confirmation),
     "split-tail": ("Split tail of two live runs", split_tail),
@@ -201,15 +256,19 @@ SCENES: dict[str, tuple[str, Scene]] = {
 
 async def render(only: Sequence[str] = ()) -> dict[str, str]:
     """Start a demo backend, then render each scene; returns name -> SVG text."""
+    wanted = list(only) or [*SCENES, *OWN_SCENES]
+    shots = {name: await OWN_SCENES[name]() for name in wanted if name in OWN_SCENES}
+    only = [name for name in wanted if name in SCENES]
+    if not only:
+        return shots
     state = Path(tempfile.mkdtemp(prefix="crownest-shots-"))
-    shots: dict[str, str] = {}
     try:
         async with (
             await astart_local_backend(state, seed_demo=True) as backend,
             CrowNestClient(api_key=backend.token, base_url=backend.url) as client,
         ):
             demo = await wait_for_demo(client)
-            for name in only or list(SCENES):
+            for name in only:
                 title, scene = SCENES[name]
                 shots[name] = await shoot(client, demo, title, scene)
     finally:
@@ -229,7 +288,7 @@ async def shoot(client: CrowNestClient, demo: DemoRuns, title: str, scene: Scene
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.screenshots")
     parser.add_argument("out_dir", type=Path)
-    parser.add_argument("--only", nargs="*", choices=list(SCENES), default=[])
+    parser.add_argument("--only", nargs="*", choices=[*SCENES, *OWN_SCENES], default=[])
     args = parser.parse_args(argv)
     shots = asyncio.run(render(args.only))
     args.out_dir.mkdir(parents=True, exist_ok=True)

@@ -1,26 +1,18 @@
 """Typed async client for the CrowNest Workspace Runs API (no UI imports here).
 
-``from crownest_tui.api import CrowNestClient`` is the public entry point.
+``from crownest_tui.api import CrowNestClient`` is the public entry point. The event
+models and the stream engine are imported on first use (PEP 562): the dashboard's
+start-up needs neither, and building the event models costs tens of milliseconds.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from .client import CrowNestClient, new_idempotency_key
 from .credentials import ConfigError, Connection, Secret, resolve_connection
 from .errors import CrowNestError
-from .events import (
-    ArchiveProgressEvent,
-    ArtifactCollectedEvent,
-    ArtifactErrorEvent,
-    BadPayload,
-    ErrorEvent,
-    EventPage,
-    HeartbeatEvent,
-    RunEvent,
-    StatusEvent,
-    StderrEvent,
-    StdoutEvent,
-    TerminalEvent,
-    UnknownEvent,
-)
 from .models import (
     ArchiveTransfer,
     ArchiveUploadResult,
@@ -34,7 +26,44 @@ from .models import (
     is_terminal,
 )
 from .retry import Backoff
-from .stream import EventStream, StreamOptions, StreamState, StreamStatus
+
+if TYPE_CHECKING:
+    from .events import (
+        ArchiveProgressEvent,
+        ArtifactCollectedEvent,
+        ArtifactErrorEvent,
+        BadPayload,
+        ErrorEvent,
+        EventPage,
+        HeartbeatEvent,
+        RunEvent,
+        StatusEvent,
+        StderrEvent,
+        StdoutEvent,
+        TerminalEvent,
+        UnknownEvent,
+    )
+    from .stream import EventStream, StreamOptions, StreamState, StreamStatus
+
+_LAZY = {
+    "events": (
+        "ArchiveProgressEvent",
+        "ArtifactCollectedEvent",
+        "ArtifactErrorEvent",
+        "BadPayload",
+        "ErrorEvent",
+        "EventPage",
+        "HeartbeatEvent",
+        "RunEvent",
+        "StatusEvent",
+        "StderrEvent",
+        "StdoutEvent",
+        "TerminalEvent",
+        "UnknownEvent",
+    ),
+    "stream": ("EventStream", "StreamOptions", "StreamState", "StreamStatus"),
+}
+_HOME = {name: module for module, names in _LAZY.items() for name in names}
 
 __all__ = [
     "ArchiveProgressEvent",
@@ -73,3 +102,12 @@ __all__ = [
     "new_idempotency_key",
     "resolve_connection",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _HOME.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value

@@ -6,7 +6,7 @@ import hashlib
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypedDict, TypeVar, Unpack
 
 import httpx
 from pydantic import BaseModel, ValidationError
@@ -14,13 +14,13 @@ from pydantic import BaseModel, ValidationError
 from .. import __version__
 from .credentials import Connection, Secret, resolve_connection
 from .errors import INVALID_RESPONSE, MISSING_CREDENTIAL, CrowNestError
-from .events import EventPage, parse_event_page
 from .http import OriginBearerAuth, QueryList, Requester, SentCallback, Timeouts, decode_json
 from .ids import check_id
 from .models import (
     ArchiveTransfer,
     ArchiveUploadResult,
     Artifact,
+    ArtifactRequest,
     CreateRunRequest,
     EvidenceBundle,
     Page,
@@ -28,7 +28,11 @@ from .models import (
     WorkspaceRun,
 )
 from .retry import Backoff
-from .stream import EventStream, StreamOptions
+from .summaries import RunSummary, summary_page_adapter
+
+if TYPE_CHECKING:  # imported where used: the runs list needs neither (start-up time)
+    from .events import EventPage
+    from .stream import EventStream, StreamOptions
 
 M = TypeVar("M", bound=BaseModel)
 MAX_PAGE_LIMIT = 500
@@ -38,16 +42,20 @@ def new_idempotency_key() -> str:
     return f"crownest-tui-{uuid.uuid4().hex}"
 
 
+def _unreadable(exc: ValidationError, what: str) -> CrowNestError:
+    first = exc.errors()[0]
+    where = ".".join(str(p) for p in first["loc"])
+    return CrowNestError(
+        f"The API sent a {what} this client cannot read ({where}: {first['msg']})",
+        code=INVALID_RESPONSE,
+    )
+
+
 def _parse(model: type[M], data: Any, what: str) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise CrowNestError(
-            f"The API sent a {what} this client cannot read ({where}: {first['msg']})",
-            code=INVALID_RESPONSE,
-        ) from None
+        raise _unreadable(exc, what) from None
 
 
 def _field(body: Any, key: str) -> Any:
@@ -57,6 +65,38 @@ def _field(body: Any, key: str) -> Any:
 
 
 P = TypeVar("P")
+
+
+class RunQuery(TypedDict, total=False):
+    """The list's query, as :meth:`CrowNestClient.list_runs` takes it."""
+
+    project_id: str | None
+    status: str | None
+    metadata: Mapping[str, str] | None
+    limit: int | None
+    cursor: str | None
+
+
+def _list_params(
+    project_id: str | None,
+    status: str | None,
+    metadata: Mapping[str, str] | None,
+    limit: int | None,
+    cursor: str | None,
+) -> QueryList:
+    """The list's query: server-side filters, page size and cursor."""
+    params: QueryList = []
+    if project_id:
+        params.append(("projectId", check_id(project_id, "prj")))
+    if status:
+        params.append(("status", status))
+    for key, value in (metadata or {}).items():
+        params.append((f"metadata.{key}", value))
+    if limit is not None:
+        params.append(("limit", str(max(1, min(MAX_PAGE_LIMIT, limit)))))
+    if cursor:
+        params.append(("cursor", cursor))
+    return params
 
 
 async def _every_item(
@@ -103,7 +143,7 @@ class CrowNestClient:
     ) -> None:
         self.connection = connection or resolve_connection(api_key, base_url, environ=environ)
         self.base_url = self.connection.base_url
-        self.stream_options = stream_options or StreamOptions()
+        self._stream_options = stream_options
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
             auth=OriginBearerAuth(self.connection.credential, self.base_url),
@@ -131,6 +171,15 @@ class CrowNestClient:
     @property
     def credential(self) -> Secret | None:
         return self.connection.credential
+
+    @property
+    def stream_options(self) -> StreamOptions:
+        """How :meth:`stream_events` streams unless told otherwise."""
+        if self._stream_options is None:
+            from .stream import StreamOptions
+
+            self._stream_options = StreamOptions()
+        return self._stream_options
 
     @property
     def http(self) -> httpx.AsyncClient:
@@ -207,19 +256,28 @@ class CrowNestClient:
         cursor: str | None = None,
     ) -> Page[WorkspaceRun]:
         """One page of runs, newest first, filtered server-side."""
-        params: QueryList = []
-        if project_id:
-            params.append(("projectId", check_id(project_id, "prj")))
-        if status:
-            params.append(("status", status))
-        for key, value in (metadata or {}).items():
-            params.append((f"metadata.{key}", value))
-        if limit is not None:
-            params.append(("limit", str(max(1, min(MAX_PAGE_LIMIT, limit)))))
-        if cursor:
-            params.append(("cursor", cursor))
+        params = _list_params(project_id, status, metadata, limit, cursor)
         body = await self._get("/v1/workspace-runs", params)
         return _parse(Page[WorkspaceRun], body, "run list")
+
+    async def list_run_summaries(self, **query: Unpack[RunQuery]) -> Page[RunSummary]:
+        """One page of the list (the query of :meth:`list_runs`) as :class:`RunSummary`
+        (a few fields, validated from the bytes at once): for figures over many pages."""
+        self._require_credential()
+        params = _list_params(
+            query.get("project_id"),
+            query.get("status"),
+            query.get("metadata"),
+            query.get("limit"),
+            query.get("cursor"),
+        )
+        response = await self._requester.send(
+            "GET", "/v1/workspace-runs", idempotent=True, params=params
+        )
+        try:
+            return summary_page_adapter().validate_json(response.content)
+        except ValidationError as exc:
+            raise _unreadable(exc, "run list") from None
 
     async def iter_runs(
         self,
@@ -356,6 +414,8 @@ class CrowNestClient:
         self, run_id: str, *, after_seq: int | None = None, limit: int = MAX_PAGE_LIMIT
     ) -> EventPage:
         """One page of stored events with ``seq > after_seq``."""
+        from .events import parse_event_page
+
         self._require_credential()
         params: QueryList = [("limit", str(max(1, min(MAX_PAGE_LIMIT, limit))))]
         if after_seq is not None:
@@ -380,6 +440,8 @@ class CrowNestClient:
         options: StreamOptions | None = None,
     ) -> EventStream:
         """A resumable, exactly-once live stream of the run's events (see EventStream)."""
+        from .stream import EventStream
+
         check_id(run_id, "wsr")
         return EventStream(self, run_id, after_seq, options or self.stream_options)
 
@@ -412,3 +474,21 @@ class CrowNestClient:
             "GET", f"/v1/artifacts/{check_id(artifact_id, 'art')}/download", idempotent=True
         )
         return response.content
+
+    # -- the local backend's own routes (the hosted API answers 404) ---------------
+
+    async def local_run_archive(self, run_id: str) -> bytes:
+        """The archive the local backend keeps for ``run_id`` (404: not a local run,
+        or none kept)."""
+        self._require_credential()
+        path = f"/v1/_local/workspace-runs/{check_id(run_id, 'wsr')}/archive"
+        response = await self._requester.send("GET", path, idempotent=True)
+        return response.content
+
+    async def local_run_artifacts(self, run_id: str) -> list[ArtifactRequest]:
+        """The artifacts ``run_id`` asked for at creation (local backend only)."""
+        body = await self._get(f"/v1/_local/workspace-runs/{check_id(run_id, 'wsr')}/spec")
+        items = _field(body, "artifacts")
+        if not isinstance(items, list):
+            raise CrowNestError("the run's spec has no artifact list", code=INVALID_RESPONSE)
+        return [_parse(ArtifactRequest, item, "artifact request") for item in items]

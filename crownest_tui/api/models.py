@@ -48,6 +48,7 @@ class WireModel(BaseModel):
         populate_by_name=True,
         extra="ignore",
         frozen=True,
+        defer_build=True,  # validators are built on first use: start-up needs few models
     )
 
     def to_wire(self) -> dict[str, Any]:

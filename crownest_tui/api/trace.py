@@ -28,16 +28,20 @@ stream_log = logging.getLogger("crownest_tui.api.stream")
 logging.getLogger("crownest_tui").addHandler(logging.NullHandler())
 
 
-#: Called with each credential a client is made with (the debug log's redaction
-#: filter listens while it is active, so a key met later, after a profile switch
-#: say, is masked too). Empty unless a debug log is on.
+#: The one registry of credentials to mask: called with each credential a client is
+#: made with, and each one the command line resolves (the debug log's redaction filter
+#: listens while it is active, so a key met later, after a profile switch say, is
+#: masked too). Empty unless a debug log is on.
 secret_listeners: list[Callable[[str], None]] = []
 
 
-def note_secret(secret: Secret | None) -> None:
-    if secret is not None:
-        for listener in secret_listeners:
-            listener(secret.reveal())
+def note_secret(secret: Secret | str | None) -> None:
+    """Hand ``secret`` to every listener (nothing happens when none listens)."""
+    if secret is None:
+        return
+    value = secret.reveal() if isinstance(secret, Secret) else secret
+    for listener in list(secret_listeners):
+        listener(value)
 
 
 def loggable_url(url: httpx.URL, api_origin: tuple[str, str, int]) -> str:

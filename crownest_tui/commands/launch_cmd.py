@@ -38,6 +38,7 @@ from ..launch.pack import (
     PackError,
     pack_directory,
 )
+from ..launch.remembered import remember
 from . import exitcodes
 from .args import add_pairs_option, parse_duration, project_id
 from .progress import ProgressPrinter
@@ -217,6 +218,8 @@ async def run_launch(args: argparse.Namespace, client: CrowNestClient) -> str:
         raise exitcodes.CommandFailed(status) from None
     finally:
         printer.finish()
+    artifacts = prepared.request.artifacts or ()
+    remember(run.id, Path(args.dir), excludes=args.exclude, artifacts=artifacts)
     if args.no_tail:
         print(run.id, flush=True)
     return run.id

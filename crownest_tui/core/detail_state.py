@@ -56,6 +56,8 @@ class ArtifactRow:
     path: str
     size_bytes: int | None = None
     retention_expires_at: datetime | None = None
+    deleted_at: datetime | None = None
+    """Its retention ended and its file was deleted: it cannot be downloaded."""
 
 
 @dataclass

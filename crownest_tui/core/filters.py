@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from ..api.models import TERMINAL_STATUSES, RunStatus, WorkspaceRun
+from ..api.summaries import RunSummary
 
 ACTIVE_GROUP = "active"
 TERMINAL_GROUP = "terminal"
@@ -44,11 +45,14 @@ class RunFilters:
 
     A status *group* cannot be sent as one API query, so the list asks the API without
     a status and keeps the group's runs on the client (see :meth:`server_status`).
+    ``failure`` (``("reason", "timeout")`` or ``("exit", "2")``, set by opening a row
+    of the Insights screen) is kept on the client too, among the failed runs.
     """
 
     project_id: str | None = None
     status: str | None = None
     metadata: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    failure: tuple[str, str] | None = None
 
     @classmethod
     def build(
@@ -62,21 +66,31 @@ class RunFilters:
 
     @property
     def is_empty(self) -> bool:
-        return self.project_id is None and self.status is None and not self.metadata
+        return (
+            self.project_id is None
+            and self.status is None
+            and not self.metadata
+            and self.failure is None
+        )
 
     @property
     def server_status(self) -> str | None:
-        """The ``status`` query parameter (``None`` for a group)."""
+        """The ``status`` query parameter (``None`` for a group; ``failed`` when only
+        a failure reason or exit code is asked for)."""
+        if self.status is None and self.failure is not None:
+            return RunStatus.FAILED.value
         return None if self.status in STATUS_GROUPS else self.status
 
     @property
     def metadata_dict(self) -> dict[str, str]:
         return dict(self.metadata)
 
-    def keeps(self, run: WorkspaceRun) -> bool:
+    def keeps(self, run: WorkspaceRun | RunSummary) -> bool:
         """Whether a run the API returned belongs in the list (status groups)."""
         group = STATUS_GROUPS.get(self.status or "")
-        return group is None or run.status in group
+        if group is not None and run.status not in group:
+            return False
+        return self.failure is None or failure_matches(run, self.failure)
 
     def with_metadata(self, key: str, value: str) -> RunFilters:
         return replace(self, metadata=tuple(sorted({**self.metadata_dict, key: value}.items())))
@@ -92,7 +106,21 @@ class RunFilters:
         if self.status:
             parts.append(f"status={self.status}")
         parts += [f"{k}={v}" for k, v in self.metadata]
+        if self.failure is not None:
+            parts.append(f"{self.failure[0]}={self.failure[1]}")
         return " ".join(parts) or "no filters"
+
+
+def failure_matches(run: WorkspaceRun | RunSummary, failure: tuple[str, str]) -> bool:
+    """Whether a failed run has this failure reason (``"(none)"``: none given) or exit
+    code (the kinds and values the Insights screen ranks)."""
+    if run.status != RunStatus.FAILED:
+        return False
+    kind, value = failure
+    if kind == "exit":
+        return run.exit_code is not None and str(run.exit_code) == value
+    reason = "(none)" if run.failure_reason is None else str(run.failure_reason)
+    return reason == value
 
 
 def quick_haystack(run: WorkspaceRun, project_name: str = "") -> str:

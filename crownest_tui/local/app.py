@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from . import routes_misc, routes_runs, streaming, uploads
+from . import routes_misc, routes_runs, routes_seed, streaming, uploads
 from .backend import Backend
 from .contract import SCOPE_ARTIFACT_READ, SCOPE_CANCEL, SCOPE_CREATE, SCOPE_READ
 from .endpoint import Endpoints, archive_fingerprint, body_fingerprint
@@ -84,6 +84,16 @@ def build_app(backend: Backend, keys: KeyRing) -> Starlette:
             methods=["GET"],
         ),
         Route("/v1/_local/runtime", e.wrap(routes_misc.runtime, None), methods=["GET"]),
+        Route(
+            "/v1/_local/workspace-runs/{run_id}/archive",
+            e.wrap(routes_misc.run_archive, SCOPE_READ),
+            methods=["GET"],
+        ),
+        Route(
+            "/v1/_local/workspace-runs/{run_id}/spec",
+            e.wrap(routes_misc.run_spec, SCOPE_READ),
+            methods=["GET"],
+        ),
     ]
     if backend.settings.test_hooks:
         routes += [
@@ -99,6 +109,9 @@ def build_app(backend: Backend, keys: KeyRing) -> Starlette:
                 "/v1/_test/bulk-events",
                 e.wrap(routes_misc.bulk_events, SCOPE_CREATE),
                 methods=["POST"],
+            ),
+            Route(
+                "/v1/_test/seed-runs", e.wrap(routes_seed.seed_runs, SCOPE_CREATE), methods=["POST"]
             ),
         ]
 

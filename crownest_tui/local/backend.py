@@ -9,6 +9,7 @@ in between is atomic.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 from dataclasses import replace
@@ -29,6 +30,7 @@ from .executor import RunExecution
 from .hub import EventHub
 from .lifecycle import check_transition
 from .records import ArchiveRecord, ProjectRecord, RunRecord, RunSpec
+from .retention import ArtifactRetention
 from .run_process import end_run_processes
 from .runtime import Runtime
 from .settings import Settings, StatePaths
@@ -52,7 +54,9 @@ class Backend:
         )
         self.store = Store(self.paths.database)
         self.hub = EventHub(self.store)
+        self.retention = ArtifactRetention(self.store)
         self.executions: dict[str, RunExecution] = {}
+        self._retention_task: asyncio.Task[None] | None = None
 
     # -- projects ----------------------------------------------------------------------
 
@@ -224,7 +228,8 @@ class Backend:
     # -- life of the server ----------------------------------------------------------------
 
     async def recover(self) -> None:
-        """Fail runs a previous server left in flight, and end what they left running."""
+        """Fail runs a previous server left in flight, and end what they left running;
+        then keep deleting expired artifacts."""
         for row in self.store.runs_with_status(IN_FLIGHT):
             run_id = row.run.id
             await end_run_processes(run_id, self.store.get_pgid(run_id), 0.5)
@@ -232,12 +237,17 @@ class Backend:
             self.paths.remove_workspace(row.run)
             self.fail_internal(run_id)
             log.warning("run %s was in flight when the server stopped: failed", run_id)
+        self._retention_task = asyncio.create_task(self.retention.keep())
 
     async def shutdown(self) -> None:
         """End every run in progress (failed: the server stopped) and stop streams."""
         executions = list(self.executions.values())
         await asyncio.gather(*(e.cancel(shutdown=True) for e in executions))
         await self.hub.stop()
+        if self._retention_task is not None:
+            self._retention_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._retention_task
 
     def close(self) -> None:
         self.hub.close()

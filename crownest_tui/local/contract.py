@@ -1,7 +1,7 @@
 """Every wire choice of the local backend that the public contract leaves open.
 
 The hosted service may answer differently; this is the one place to change when it
-does (see ``shared/crownest-api.md``, lines marked "our choice").
+does (the choices below are ours, not the public contract's).
 
 * Event ``seq`` starts at 1 (a ``status: awaiting_archive`` event at creation) and is
   contiguous within a run. ``heartbeat`` events are never stored: they carry the seq
@@ -21,6 +21,7 @@ import base64
 import json
 import secrets
 from datetime import UTC, datetime, timedelta
+from json.encoder import encode_basestring  # C; escapes as json.dumps(ensure_ascii=False)
 from typing import Any, Final
 
 from ..api.models import RunStatus
@@ -53,12 +54,19 @@ TRANSFER_TTL_SECONDS: Final = 15 * 60.0
 #: Output is coalesced for this long, and cut into events of at most this many chars.
 OUTPUT_WINDOW_SECONDS: Final = 0.02
 OUTPUT_CHUNK_CHARS: Final = 8192
+#: Run metadata that asks for terminal mode (a pseudo-terminal per output stream).
+TTY_METADATA_KEY: Final = "crownest.tty"
 #: Stored events are flushed to SQLite at least this often.
 FLUSH_SECONDS: Final = 0.05
 #: Progress events while archive bytes arrive: one per this many bytes (and at the end).
 PROGRESS_STEP_BYTES: Final = 256 * 1024
 #: How long an artifact is kept: the free plan's retention (``retentionExpiresAt``).
 ARTIFACT_RETENTION_SECONDS: Final = 7 * 24 * 3600
+#: Once that has passed the artifact's file is deleted and its record gets ``deletedAt``:
+#: ``GET /v1/artifacts/{id}`` still answers (with ``deletedAt``), its download answers
+#: 404 ``not_found`` **(our choice: the contract is silent)**. The backend deletes them
+#: when they expire, and looks again at least this often.
+ARTIFACT_SWEEP_SECONDS: Final = 3600.0
 
 # -- scopes ---------------------------------------------------------------------------
 SCOPE_READ: Final = "workspace_run:read"
@@ -150,6 +158,25 @@ def dumps(value: Any) -> str:
 def event_json(kind: str, seq: int, fields: dict[str, Any], created_at: str | None = None) -> str:
     """One event's JSON text: ``type``, ``seq``, ``createdAt`` and the type's fields."""
     return dumps({"type": kind, "seq": seq, "createdAt": created_at or now_iso(), **fields})
+
+
+#: Bytes a JSON string may hold as they are (printable ASCII but ``"`` and ``\``), and
+#: ``\n``, the one escape build output is full of.
+_PLAIN_JSON = bytes(range(0x20, 0x7F)).replace(b'"', b"").replace(b"\\", b"") + b"\n"
+
+
+def json_string(text: str) -> str:
+    """``text`` as a JSON string, as ``json.dumps(text, ensure_ascii=False)`` writes it;
+    twice as fast for the usual output (printable ASCII lines)."""
+    if text.isascii() and not text.encode("ascii").translate(None, _PLAIN_JSON):
+        return '"' + text.replace("\n", "\\n") + '"'
+    return encode_basestring(text)
+
+
+def output_event_json(kind: str, seq: int, data: str, created_at: str) -> str:
+    """:func:`event_json` of a ``stdout``/``stderr`` event (the same text), made
+    without a dict and an encoder: a noisy run makes thousands a second."""
+    return f'{{"type":"{kind}","seq":{seq},"createdAt":"{created_at}","data":{json_string(data)}}}'
 
 
 def sse_frame(seq: int, payload: str) -> str:

@@ -22,9 +22,9 @@ from ..api.models import CleanupStatus, FailureClass, FailureReason, RunStatus
 from .archive import ArchiveRejected, extract_archive
 from .artifacts import ArtifactProblem, copy_artifact
 from .contract import (
-    ARTIFACT_RETENTION_SECONDS,
     COLLECT_SCOPES,
     ORG_ID,
+    TTY_METADATA_KEY,
     iso_plus,
     new_id,
     now_iso,
@@ -32,6 +32,7 @@ from .contract import (
 from .hub import EventHub
 from .output import OutputCoalescer
 from .records import ArtifactFailure, ArtifactRecord, RunRecord
+from .retention import ArtifactRetention
 from .run_process import RunningCommand, end_run_processes
 from .runtime import Runtime
 from .sandbox import RunDirs
@@ -42,6 +43,17 @@ log = logging.getLogger("crownest_tui.local")
 
 EXITED, TIMED_OUT, CANCELED = "exited", "timed_out", "canceled"
 NOTICE = "[crownest local] "
+
+
+def wants_tty(metadata: dict[str, str], default: bool) -> bool:
+    """Terminal mode for a run: its ``crownest.tty`` metadata (1/0, true/false, yes/no,
+    on/off) if it says, else the server's default (``local serve --tty``)."""
+    value = metadata.get(TTY_METADATA_KEY, "").strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    return default
 
 
 def exit_code_of(returncode: int | None) -> int | None:
@@ -62,6 +74,7 @@ class RunHost(Protocol):
     store: Store
     hub: EventHub
     runtime: Runtime
+    retention: ArtifactRetention
 
     def run(self, run_id: str) -> RunRecord: ...
 
@@ -181,9 +194,10 @@ class RunExecution:
     ) -> tuple[str, int | None]:
         b, run_id = self.backend, self.run_id
         coalescer = OutputCoalescer(lambda stream, chunks: b.hub.emit_many(run_id, stream, chunks))
-        line = b.runtime.launch_line(command, template, self.dirs, b.settings.cancel_grace)
+        tty = wants_tty(b.run(run_id).metadata, b.settings.tty)
+        line = b.runtime.launch_line(command, template, self.dirs, b.settings.cancel_grace, tty=tty)
         try:
-            self.command = RunningCommand(run_id)
+            self.command = RunningCommand(run_id, tty=tty)
             return await self._supervise(self.command, line, env, coalescer)
         finally:
             coalescer.close()
@@ -274,9 +288,10 @@ class RunExecution:
                 created_at=created,
                 content_type=mimetypes.guess_type(name)[0] or "application/octet-stream",
                 source_path=path,
-                retention_expires_at=iso_plus(created, ARTIFACT_RETENTION_SECONDS),
+                retention_expires_at=iso_plus(created, b.settings.artifact_retention),
             )
             b.store.insert_artifact(artifact, run_id, str(b.paths.artifact(artifact_id)))
+            b.retention.collected()
             ids.append(artifact_id)
             b.hub.emit(run_id, "artifact_collected", artifactId=artifact_id, path=path)
         return tuple(ids), tuple(errors)

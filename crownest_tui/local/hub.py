@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from .contract import FLUSH_SECONDS, event_json
+from .contract import FLUSH_SECONDS, event_json, now_iso, output_event_json
 from .store import Store, connect
 
 log = logging.getLogger("crownest_tui.local")
@@ -104,26 +104,39 @@ class EventHub:
 
     def emit(self, run_id: str, kind: str, **fields: Any) -> int:
         """Store a new event of the run; returns its seq."""
-        channel = self.channel(run_id)
-        if channel.closed:  # nothing follows the terminal event
-            log.error("dropped a %s event of %s after its terminal event", kind, run_id)
-            return channel.last_seq
+        channel = self._open_channel(run_id, kind)
+        if channel is None:
+            return self.channel(run_id).last_seq
         seq = channel.last_seq + 1
-        body = event_json(kind, seq, fields)
-        self._pending.append((run_id, seq, body))
-        channel.append(seq, body)
+        self._queue(channel, seq, event_json(kind, seq, fields))
         if kind == "terminal":
             channel.closed = True
             self.flush()
-        elif self._flusher is None:
-            loop = asyncio.get_running_loop()
-            self._flusher = loop.call_later(FLUSH_SECONDS, self.flush)
         return seq
 
     def emit_many(self, run_id: str, kind: str, datas: list[str]) -> None:
-        """Several output events of one kind at once."""
+        """Several output events (``stdout`` or ``stderr``) of one kind at once."""
+        channel = self._open_channel(run_id, kind)
+        if channel is None:
+            return
+        created = now_iso()
         for data in datas:
-            self.emit(run_id, kind, data=data)
+            seq = channel.last_seq + 1
+            self._queue(channel, seq, output_event_json(kind, seq, data, created))
+
+    def _open_channel(self, run_id: str, kind: str) -> RunChannel | None:
+        """The run's channel, or None once its terminal event is out (nothing follows it)."""
+        channel = self.channel(run_id)
+        if channel.closed:
+            log.error("dropped a %s event of %s after its terminal event", kind, run_id)
+            return None
+        return channel
+
+    def _queue(self, channel: RunChannel, seq: int, body: str) -> None:
+        self._pending.append((channel.run_id, seq, body))
+        channel.append(seq, body)
+        if self._flusher is None:
+            self._flusher = asyncio.get_running_loop().call_later(FLUSH_SECONDS, self.flush)
 
     def flush(self) -> None:
         """Hand every queued event to the writer thread (one transaction)."""

@@ -23,7 +23,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, ParamSpec, Self, TypeVar
 
-from .service_state import TOKEN_ENV
+from .service_state import TOKEN_ENV, ServiceInfo, read_info
 
 READY_TIMEOUT = 30.0
 P = ParamSpec("P")
@@ -49,6 +49,11 @@ class LocalBackendProcess:
     @property
     def pid(self) -> int:
         return self.proc.pid
+
+    @property
+    def info(self) -> ServiceInfo | None:
+        """What its pid file says (how it runs commands, among others)."""
+        return read_info(self.state_dir)
 
     @property
     def running(self) -> bool:

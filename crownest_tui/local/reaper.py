@@ -8,8 +8,10 @@ is re-parented to it instead of to init. So even a daemon that double-forks, cal
 ``CROWNEST_RUN_ID`` marker) stays its descendant, and the ``ppid`` links in ``/proc``
 still lead to it.
 
-It runs ``/bin/sh -c COMMAND`` as its child with stdin, stdout and stderr inherited
-(it never touches them, so output stays byte-exact and unbuffered), then:
+It runs ``/bin/sh -c COMMAND`` as its child, stdin inherited, stdout and stderr its own
+channels (pipes, or in terminal mode a pseudo-terminal each) that :mod:`.relay` reads
+in a thread, in the order they were written, and sends on as frames on our own stdout
+(byte-exact and unbuffered). Then:
 
 * the command ends by itself: whatever it left running is killed (SIGKILL, as the
   executor always did with a run's leftovers), and the supervisor exits exactly as
@@ -31,9 +33,11 @@ import signal
 import sys
 import time
 
-TYPE_CHECKING = False  # not typing's: importing typing would double the start-up time
-if TYPE_CHECKING:
-    from typing import NoReturn
+if __name__ == "__main__" and not __package__:  # run as a script: PEP 366, so that
+    sys.path.append(os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
+    __package__ = "crownest_tui.local"  # the relative import below works
+
+from . import channels, relay
 
 PR_SET_PDEATHSIG = 1
 PR_SET_DUMPABLE = 4
@@ -41,18 +45,21 @@ PR_SET_CHILD_SUBREAPER = 36
 STOP_SIGNALS = frozenset({signal.SIGTERM, signal.SIGINT, signal.SIGHUP})
 WATCHED = STOP_SIGNALS | {signal.SIGCHLD}
 CHILD_EXITED = frozenset({signal.SIGCHLD})
-#: Python ignores these at start-up, and ignored signals survive exec: undo that.
-RESTORE_DEFAULT = (signal.SIGPIPE, signal.SIGXFSZ)
 #: How long the last SIGKILL rounds may take before giving up (a process stuck in the
 #: kernel, state D, cannot die until its I/O ends).
 KILL_PATIENCE = 5.0
 KILL_ROUND = 0.05
-CANNOT_START = 127
+CANNOT_START = channels.CANNOT_START
+#: How long the relay may take to send the last output once the run is over.
+RELAY_PATIENCE = relay.DRAIN_SECONDS + 3.0
+PIPES, TTY = "pipes", "tty"
 
 
-def argv(python: str, parent: int, grace: float, command: str) -> list[str]:
-    """The command line that runs ``command`` under this supervisor."""
-    return [python, "-I", "-S", __file__, str(parent), repr(float(grace)), command]
+def argv(python: str, parent: int, grace: float, command: str, *, tty: bool = False) -> list[str]:
+    """The command line that runs ``command`` under this supervisor (its output as
+    :mod:`.relay` frames; ``tty``: on a pseudo-terminal per stream)."""
+    mode = TTY if tty else PIPES
+    return [python, "-I", "-S", __file__, str(parent), repr(float(grace)), mode, command]
 
 
 def _prctl(option: int, value: int) -> bool:
@@ -162,45 +169,31 @@ def exit_like(status: int | None) -> int:
     return os.waitstatus_to_exitcode(status)
 
 
-def start_command(command: str) -> NoReturn:
-    """In the forked child: default signal state, then ``/bin/sh -c command``.
-
-    (Not ``posix_spawn``: glibc leaves its internal signals 32 and 33 ignored there.)
-    """
-    try:
-        for sig in RESTORE_DEFAULT:
-            signal.signal(sig, signal.SIG_DFL)
-        signal.pthread_sigmask(signal.SIG_SETMASK, ())
-        os.execv("/bin/sh", ["/bin/sh", "-c", command])
-    except BaseException as exc:  # whatever it is, the child must not return
-        try:  # noqa: SIM105
-            os.write(2, f"crownest reaper: cannot start /bin/sh: {exc}\n".encode())
-        except OSError:
-            pass
-    finally:
-        os._exit(CANNOT_START)
-
-
 def main(args: list[str]) -> int:
-    parent, grace, command = int(args[0]), float(args[1]), args[2]
-    # Blocked before anything is started: no signal can slip between the checks below.
+    parent, grace, mode, command = int(args[0]), float(args[1]), args[2], args[3]
+    # Blocked before anything is started (the relay's thread too): no signal can slip
+    # between the checks below, and every one comes to sigwaitinfo.
     signal.pthread_sigmask(signal.SIG_BLOCK, WATCHED)
     _prctl(PR_SET_CHILD_SUBREAPER, 1)
     _prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
     if os.getppid() != parent:  # the backend died before we could ask to follow it
         return 128 + signal.SIGTERM
     try:
+        outputs = channels.open_channels(tty=mode == TTY)
         pid = os.fork()
-    except OSError as exc:  # out of processes or memory
-        os.write(2, f"crownest reaper: cannot start /bin/sh: {exc}\n".encode())
+    except OSError as exc:  # out of processes, memory, file descriptors or ptys
+        os.write(1, relay.frame(relay.STDERR, f"crownest reaper: cannot start: {exc}\n".encode()))
         return CANNOT_START
     if pid == 0:
-        start_command(command)
+        channels.start_command(command, outputs)
+    output = relay.Relay(outputs, out_fd=1)
+    output.start()  # after the fork: the child never inherits a running thread
     supervisor = Supervisor(pid)
     if supervisor.wait_command():
         supervisor.kill_all()  # what the command left behind does not outlive the run
     else:
         supervisor.stop(grace)
+    output.finish(RELAY_PATIENCE)
     return exit_like(supervisor.status)
 
 

@@ -1,7 +1,7 @@
 """The documents the local backend stores and serves, as typed records.
 
 Each record is a frozen, slotted dataclass with snake_case fields; its wire form is the
-camelCase JSON of ``shared/crownest-api.md``, with unset (``None``) fields left out.
+camelCase JSON of the CrowNest Workspace Runs API, with unset (``None``) fields left out.
 Changes are new records (``dataclasses.replace``, which mypy checks field by field).
 Pydantic converts both ways (it is already ours, for the client's models) and checks
 what is read back from SQLite; its adapters are built on first use.
@@ -177,6 +177,7 @@ class ArtifactRecord(WireRecord):
     content_type: str
     source_path: str
     retention_expires_at: str | None = None  # None only in state dirs made before it
+    deleted_at: str | None = None  # its retention ended: the file is gone
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

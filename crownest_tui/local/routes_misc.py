@@ -6,6 +6,12 @@ runs commands: ``{"sandbox": {"enabled", "tool", "reason", "network"}, "template
 {slug: {"provides": [...], "missing": [...]}}}``. A dashboard shows
 ``local · unsandboxed`` when ``enabled`` is false.
 
+``GET /v1/_local/workspace-runs/{id}/archive`` (run read scope) answers the archive the
+run was given, as uploaded (``not_found`` when it has none), and
+``GET /v1/_local/workspace-runs/{id}/spec`` what the run asked for at creation that its
+document does not say: ``{"artifacts": [{"path", "name"?}]}``. "Run it again" uses
+them for runs launched from another machine (the hosted API answers 404).
+
 Test hooks fill the store fast, through the same store code the server uses, for
 tests and benchmarks that need many runs or events:
 
@@ -30,8 +36,9 @@ from ..api.ids import check_id
 from ..api.models import CreateRunRequest, RunStatus
 from .contract import event_json, now_iso
 from .endpoint import Call, json_response
-from .errors import bad_request, not_found
-from .records import RunRecord, RunSpec
+from .errors import ApiError, bad_request, not_found
+from .records import ArtifactRecord, RunRecord, RunSpec
+from .routes_runs import _run_id
 from .validation import check_metadata, size_value
 
 
@@ -45,10 +52,29 @@ def _artifact(call: Call) -> tuple[str, str]:
         check_id(artifact_id, "art")
     except ValueError:
         raise bad_request(f"{artifact_id!r} is not an artifact id") from None
+    call.backend.retention.sweep()  # what has expired is never answered as still there
     found = call.backend.store.get_artifact(artifact_id)
     if found is None:
         raise not_found("artifact", artifact_id)
     return found
+
+
+async def run_archive(call: Call) -> Response:
+    run_id = _run_id(call)
+    run = call.backend.run(run_id)
+    path = call.backend.paths.archive(run_id)
+    if run.archive is None or not path.is_file():
+        message = f"workspace run {run_id} has no archive kept here"
+        raise ApiError("not_found", message, details={"id": run_id})
+    return FileResponse(path, media_type="application/gzip")
+
+
+async def run_spec(call: Call) -> Response:
+    run_id = _run_id(call)
+    row = call.backend.store.get_run(run_id)
+    if row is None:
+        raise not_found("workspace run", run_id)
+    return json_response({"artifacts": [a.to_wire() for a in row.spec.artifacts]})
 
 
 async def get_artifact(call: Call) -> Response:
@@ -57,7 +83,15 @@ async def get_artifact(call: Call) -> Response:
 
 
 async def download_artifact(call: Call) -> Response:
-    _, file = _artifact(call)
+    doc, file = _artifact(call)
+    artifact = ArtifactRecord.from_json(doc)
+    if artifact.deleted_at is not None:
+        raise ApiError(
+            "not_found",
+            f"artifact {artifact.id} was deleted at {artifact.deleted_at}: its retention "
+            f"ended at {artifact.retention_expires_at}",
+            details={"id": artifact.id, "deletedAt": artifact.deleted_at},
+        )
     return FileResponse(file, media_type="application/octet-stream")
 
 

@@ -2,11 +2,13 @@
 
 :class:`RunningCommand` starts ``/bin/sh -c LINE`` in a new session (so a new process
 group, pgid = pid) with the run's environment (it includes ``CROWNEST_RUN_ID``), and
-feeds its stdout/stderr to a sink as they come. On Linux ``LINE`` is
+feeds its stdout/stderr to a sink as they come (:mod:`.capture`). On Linux ``LINE`` is
 :func:`supervised`: the shell ``exec``s :mod:`.reaper`, a child subreaper that every
 process of the run stays below (even one that escaped with ``setsid`` and ``env -i``),
-so the pid the executor knows is the reaper's (in a sandbox, :mod:`.runtime` wraps
-``LINE`` in bwrap instead). :func:`end_run` ends a run through it
+and whose relay reads the command's output in write order; so the pid the executor
+knows is the reaper's (in a sandbox, whose PID namespace ends the run's processes,
+:mod:`.runtime` starts bwrap with :func:`relayed`: the relay alone). :func:`end_run`
+ends a run through it
 (SIGTERM; it ends every descendant, KILL after the grace period, and exits as the
 command did), then sweeps as a backstop: the group, and every process found in
 ``/proc`` that shares the session or the group or carries the run's marker
@@ -18,22 +20,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import fcntl
 import os
 import shlex
 import signal
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
+from .capture import Capture, OutputSink
 from .reaper import argv as reaper_argv
+from .relay_process import argv as relay_argv
 
 MARKER = "CROWNEST_RUN_ID"
-OutputSink = Callable[[str, bytes], None]
-PIPE_BYTES = 1024 * 1024
-#: A read at least this big means the command is flooding: pause reading that long.
-BUSY_READ_BYTES = 16 * 1024
-BUSY_PAUSE = 0.005
 #: Whether commands run under the reaper (it needs Linux's subreaper and /proc).
 SUPERVISED = sys.platform.startswith("linux") and bool(sys.executable)
 #: How long past the grace period the reaper may take before the backstop sweep.
@@ -107,51 +105,11 @@ async def end_run_processes(run_id: str, pgid: int | None, grace: float) -> None
         await asyncio.sleep(0.05)
 
 
-def _resume(pipe: asyncio.ReadTransport) -> None:
-    if not pipe.is_closing():
-        pipe.resume_reading()
-
-
-def _widen_pipe(pipe: asyncio.BaseTransport | None) -> None:
-    """Give the pipe a 1 MiB buffer, so a brief pause of ours never blocks the command."""
-    handle = pipe.get_extra_info("pipe") if pipe is not None else None
-    setsize = getattr(fcntl, "F_SETPIPE_SZ", None)
-    if handle is not None and setsize is not None:
-        with contextlib.suppress(OSError, ValueError):  # ValueError: already closed
-            fcntl.fcntl(handle.fileno(), setsize, PIPE_BYTES)
-
-
 class _Protocol(asyncio.SubprocessProtocol):
-    """Feeds output to the sink; a pipe that is flooding is read every few ms, in bulk.
+    """Only tells when the process has exited (its output goes to a :class:`Capture`)."""
 
-    After a big read the pipe is left alone for ``BUSY_PAUSE`` seconds: its (widened)
-    buffer fills meanwhile without blocking the command, and the next read takes it
-    all at once, instead of waking the server for every write the command makes.
-    """
-
-    def __init__(self, sink: OutputSink, exited: asyncio.Future[None]) -> None:
-        self._sink = sink
+    def __init__(self, exited: asyncio.Future[None]) -> None:
         self._exited = exited
-        self._transport: asyncio.SubprocessTransport | None = None
-        self.pipes_open = 2
-        self.pipes_closed = asyncio.get_running_loop().create_future()
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.SubprocessTransport)
-        self._transport = transport
-
-    def pipe_data_received(self, fd: int, data: bytes | bytearray) -> None:
-        self._sink("stdout" if fd == 1 else "stderr", bytes(data))
-        if len(data) >= BUSY_READ_BYTES and self._transport is not None:
-            pipe = self._transport.get_pipe_transport(fd)
-            if isinstance(pipe, asyncio.ReadTransport) and pipe.is_reading():
-                pipe.pause_reading()
-                asyncio.get_running_loop().call_later(BUSY_PAUSE, _resume, pipe)
-
-    def pipe_connection_lost(self, fd: int, exc: Exception | None) -> None:
-        self.pipes_open -= 1
-        if self.pipes_open == 0 and not self.pipes_closed.done():
-            self.pipes_closed.set_result(None)
 
     def process_exited(self) -> None:
         if not self._exited.done():
@@ -159,13 +117,19 @@ class _Protocol(asyncio.SubprocessProtocol):
 
 
 class RunningCommand:
-    """One command of a run; ``output`` gets ("stdout" | "stderr", bytes) as they come."""
+    """One command of a run; ``output`` gets ("stdout" | "stderr", bytes) as they come.
 
-    def __init__(self, run_id: str) -> None:
+    ``framed``: the command line is :func:`supervised` (its output comes as the relay's
+    frames); ``tty``: where it is not, a pseudo-terminal per stream, opened here.
+    """
+
+    def __init__(self, run_id: str, *, framed: bool = SUPERVISED, tty: bool = False) -> None:
         self.run_id = run_id
         self.pid: int | None = None
+        self.framed = framed
+        self.tty = tty
         self._transport: asyncio.SubprocessTransport | None = None
-        self._protocol: _Protocol | None = None
+        self._capture: Capture | None = None
         self._exited: asyncio.Future[None] | None = None
 
     async def start(
@@ -174,21 +138,26 @@ class RunningCommand:
         loop = asyncio.get_running_loop()
         self._exited = loop.create_future()
         exited = self._exited
-        transport, protocol = await loop.subprocess_exec(
-            lambda: _Protocol(output, exited),
-            "/bin/sh",
-            "-c",
-            command,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            cwd=str(cwd),
-            env=dict(env),
-            start_new_session=True,
-        )
-        self._transport, self._protocol = transport, protocol
-        for fd in (1, 2):
-            _widen_pipe(transport.get_pipe_transport(fd))
+        capture = self._capture = Capture(output, framed=self.framed, tty=self.tty)
+        stdout, stderr = capture.child_fds
+        try:
+            transport, _ = await loop.subprocess_exec(
+                lambda: _Protocol(exited),
+                "/bin/sh",
+                "-c",
+                command,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=stdout,
+                stderr=stderr,
+                cwd=str(cwd),
+                env=dict(env),
+                start_new_session=True,
+            )
+        except BaseException:
+            capture.close()
+            raise
+        capture.start()
+        self._transport = transport
         self.pid = transport.get_pid()
         return self.pid
 
@@ -209,19 +178,29 @@ class RunningCommand:
     async def finish(self, pipe_timeout: float = 2.0) -> int | None:
         """After the shell exited: kill what it left behind, drain the pipes, reap."""
         signal_run(self.run_id, self.pid, signal.SIGKILL)
-        assert self._protocol is not None and self._transport is not None
+        assert self._capture is not None and self._transport is not None
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(asyncio.shield(self._protocol.pipes_closed), pipe_timeout)
+            await asyncio.wait_for(asyncio.shield(self._capture.ended), pipe_timeout)
+        self._capture.close()
         code = self._transport.get_returncode()
         self._transport.close()
         return code
 
 
-def supervised(command: str, grace: float) -> str:
+def supervised(command: str, grace: float, *, tty: bool = False) -> str:
     """The shell line that runs ``command`` under the reaper (as is where unsupported)."""
     if not SUPERVISED:
         return command
-    line = reaper_argv(sys.executable, os.getpid(), grace, command)
+    line = reaper_argv(sys.executable, os.getpid(), grace, command, tty=tty)
+    return "exec " + " ".join(shlex.quote(part) for part in line)
+
+
+def relayed(command: str, *, tty: bool = False) -> str:
+    """The shell line that runs ``command`` with its output through the relay, and no
+    reaper (a sandbox ends its processes itself); as is where unsupported."""
+    if not SUPERVISED:
+        return command
+    line = relay_argv(sys.executable, os.getpid(), command, tty=tty)
     return "exec " + " ".join(shlex.quote(part) for part in line)
 
 

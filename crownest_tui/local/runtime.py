@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .run_process import MARKER, REAPER_MARGIN, RunningCommand, end_run, supervised
+from .run_process import MARKER, REAPER_MARGIN, RunningCommand, end_run, relayed, supervised
 from .sandbox import (
     HOME,
     SYSTEM_DIRS,
@@ -32,6 +32,7 @@ from .sandbox import (
     read_info,
     sandbox_alive,
 )
+from .service_state import RunsInfo
 from .templates import Host, Templates
 
 NO_SANDBOX_FLAG = "the backend was started with --no-sandbox"
@@ -82,12 +83,17 @@ class Runtime:
         }
         return {"sandbox": sandbox, "templates": self.templates.summary()}
 
+    def runs_info(self, *, tty: bool) -> RunsInfo:
+        """How runs execute, for the pid file (``local status``, the header line)."""
+        tool = self.sandbox.label if self.sandbox else self.reason
+        return RunsInfo(self.sandboxed, tool, self.network or not self.sandboxed, tty)
+
     def headline(self) -> str:
         """The one line the backend logs on start."""
-        if self.sandbox is None:
-            return f"runs are NOT sandboxed: {self.reason}"
-        network = "network on" if self.network else "no network"
-        return f"runs are sandboxed with {self.sandbox.label}, {network}"
+        line = self.runs_info(tty=False).headline()
+        if self.sandbox is None and not self.network:
+            line += " (so --no-network cannot apply: runs have the network)"
+        return line
 
     def environment(self, run_id: str, slug: str, dirs: RunDirs) -> dict[str, str]:
         """A run's whole environment: its template's, and nothing of the backend's."""
@@ -99,11 +105,15 @@ class Runtime:
         env = self.templates.environment(slug, home=home, tools=tools, sandboxed=self.sandboxed)
         return {**env, **COMMON_ENV, "HOME": home, "TMPDIR": tmp, "PWD": workspace, MARKER: run_id}
 
-    def launch_line(self, command: str, slug: str, dirs: RunDirs, grace: float) -> str:
-        """The shell line that runs ``command`` (in its sandbox, or under the reaper)."""
+    def launch_line(
+        self, command: str, slug: str, dirs: RunDirs, grace: float, *, tty: bool = False
+    ) -> str:
+        """The shell line that runs ``command``: in its sandbox, through the relay (its
+        PID namespace ends its processes), or under the reaper. Either way its output
+        comes in the order it was written; ``tty``: a pseudo-terminal per stream."""
         if self.sandbox is None:
-            return supervised(command, grace)
-        return self.sandbox.line(dirs, self.templates.bin_dir(slug), command)
+            return supervised(command, grace, tty=tty)
+        return relayed(self.sandbox.line(dirs, self.templates.bin_dir(slug), command), tty=tty)
 
     async def end(self, cmd: RunningCommand, dirs: RunDirs, grace: float) -> None:
         """Stop the run: TERM every process, and after ``grace`` end them all."""

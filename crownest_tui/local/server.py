@@ -33,7 +33,12 @@ from ..core.net import is_loopback
 from . import service_cli
 from .app import build_app
 from .backend import Backend
-from .contract import CANCEL_GRACE_SECONDS, HEARTBEAT_SECONDS, TRANSFER_TTL_SECONDS
+from .contract import (
+    ARTIFACT_RETENTION_SECONDS,
+    CANCEL_GRACE_SECONDS,
+    HEARTBEAT_SECONDS,
+    TRANSFER_TTL_SECONDS,
+)
 from .keys import KeyRing, load_or_create_token
 from .lifeline import exit_with_parent
 from .service_state import (
@@ -124,17 +129,16 @@ def build_parser() -> argparse.ArgumentParser:
         default=TRANSFER_TTL_SECONDS,
         help="seconds a staged archive transfer stays open",
     )
+    serve.add_argument(
+        "--artifact-retention",
+        type=float,
+        default=ARTIFACT_RETENTION_SECONDS,
+        metavar="SECONDS",
+        help="how long an artifact is kept before its file is deleted (default: 7 days, "
+        "the free plan's retention)",
+    )
+    service_cli.add_run_options(serve)
     serve.add_argument("--test-hooks", action="store_true", help="enable the /v1/_test bulk routes")
-    serve.add_argument(
-        "--no-sandbox",
-        action="store_true",
-        help="run commands as this user on the host, not each in its own bubblewrap sandbox",
-    )
-    serve.add_argument(
-        "--no-network",
-        action="store_true",
-        help="give sandboxed runs an empty network namespace (no network at all)",
-    )
     serve.add_argument(
         "--exit-with-parent",
         type=int,
@@ -196,9 +200,11 @@ async def _serve(args: argparse.Namespace, state_dir: Path, token: str) -> int:
         heartbeat=args.heartbeat_interval,
         cancel_grace=args.cancel_grace,
         transfer_ttl=args.transfer_ttl,
+        artifact_retention=args.artifact_retention,
         test_hooks=args.test_hooks,
         sandbox=not args.no_sandbox,
         network=not args.no_network,
+        tty=args.tty,
     )
     backend = Backend(settings)
     log.log(
@@ -222,7 +228,8 @@ async def _serve(args: argparse.Namespace, state_dir: Path, token: str) -> int:
         if server.should_exit:
             return
         url = _url(args.host, port)
-        write_info(state_dir, url)
+        runs = backend.runtime.runs_info(tty=args.tty)
+        write_info(state_dir, url, runs, service_cli.run_options(args))
         if args.detach:
             _close_stdout()  # the starter's pipe: its end of file says "ready"
         else:

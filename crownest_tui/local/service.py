@@ -21,7 +21,7 @@ import selectors
 import signal
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from ..api.credentials import Connection, Secret
-from ..core.defaults import LOCAL_SOURCE
+from ..core.defaults import LOCAL_SOURCE, local_source
 from ..core.net import is_loopback
 from .process import LocalBackendError, environment_without, log_tail, popen_serve
 from .service_state import (
@@ -43,6 +43,7 @@ from .service_state import (
     probe,
     remove_stale_info,
     runs_our_server,
+    unsandboxed_notice,
 )
 
 CONTROL_LOCK = "control.lock"
@@ -79,11 +80,12 @@ class LocalService:
 
     @property
     def connection(self) -> Connection:
+        sandboxed = unsandboxed_notice(self.info) is None
         return Connection(
             base_url=self.url,
             credential=self.token,
             credential_source=LOCAL_SOURCE,
-            base_url_source=LOCAL_SOURCE,
+            base_url_source=local_source(LOCAL_SOURCE, sandboxed=sandboxed),
         )
 
 
@@ -139,15 +141,18 @@ def answers(url: str, token: Secret, timeout: float = ANSWER_TIMEOUT) -> bool:
     return response.status_code == 200
 
 
-def ensure_service(state_dir: Path, *, timeout: float = READY_TIMEOUT) -> LocalService:
-    """The backend serving ``state_dir``, started (detached) if none does."""
+def ensure_service(
+    state_dir: Path, *, options: Sequence[str] = (), timeout: float = READY_TIMEOUT
+) -> LocalService:
+    """The backend serving ``state_dir``, started (detached) if none does, with the
+    ``local serve`` flags ``options`` (a running one is taken as it is)."""
     with _control(state_dir, timeout + STOP_TIMEOUT):
         found = _settled(state_dir, timeout)
         if found.state is ServiceState.RUNNING:
             assert found.info is not None
             return _attached(state_dir, found.info, started=False)
         replaced = remove_stale_info(state_dir)
-        info = _spawn(state_dir, timeout)
+        info = _spawn(state_dir, options, timeout)
         return _attached(state_dir, info, started=True, replaced=replaced)
 
 
@@ -175,10 +180,10 @@ def _attached(
     return LocalService(state_dir, info, token, started, replaced)
 
 
-def _spawn(state_dir: Path, timeout: float) -> ServiceInfo:
+def _spawn(state_dir: Path, options: Sequence[str], timeout: float) -> ServiceInfo:
     preferred = _free_last_port(state_dir)
     for port in dict.fromkeys([preferred, 0]):  # the last port, else any (once each)
-        if (info := _spawn_on(state_dir, port, timeout)) is not None:
+        if (info := _spawn_on(state_dir, port, options, timeout)) is not None:
             (state_dir / LAST_PORT_FILE).write_text(f"{info.url.rsplit(':', 1)[1]}\n")
             return info
     raise ServiceError(
@@ -186,11 +191,13 @@ def _spawn(state_dir: Path, timeout: float) -> ServiceInfo:
     )
 
 
-def _spawn_on(state_dir: Path, port: int, timeout: float) -> ServiceInfo | None:
+def _spawn_on(
+    state_dir: Path, port: int, options: Sequence[str], timeout: float
+) -> ServiceInfo | None:
     """Start ``local serve --detach`` on ``port``; its pid file once ready, else None."""
     proc = popen_serve(
         state_dir,
-        ["--detach", "--port", str(port)],
+        ["--detach", "--port", str(port), *options],
         log_file=state_dir / LOG_FILE,
         env=environment_without(*CREDENTIAL_VARIABLES),
         detached=True,

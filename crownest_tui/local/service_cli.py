@@ -4,7 +4,8 @@
 command that uses it; ``--local`` and the subcommands attach to it, or start it. Exit
 statuses follow the LSB init-script convention (as ``systemctl`` does):
 
-* ``start``: 0 running (started now, or already running: it says which), 1 failed;
+* ``start``: 0 running (started now, or already running: it says which), 1 failed, or
+  already running without an option asked for (``--no-network``, say: stop it first);
 * ``stop``: 0 stopped (or it was not running), 1 it could not be stopped;
 * ``status``: 0 running, 1 not running but a stale pid file (the backend was killed;
   ``start`` recovers), 3 not running, 4 running but not answering (or just starting
@@ -35,6 +36,7 @@ from .service import (
 )
 from .service_state import (
     LOG_FILE,
+    RUN_OPTIONS,
     STATE_DIR_ENV,
     ServiceInfo,
     ServiceState,
@@ -44,6 +46,19 @@ from .service_state import (
 
 COMMANDS = ("start", "stop", "status")
 STATUS_RUNNING, STATUS_STALE, STATUS_STOPPED, STATUS_NOT_ANSWERING = 0, 1, 3, 4
+RUN_OPTION_HELP = {
+    "--no-sandbox": "run commands as this user on the host, not each in its own bubblewrap sandbox",
+    "--no-network": "give sandboxed runs an empty network namespace (no network at all)",
+    "--tty": "run commands with a pseudo-terminal for stdout and one for stderr (a run's "
+    "metadata crownest.tty=0 or =1 decides for that run)",
+}
+assert tuple(RUN_OPTION_HELP) == RUN_OPTIONS
+
+
+def add_run_options(parser: argparse.ArgumentParser) -> None:
+    """The flags that change how runs execute (``serve``'s, which ``start`` forwards)."""
+    for flag, text in RUN_OPTION_HELP.items():
+        parser.add_argument(flag, action="store_true", help=text)
 
 
 def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -51,7 +66,7 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     helps = {
         "start": "start the persistent backend in the background (or report the running one)",
         "stop": "stop it (runs in progress end failed · internal_error)",
-        "status": "say whether it runs: URL, pid, uptime, active runs",
+        "status": "say whether it runs: URL, pid, uptime, active runs, sandbox, options",
     }
     for name in COMMANDS:
         parser = sub.add_parser(name, help=helps[name], description=helps[name])
@@ -60,13 +75,20 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
             type=Path,
             help=f"default: ${STATE_DIR_ENV}, else {default_state_dir()}",
         )
+        if name == "start":
+            add_run_options(parser)
+
+
+def run_options(args: argparse.Namespace) -> tuple[str, ...]:
+    """The :data:`RUN_OPTIONS` flags given on the command line."""
+    return tuple(flag for flag in RUN_OPTIONS if getattr(args, flag[2:].replace("-", "_")))
 
 
 def run(args: argparse.Namespace) -> int:
     state_dir: Path = (args.state_dir or default_state_dir()).expanduser().resolve()
     try:
         if args.command == "start":
-            return _start(state_dir)
+            return _start(state_dir, run_options(args))
         if args.command == "stop":
             return _stop(state_dir)
         return _status(state_dir)
@@ -75,14 +97,26 @@ def run(args: argparse.Namespace) -> int:
         return 1
 
 
-def _start(state_dir: Path) -> int:
-    service = ensure_service(state_dir)
+def _start(state_dir: Path, options: tuple[str, ...]) -> int:
+    service = ensure_service(state_dir, options=options)
+    info = service.info
     if service.replaced is not None:
         print(replaced_warning(service.replaced), file=sys.stderr)
-    where = f"{service.url} (pid {service.info.pid})"
+    where = f"{service.url} (pid {info.pid})"
     print(f"started the local backend: {where}" if service.started else f"already running: {where}")
     if not service.started:
-        print(f"up {_uptime(service.info)}, {_active(service.url, state_dir)}")
+        print(f"up {_uptime(info)}, {_active(service.url, state_dir)}, options: {_options(info)}")
+    if info.runs is not None:
+        print(info.runs.headline())
+    missing = [option for option in options if option not in info.options]
+    if missing:
+        print(
+            f"crownest-tui local: the running backend was not started with "
+            f"{' '.join(missing)}; stop it first (crownest-tui local stop), then start it "
+            "with the options you want",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 
@@ -123,6 +157,7 @@ def _status(state_dir: Path) -> int:
         ("pid", str(info.pid)),
         ("uptime", _uptime(info)),
         ("runs", _active(info.url, state_dir) if answering else "?"),
+        *_runtime_rows(info),
         ("version", info.version),
         ("state", str(state_dir)),
         ("log", str(state_dir / LOG_FILE)),
@@ -131,6 +166,25 @@ def _status(state_dir: Path) -> int:
     for name, value in rows:
         print(f"{name:<{width}}  {value}")
     return STATUS_RUNNING if answering else STATUS_NOT_ANSWERING
+
+
+def _runtime_rows(info: ServiceInfo) -> list[tuple[str, str]]:
+    """How the backend runs commands: its sandbox, network, terminal mode, options."""
+    runs = info.runs
+    if runs is None:
+        unknown = f"unknown (crownest-tui {info.version} does not say)"
+        return [("sandbox", unknown), ("options", _options(info))]
+    sandbox = runs.sandbox if runs.sandboxed else f"NONE, runs are NOT sandboxed: {runs.sandbox}"
+    return [
+        ("sandbox", sandbox),
+        ("network", "on" if runs.network else "off"),
+        ("terminal", "a pty per stream (--tty)" if runs.tty else "pipes"),
+        ("options", _options(info)),
+    ]
+
+
+def _options(info: ServiceInfo) -> str:
+    return " ".join(info.options) or "none"
 
 
 def _uptime(info: ServiceInfo) -> str:

@@ -7,7 +7,8 @@ and two backends never share a state dir (the second one's restart recovery woul
 fail the first one's runs as lost).
 
 Once it answers requests the backend writes ``service.json``, the pid file (pid, URL,
-start time, version; mode 0600), and removes it when it stops. A pid file whose lock
+start time, version, how it runs commands and the ``local serve`` options that chose
+it; mode 0600), and removes it when it stops. A pid file whose lock
 is free is *stale*: its backend died without stopping (``kill -9``, a crash, a reboot).
 The lock, not the pid, is the proof, so a pid reused by another program is never
 taken for ours; :func:`runs_our_server` checks the command line too before a signal.
@@ -39,6 +40,9 @@ LOCK_FILE = "service.lock"
 LOG_FILE = "server.log"
 LOCK_WAIT = 2.0
 """Seconds a starting backend retries a lock that a probe holds for a moment."""
+RUN_OPTIONS = ("--no-sandbox", "--no-network", "--tty")
+"""The ``local serve`` flags that change how runs execute: ``local start`` forwards
+them to the service it starts, and ``local status`` says which it was started with."""
 
 
 def default_state_dir() -> Path:
@@ -46,6 +50,26 @@ def default_state_dir() -> Path:
     if chosen := os.environ.get(STATE_DIR_ENV):
         return Path(chosen).expanduser().absolute()
     return data_dir() / "local-backend"
+
+
+@dataclass(frozen=True, slots=True)
+class RunsInfo:
+    """How the backend runs commands."""
+
+    sandboxed: bool
+    sandbox: str
+    """The tool (``bubblewrap 0.8.0 (/usr/bin/bwrap)``), or why runs are not sandboxed."""
+    network: bool
+    """Whether runs reach the network."""
+    tty: bool
+    """Whether runs get a pseudo-terminal per stream unless their metadata says no."""
+
+    def headline(self) -> str:
+        """``runs are sandboxed with …, network on`` or ``runs are NOT sandboxed: why``."""
+        if not self.sandboxed:
+            return f"runs are NOT sandboxed: {self.sandbox}"
+        network = "network on" if self.network else "no network"
+        return f"runs are sandboxed with {self.sandbox}, {network}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,9 +81,20 @@ class ServiceInfo:
     started_at: float
     """Seconds since the epoch."""
     version: str
+    runs: RunsInfo | None = None
+    """None: a backend that did not say (an older version)."""
+    options: tuple[str, ...] = ()
+    """Its :data:`RUN_OPTIONS` flags."""
 
     def uptime(self, now: float | None = None) -> float:
         return max(0.0, (time.time() if now is None else now) - self.started_at)
+
+
+def unsandboxed_notice(info: ServiceInfo | None) -> str | None:
+    """``runs are NOT sandboxed: why`` if the backend says so; else None."""
+    if info is None or info.runs is None or info.runs.sandboxed:
+        return None
+    return info.runs.headline()
 
 
 class ServiceState(StrEnum):
@@ -86,14 +121,24 @@ def read_info(state_dir: Path) -> ServiceInfo | None:
     """The pid file's contents; None if there is none or it is unreadable."""
     try:
         data = json.loads((state_dir / PID_FILE).read_text())
+        runs = data.get("runs")
         return ServiceInfo(
             pid=int(data["pid"]),
             url=str(data["url"]),
             started_at=float(data["started_at"]),
             version=str(data.get("version", "?")),
+            runs=None if runs is None else _runs_info(runs),
+            options=tuple(str(option) for option in data.get("options", ())),
         )
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
+
+
+def _runs_info(data: dict[str, object]) -> RunsInfo:
+    sandboxed, network, tty = (data[name] for name in ("sandboxed", "network", "tty"))
+    if not (isinstance(sandboxed, bool) and isinstance(network, bool) and isinstance(tty, bool)):
+        raise TypeError("sandboxed, network and tty are true or false")
+    return RunsInfo(sandboxed, str(data["sandbox"]), network, tty)
 
 
 def _lock_is_held(state_dir: Path) -> bool:
@@ -201,9 +246,11 @@ def serving_lock(state_dir: Path, wait: float = LOCK_WAIT) -> Iterator[None]:
         yield
 
 
-def write_info(state_dir: Path, url: str) -> ServiceInfo:
+def write_info(
+    state_dir: Path, url: str, runs: RunsInfo | None = None, options: tuple[str, ...] = ()
+) -> ServiceInfo:
     """Write the pid file for this process (atomically, mode 0600)."""
-    info = ServiceInfo(os.getpid(), url, time.time(), __version__)
+    info = ServiceInfo(os.getpid(), url, time.time(), __version__, runs, options)
     temp = state_dir / f".{PID_FILE}.{os.getpid()}"
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:

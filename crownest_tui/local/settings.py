@@ -8,7 +8,12 @@ from pathlib import Path
 
 from ..api.models import CleanupStatus
 from .archive import Limits
-from .contract import CANCEL_GRACE_SECONDS, HEARTBEAT_SECONDS, TRANSFER_TTL_SECONDS
+from .contract import (
+    ARTIFACT_RETENTION_SECONDS,
+    CANCEL_GRACE_SECONDS,
+    HEARTBEAT_SECONDS,
+    TRANSFER_TTL_SECONDS,
+)
 from .records import RunRecord
 from .sandbox import RunDirs
 
@@ -19,7 +24,11 @@ class Settings:
     heartbeat: float = HEARTBEAT_SECONDS
     cancel_grace: float = CANCEL_GRACE_SECONDS
     transfer_ttl: float = TRANSFER_TTL_SECONDS
+    #: Seconds an artifact is kept (``retentionExpiresAt``); then its file is deleted.
+    artifact_retention: float = ARTIFACT_RETENTION_SECONDS
     test_hooks: bool = False
+    #: Runs get a pseudo-terminal per output stream unless their metadata says no.
+    tty: bool = False
     limits: Limits = field(default_factory=Limits)
     #: Run each command in its own bubblewrap sandbox, where the host allows it.
     sandbox: bool = True

@@ -66,10 +66,21 @@ class RunFilter:
     metadata: Sequence[tuple[str, str]] = ()
 
 
+#: Pages of a new database: an output event (up to 8,192 characters) then fits in one
+#: page of the events b-tree instead of a chain of 4 KB overflow pages, which halves
+#: the cost of writing a noisy run. (A database keeps the page size it was made with.)
+PAGE_BYTES = 65536
+#: The WAL is checkpointed every 1,000 pages (SQLite's default, 64 MB here); this is
+#: the size it is cut back to afterwards.
+WAL_KEPT_BYTES = 16 * 1024 * 1024
+
+
 def connect(path: Path) -> sqlite3.Connection:
     """A connection in WAL mode (readers never wait for the writer)."""
     db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    db.execute(f"PRAGMA page_size={PAGE_BYTES}")  # before WAL mode makes the file
     db.execute("PRAGMA journal_mode=WAL")
+    db.execute(f"PRAGMA journal_size_limit={WAL_KEPT_BYTES}")
     db.execute("PRAGMA synchronous=NORMAL")
     db.execute("PRAGMA busy_timeout=10000")
     return db
@@ -220,6 +231,29 @@ class Store:
             "SELECT doc, file FROM artifacts WHERE id = ?", (artifact_id,)
         ).fetchone()
         return None if row is None else (str(row[0]), str(row[1]))
+
+    def update_artifact(self, artifact: ArtifactRecord) -> None:
+        self.db.execute(
+            "UPDATE artifacts SET doc = ? WHERE id = ?", (artifact.to_json(), artifact.id)
+        )
+
+    def artifacts_expired_by(self, moment: str) -> list[tuple[ArtifactRecord, str]]:
+        """(record, file) of every artifact not deleted whose retention ended by
+        ``moment`` (ISO-8601 UTC as ``now_iso`` writes it: such strings sort by time)."""
+        rows = self.db.execute(
+            "SELECT doc, file FROM artifacts WHERE json_extract(doc, '$.deletedAt') IS NULL"
+            " AND json_extract(doc, '$.retentionExpiresAt') <= ?",
+            (moment,),
+        ).fetchall()
+        return [(ArtifactRecord.from_json(doc), str(file)) for doc, file in rows]
+
+    def next_artifact_expiry(self) -> str | None:
+        """The earliest ``retentionExpiresAt`` of the artifacts not deleted yet."""
+        value = self._one(
+            "SELECT min(json_extract(doc, '$.retentionExpiresAt')) FROM artifacts"
+            " WHERE json_extract(doc, '$.deletedAt') IS NULL"
+        )
+        return None if value is None else str(value)
 
     def put_transfer(self, transfer: TransferRecord, expires: float) -> None:
         self.db.execute(

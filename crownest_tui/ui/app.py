@@ -2,6 +2,8 @@
 
 Its session (client, list options, read-only, bell, profile, theme) and the methods
 that change it live in its base, :class:`~crownest_tui.ui.session.SessionApp`.
+Screens the first one does not need (detail, split tail, help) are imported when
+first opened: start-up time is the runs list's (bench/startup.py).
 """
 
 from __future__ import annotations
@@ -16,16 +18,24 @@ from textual.binding import Binding
 
 from ..api.client import CrowNestClient
 from ..core.filters import RunFilters
+from ..core.insights import Window
+from ..core.memory import FrozenHeap
+from ..core.quiet import DEFAULT_QUIET_AFTER
 from ..core.save_folder import SaveFolder
 from ..core.watchlist import Watchlist
 from ..profiles import ProfileSwitcher, ProfileView
-from .help_sections import help_sections
-from .messages import LaunchStarting, OpenRun, OpenSplit, RunChanged, RunsSeen, WatchRun
+from .messages import (
+    LaunchStarting,
+    OpenCompare,
+    OpenInsights,
+    OpenRun,
+    OpenSplit,
+    RunChanged,
+    RunsSeen,
+    WatchRun,
+)
 from .palette import ProfileCommands, RunsCommands
-from .screens.detail import RunDetailScreen
-from .screens.help import HelpScreen
 from .screens.runs import RunsScreen
-from .screens.split_tail import SplitTailScreen
 from .session import BASE_TITLE, SessionApp
 from .stylesheets import stylesheet
 from .themes import status_variables
@@ -33,6 +43,8 @@ from .watch import RunWatcher
 
 if TYPE_CHECKING:
     from textual.driver import Driver
+
+    from .screens.insights import InsightsScreen
 
 
 def _local_now() -> datetime:
@@ -68,8 +80,11 @@ class CrowNestApp(SessionApp):
         profiles: ProfileSwitcher | None = None,
         profile: str | None = None,
         save_dir: Path | None = None,
+        quiet_after: float = DEFAULT_QUIET_AFTER,
         launched: Path | None = None,
         demo: bool = False,
+        concurrency: int | None = None,
+        insights: str | None = None,
     ) -> None:
         """``open_run`` opens that run's detail screen over the list at start-up
         (``crownest-tui open``); ``bell`` rings when a followed run ends;
@@ -77,7 +92,10 @@ class CrowNestApp(SessionApp):
         ``profile`` names the one ``client`` belongs to. Logs and artifacts are saved
         in ``save_dir`` (default: the downloads folder), never inside ``launched`` (the
         folder ``launch DIR`` packed) or any folder launched from the app. ``demo``: the
-        backend ends with us, so quitting with runs active asks first."""
+        backend ends with us, so quitting with runs active asks first. A running run
+        that prints nothing for ``quiet_after`` seconds is shown as quiet (0: never).
+        ``insights`` (a window: ``1h``, ``24h``, ``7d``) opens the Insights screen at
+        start-up; ``concurrency`` is the plan's sandboxes at once it compares with."""
         view = ProfileView(
             profile,
             filters or RunFilters(),
@@ -87,16 +105,26 @@ class CrowNestApp(SessionApp):
             theme or "",
             keymap or {},
             bell,
+            concurrency,
         )
         super().__init__(client, view, profiles=profiles, clock=clock or _local_now)
         self.exit_on_signals = exit_on_signals
         self._stop_exiting_on_signals: Callable[[], None] | None = None
         self.open_run = open_run
+        self.open_insights = insights
         self.save_folder = SaveFolder(save_dir, [launched] if launched else [])
+        self.quiet_after = quiet_after
+        """Seconds of no output before a running run is quiet (0: never)."""
         self.demo = demo
         self.watchlist = Watchlist()
+        self.frozen_heap = FrozenHeap()
+        """The process's garbage-collection policy (``gc.freeze`` is process-wide)."""
         self.watcher = RunWatcher(
-            self, self.watchlist, client=lambda: self.client, bell=lambda: self.bell_on_end
+            self,
+            self.watchlist,
+            client=lambda: self.client,
+            bell=lambda: self.bell_on_end,
+            quiet_after=lambda: self.quiet_after,
         )
 
     def get_driver_class(self) -> type[Driver]:
@@ -116,6 +144,8 @@ class CrowNestApp(SessionApp):
         self.watcher.start()
         if self.open_run is not None:
             self.post_message(self.open_run)
+        elif self.open_insights is not None:
+            self.post_message(OpenInsights(self.options.filters, self.open_insights))
 
     def on_unmount(self) -> None:
         if self._stop_exiting_on_signals is not None:
@@ -137,6 +167,8 @@ class CrowNestApp(SessionApp):
 
     def on_open_run(self, message: OpenRun) -> None:
         """Open a run's detail screen over the list."""
+        from .screens.detail import RunDetailScreen
+
         self.push_screen(
             RunDetailScreen(
                 self.client,
@@ -151,6 +183,30 @@ class CrowNestApp(SessionApp):
             )
         )
 
+    def on_open_insights(self, message: OpenInsights) -> None:
+        """Open the Insights screen over the list."""
+        from .screens.insights import InsightsScreen
+
+        self.push_screen(
+            InsightsScreen(
+                self.client,
+                filters=message.filters,
+                window=Window.parse(message.window),
+                clock=self.clock,
+                refresh_interval=self.options.refresh_interval,
+                concurrency=self.concurrency,
+            )
+        )
+
+    async def on_insights_screen_open_list(self, message: InsightsScreen.OpenList) -> None:
+        """An Insights row was opened: back to the runs list, filtered by it."""
+        screen = self.runs_screen
+        if screen is None:
+            return
+        while self.screen is not screen:
+            await self.pop_screen()
+        screen.set_filters(message.filters)
+
     def on_launch_starting(self, message: LaunchStarting) -> None:
         """The "new run" form packs a folder: it may be packed again, so no saves."""
         self.save_folder.avoid(message.folder)
@@ -163,15 +219,27 @@ class CrowNestApp(SessionApp):
         self.watcher.observe(message.run)
 
     def on_runs_seen(self, message: RunsSeen) -> None:
-        """The list loaded fresh copies: a watched run among them may have ended."""
+        """The list loaded fresh copies: a watched run among them may have ended, and
+        new runs are frozen out of garbage collections (after the rows are painted: a
+        full collection takes tens of milliseconds)."""
         self.watcher.observe_all(message.runs)
+        run_ids = [run.id for run in message.runs]
+        self.call_after_refresh(self.frozen_heap.after_load, run_ids)
 
     def on_watch_run(self, message: WatchRun) -> None:
         """``w``: watch a run (or stop); the watcher says when it ends."""
         self.watcher.toggle(message.run_id, message.run)
 
+    def on_open_compare(self, message: OpenCompare) -> None:
+        """``=``: compare a run with its last good run, or two runs."""
+        from .screens.compare import CompareScreen
+
+        self.push_screen(CompareScreen(self.client, message.run_id, message.other_id))
+
     def on_open_split(self, message: OpenSplit) -> None:
         """``t``: tail the marked runs side by side."""
+        from .screens.split_tail import SplitTailScreen
+
         self.push_screen(
             SplitTailScreen(self.client, message.run_ids, save_directory=self.save_folder)
         )
@@ -187,5 +255,8 @@ class CrowNestApp(SessionApp):
 
     def action_help(self) -> None:
         """Show every binding of the current screen."""
+        from .help_sections import help_sections
+        from .screens.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(help_sections(self.screen)))

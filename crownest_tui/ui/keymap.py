@@ -40,7 +40,10 @@ def known_binding_ids() -> frozenset[str]:
 
 
 def keymap_warnings(keymap: Mapping[str, str]) -> list[str]:
-    """One line per id in ``keymap`` that no binding has, with the closest real one."""
+    """One line per id in ``keymap`` that no binding has, with the closest real one
+    (an empty keymap imports nothing: start-up pays for the check only when used)."""
+    if not keymap:
+        return []
     known = known_binding_ids()
     warnings = []
     for binding_id in keymap:

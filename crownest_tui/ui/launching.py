@@ -17,6 +17,7 @@ from ..api.client import CrowNestClient
 from ..api.models import WorkspaceRun
 from ..launch.flow import LaunchProgress, Step, launch
 from ..launch.pack import PackedArchive, PackProgress, pack_directory
+from ..launch.remembered import remember
 from ..text.progress import TransferMeter, summary
 from .new_run_form import NewRunForm
 
@@ -60,9 +61,11 @@ class FormLaunch:
     async def run(self) -> Launched:
         """Raises FormError, PackError (incl. ArchiveTooLarge) or LaunchError."""
         request = await asyncio.to_thread(self.form.to_request)
-        archive = await self._pack(self.form.folder_path())
+        folder = self.form.folder_path()
+        archive = await self._pack(folder)
         self.view.say(f"packed {archive.contents}")
         run = await launch(self.client, request, archive, on_progress=self._launch_progress)
+        remember(run.id, folder, artifacts=request.artifacts or ())
         return Launched(self.form, run)
 
     async def _pack(self, folder: Path) -> PackedArchive:

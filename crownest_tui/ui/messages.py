@@ -8,6 +8,7 @@ from pathlib import Path
 from textual.message import Message
 
 from ..api.models import WorkspaceRun
+from ..core.filters import RunFilters
 
 
 class OpenRun(Message):
@@ -43,7 +44,8 @@ class RunChanged(Message):
 
 class RunsSeen(Message):
     """Fresh copies of runs from the API (a page of the list): the app's watcher
-    takes those it watches (one may have ended)."""
+    takes those it watches (one may have ended), and runs new to the app are frozen
+    out of garbage collections (:mod:`crownest_tui.core.memory`)."""
 
     def __init__(self, runs: Sequence[WorkspaceRun]) -> None:
         super().__init__()
@@ -60,9 +62,29 @@ class WatchRun(Message):
         self.run = run
 
 
+class OpenCompare(Message):
+    """Ask the app to compare a run with another (``other_id``), or with the last
+    succeeded run of the same work when there is none (``=``)."""
+
+    def __init__(self, run_id: str, other_id: str | None = None) -> None:
+        super().__init__()
+        self.run_id = run_id
+        self.other_id = other_id
+
+
 class OpenSplit(Message):
     """Ask the app to tail these runs side by side (2 to 4 of them)."""
 
     def __init__(self, run_ids: list[str]) -> None:
         super().__init__()
         self.run_ids = run_ids
+
+
+class OpenInsights(Message):
+    """Ask the app to open the Insights screen over the list (``i``, ``crownest-tui
+    insights``) with these filters and window (``1h``/``24h``/``7d``)."""
+
+    def __init__(self, filters: RunFilters, window: str = "24h") -> None:
+        super().__init__()
+        self.filters = filters
+        self.window = window

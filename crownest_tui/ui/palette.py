@@ -73,10 +73,15 @@ class RunsCommands(Provider):
         yield ("Clear all filters", screen.action_clear_filters, "Show every run")
         yield ("Toggle auto-refresh", screen.action_toggle_auto, "Pause or resume refreshing")
         yield ("Refresh now", screen.action_refresh, "Load the newest runs")
+        yield ("Insights", screen.action_insights, "Charts of the runs under these filters")
         if isinstance(self.app, WatchHost):
             yield ("Unwatch all", self.app.watcher.unwatch_all, "Stop watching every run")
         yield ("Split tail marked runs", screen.table.action_split, "Follow 2-4 marked runs")
         yield ("Clear split marks", screen.table.clear_picks, "Unmark every run")
+        if not screen.read_only:
+            yield ("Run again", screen.action_rerun, "Run the selected run again (same request)")
+            if screen.table.picked:
+                yield ("Cancel marked runs", screen.action_cancel_run, "Asks first, lists them")
         for status in STATUS_CHOICES:
             new = RunFilters.build(filters.project_id, status, filters.metadata)
             yield (f"Filter status: {status}", partial(screen.set_filters, new), "")

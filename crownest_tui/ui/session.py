@@ -24,7 +24,6 @@ from ..core.run_list import ListOptions
 from ..profiles import ProfileSwitcher, ProfileView, api_origin
 from .keymap import keymap_warnings
 from .screens.runs import RunsScreen
-from .screens.welcome import WelcomeScreen
 from .themes import register_themes
 
 BASE_TITLE = "Workspace Runs"
@@ -85,6 +84,7 @@ class SessionApp(App[None]):
         )
         self.read_only = view.read_only
         self.bell_on_end = view.bell
+        self.concurrency = view.concurrency  # sandboxes at once, for Insights
         self.profile_name = view.name
         self._profile_theme = view.theme  # applied, never written back
         self.set_keymap(view.keymap)
@@ -104,6 +104,8 @@ class SessionApp(App[None]):
     def _first_screen(self) -> Screen[None]:
         """The runs list, or how to get a credential when there is none."""
         if not self.client.has_credential:
+            from .screens.welcome import WelcomeScreen  # Markdown: not at start-up
+
             return WelcomeScreen(self.client.base_url)
         return RunsScreen(self.client, self.options, clock=self.clock)
 

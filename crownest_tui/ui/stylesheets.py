@@ -1,10 +1,10 @@
 """Where the app's Textual CSS is: ``crownest_tui/styles/<name>.tcss``, always.
 
 One resolution, the same in a checkout, an editable install and an installed wheel:
-the stylesheets are package data next to the package's modules. The developers'
-guide keeps them in the top-level ``styles/`` folder; ``crownest_tui/styles`` is a
-symlink to it, which the build follows, so the sdist and the wheel carry the real
-files there (no force-include, no second place to look). ``make wheel-check`` starts
+the stylesheets are package data next to the package's modules. They are kept in
+the top-level ``styles/`` folder; ``crownest_tui/styles`` is a symlink to it, which the
+build follows, so the sdist and the wheel carry the real files there (no
+force-include, no second place to look). ``make wheel-check`` starts
 the installed wheel to prove it.
 """
 

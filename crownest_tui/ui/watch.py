@@ -6,11 +6,20 @@ copy the screens see (the list refresh, the detail screen's stream), then announ
 end once: a toast, the bell when enabled, and ``notify-send`` when present. Every change
 of the list is published on :attr:`RunWatcher.changed` (a Textual ``Signal``) for the
 widgets that show it; they never change it themselves.
+
+A watched run that is running but has printed nothing for ``quiet_after`` seconds is
+announced once (again after it prints and falls quiet anew). The poll finds that out
+itself, every :data:`QUIET_CHECK_SECONDS` at most, by reading the run's new events
+from where it last stopped (at most :data:`QUIET_PAGES` pages a check, so a long log
+is caught up over a few polls before anything is said).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -21,6 +30,7 @@ from textual.signal import Signal
 from ..api.client import CrowNestClient
 from ..api.errors import CrowNestError
 from ..api.models import RunStatus, WorkspaceRun
+from ..core.quiet import DEFAULT_QUIET_AFTER, QuietWatch, quiet_text
 from ..core.watchlist import (
     MAX_WATCHED,
     Ending,
@@ -36,6 +46,20 @@ from .notify import DesktopNotifier
 
 #: Seconds between two polls of the watched runs.
 POLL_SECONDS = 3.0
+#: Seconds between two quiet checks of one watched run (less for short thresholds).
+QUIET_CHECK_SECONDS = 15.0
+#: Replay pages one quiet check reads at most.
+QUIET_PAGES = 4
+
+
+@dataclass
+class _QuietCheck:
+    """How far the watcher has read a watched run's events, and what it said."""
+
+    quiet: QuietWatch
+    after_seq: int = 0
+    checked_at: float = field(default=-float("inf"))
+    announced: bool = False
 
 
 class RunWatcher:
@@ -56,6 +80,7 @@ class RunWatcher:
         interval: float = POLL_SECONDS,
         notifier: DesktopNotifier | None = None,
         store_for: Callable[[str], Path] | None = watch_file,
+        quiet_after: Callable[[], float] = lambda: DEFAULT_QUIET_AFTER,
     ) -> None:
         """``store_for(origin)`` names the file the ids persist in (``None``: not kept)."""
         self.app = app
@@ -69,6 +94,8 @@ class RunWatcher:
         self._origin: str | None = None
         self._polling = False
         self._announced: set[str] = set()  # watched runs whose end was announced
+        self._quiet_after = quiet_after
+        self._quiet: dict[str, _QuietCheck] = {}
         self.changed: Signal[frozenset[str]] = Signal(app, "watchlist-changed")
         """Published with the watched ids after every change of the list."""
         watchlist.on_end(self._announce)
@@ -154,6 +181,8 @@ class RunWatcher:
         )
 
     async def _poll(self, run_ids: list[str]) -> None:
+        for gone in set(self._quiet) - set(run_ids):
+            del self._quiet[gone]
         try:
             for run_id in run_ids:
                 if run_id not in self.watchlist:
@@ -166,8 +195,42 @@ class RunWatcher:
                         self._say(f"{run_id} was not found; no longer watching it.", "Unwatched")
                     continue  # anything else may pass: the next poll tries again
                 self.watchlist.observe(run)
+                if run.status == RunStatus.RUNNING and run_id in self.watchlist:
+                    await self._check_quiet(run)
+                else:
+                    self._quiet.pop(run_id, None)
         finally:
             self._polling = False
+
+    async def _check_quiet(self, run: WorkspaceRun) -> None:
+        """Read the run's new events; say once that it is quiet when it is."""
+        threshold = self._quiet_after()
+        if threshold <= 0:
+            return
+        check = self._quiet.setdefault(run.id, _QuietCheck(QuietWatch(threshold)))
+        check.quiet.threshold = threshold
+        now = time.monotonic()
+        if now - check.checked_at < min(QUIET_CHECK_SECONDS, threshold / 4):
+            return
+        check.checked_at = now
+        try:
+            for _ in range(QUIET_PAGES):
+                page = await self.client.replay_events(run.id, after_seq=check.after_seq)
+                if page.events:
+                    check.after_seq = page.events[-1].seq
+                if check.quiet.saw(page.events, datetime.now(UTC)):
+                    check.announced = False  # it spoke: the next silence is news again
+                if not page.has_more:
+                    break
+            else:
+                return  # not caught up yet: the newest output may be ahead
+        except CrowNestError:
+            return  # the next poll tries again
+        quiet = check.quiet.quiet_for(run, datetime.now(UTC))
+        if quiet is not None and not check.announced:
+            check.announced = True
+            text = f"{run.id} is running but has printed nothing: {quiet_text(quiet).lower()}."
+            self._say(text, "Watched run is quiet", severity="warning", timeout=10)
 
     # -- announcing ----------------------------------------------------------------
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
+from crownest_tui.commands.cancel_cmd import add_cancel_arguments
 from crownest_tui.commands.evidence_cmd import add_evidence_arguments
 from crownest_tui.commands.launch_cmd import add_launch_arguments
 from crownest_tui.commands.logs_cmd import add_logs_arguments
@@ -15,6 +16,7 @@ ADDERS: dict[str, Callable[[argparse.ArgumentParser], None]] = {
     "logs": add_logs_arguments,
     "runs": add_runs_arguments,
     "evidence": add_evidence_arguments,
+    "cancel": add_cancel_arguments,
 }
 
 

@@ -9,6 +9,7 @@ import os
 import tarfile
 import time
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -224,3 +225,38 @@ async def wait_until(check: Callable[[], bool], within: float = 10.0) -> None:
     while not check():
         assert time.monotonic() < deadline, "condition not met in time"
         await asyncio.sleep(0.05)
+
+
+def arrival_order(chunks: list[tuple[str, str]]) -> list[int]:
+    """The write index of each line (its second word, as in ``out 7`` / ``err 8``), in
+    the order the line's last byte arrived; ``chunks`` are (stream, text) in event
+    order."""
+    held = {"stdout": "", "stderr": ""}
+    order: list[int] = []
+    for stream, data in chunks:
+        *lines, held[stream] = (held[stream] + data).split("\n")
+        order += [int(line.split()[1]) for line in lines if line.strip()]
+    return order
+
+
+def output_chunks(events: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """(stream, text) of every stdout/stderr event, in event order."""
+    return [(e["type"], e["data"]) for e in events if e["type"] in ("stdout", "stderr")]
+
+
+#: What :func:`failing_bwrap` says, as bwrap does on a host without user namespaces.
+NO_NAMESPACES = "bwrap: No permissions to create a new namespace"
+
+
+def failing_bwrap(folder: Path) -> str:
+    """A bwrap that cannot make namespaces, as on a host that forbids user namespaces
+    (a stand-in program in ``folder``, like the fake notify-send of the watch tests);
+    returns a PATH that finds it first."""
+    fake = folder / "bwrap"
+    folder.mkdir(parents=True, exist_ok=True)
+    fake.write_text(
+        f'#!/bin/sh\n[ "$1" = --version ] && echo bubblewrap 0.8.0 && exit 0\n'
+        f'echo "{NO_NAMESPACES}" >&2\nexit 1\n'
+    )
+    fake.chmod(0o755)
+    return f"{folder}{os.pathsep}{os.environ['PATH']}"

@@ -30,7 +30,7 @@ ACTIVE = tuple(s for s in S if not is_terminal(s))
 
 
 def expected_edges() -> set[tuple[RunStatus, RunStatus]]:
-    """The life cycle as shared/crownest-api.md describes it, written out edge by edge."""
+    """The life cycle the public API describes, written out edge by edge."""
     forward = set(itertools.pairwise(HAPPY_PATH))
     cancel = {(status, S.CANCELED) for status in ACTIVE}
     failure = {(status, S.FAILED) for status in WORKING}

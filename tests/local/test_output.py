@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
+from hypothesis import given
+from hypothesis import strategies as st
+
+from crownest_tui.local.contract import event_json, json_string, output_event_json
 from crownest_tui.local.output import OutputCoalescer, split_chunks
 
 
@@ -59,3 +64,15 @@ async def test_a_partial_line_waits_one_window_for_its_end() -> None:
     out.feed("stdout", b"prompt> ")
     await asyncio.sleep(0.1)
     assert got[-1] == "prompt> "  # sent anyway once it has waited
+
+
+def test_output_events_are_written_as_event_json_writes_them() -> None:
+    tricky = ['a "quoted" \\ back\tslash\r\n', "\x1b[31mred\x00\x7f", "é ☃ \u2028 😀"]
+    for data in ["plain\n", *tricky]:
+        made = output_event_json("stderr", 7, data, "2025-01-02T03:04:05.678Z")
+        assert made == event_json("stderr", 7, {"data": data}, "2025-01-02T03:04:05.678Z")
+
+
+@given(st.text() | st.text(alphabet=st.characters(max_codepoint=0x80)))
+def test_json_strings_are_written_as_json_dumps_writes_them(text: str) -> None:
+    assert json_string(text) == json.dumps(text, ensure_ascii=False)

@@ -1,12 +1,14 @@
 """The run supervisor (crownest_tui/local/reaper.py) on its own, as the executor runs it.
 
-Each test starts ``python reaper.py PARENT GRACE COMMAND`` as a real child process and
-checks what it promises: the command's exit status passes through, output and
-environment are untouched, and no descendant outlives it, however it escaped.
+Each test starts ``python reaper.py PARENT GRACE MODE COMMAND`` as a real child process
+and checks what it promises: the command's exit status passes through, output (relayed
+as frames on the reaper's stdout, read back with :class:`Output`) and environment are
+untouched, and no descendant outlives it, however it escaped.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import subprocess
@@ -18,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from crownest_tui.local import reaper
+from crownest_tui.local.capture import FrameDecoder
 
 from .escapes import daemon, kill_daemon, parent_of, wait_for_file
 from .support import alive
@@ -54,10 +57,50 @@ def supervise(
     )
 
 
+class Output:
+    """The command's stdout and stderr, decoded from the frames the reaper relays."""
+
+    def __init__(self, proc: subprocess.Popen[bytes]) -> None:
+        assert isinstance(proc.stdout, io.BufferedReader)
+        self.pipe = proc.stdout
+        self.streams = {"stdout": b"", "stderr": b""}
+        self.decoder = FrameDecoder(self._add)
+
+    def _add(self, stream: str, data: bytes) -> None:
+        self.streams[stream] += data
+
+    def feed(self, data: bytes) -> Output:
+        self.decoder.feed(data)
+        return self
+
+    def read(self, size: int) -> bytes:
+        """The next ``size`` bytes of stdout (fewer at the end), as a pipe's read would."""
+        while len(self.streams["stdout"]) < size:
+            chunk = self.pipe.read1(65536)
+            if not chunk:
+                break
+            self.feed(chunk)
+        data, self.streams["stdout"] = self.streams["stdout"][:size], self.streams["stdout"][size:]
+        return data
+
+    def readline(self) -> bytes:
+        while b"\n" not in self.streams["stdout"]:
+            chunk = self.pipe.read1(65536)
+            if not chunk:
+                break
+            self.feed(chunk)
+        return self.read(self.streams["stdout"].find(b"\n") + 1)
+
+    def rest(self) -> bytes:
+        self.feed(self.pipe.read())
+        return self.read(len(self.streams["stdout"]))
+
+
 def outcome(command: str) -> tuple[int, bytes, bytes]:
     proc = supervise(command)
     out, err = proc.communicate(timeout=30)
-    return proc.returncode, out, err
+    streams = Output(proc).feed(out).streams
+    return proc.returncode, streams["stdout"], streams["stderr"] + err
 
 
 @pytest.mark.parametrize("code", [0, 1, 7, 126, 255])
@@ -79,10 +122,10 @@ def test_output_is_byte_exact() -> None:
 def test_output_is_not_buffered(tmp_path: Path) -> None:
     go = tmp_path / "go"
     proc = supervise(f"printf ready; while [ ! -e {go} ]; do sleep 0.01; done; printf done")
-    assert proc.stdout is not None
-    assert proc.stdout.read(5) == b"ready"  # while the command is still waiting
+    output = Output(proc)
+    assert output.read(5) == b"ready"  # while the command is still waiting
     go.touch()
-    assert proc.stdout.read() == b"done"
+    assert output.rest() == b"done"
     assert proc.wait(10) == 0
 
 
@@ -90,7 +133,7 @@ def test_the_environment_passes_through_unchanged(tmp_path: Path) -> None:
     env = {"PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8", "CROWNEST_RUN_ID": "wsr_x", "Z": "é"}
     env["PWD"] = str(tmp_path)  # /bin/sh would add it
     proc = supervise("env -0", env=env, cwd=tmp_path)
-    out, _ = proc.communicate(timeout=30)
+    out = Output(proc).rest()
     seen = dict(item.split("=", 1) for item in out.decode().split("\0") if item)
     assert seen == env
 
@@ -116,7 +159,7 @@ def test_sigterm_ends_every_descendant_however_it_escaped(pid_file: Path) -> Non
     command = f"{daemon(pid_file)}; sleep 300 & trap '' TERM; {wait_for_file(pid_file)}"
     env = {"PATH": "/usr/bin:/bin", "CROWNEST_RUN_ID": "wsr_x"}
     proc = supervise(f"{command}; echo up; while :; do sleep 1; done", grace=0.5, env=env)
-    assert proc.stdout is not None and proc.stdout.readline() == b"up\n"
+    assert Output(proc).readline() == b"up\n"
     pid = int(pid_file.read_text())
     assert os.getsid(pid) != os.getsid(proc.pid)  # it left the run's session
     wait_until(lambda: parent_of(pid) == proc.pid)  # adopted by the supervisor, not init
@@ -128,7 +171,7 @@ def test_sigterm_ends_every_descendant_however_it_escaped(pid_file: Path) -> Non
 
 def test_the_command_that_stops_on_sigterm_reports_it() -> None:
     proc = supervise("echo up; exec sleep 300")
-    assert proc.stdout is not None and proc.stdout.readline() == b"up\n"
+    assert Output(proc).readline() == b"up\n"
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(30) == -signal.SIGTERM
 
@@ -136,9 +179,12 @@ def test_the_command_that_stops_on_sigterm_reports_it() -> None:
 PARENT = """
 import os, subprocess, sys
 from crownest_tui.local import reaper
+from crownest_tui.local.capture import FrameDecoder
 child = subprocess.Popen(reaper.argv(sys.executable, os.getpid(), 0.5, sys.argv[1]),
                          stdout=subprocess.PIPE, start_new_session=True)
-print(child.stdout.readline().decode().strip(), child.pid, flush=True)
+header = child.stdout.read(5)  # one frame: stream, length, data
+line = child.stdout.read(int.from_bytes(header[1:], "little"))
+print(line.decode().strip(), child.pid, flush=True)
 child.wait()
 """
 

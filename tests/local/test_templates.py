@@ -23,7 +23,7 @@ from crownest_tui.local.contract import TEMPLATES
 from crownest_tui.local.process import LocalBackendProcess
 from crownest_tui.local.templates import TEMPLATE_TOOLS, TOOLS, Host, Templates
 
-from .support import all_events, output_of, run_to_end, runtime_of
+from .support import NO_NAMESPACES, all_events, failing_bwrap, output_of, run_to_end, runtime_of
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX hosts only")
 
@@ -176,23 +176,14 @@ def test_an_unsandboxed_backend_says_so_once(unsandboxed_backend: LocalBackendPr
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="bubblewrap is Linux's")
 def test_a_host_where_bwrap_fails_runs_unsandboxed_and_says_why(tmp_path: Path) -> None:
-    # A bwrap that cannot make namespaces, as on a host that forbids user namespaces
-    # (a stand-in program on PATH, like the fake notify-send of the watch tests).
-    fake = tmp_path / "bin" / "bwrap"
-    fake.parent.mkdir()
-    message = "bwrap: No permissions to create a new namespace"
-    fake.write_text(
-        f'#!/bin/sh\n[ "$1" = --version ] && echo bubblewrap 0.8.0 && exit 0\n'
-        f'echo "{message}" >&2\nexit 1\n'
-    )
-    fake.chmod(0o755)
     done = subprocess.run(
         [sys.executable, "-m", "crownest_tui", "local", "templates"],
         capture_output=True,
         text=True,
         timeout=120,
-        env={**os.environ, "PATH": f"{fake.parent}{os.pathsep}{os.environ['PATH']}"},
+        env={**os.environ, "PATH": failing_bwrap(tmp_path / "bin")},
     )
     assert done.returncode == 0, done.stderr
     headline = done.stdout.splitlines()[0]
+    message = NO_NAMESPACES
     assert headline == f"runs are NOT sandboxed: bwrap cannot create a sandbox here ({message})"

@@ -27,6 +27,7 @@ from tests.ui.conftest import (
     RecordingApp,
     api_ids,
     client_for,
+    hook,
     runs_screen,
     settle,
     suite_runs,
@@ -194,22 +195,47 @@ class _Cycle:
 async def test_refreshes_do_not_keep_garbage_for_ever(
     backend: LocalBackendProcess, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Each load freezes the objects alive (fast collections at 10,000 runs); one that
-    turns into cyclic garbage later must still be freed, or every refresh leaks."""
+    """Each load that brings new runs freezes the objects alive (fast collections at
+    10,000 runs); one that turns into cyclic garbage later must still be freed, or
+    every refresh leaks."""
     monkeypatch.setattr(memory, "FULL_COLLECTION_GROWTH", 0.0)  # every load
-    app = RecordingApp(client_for(backend), filters=suite_runs(backend, 3), refresh_interval=0)
+    filters = suite_runs(backend, 3)
+    one_more = {"count": 1, "status": "succeeded", "metadata": dict(filters.metadata)}
+    app = RecordingApp(client_for(backend), filters=filters, refresh_interval=0)
     try:
         async with app.run_test(size=(160, 40)) as pilot:
             await settle(pilot)
             cycle = _Cycle()
             alive = weakref.ref(cycle)
+            hook(backend, "bulk-runs", one_more)
             await pilot.press("r")  # a load: the cycle is alive, so it gets frozen
             await settle(pilot)
             assert gc.get_freeze_count() > 0
             del cycle  # now garbage, but frozen
+            hook(backend, "bulk-runs", one_more)
             await pilot.press("r")
             await settle(pilot)
             assert alive() is None, "a frozen cycle outlived the next full collection"
+    finally:
+        gc.unfreeze()
+        await app.client.aclose()
+
+
+async def test_a_refresh_that_brings_nothing_new_freezes_nothing(
+    backend: LocalBackendProcess,
+) -> None:
+    """An idle list does not grow the frozen set (what it freezes is never collected
+    while frozen) every few seconds."""
+    app = RecordingApp(client_for(backend), filters=suite_runs(backend, 3), refresh_interval=0)
+    try:
+        async with app.run_test(size=(160, 40)) as pilot:
+            await settle(pilot)
+            frozen = gc.get_freeze_count()
+            assert frozen > 0  # the first page froze what was alive
+            for _ in range(3):
+                await pilot.press("r")
+                await settle(pilot)
+            assert gc.get_freeze_count() <= frozen
     finally:
         gc.unfreeze()
         await app.client.aclose()

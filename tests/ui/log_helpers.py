@@ -60,10 +60,17 @@ def screen_text(app: App[None]) -> list[str]:
     return [strip.text for strip in app.screen._compositor.render_strips()]
 
 
-async def wait_until(pilot: Pilot[None], check: Callable[[], bool], within: float = 20) -> None:
-    """Let the app run until ``check()`` holds (fails after ``within`` seconds)."""
+async def wait_until(
+    pilot: Pilot[None],
+    check: Callable[[], bool],
+    within: float = 30,
+    explain: Callable[[], str] | None = None,
+) -> None:
+    """Let the app run until ``check()`` holds (fails after ``within`` seconds, with
+    ``explain()`` in the message when given)."""
     for _ in range(int(within / 0.02)):
         if check():
             return
         await pilot.pause(0.02)
-    raise AssertionError("condition not met in time")
+    detail = f"; {explain()}" if explain is not None else ""
+    raise AssertionError(f"condition not met in time{detail}")

@@ -20,9 +20,10 @@ from crownest_tui.cli import (
 )
 from crownest_tui.config import Settings, config_path, load_settings
 from crownest_tui.core.filters import RunFilters
-from crownest_tui.local.service_state import PID_FILE
-from crownest_tui.profiles import flags_over
+from crownest_tui.local.service_state import PID_FILE, read_info
+from crownest_tui.profiles import api_label, flags_over
 from tests.commands.capture import Captured
+from tests.local.support import NO_NAMESPACES, failing_bwrap
 
 
 @pytest.mark.parametrize(
@@ -155,6 +156,34 @@ def test_local_says_when_it_starts_the_service_or_runs_another_version(
         f"the local backend runs crownest-tui 0.0.1 (this is {__version__}): "
         "`crownest-tui local stop` so that the next command starts this one\n"
     )
+
+
+def test_a_backend_without_a_sandbox_says_so_once_and_in_the_context_line(
+    service_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", failing_bwrap(tmp_path / "bin"))
+    headline = f"runs are NOT sandboxed: bwrap cannot create a sandbox here ({NO_NAMESPACES})"
+    local = build_parser().parse_args(["--local"])
+    captured = Captured(monkeypatch, tty=True)
+    with _connection(local, Settings()) as connection:
+        assert api_label(connection) == "local · unsandboxed"
+    assert captured.err.decode().splitlines()[1:] == [headline]
+    captured = Captured(monkeypatch, tty=True)
+    with _connection(local, Settings()) as connection:  # attached: said once, at its start
+        assert api_label(connection) == "local · unsandboxed"
+    assert captured.err.decode() == ""
+
+    captured = Captured(monkeypatch, tty=True)
+    with _connection(_demo_args(), Settings()) as connection:
+        assert api_label(connection) == "demo · unsandboxed"
+    assert headline in captured.err.decode().splitlines()
+
+
+def test_a_sandboxed_backend_is_just_local(service_dir: Path) -> None:
+    with _connection(build_parser().parse_args(["--local"]), Settings()) as connection:
+        info = read_info(service_dir)
+        assert info is not None and info.runs is not None
+        assert api_label(connection) == ("local" if info.runs.sandboxed else "local · unsandboxed")
 
 
 def test_every_command_takes_a_profile() -> None:

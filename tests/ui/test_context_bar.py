@@ -4,12 +4,15 @@ read-only mode ``c`` says why nothing happens (issue 12, point 7)."""
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
 
-from crownest_tui.core.defaults import DEMO_SOURCE, LOCAL_SOURCE
+from crownest_tui.api.client import CrowNestClient
+from crownest_tui.core.defaults import DEMO_SOURCE, LOCAL_SOURCE, local_source
 from crownest_tui.local.process import LocalBackendProcess
+from crownest_tui.local.service import ensure_service
 from crownest_tui.profiles import api_label
 from crownest_tui.ui.messages import OpenRun, OpenSplit
 from crownest_tui.ui.screens.confirm_cancel import ConfirmCancelScreen
@@ -64,6 +67,21 @@ def test_a_backend_the_app_started_is_named_local_or_demo() -> None:
     assert api_label(replace(connection, base_url_source=LOCAL_SOURCE)) == "local"
     hosted = replace(connection, base_url="https://api.crownest.dev/v1")
     assert api_label(hosted) == "https://api.crownest.dev"
+    for source, label in ((LOCAL_SOURCE, "local"), (DEMO_SOURCE, "demo")):
+        unsandboxed = local_source(source, sandboxed=False)
+        assert (
+            api_label(replace(connection, base_url_source=unsandboxed)) == f"{label} · unsandboxed"
+        )
+        assert local_source(source, sandboxed=True) == source
+
+
+async def test_an_unsandboxed_local_backend_says_so_on_every_screen(service_dir: Path) -> None:
+    connection = ensure_service(service_dir, options=("--no-sandbox",)).connection
+    app = RecordingApp(CrowNestClient(connection=connection), refresh_interval=0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert context_line(app) == "no profile · local · unsandboxed"
+    await app.client.aclose()
 
 
 async def test_read_only_c_explains_itself_in_the_list(backend: LocalBackendProcess) -> None:

@@ -60,12 +60,12 @@ def log_script(lines: int, gate: str | None = None, more: int = 0) -> str:
 def shown(view: LogView) -> list[str]:
     """The text of every line the view shows now (after the gutter)."""
     lines = view.lines
-    view_map, streams = lines.view_map, lines.stream_filter
-    count = view_map.count(streams)
+    streams = lines.stream_filter
+    view_map = lines.view_map(streams)
     texts = [
-        plain_text(view.transcript.line(view_map.select(streams, p)).raw) for p in range(count)
+        plain_text(view.transcript.line(view_map.select(p)).raw) for p in range(view_map.count())
     ]
-    return texts + [plain_text(line.raw) for line in view_map.partials_shown(streams)]
+    return texts + [plain_text(line.raw) for line in lines.partials_shown(streams)]
 
 
 async def finished_detail(pilot: Pilot[None], lines: int) -> LogView:

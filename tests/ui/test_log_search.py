@@ -9,6 +9,7 @@ from collections.abc import Callable
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from textual import events
 from textual.pilot import Pilot
 
 from crownest_tui.ui.log import OutputChunk
@@ -61,6 +62,24 @@ async def test_the_query_shows_while_it_is_typed(size: tuple[int, int]) -> None:
         assert NEEDLE in bar, rows
         assert "▔" not in "".join(rows) and "▁" not in bar  # no half-drawn input border
         assert "2 matches" in bar or size[0] < 40  # a narrow bar gives the query the room
+
+
+async def test_keys_typed_in_one_burst_after_slash_all_reach_the_query() -> None:
+    """A paste, or tmux's send-keys, delivers ``/`` and the query before any repaint:
+    every key after ``/`` belongs to the search box, none to the log (``t`` = times)."""
+    app = LogApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = app.log_view
+        view.append(haystack(50, {7, 30}))
+        await settle(pilot, view)
+        for key, character in [("slash", "/"), *((c, c) for c in "test")]:
+            app.post_message(events.Key(key, character))  # all queued before any runs
+        await settle(pilot, view)
+        assert view.search_bar.input.value == "test"
+        assert not view.show_times
+        assert "test" in screen_text(app)[-1]
+        await pilot.press("slash", "x")  # a slash inside the query is part of it
+        assert view.search_bar.input.value == "test/x"
 
 
 async def test_a_long_regex_error_leaves_the_query_in_sight() -> None:

@@ -52,6 +52,48 @@ async def test_follow_pauses_on_scroll_up_with_badge_and_resumes() -> None:
         assert app.follow_changes == [False, True]
 
 
+async def test_output_shows_at_the_next_frame_without_a_flush() -> None:
+    """A write arms the view's frame; nothing else has to repaint it."""
+    app = LogApp()
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.log_view
+        await pilot.pause(0.1)  # idle: nothing to show
+        view.append(numbered(3))
+        await pilot.pause(0.1)
+        assert body(screen_rows(view))[:3] == ["  line 0", "  line 1", "  line 2"]
+        view.append(numbered(1, start=3))
+        await pilot.pause(0.1)
+        assert body(screen_rows(view))[3] == "  line 3"
+
+
+async def test_a_horizontal_scrollbar_does_not_hide_the_last_line_while_following() -> None:
+    app = LogApp()
+    async with app.run_test(size=(40, 10)) as pilot:
+        view = app.log_view
+        view.append(numbered(30))
+        await settle(pilot, view)
+        view.append([OutputChunk("stdout", "x" * 200 + "\nlast line\n", 30)])
+        for _ in range(4):  # drawn, widened, re-synced, laid out with the scrollbar
+            await pilot.pause(0.05)
+        lines = view.lines
+        assert lines.show_horizontal_scrollbar
+        assert lines.scroll_y == lines.max_scroll_y
+        assert "  last line" in body(screen_rows(view))
+
+
+async def test_a_frame_due_while_the_view_is_removed_is_harmless() -> None:
+    """The frame a last write armed may fire after the view's children are gone (the
+    split tail closing while output flows)."""
+    app = LogApp()
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.log_view
+        await pilot.pause(0.1)
+        view.append(numbered(3))  # arms the frame
+        await view.lines.remove()  # as removal does: the children go first
+        await pilot.pause(0.1)  # the frame fires
+        assert app.is_running and app.return_code is None
+
+
 async def test_top_and_bottom_keys() -> None:
     app = LogApp()
     async with app.run_test(size=SIZE) as pilot:

@@ -28,6 +28,7 @@ from crownest_tui.ui.screens.split_tail import SplitTailScreen
 from crownest_tui.ui.widgets.error_banner import ErrorBanner
 from crownest_tui.ui.widgets.log_view import LogView
 from tests.support import serve_app
+from tests.ui.log_helpers import wait_until as wait_for
 
 from .conftest import runs_screen, settle
 from .hostile_server import (
@@ -72,12 +73,8 @@ def toasts(app: App[None]) -> list[str]:
     return [shown(toast) for toast in app.screen.query(Toast)]
 
 
-async def wait_until(pilot: Pilot[None], check: Callable[[], bool], within: float = 20) -> None:
-    for _ in range(int(within / 0.05)):
-        if check():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError(f"condition not met in time; toasts: {toasts(pilot.app)}")
+async def wait_until(pilot: Pilot[None], check: Callable[[], bool]) -> None:
+    await wait_for(pilot, check, 20, explain=lambda: f"toasts: {toasts(pilot.app)}")
 
 
 async def toast_says(pilot: Pilot[None], *parts: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textual import events
 from textual.widgets import Input, Select
 
 from crownest_tui.core.filters import STATUS_GROUPS, RunFilters
@@ -117,6 +118,32 @@ async def test_filter_bar_typed_by_a_person(backend: LocalBackendProcess) -> Non
         await settle(pilot)
         assert app.said("key=value")
         assert screen.filters == RunFilters()
+    await client.aclose()
+
+
+async def test_a_quick_filter_typed_in_one_burst_reaches_the_filter(
+    backend: LocalBackendProcess,
+) -> None:
+    """``/`` and the text queued before either runs (a paste, tmux): no key is left to
+    the table's own bindings (``r`` would refresh, ``c`` cancel)."""
+    suite = new_suite()
+    hook(backend, "bulk-runs", {"count": 12, "metadata": {"suite": suite}})
+    client = client_for(backend)
+    app = RecordingApp(
+        client, refresh_interval=0, filters=RunFilters.build(metadata={"suite": suite})
+    )
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        keys = [("slash", "/"), *(("space" if c == " " else c, c) for c in "bulk 3")]
+        for key, character in keys:
+            app.post_message(events.Key(key, character))  # all queued before any runs
+        await pilot.pause()
+        await pilot.pause()
+        assert runs_screen(app).query_one("#quick", Input).value == "bulk 3"
+        runs = [run async for run in client.iter_runs(metadata={"suite": suite})]
+        assert shown_ids(app) == [r.id for r in runs if "bulk 3" in r.command]
+        await pilot.press("slash")  # a slash inside the filter is part of its text
+        assert runs_screen(app).query_one("#quick", Input).value == "bulk 3/"
     await client.aclose()
 
 

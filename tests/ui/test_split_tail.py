@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from textual.pilot import Pilot
 from textual.widgets import Label
 
 from crownest_tui.api import Backoff, CrowNestClient, StreamOptions, StreamState
@@ -21,7 +19,7 @@ from crownest_tui.ui.widgets.status_badge import StatusBadge
 from crownest_tui.ui.widgets.tail_pane import TailPane
 from tests.faultproxy import FaultPlan, FaultProxy
 from tests.local.support import make_archive, open_gate
-from tests.ui.log_helpers import screen_text
+from tests.ui.log_helpers import screen_text, wait_until
 
 from .conftest import RecordingApp, client_for, new_suite, runs_screen, settle, suite_runs
 
@@ -73,14 +71,6 @@ def transcript(view: LogView, stream: str) -> list[str]:
     t = view.transcript
     lines = [t.line(i) for i in range(t.committed)] + t.partials()
     return [plain_text(line.raw) for line in lines if line.stream == stream]
-
-
-async def wait_until(pilot: Pilot[None], check: Callable[[], bool], within: float = 30) -> None:
-    for _ in range(int(within / 0.05)):
-        if check():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("condition not met in time")
 
 
 def ended(pane: TailPane) -> bool:

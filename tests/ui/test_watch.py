@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from crownest_tui.ui.screens.runs import RunsScreen
 from crownest_tui.ui.widgets.log_view import LogView
 from crownest_tui.ui.widgets.runs_table import RunsTable
 from tests.local.support import make_archive, open_gate
+from tests.ui.log_helpers import wait_until
 
 from .conftest import RecordingApp, client_for, new_suite, runs_screen, settle, suite_runs
 
@@ -78,14 +78,6 @@ async def gated_run(
     await client.upload_archive(run.id, make_archive({"README": "hi\n"}))
     started = await client.start_run(run.id)
     return started.id
-
-
-async def wait_until(pilot: Pilot[None], check: Callable[[], bool], within: float = 30) -> None:
-    for _ in range(int(within / 0.05)):
-        if check():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("condition not met in time")
 
 
 def row_text(table: RunsTable, run_id: str) -> str:

@@ -18,6 +18,7 @@ from typing import ClassVar
 from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
+from textual import events
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -26,12 +27,15 @@ from textual.strip import Strip
 
 from crownest_tui.core.chunk import StreamFilter
 from crownest_tui.ui.log.badge import log_badge
-from crownest_tui.ui.log.filters import FilterIndex
+from crownest_tui.ui.log.filters import FilteredLines, FilterIndex
+from crownest_tui.ui.log.folds import FoldedLines
+from crownest_tui.ui.log.line_map import LineMap, StreamLines
+from crownest_tui.ui.log.links import first_link, link_of
 from crownest_tui.ui.log.render import GUTTER_WIDTH, TIME_WIDTH, LineRenderer, LineStyles
 from crownest_tui.ui.log.search import MatchIndex
+from crownest_tui.ui.log.section_rows import RowDecorator
 from crownest_tui.ui.log.time_column import TimeMode, line_stamp
 from crownest_tui.ui.log.transcript import Line, Transcript
-from crownest_tui.ui.log.view_map import ViewMap
 
 BADGE_MARGIN = 1
 
@@ -90,6 +94,12 @@ class LogLines(ScrollView, can_focus=True):
             super().__init__()
             self.at_end = at_end
 
+    class Widened(Message):
+        """A line wider than any before was drawn (the owner syncs the scroll width)."""
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, LogLines.Widened)
+
     class JumpRequested(Message):
         """``home``/``end`` pressed on the lines: go to the top, or resume following."""
 
@@ -108,17 +118,52 @@ class LogLines(ScrollView, can_focus=True):
         self._synced_filter: StreamFilter = "all"  # the filter the counts below are for
         self._partials: list[Line] = []
         self._widest = 0
-        self.widened = False
         self._layout: list[tuple[int, int]] | None = None
         self._programmatic = False
         self._line_styles: LineStyles | None = None
         self.narrowing: FilterIndex | None = None
-        """The filters' mapping of view positions to lines (None: no filter)."""
+        """The filters' index of the lines they keep (None: no filter)."""
         self.gutter_mark: Callable[[int], str] | None = None
         """A one-cell mark for a complete line after its stream mark (marks, cursor)."""
         self.time_origin_ms: int | None = None
         """When the run started, for the time column (default: the first line's time)."""
         self._row_index: int | None = None  # the line of the rows _rows gave last
+        self.folds: FoldedLines | None = None
+        """Folded sections, stacked on the filters and stream filter (None: nothing folds)."""
+        self.decorate: RowDecorator | None = None
+        """Rows of its own for some lines (section headers, annotations)."""
+
+    def view_map(self, streams: StreamFilter | None = None) -> LineMap:
+        """The map from view positions to transcript lines (under ``streams``, or the
+        filter last synced): the stream filter, the filters on it, the folds on top."""
+        streams = streams or self._synced_filter
+        lower: LineMap
+        if self.narrowing is None:
+            lower = StreamLines(self.transcript, streams)
+        else:
+            lower = FilteredLines(self.narrowing, streams)
+        return lower if self.folds is None else self.folds.over(lower)
+
+    def partials_shown(self, streams: StreamFilter) -> list[Line]:
+        """The partial lines shown after the complete ones (the filters' choice)."""
+        if self.narrowing is None:
+            return list(self.transcript.partials_shown(streams))
+        return self.narrowing.partials_shown(streams)
+
+    def rank(self, index: int) -> int:
+        """The view position of complete line ``index`` (of its fold, when folded)."""
+        return self.view_map(self.stream_filter).rank(index)
+
+    def line_at_row(self, y: int) -> int | None:
+        """The complete line shown on screen row ``y`` (None: a partial line, or none)."""
+        if self.wrap:
+            layout = self._wrap_layout()
+            position = layout[y][0] if 0 <= y < len(layout) else -1
+        else:
+            position = round(self.scroll_y) + y
+        if 0 <= position < self._committed:
+            return self.view_map().select(position)
+        return None
 
     # -- settings from the LogView ----------------------------------------------------
 
@@ -150,7 +195,7 @@ class LogLines(ScrollView, can_focus=True):
         """Lay lines out again; when not following, keep line ``top`` in sight."""
         self.invalidate()
         if not self.following and top is not None:
-            self.show_position(self.view_map.rank(self.stream_filter, top))
+            self.show_position(self.rank(top))
 
     def top_line(self) -> int | None:
         """The transcript line at the top of the view (``None`` when empty)."""
@@ -160,15 +205,10 @@ class LogLines(ScrollView, can_focus=True):
         """The line at the top as last laid out (``wrapped``: in wrapping mode)."""
         layout = self._wrap_layout() if wrapped else None
         position = layout[0][0] if layout else round(self.scroll_y)
-        streams = self._synced_filter
-        if position >= self.view_map.count(streams):
+        view = self.view_map()
+        if position >= view.count():
             return None
-        return self.view_map.select(streams, position)
-
-    @property
-    def view_map(self) -> ViewMap:
-        """What maps view positions to transcript lines: the filters', or the stream's."""
-        return self.narrowing or self.transcript
+        return view.select(position)
 
     @property
     def view_count(self) -> int:
@@ -195,10 +235,10 @@ class LogLines(ScrollView, can_focus=True):
 
     def sync(self) -> None:
         """Catch up with the transcript: sizes, follow position, repaint. Once a frame."""
-        view_map, streams = self.view_map, self.stream_filter
+        streams = self.stream_filter
         self._synced_filter = streams
-        self._committed = view_map.count(streams)
-        self._partials = list(view_map.partials_shown(streams))
+        self._committed = self.view_map(streams).count()
+        self._partials = self.partials_shown(streams)
         self._count = self._committed + len(self._partials)
         self._layout = None
         width = self.size.width
@@ -234,6 +274,18 @@ class LogLines(ScrollView, can_focus=True):
 
     # -- scrolling by the user -------------------------------------------------------
 
+    def on_resize(self) -> None:
+        self._stay_at_end()
+
+    def watch_show_horizontal_scrollbar(self) -> None:
+        # The scrollbar takes a row from the view once the layout is done.
+        self.call_after_refresh(self._stay_at_end)
+
+    def _stay_at_end(self) -> None:
+        """While following, the last line stays in sight when the view shrinks."""
+        if self.following and self.scroll_y < self.max_scroll_y:
+            self.scroll_programmatically(self.max_scroll_y)
+
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
         self._layout = None
@@ -248,6 +300,24 @@ class LogLines(ScrollView, can_focus=True):
 
     def action_scroll_end(self) -> None:
         self.post_message(self.JumpRequested(end=True))
+
+    # -- links -----------------------------------------------------------------------
+
+    def on_click(self, event: events.Click) -> None:
+        target = link_of(event.style)
+        if target is not None:
+            event.stop()
+            self.app.open_url(target)
+
+    def link_to_open(self) -> str | None:
+        """The link a key opens: on the current match's line, else the lowest in view."""
+        index = self.current_match
+        if index is not None:
+            target = first_link(self._line_rows(index, self.transcript.line(index)))
+            if target is not None:
+                return target
+        rows = (self.render_line(y) for y in reversed(range(self.size.height)))
+        return first_link(rows)
 
     # -- rendering -------------------------------------------------------------------
 
@@ -272,16 +342,23 @@ class LogLines(ScrollView, can_focus=True):
 
     def _line(self, position: int) -> tuple[int | None, Line]:
         if position < self._committed:
-            index = self.view_map.select(self._synced_filter, position)
+            index = self.view_map().select(position)
             return index, self.transcript.line(index)
         return None, self._partials[position - self._committed]
 
     def _rows(self, position: int) -> tuple[Line, list[Strip]]:
         index, line = self._line(position)
         self._row_index = index
+        if index is not None and self.decorate is not None:
+            own = self.decorate(index, line, self._styles(), self.app.console)
+            if own is not None:
+                return line, list(own)
+        return line, self._line_rows(index, line)
+
+    def _line_rows(self, index: int | None, line: Line) -> list[Strip]:
         current = index is not None and index == self.current_match
-        rows = self.renderer.rows(index, line, self.app.console, current)
-        return line, list(rows)
+        pen = self.transcript.start_pen(index, line.stream)
+        return list(self.renderer.rows(index, line, self.app.console, current, pen))
 
     def _wrap_layout(self) -> list[tuple[int, int]]:
         """(view position, row within line) for each screen row when wrapping."""
@@ -329,7 +406,7 @@ class LogLines(ScrollView, can_focus=True):
             body = rows[row]
             if body.cell_length > self._widest:
                 self._widest = body.cell_length
-                self.widened = True  # the owner re-syncs: the scroll width grows
+                self.post_message(self.Widened())  # the scroll width grows at the next sync
             scroll_x = 0 if self.wrap else round(self.scroll_x)
             if scroll_x or body.cell_length != body_width:
                 body = body.crop_extend(scroll_x, scroll_x + body_width, base)

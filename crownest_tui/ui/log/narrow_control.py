@@ -49,8 +49,13 @@ class NarrowController:
             self._scan_here(FIRST_SLICE)
         lines.invalidate()
         if not lines.following and top is not None:
-            lines.show_position(lines.view_map.rank(lines.stream_filter, top))
+            lines.show_position(lines.rank(top))
         self.on_frame()
+
+    @property
+    def scanning(self) -> bool:
+        """Lines are left to scan for the filters in force."""
+        return self.index is not None and self.index.scanned < self.transcript.committed
 
     def on_frame(self) -> None:
         """Scan what arrived: a slice now, or a long way in the thread."""

@@ -18,7 +18,7 @@ from textual.binding import Binding, BindingType
 from textual.widget import Widget
 
 from crownest_tui.ui.log.filter_bar import FilterBar
-from crownest_tui.ui.log.filters import LineFilter
+from crownest_tui.ui.log.filters import FilterSet, LineFilter
 from crownest_tui.ui.log.json_lines import pretty
 from crownest_tui.ui.log.lines import LogLines
 from crownest_tui.ui.log.marks import Marks, copy_text, first_line_at_seq, reference
@@ -130,9 +130,12 @@ class NarrowKeys(Widget):
     _narrow: NarrowController
     _pending_seq: int | None = None  # go_to_seq's event, until its line arrives
 
+    _lines: LogLines  # held, not queried: a frame may come while the view is removed
+
     @property
     def lines(self) -> LogLines:
-        return self.query_one(LogLines)
+        """The scrolling body."""
+        return self._lines
 
     @property
     def filter_bar(self) -> FilterBar:
@@ -165,7 +168,15 @@ class NarrowKeys(Widget):
                 return
             filters = filters.adding(LineFilter(event.kind, query))
         self.filter_bar.action_close()
+        self._set_filters(filters)
+
+    def _set_filters(self, filters: FilterSet) -> None:
         self._narrow.set_filters(filters)
+        self._schedule_frame()  # the scan goes on frame by frame
+
+    def _schedule_frame(self) -> None:
+        """Catch up at the next frame (the log view's own way)."""
+        raise NotImplementedError
 
     def on_filter_bar_closed(self, event: FilterBar.Closed) -> None:
         event.stop()
@@ -176,7 +187,7 @@ class NarrowKeys(Widget):
         if not self._narrow.filters.active:
             self.app.bell()
             return
-        self._narrow.set_filters(self._narrow.filters.without(-1))
+        self._set_filters(self._narrow.filters.without(-1))
 
     def action_clear_filters(self) -> None:
         """Remove every filter (the context size stays for the next ones)."""
@@ -184,7 +195,7 @@ class NarrowKeys(Widget):
         if not filters.active:
             self.app.bell()
             return
-        self._narrow.set_filters(type(filters)(context=filters.context))
+        self._set_filters(type(filters)(context=filters.context))
 
     # -- the current line, marks -------------------------------------------------------
 
@@ -195,15 +206,13 @@ class NarrowKeys(Widget):
             return lines.current_match
         top = lines.top_line()
         if self.cursor is not None and top is not None:
-            bottom = lines.view_map.rank(lines.stream_filter, top) + lines.size.height
-            if (
-                top <= self.cursor
-                and lines.view_map.rank(lines.stream_filter, self.cursor) < bottom
-            ):
+            bottom = lines.rank(top) + lines.size.height
+            if top <= self.cursor and lines.rank(self.cursor) < bottom:
                 return self.cursor
-        shown = lines.view_map.count(lines.stream_filter)
+        view = lines.view_map(lines.stream_filter)
+        shown = view.count()
         if lines.following and shown:
-            return lines.view_map.select(lines.stream_filter, shown - 1)
+            return view.select(shown - 1)
         return top
 
     def go_to_seq(self, seq: int) -> None:

@@ -1,7 +1,8 @@
 """Turn one raw line into styled, inert Strips, with caching.
 
-The body of a line is sanitized (see :mod:`~crownest_tui.text.sanitize`), its SGR
-colours decoded, tabs expanded and search matches highlighted. Hostile sizes are
+The body of a line is drawn as a terminal would (inert, see
+:mod:`~crownest_tui.text.terminal_line`): its colours, overwrites and links decoded,
+tabs expanded and search matches highlighted. Hostile sizes are
 capped: at most :data:`RAW_LIMIT` characters of a line are looked at and at most
 :data:`CELL_LIMIT` cells are shown, followed by a marker saying how long the line is
 (the saved transcript always has every character).
@@ -14,7 +15,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from rich.ansi import AnsiDecoder
 from rich.console import Console
 from rich.segment import Segment
 from rich.style import Style
@@ -26,7 +26,8 @@ from crownest_tui.ui.log.json_lines import LevelStyles, style_json_line
 from crownest_tui.ui.log.search import match_spans
 from crownest_tui.ui.log.transcript import Line
 
-from ...text.sanitize import TAB_SIZE, sanitize
+from ...text.pen import PLAIN, Pen
+from ...text.terminal_line import pen_after, terminal_text
 
 RAW_LIMIT = 65_536
 """Characters of one sanitized line considered for display."""
@@ -66,21 +67,25 @@ class LineStyles:
     json_key: Style = field(default_factory=Style)
 
 
-def body_text(line: Line, styles: LineStyles, pattern: re.Pattern[str] | None) -> Text:
-    """The shown text of a line: sanitized, coloured, highlighted and capped."""
+def body_text(
+    line: Line, styles: LineStyles, pattern: re.Pattern[str] | None, pen: Pen = PLAIN
+) -> Text:
+    """The shown text of a line, as a terminal would show it starting with ``pen``
+    (see :mod:`~crownest_tui.text.terminal_line`): inert, coloured, highlighted, capped."""
     raw, hidden = line.raw, False
     if len(raw) > RAW_LIMIT:
         stripped = raw.rstrip("\r")
-        raw = stripped[stripped.rfind("\r") + 1 :]
+        cut = stripped.rfind("\r") + 1
+        pen = pen_after(pen, stripped[:cut]) if cut else pen
+        raw = stripped[cut:]
         hidden = len(raw) > RAW_WINDOW
         raw = raw[:RAW_WINDOW]
-    clean = sanitize(raw)
-    if len(clean) > RAW_LIMIT:
-        hidden, clean = True, sanitize(clean[:RAW_LIMIT])
-    text = AnsiDecoder().decode_line(clean) if "\x1b" in clean else Text(clean)
+    text = terminal_text(raw, pen)
+    if len(text) > RAW_LIMIT:
+        hidden, text = True, text[:RAW_LIMIT]
     text.style = styles.stderr if line.stream == "stderr" else styles.base
-    if "\t" in clean:
-        text.expand_tabs(TAB_SIZE)
+    if "\t" in raw:  # as tabs expanded by Rich draw: in the line's own style
+        text.stylize_before(text.style)
     if text.plain[:1] == "{":
         level_styles = LevelStyles(styles.stderr, styles.warn, styles.debug, styles.json_key)
         style_json_line(text, level_styles)
@@ -98,7 +103,7 @@ class LineRenderer:
 
     def __init__(self, cache_size: int = 2048) -> None:
         self._cache: LRUCache[int, Sequence[Strip]] = LRUCache(cache_size)
-        self._partial: dict[tuple[str, int, bool], Sequence[Strip]] = {}
+        self._partial: dict[tuple[str, int, bool, Pen], Sequence[Strip]] = {}
         self._key: tuple[object, ...] = ()
         self.styles: LineStyles | None = None
         self.pattern: re.Pattern[str] | None = None
@@ -129,21 +134,22 @@ class LineRenderer:
         self._cache.discard(index)
 
     def rows(
-        self, index: int | None, line: Line, console: Console, current: bool
+        self, index: int | None, line: Line, console: Console, current: bool, pen: Pen = PLAIN
     ) -> Sequence[Strip]:
-        """Body rows of a line (one row unless wrapping); ``index`` None for a partial line."""
+        """Body rows of a line (one row unless wrapping); ``index`` None for a partial line;
+        ``pen``: the colours in force where the line starts."""
         if index is not None and not current:
             cached = self._cache.get(index)
             if cached is not None:
                 return cached
-        partial_key = (line.stream, len(line.raw), current)
+        partial_key = (line.stream, len(line.raw), current, pen)
         if index is None and (cached := self._partial.get(partial_key)) is not None:
             return cached
         assert self.styles is not None
         styles = self.styles
         if current:
             styles = replace(styles, match=styles.current_match)
-        text = body_text(line, styles, self.pattern)
+        text = body_text(line, styles, self.pattern, pen)
         strip = Strip(text.render(console), text.cell_len)
         width = self.wrap_width
         if width > 0 and strip.cell_length > width:

@@ -73,9 +73,10 @@ class SearchBar(Horizontal):
         return self.has_class("-open")
 
     def open(self) -> None:
-        """Show the bar and focus the input."""
+        """Show the bar and focus the input now: ``Widget.focus`` waits for the message
+        queue, and the keys typed right after ``/`` must already go to the input."""
         self.add_class("-open")
-        self.input.focus()
+        self.screen.set_focus(self.input)
 
     def set_status(self, text: str, error: bool = False) -> None:
         """Show match counts, or an error message."""

@@ -88,6 +88,11 @@ class SearchController:
         while not matches.scan(self.transcript) and time.perf_counter() < deadline:
             pass
 
+    @property
+    def indexing(self) -> bool:
+        """Lines are left to index for the current query."""
+        return self.matches is not None and self.matches.scanned < self.transcript.committed
+
     def on_frame(self) -> None:
         """Keep indexing new lines: a little each frame, or a long way in a thread."""
         matches = self.matches

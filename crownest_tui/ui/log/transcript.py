@@ -21,8 +21,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 
 from crownest_tui.core.chunk import OutputChunk, Stream, StreamFilter
+from crownest_tui.text.pen import Pen
+from crownest_tui.ui.log.pens import PenIndex
 from crownest_tui.ui.log.spool import BLOCK, ENCODING, ERRORS, Spool
 
 STDOUT, STDERR = 0, 1
@@ -39,6 +42,14 @@ class Line:
     partial: bool = False
     seq: int | None = None
     """Sequence number of the event that started the line."""
+
+
+class RecordIndexer(Protocol):
+    """Reads each batch of records as it is stored (an index kept beside the spool)."""
+
+    def scan(self, data: str, first: int, count: int) -> None:
+        """``count`` records (``data``, each ``<time>\\x1f<raw>\\n``) from line ``first``."""
+        ...
 
 
 class _Pending:
@@ -78,6 +89,9 @@ class Transcript:
         self._order = 0
         self._seq_lines = array("I")  # first line of each run of lines of one seq
         self._seqs = array("q")  # and that seq
+        self.indexers: list[RecordIndexer] = []
+        """Indexes fed every batch of complete lines (sections, for one)."""
+        self.pens = PenIndex()
 
     def close(self) -> None:
         """Release the spool file."""
@@ -135,8 +149,12 @@ class Transcript:
             if lines > 1:
                 self._note_seq(before + total + 1, rest_seq)
             total += lines
-        self._index_blocks(self.spool.line_count, total)
-        self.spool.append("".join(records).encode(ENCODING, ERRORS), total)
+        data = "".join(records)
+        self._index_blocks(before, total)
+        self.pens.record(records, [(stream, lines) for stream, lines, _seq, _rest in runs])
+        self.spool.append(data.encode(ENCODING, ERRORS), total)
+        for indexer in self.indexers:
+            indexer.scan(data, before, total)
         return total
 
     def _note_seq(self, line: int, seq: int) -> None:
@@ -179,6 +197,13 @@ class Transcript:
         stream: Stream = "stderr" if self._flags[index] else "stdout"
         return Line(stream, int(head, 16) if head else None, raw, False, self.seq_of(index))
 
+    def start_pen(self, index: int | None, stream: Stream) -> Pen:
+        """The pen (colours in force) a line starts with: complete line ``index``, or
+        the partial line of ``stream`` when ``index`` is None."""
+        if index is None:
+            return self.pens.current[STDERR if stream == "stderr" else STDOUT]
+        return self.pens.start_of(index, self._flags[index], self.spool.block, self._flags)
+
     def stream_of(self, index: int) -> Stream:
         """The stream of a complete line."""
         return "stderr" if self._flags[index] else "stdout"
@@ -186,6 +211,11 @@ class Transcript:
     def stream_flags(self, low: int, high: int) -> bytes:
         """One byte per complete line ``low .. high - 1``: 1 for stderr, 0 for stdout."""
         return bytes(self._flags[low:high])
+
+    def last_stderr(self) -> int | None:
+        """The last complete stderr line (None before any)."""
+        found = self._flags.rfind(1)
+        return found if found >= 0 else None
 
     def stderr_before(self, index: int) -> int:
         """Number of stderr lines among complete lines ``0 .. index - 1``."""

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
 from ...api.models import WorkspaceRun
 from ...text.format import safe_line
 from ..widgets.status_badge import StatusBadge
+from .confirm import ConfirmScreen
 
 
-class ConfirmCancelScreen(ModalScreen[bool]):
+class ConfirmCancelScreen(ConfirmScreen):
     """Shows the run's id, command and project; dismisses with ``True`` to cancel it.
 
     ``y`` confirms; ``n`` and ``escape`` back out. **Back** is focused by default.
@@ -53,14 +52,3 @@ class ConfirmCancelScreen(ModalScreen[bool]):
             with Horizontal(id="buttons"):
                 yield Button("Back (n)", id="back", variant="primary")
                 yield Button("Cancel run (y)", id="confirm", variant="error")
-
-    def on_mount(self) -> None:
-        self.query_one("#back", Button).focus()
-
-    @on(Button.Pressed, "#confirm")
-    def action_confirm(self) -> None:
-        self.dismiss(True)
-
-    @on(Button.Pressed, "#back")
-    def action_back(self) -> None:
-        self.dismiss(False)

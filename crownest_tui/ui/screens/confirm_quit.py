@@ -8,22 +8,21 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Label
 
 from ...api.client import CrowNestClient
 from ...api.errors import CrowNestError
 from ...core.active_runs import count_active_runs
+from .confirm import ConfirmScreen
 
 COUNT_TIMEOUT = 2.0
 """Seconds to learn whether runs are active; a backend that cannot say has nothing to end."""
 
 
-class ConfirmQuitScreen(ModalScreen[bool]):
+class ConfirmQuitScreen(ConfirmScreen):
     """Says how many runs quitting would end; dismisses with ``True`` to quit.
 
     ``y`` (or ``q`` again) quits; ``n`` and ``escape`` back out. **Back** has the focus.
@@ -66,17 +65,6 @@ class ConfirmQuitScreen(ModalScreen[bool]):
             with Horizontal(id="buttons"):
                 yield Button("Back (n)", id="back", variant="primary")
                 yield Button("Quit (y)", id="confirm", variant="error")
-
-    def on_mount(self) -> None:
-        self.query_one("#back", Button).focus()
-
-    @on(Button.Pressed, "#confirm")
-    def action_confirm(self) -> None:
-        self.dismiss(True)
-
-    @on(Button.Pressed, "#back")
-    def action_back(self) -> None:
-        self.dismiss(False)
 
 
 async def quit_demo(app: App[Any], client: CrowNestClient) -> None:

@@ -17,18 +17,23 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Label, TabbedContent, TabPane
+from textual.widgets import Label, TabbedContent, TabPane
 
 from ...api.client import CrowNestClient
 from ...api.errors import CrowNestError
 from ...api.http import is_retryable
 from ...api.models import RunStatus, WorkspaceRun
 from ...core.detail_state import RunDetailState
-from ...core.failures import cancel_failure_text, cancel_refusal, why_no_cancel
+from ...core.failures import (
+    cancel_failure_text,
+    cancel_refusal,
+    read_only_refusal,
+    why_no_cancel,
+)
 from ...core.save_folder import SaveFolder
 from ...text.format import format_duration, safe_line, status_label
 from ..bindings import explain_refusal
-from ..messages import WatchRun
+from ..messages import OpenCompare, WatchRun
 from ..palette_keys import ScreenKeyCommands
 from ..run_follower import FollowsRun, RunFollower
 from ..stylesheets import stylesheet
@@ -37,12 +42,15 @@ from ..widgets.artifacts_table import ArtifactsTable
 from ..widgets.connection_bar import ConnectionBar
 from ..widgets.context_bar import ContextBar
 from ..widgets.evidence_view import EvidenceView
+from ..widgets.footer import Footer
 from ..widgets.log_view import LogView
+from ..widgets.quiet_badge import QuietBadge
 from ..widgets.run_header import RunHeader
 from ..widgets.timeline_view import TimelineView
 from ..widgets.upload_bar import UploadBar
 from .artifact_download import save_artifact
 from .confirm_cancel import ConfirmCancelScreen
+from .rerunning import Rerun
 
 Clock = Callable[[], datetime]
 TABS = ("log", "events", "evidence", "details")
@@ -93,6 +101,14 @@ class RunDetailScreen(FollowsRun, Screen[None]):
         ),
         Binding("c", "cancel_run", "Cancel", id="detail.cancel", tooltip="Cancel the run"),
         Binding(
+            "exclamation_mark",
+            "rerun",
+            "Run again",
+            show=False,
+            id="detail.rerun",
+            tooltip="Run it again (same request, files packed anew)",
+        ),
+        Binding(
             "i",
             "toggle_header",
             "All fields",
@@ -134,6 +150,14 @@ class RunDetailScreen(FollowsRun, Screen[None]):
             show=False,
             id="detail.json",
             tooltip="Evidence as raw JSON, or as fields",
+        ),
+        Binding(
+            "equals_sign",
+            "compare",
+            "Compare",
+            show=False,
+            id="detail.compare",
+            tooltip="Compare with the last good run of the same work",
         ),
         Binding("question_mark", "app.help", "Help", id="app.help"),
         Binding("q", "app.quit", "Quit", id="app.quit"),
@@ -177,6 +201,7 @@ class RunDetailScreen(FollowsRun, Screen[None]):
         yield ContextBar()
         yield RunFollower(self.client, self.run_id, after_seq=self.after_seq)
         yield RunHeader(self.clock, project_names=self.project_names, id="header")
+        yield QuietBadge(self.clock, id="quiet")
         yield ConnectionBar(id="connection").data_bind(status=RunDetailScreen.stream_status)
         yield UploadBar(live_only=True, id="receiving")
         with TabbedContent(initial="log", id="tabs"):
@@ -206,23 +231,31 @@ class RunDetailScreen(FollowsRun, Screen[None]):
 
     def on_mount(self) -> None:
         self.title = self.run_id
-        self.set_interval(1.0, self._tick)
-        self.query_one("#log-view", LogView).lines.focus()
+        # Durations count while the run is active; a finished run's screen sleeps.
+        self._ticker = self.set_interval(1.0, self._tick, pause=True)
+        self.set_focus(self.query_one("#log-view", LogView).lines)
         if self.at_seq is not None:
             self.query_one("#log-view", LogView).go_to_seq(self.at_seq)
 
     def _tick(self) -> None:
         self.query_one(RunHeader).tick()
+        self.query_one(QuietBadge).show(self.state.run)
         self.query_one(TimelineView).tick()
-        self.query_one(ConnectionBar).tick()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel_run":  # hidden (and explained by on_key) when it cannot
             return why_no_cancel(self.state.run, self.read_only) is None
+        if action == "rerun":
+            return not self.read_only
         return True
 
     def on_key(self, event: events.Key) -> None:
-        refusals = {"detail.cancel": lambda: why_no_cancel(self.state.run, self.read_only)}
+        refusals = {
+            "detail.cancel": lambda: why_no_cancel(self.state.run, self.read_only),
+            "detail.rerun": lambda: (
+                read_only_refusal("runs are not started") if self.read_only else None
+            ),
+        }
         if explain_refusal(self, event, refusals):
             event.stop()
 
@@ -233,6 +266,7 @@ class RunDetailScreen(FollowsRun, Screen[None]):
         if message.output:
             self.query_one("#log-view", LogView).append(message.output)
         self.query_one("#events-view", LogView).append(message.raw)
+        self.query_one(QuietBadge).saw(message.events)
         self.stream_status = message.status
         self.show_run()
 
@@ -258,8 +292,6 @@ class RunDetailScreen(FollowsRun, Screen[None]):
         self.query_one(RunHeader).problem = None  # it loaded after all
         super().on_run_follower_loaded(message)
 
-    # -- workers: I/O only, results handed to the state and widgets -------------------
-
     def _cannot_show(self, error: CrowNestError) -> None:
         """Say in the header why the run is not shown, instead of loading forever."""
         header = self.query_one(RunHeader)
@@ -271,6 +303,8 @@ class RunDetailScreen(FollowsRun, Screen[None]):
         header.problem = (
             f"{self.run_id} {gone}: {error.message} [{error.code}]. Escape goes to the runs list."
         )
+
+    # -- workers: I/O only, results handed to the state and widgets -------------------
 
     @work(exclusive=True, group="detail-evidence", description="fetch the evidence")
     async def load_evidence(self) -> None:
@@ -308,6 +342,7 @@ class RunDetailScreen(FollowsRun, Screen[None]):
             if row is not None:
                 row.size_bytes = artifact.size_bytes
                 row.retention_expires_at = artifact.retention_expires_at
+                row.deleted_at = artifact.deleted_at
                 row.path = row.path or artifact.source_path or artifact.name
         self.show_run()
 
@@ -331,15 +366,20 @@ class RunDetailScreen(FollowsRun, Screen[None]):
         state = self.state
         run = state.run
         self.query_one(RunHeader).run = run
+        self.query_one(QuietBadge).show(run)
         self.query_one(TimelineView).steps = tuple(state.timeline)
         for upload in self.query(UploadBar):
             upload.show_state(state)
         self.query_one(ArtifactsTable).show(list(state.artifacts.values()), state.artifact_errors)
         if run is not None:
+            failed = run.status == RunStatus.FAILED
+            self.query_one("#log-view", LogView).set_run_state(not run.is_terminal, failed)
             self.sub_title = status_label(run.status)
             if not run.is_terminal:
+                self._ticker.resume()
                 self._seen_active = True
             elif not self._ended:
+                self._ticker.pause()
                 self._ended = True
                 self.refresh_bindings()  # c Cancel leaves the footer
                 self.load_evidence()
@@ -383,6 +423,10 @@ class RunDetailScreen(FollowsRun, Screen[None]):
         elif pane == "details":
             self.query_one(ArtifactsTable).focus()
 
+    def action_compare(self) -> None:
+        """``=``: this run beside the last good run of the same work."""
+        self.post_message(OpenCompare(self.run_id))
+
     def action_cancel_run(self) -> None:
         run = self.state.run
         if run is None:
@@ -397,6 +441,11 @@ class RunDetailScreen(FollowsRun, Screen[None]):
                 self.cancel()
 
         self.app.push_screen(ConfirmCancelScreen(run), confirmed)
+
+    def action_rerun(self) -> None:
+        """Run this run again (asks first); its detail screen opens over this one."""
+        if not self.read_only:
+            Rerun(self, self.client, self.run_id).start()
 
     def action_toggle_header(self) -> None:
         """Every field of the run in the header, or only the two summary rows."""

@@ -6,37 +6,51 @@ Loading, paging, refreshing and failures live in :class:`RunsLoader` (its base).
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from textual import events, on
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.reactive import reactive
-from textual.widgets import Footer, Input, Static
+from textual.timer import Timer
+from textual.widgets import Input, Static
 
 from ...api.client import CrowNestClient
 from ...api.models import WorkspaceRun
+from ...core.bulk_cancel import Selection, split_by_state
 from ...core.failures import Refusal, read_only_refusal, why_no_cancel
 from ...core.filters import RunFilters
 from ...core.run_list import ListOptions
 from ...text.format import ago
 from ..bindings import explain_refusal, key_for
-from ..launching import Launched
-from ..messages import OpenRun
-from ..new_run_form import load_last_values, save_last_values
+from ..messages import OpenInsights, OpenRun
 from ..widgets.context_bar import ContextBar
 from ..widgets.error_banner import ErrorBanner
 from ..widgets.filter_bar import FilterBar
+from ..widgets.footer import Footer
 from ..widgets.list_status import ListState, ListStatus
 from ..widgets.run_columns import LEFT_HINT, PICK_GLYPH, RIGHT_HINT, WATCH_GLYPH
 from ..widgets.runs_table import RunsTable
 from ..widgets.summary_line import SummaryLine
+from .bulk_cancel import BulkCancel
+from .confirm_bulk_cancel import ConfirmBulkCancelScreen
 from .confirm_cancel import ConfirmCancelScreen
 from .error_details import ErrorDetailsScreen
-from .new_run import NewRunScreen
+from .filter_host import FilterBarScreen
+from .rerunning import Rerun
 from .runs_loading import Clock, RunsLoader
 
+ALL_MARKED_ENDED = "Every marked run has already ended; nothing to cancel."
 
-class RunsScreen(RunsLoader):
+if TYPE_CHECKING:
+    from ..launching import Launched
+
+
+INSIGHTS_TIP = "Insights: charts of the runs under these filters"
+
+
+class RunsScreen(FilterBarScreen, RunsLoader):
     """The dashboard's main screen. It owns the loaded runs and hands them down."""
 
     OpenRun = OpenRun
@@ -46,15 +60,32 @@ class RunsScreen(RunsLoader):
     # Cancel and clear show only when they would do something; the error banner
     # names e itself.
     BINDINGS = [
-        Binding("slash", "quick_filter", "Filter", id="runs.quick_filter"),
+        # A priority binding, like the log's search: keys typed in the same burst as
+        # ``/`` must reach the filter, not the table's bindings.
+        Binding("slash", "quick_filter", "Filter", id="runs.quick_filter", priority=True),
         Binding("n", "new_run", "New run", id="runs.new"),
-        Binding("c", "cancel_run", "Cancel", id="runs.cancel", tooltip="Cancel the run"),
+        Binding(
+            "c",
+            "cancel_run",
+            "Cancel",
+            id="runs.cancel",
+            tooltip="Cancel the run, or every marked run",
+        ),
         Binding(
             "x", "clear_filters", "Clear", id="runs.clear_filters", tooltip="Clear every filter"
+        ),
+        Binding(
+            "exclamation_mark",
+            "rerun",
+            "Run again",
+            show=False,
+            id="runs.rerun",
+            tooltip="Run it again (same request, files packed anew)",
         ),
         Binding("e", "error_details", "Error details", show=False, id="runs.error_details"),
         Binding("r", "refresh", "Refresh", show=False, id="runs.refresh"),
         Binding("a", "toggle_auto", "Auto-refresh", show=False, id="runs.toggle_auto"),
+        Binding("i", "insights", "Insights", show=False, id="runs.insights", tooltip=INSIGHTS_TIP),
         Binding("escape", "leave_quick", "Leave filter", show=False, id="runs.leave_quick"),
         Binding("enter", "open_run", "Open", id="runs.open"),
         Binding("question_mark", "app.help", "Help", id="app.help"),
@@ -71,14 +102,15 @@ class RunsScreen(RunsLoader):
             "Columns",
             ("runs.columns_right", "runs.columns_left", "runs.columns_last", "runs.columns_first"),
         ),
-        ("Open and follow", ("runs.open", "runs.watch", "runs.pick", "runs.split")),
+        ("Open and follow", ("runs.open", "runs.watch", "runs.pick", "runs.split", "runs.compare")),
+        ("Insights", ("runs.insights",)),
         ("Filter", ("runs.quick_filter", "runs.leave_quick", "runs.clear_filters")),
-        ("Start and cancel", ("runs.new", "runs.cancel")),
+        ("Start and cancel", ("runs.new", "runs.rerun", "runs.cancel")),
         ("Refresh and errors", ("runs.refresh", "runs.toggle_auto", "runs.error_details")),
     )
     HELP_LEGEND = (
         (WATCH_GLYPH, "Watched: told when it ends (w)"),
-        (PICK_GLYPH, "Marked for the split tail (space)"),
+        (PICK_GLYPH, "Marked for the split tail or a bulk cancel (space)"),
         (f"{LEFT_HINT} {RIGHT_HINT}", "Header: more columns that way"),
     )
 
@@ -91,6 +123,8 @@ class RunsScreen(RunsLoader):
         super().__init__(client, options or ListOptions(), clock=clock)
         self.read_only = self.options.read_only
         self._offered: tuple[bool, ...] = ()  # what the footer offers (refreshed on change)
+        self._stale = False  # what changed while covered is shown when uncovered
+        self._ticker: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield ContextBar()
@@ -107,8 +141,8 @@ class RunsScreen(RunsLoader):
 
     def on_mount(self) -> None:
         self.query_one("#banner", ErrorBanner).data_bind(failure=RunsScreen.failure)
-        self.query_one(RunsTable).focus()
-        self.set_interval(1.0, self._tick)
+        self.set_focus(self.query_one(RunsTable))
+        self._ticker = self.set_interval(1.0, self._tick, pause=self.asleep)
         self.load_projects()
         self.reload()
 
@@ -121,8 +155,27 @@ class RunsScreen(RunsLoader):
     def _visible(self) -> list[WorkspaceRun]:
         return self.run_list.visible(self.quick, self.projects)
 
+    def on_screen_suspend(self) -> None:
+        """Covered by another screen: the list sleeps. No ticks, no auto-refresh, and
+        the widgets are left alone until it is uncovered (Textual repaints the screen
+        on top for any change underneath it)."""
+        self.set_asleep(True)
+        if self._ticker is not None:
+            self._ticker.pause()
+
+    def on_screen_resume(self) -> None:
+        self.set_asleep(False)
+        if self._ticker is not None:
+            self._ticker.resume()
+        if self._stale:
+            self.show_runs()
+
     def show_runs(self) -> None:
         """Hand the runs, counts, banner and status down to the widgets."""
+        if self.asleep:
+            self._stale = True
+            return
+        self._stale = False
         now = self.clock()
         visible = self._visible()
         self.table.show(visible, self.projects, now)
@@ -134,7 +187,7 @@ class RunsScreen(RunsLoader):
         elif not visible:
             placeholder.update(self._how_to_start())
         placeholder.display = not visible
-        self.set_class(not visible, "-empty")
+        self.table.set_class(not visible, "-empty")  # not the screen: no restyle of it all
         self.query_one(SummaryLine).counts = tuple(self.run_list.counts())
         banner = self.query_one(ErrorBanner)
         banner.last_success = "" if self.last_success is None else f"{self.last_success:%X}"
@@ -154,7 +207,7 @@ class RunsScreen(RunsLoader):
         """Refresh the footer when check_action's answers change: the run under the
         cursor becomes (un)cancellable, filters come or go, a load fails or recovers."""
         offered = (
-            self._cancellable() is not None,
+            self.check_action("cancel_run", ()) is True,
             self.check_action("clear_filters", ()) is True,
             self.failure is not None,
         )
@@ -164,6 +217,9 @@ class RunsScreen(RunsLoader):
 
     def show_status(self) -> None:
         """Refresh the status line only."""
+        if self.asleep:
+            self._stale = True
+            return
         self._update_status(self.clock(), self.table.row_count)
 
     def _update_status(self, now: datetime, shown: int) -> None:
@@ -195,14 +251,6 @@ class RunsScreen(RunsLoader):
     def watch_quick(self) -> None:
         self.show_runs()
 
-    @on(FilterBar.Changed)
-    def _filters_changed(self, event: FilterBar.Changed) -> None:
-        self.filters = event.filters
-
-    @on(FilterBar.Invalid)
-    def _filter_invalid(self, event: FilterBar.Invalid) -> None:
-        self.notify(event.reason, title="Filter not applied", severity="warning", markup=False)
-
     @on(Input.Changed, "#quick")
     def _quick_changed(self, event: Input.Changed) -> None:
         self.quick = event.value
@@ -216,6 +264,7 @@ class RunsScreen(RunsLoader):
         self.load_next_page()
 
     @on(RunsTable.Highlighted)
+    @on(RunsTable.MarksChanged)
     def _highlighted(self) -> None:
         self._sync_bindings()
 
@@ -236,8 +285,9 @@ class RunsScreen(RunsLoader):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel_run":
-            return self._cancellable() is not None
-        if action == "new_run":
+            marked = self._marked()
+            return self._cancellable() is not None or bool(marked and marked.active)
+        if action in ("new_run", "rerun"):
             return not self.read_only
         if action == "error_details":
             return self.failure is not None
@@ -252,7 +302,20 @@ class RunsScreen(RunsLoader):
             return None
         return run
 
+    def _marked(self) -> Selection | None:
+        """The marked runs (loaded ones) when ``c`` would cancel them instead."""
+        if self.read_only or not self.is_mounted or not self.table.picked:
+            return None
+        found = {run_id: self.run_list.get(run_id) for run_id in self.table.picked}
+        unlisted = [run_id for run_id, run in found.items() if run is None]
+        return split_by_state((run for run in found.values() if run is not None), unlisted)
+
     def _why_no_cancel(self) -> Refusal | None:
+        marked = self._marked()
+        if marked is not None and not marked.active:
+            return Refusal("Nothing to cancel", ALL_MARKED_ENDED)
+        if marked is not None:
+            return None
         return why_no_cancel(self.table.selected_run(), self.read_only)
 
     def _why_no_new_run(self) -> Refusal | None:
@@ -269,6 +332,7 @@ class RunsScreen(RunsLoader):
         refusals = {
             "runs.cancel": self._why_no_cancel,
             "runs.new": self._why_no_new_run,
+            "runs.rerun": self._why_no_new_run,
             "runs.error_details": self._why_no_details,
         }
         if explain_refusal(self, event, refusals):
@@ -282,9 +346,11 @@ class RunsScreen(RunsLoader):
         self.notify("Auto-refresh on" if on_now else "Auto-refresh paused", timeout=2, markup=False)
 
     def action_quick_filter(self) -> None:
+        if isinstance(self.focused, Input):
+            raise SkipAction()  # a ``/`` typed into a filter is part of its text
         quick = self.query_one("#quick", Input)
         quick.add_class("-shown")
-        quick.focus()
+        self.set_focus(quick)  # now: keys typed right after ``/`` belong to the filter
 
     def action_leave_quick(self) -> None:
         """Leave the quick filter (clearing it), or leave the filter bar."""
@@ -308,6 +374,10 @@ class RunsScreen(RunsLoader):
             self.post_message(OpenRun(run_id))
 
     def action_cancel_run(self) -> None:
+        marked = self._marked()
+        if marked is not None:
+            self._cancel_marked(marked)
+            return
         run = self._cancellable()
         if run is None:
             return
@@ -319,11 +389,27 @@ class RunsScreen(RunsLoader):
         project = self.projects.get(run.project_id)
         self.app.push_screen(ConfirmCancelScreen(run, project), confirmed)
 
+    def _cancel_marked(self, marked: Selection) -> None:
+        """One confirmation for every marked active run; the ended ones are named."""
+        if not marked.active:
+            self.notify(ALL_MARKED_ENDED, title="Nothing to cancel", markup=False)
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                BulkCancel(self, self.client, self.table, marked).start()
+
+        self.app.push_screen(ConfirmBulkCancelScreen(marked), confirmed)
+
     def action_new_run(self) -> None:
         """Open the "new run" form with the last values; it launches the run, then
         the list puts its cursor on it and its detail screen opens."""
         if self.read_only:
             return
+        # Imported here: the form loads the launcher (packing, git), which the list
+        # does not need to start.
+        from ..new_run_form import load_last_values, save_last_values
+        from .new_run import NewRunScreen
 
         def launched(result: Launched | None) -> None:
             if result is None:
@@ -334,6 +420,20 @@ class RunsScreen(RunsLoader):
             self.post_message(OpenRun(result.run.id))
 
         self.app.push_screen(NewRunScreen(load_last_values(), self.client), launched)
+
+    def action_rerun(self) -> None:
+        """Run the run under the cursor again (asks first); the list then shows it."""
+        run_id = self.table.selected_id
+        if self.read_only or run_id is None:
+            return
+
+        def started(run: WorkspaceRun) -> None:
+            self.select_when_shown(run.id)
+
+        Rerun(self, self.client, run_id, started=started).start()
+
+    def action_insights(self) -> None:
+        self.post_message(OpenInsights(self.filters))
 
     def action_error_details(self) -> None:
         if self.failure is not None:

@@ -21,7 +21,6 @@ from ...api.client import CrowNestClient
 from ...api.models import Page, WorkspaceRun
 from ...core.failures import FailureInfo, cancel_failure_text, failure_info
 from ...core.filters import RunFilters
-from ...core.memory import collect_after_load
 from ...core.refresh import RefreshSchedule
 from ...core.run_list import ListOptions, RunList
 from ...text.format import safe_line
@@ -55,6 +54,8 @@ class RunsLoader(Screen[None]):
         self._generation = 0
         self._refresh_timer: Timer | None = None
         self._page_wanted = False  # the user asked for the next page; it has not come
+        self._asleep = False  # another screen covers the list
+        self._refresh_missed = False  # an auto-refresh fell due while asleep
 
     def show_runs(self) -> None:
         """Hand the current state down to the widgets (the subclass's job)."""
@@ -157,7 +158,6 @@ class RunsLoader(Screen[None]):
         return page
 
     def _loaded(self) -> None:
-        collect_after_load()  # thousands of long-lived models: keep collections fast
         self.last_success = self.clock()
         self.schedule.succeeded()
         self.failure = None
@@ -182,7 +182,24 @@ class RunsLoader(Screen[None]):
 
     def _refresh_due(self) -> None:
         self._refresh_timer = None
+        if self._asleep:
+            self._refresh_missed = True
+            return
         self.refresh_now()
+
+    @property
+    def asleep(self) -> bool:
+        """Another screen covers the list (see :meth:`set_asleep`)."""
+        return self._asleep
+
+    def set_asleep(self, asleep: bool) -> None:
+        """While the list is covered by another screen, auto-refresh waits: nothing
+        polls the API for a list nobody sees. An auto-refresh that fell due meanwhile
+        is done on waking. (Refreshes asked for, and page loads, still happen.)"""
+        self._asleep = asleep
+        if not asleep and self._refresh_missed:
+            self._refresh_missed = False
+            self.refresh_now()
 
     def toggle_auto_refresh(self) -> bool:
         """Pause or resume auto-refresh; returns whether it is now on."""

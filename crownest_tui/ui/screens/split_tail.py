@@ -12,7 +12,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from ...api.client import CrowNestClient
 from ...core.save_folder import SaveFolder
@@ -21,6 +20,7 @@ from ..messages import WatchRun
 from ..palette_keys import ScreenKeyCommands
 from ..stylesheets import stylesheet
 from ..widgets.context_bar import ContextBar
+from ..widgets.footer import Footer
 from ..widgets.tail_pane import TailPane
 
 MAX_PANES = 4
@@ -103,10 +103,11 @@ class SplitTailScreen(Screen[None]):
     def on_mount(self) -> None:
         self.title = f"Split tail: {format_count(len(self.run_ids), 'run')}"
         self.set_class(self.stacked, "-stacked")
-        self.set_interval(1.0, self._tick)
         panes = self.panes
         if panes:
-            panes[0].log_view.lines.focus()
+            # Now, not ``Widget.focus``'s deferred call: a key pressed before that call
+            # runs (``/`` opening a pane's search) would lose its focus to it.
+            self.set_focus(panes[0].log_view.lines)
 
     @property
     def panes(self) -> list[TailPane]:
@@ -121,10 +122,6 @@ class SplitTailScreen(Screen[None]):
                 return node
             node = node.parent  # type: ignore[assignment]
         return None
-
-    def _tick(self) -> None:
-        for pane in self.panes:
-            pane.tick()
 
     # -- actions -----------------------------------------------------------------------
 

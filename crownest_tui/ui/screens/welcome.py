@@ -6,9 +6,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Markdown
+from textual.widgets import Markdown
 
 from ..widgets.context_bar import ContextBar
+from ..widgets.footer import Footer
 
 WELCOME = """\
 # Welcome to crownest-tui

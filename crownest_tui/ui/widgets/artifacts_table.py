@@ -30,12 +30,15 @@ class ArtifactsTable(DataTable[str | Text]):
             size = "—" if row.size_bytes is None else format_size(row.size_bytes)
             expiry = row.retention_expires_at
             kept = "—" if expiry is None else absolute_time(expiry)
+            note = "d downloads"
+            if row.deleted_at is not None:  # its retention ended: the file is gone
+                kept, note = f"deleted {absolute_time(row.deleted_at)}", "expired"
             self.add_row(
                 inert(row.artifact_id),
                 inert(row.path or "—"),
                 size,
                 kept,
-                "d downloads",
+                note,
                 key=row.artifact_id,
             )
         for index, error in enumerate(errors):

@@ -6,6 +6,7 @@ import math
 
 from rich.text import Text
 from textual.reactive import reactive
+from textual.timer import Timer
 from textual.widgets import Static
 
 from ...api.stream import StreamState, StreamStatus
@@ -51,12 +52,24 @@ class ConnectionBar(Static):
     status: reactive[StreamStatus] = reactive(StreamStatus, always_update=True)
     """The stream's latest status."""
 
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:  # noqa: A002
+        super().__init__(id=id, classes=classes)
+        self._countdown: Timer | None = None
+
     def watch_status(self, status: StreamStatus) -> None:
         self.remove_class(*_CLASSES)
         self.add_class(f"-{status.state.value}")
-        self.update(Text(plain_text(describe(status)) + "  (R reconnects now)"))
+        self._show(status)
+        reconnecting = status.state is StreamState.RECONNECTING
+        if reconnecting and self._countdown is None:
+            self._countdown = self.set_interval(1.0, self._count_down)
+        elif not reconnecting and self._countdown is not None:
+            self._countdown.stop()
+            self._countdown = None
 
-    def tick(self) -> None:
-        """Re-render the countdown while waiting to reconnect."""
-        if self.status.state is StreamState.RECONNECTING:
-            self.watch_status(self.status)
+    def _count_down(self) -> None:
+        """Once a second while waiting to reconnect: the "next try in" count."""
+        self._show(self.status)
+
+    def _show(self, status: StreamStatus) -> None:
+        self.update(Text(plain_text(describe(status)) + "  (R reconnects now)"))

@@ -26,18 +26,23 @@ class ErrorBanner(Static):
     retry_note: reactive[str] = reactive("")
     """How the list will retry, e.g. ``retrying in 4 s``."""
 
+    _text = ""
+
     def _refresh_text(self) -> None:
         failure = self.failure
         self.set_class(failure is not None, "-shown")
-        if failure is None:
-            self.update("")
-            return
-        since = (
-            f"showing data from {self.last_success}" if self.last_success else "no data loaded yet"
-        )
-        tail = f" · {self.retry_note}" if self.retry_note else ""
-        text = f"⚠ {failure.title}: {failure.message} · {since}{tail} · e: details"
-        self.update(Content(text))  # literal: the message came from the network
+        text = ""
+        if failure is not None:
+            since = (
+                f"showing data from {self.last_success}"
+                if self.last_success
+                else "no data loaded yet"
+            )
+            tail = f" · {self.retry_note}" if self.retry_note else ""
+            text = f"⚠ {failure.title}: {failure.message} · {since}{tail} · e: details"
+        if text != self._text:  # an update lays the screen out again: only on a change
+            self._text = text
+            self.update(Content(text))  # literal: the message came from the network
 
     def watch_failure(self) -> None:
         self._refresh_text()

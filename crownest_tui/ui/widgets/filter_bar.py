@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
@@ -114,13 +116,13 @@ class FilterBar(Horizontal):
         except FilterError as exc:
             self.post_message(self.Invalid(self, str(exc)))
             return
-        self._change(RunFilters.build(project_id, self.filters.status, self.filters.metadata))
+        self._change(replace(self.filters, project_id=project_id))  # keeps the rest
 
     @on(Select.Changed, "#status")
     def _status_changed(self, event: Select.Changed) -> None:
         event.stop()
         status = None if event.value is Select.NULL else str(event.value)
-        self._change(RunFilters.build(self.filters.project_id, status, self.filters.metadata))
+        self._change(replace(self.filters, status=status))
 
     @on(Input.Submitted, "#metadata")
     def _metadata_submitted(self, event: Input.Submitted) -> None:

@@ -1,7 +1,9 @@
 """LogView: a run's stdout and stderr, live, at any size.
 
 Feed it with :meth:`LogView.append` (one call per network batch). Text is spooled to
-disk and only visible lines are rendered, once a frame; see :mod:`crownest_tui.ui.log`.
+disk and only visible lines are rendered, at most once a frame: the first write after
+a quiet spell arms a one-shot frame timer, and every write until it fires joins that
+frame. A view with nothing new runs no timer at all. See :mod:`crownest_tui.ui.log`.
 The view's settings (follow, wrap, times, stream filter) are its reactives, handed
 down to its lines with ``data_bind``.
 """
@@ -12,11 +14,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import ClassVar
 
+from textual import events
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.reactive import reactive
+from textual.timer import Timer
 
 from crownest_tui.core.chunk import OutputChunk, StreamFilter
 from crownest_tui.core.save_folder import SaveFolder
@@ -29,12 +34,14 @@ from crownest_tui.ui.log.narrow_keys import NarrowKeys
 from crownest_tui.ui.log.save import SavedLog, save_log
 from crownest_tui.ui.log.search_bar import SearchBar
 from crownest_tui.ui.log.search_control import SearchController
+from crownest_tui.ui.log.sections_control import SECTION_BINDINGS, SectionsControl
 from crownest_tui.ui.log.time_column import NEXT_MODE, TimeMode
 from crownest_tui.ui.log.transcript import Transcript
 
 from ...text.format import format_count
 
 FRAME = 1 / 60
+"""Seconds from the first write after a quiet spell to the repaint that shows it."""
 NEXT_STREAMS: dict[StreamFilter, StreamFilter] = {
     "all": "stdout",
     "stdout": "stderr",
@@ -55,7 +62,17 @@ class LogView(NarrowKeys, Vertical):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f,end,G", "follow", "Follow", id="log.follow", tooltip="Follow new output"),
         Binding("g,home", "top", "Top", show=False, id="log.top", tooltip="Go to the first line"),
-        Binding("slash", "search", "Search", id="log.search", tooltip="Search (text or regex)"),
+        # A priority binding: it runs as the key arrives, before the keys typed after it
+        # are handed to the focused widget, so a query typed in one burst (a paste, a
+        # fast typist, tmux) lands in the search box and not on the log's own keys.
+        Binding(
+            "slash",
+            "search",
+            "Search",
+            id="log.search",
+            tooltip="Search (text or regex)",
+            priority=True,
+        ),
         Binding("n", "next_match", "Next", show=False, id="log.next_match", tooltip="Next match"),
         Binding(
             "N",
@@ -85,6 +102,15 @@ class LogView(NarrowKeys, Vertical):
             tooltip="Show all streams, stdout only or stderr only",
         ),
         Binding("ctrl+s", "save", "Save", show=False, id="log.save", tooltip="Save the transcript"),
+        *SECTION_BINDINGS,
+        Binding(
+            "l",
+            "open_link",
+            "Open link",
+            show=False,
+            id="log.open_link",
+            tooltip="Open the link on the current match's line, or the lowest link in view",
+        ),
         Binding(
             "escape", "close_search", "Close", id="log.close_search", tooltip="Close the search"
         ),
@@ -164,6 +190,10 @@ class LogView(NarrowKeys, Vertical):
         self.run_id = run_id
         self.marks = Marks()
         self.cursor: int | None = None
+        self._frame: Timer | None = None
+        # Held, not queried: a frame may come due while the view is being removed,
+        # after its children have gone.
+        self._lines = LogLines(self.transcript)
 
     @property
     def search_bar(self) -> SearchBar:
@@ -172,7 +202,7 @@ class LogView(NarrowKeys, Vertical):
 
     def compose(self) -> ComposeResult:
         yield FilterChips()
-        yield LogLines(self.transcript).data_bind(
+        yield self._lines.data_bind(
             LogView.wrap,
             LogView.show_times,
             LogView.time_mode,
@@ -191,7 +221,8 @@ class LogView(NarrowKeys, Vertical):
             self.transcript, self.lines, self.query_one(FilterChips), self
         )
         self.lines.gutter_mark = self.line_mark
-        self.set_interval(FRAME, self._tick)
+        self.sections = SectionsControl(self.transcript, self.lines)
+        self._schedule_frame()  # the first sync
 
     def on_unmount(self) -> None:
         self.transcript.close()
@@ -200,29 +231,42 @@ class LogView(NarrowKeys, Vertical):
         """Add a batch of output; cheap: spooled now, shown at the next frame."""
         self.transcript.append(chunks)
         self._dirty = True
+        self._schedule_frame()
 
     def flush(self) -> None:
-        """Show pending output now (normally done once a frame)."""
+        """Show pending output now (normally done at the next frame)."""
         self._dirty = True
         self._tick()
 
-    # -- frame tick ------------------------------------------------------------------
+    # -- frames ----------------------------------------------------------------------
+
+    def _schedule_frame(self) -> None:
+        """Catch up at the next frame, unless one is already due."""
+        if self._frame is None and self.is_mounted:
+            self._frame = self.set_timer(FRAME, self._on_frame, name="log-frame")
+
+    def _on_frame(self) -> None:
+        self._frame = None
+        self._tick()
+        if self._search.indexing or self._narrow.scanning:  # a little more each frame
+            self._schedule_frame()
+
+    def on_log_lines_widened(self, event: LogLines.Widened) -> None:
+        """A wider line was drawn: the horizontal scroll range grows at the next frame."""
+        event.stop()
+        self._dirty = True
+        self._schedule_frame()
 
     def _tick(self) -> None:
         self._search.on_frame()
         self.narrow_frame()
-        lines = self.lines
-        if self.follow and lines.scroll_y < lines.max_scroll_y:
-            # The viewport shrank (a horizontal scrollbar appeared, the header grew):
-            # following means the last line stays in sight.
-            lines.scroll_programmatically(lines.max_scroll_y)
-        if lines.widened:  # a wider line was drawn: the horizontal scroll range grows
-            lines.widened = False
-            self._dirty = True
         if not self._dirty:
             return
         self._dirty = False
+        self.sections.before_sync()
+        lines = self.lines
         lines.sync()
+        self.sections.after_sync()
         if not self.follow:
             self.new_lines = max(0, lines.view_count - self._paused_at)
 
@@ -271,12 +315,14 @@ class LogView(NarrowKeys, Vertical):
         self.stream_filter = NEXT_STREAMS[self.stream_filter]
 
     def watch_stream_filter(self, stream_filter: StreamFilter) -> None:
-        self._paused_at = self.lines.view_map.count(stream_filter)  # new lines count from here
+        self._paused_at = self.lines.view_map(stream_filter).count()  # new lines count from here
 
     # -- search ----------------------------------------------------------------------
 
     def action_search(self) -> None:
-        """Open the search bar."""
+        """Open the search bar (a ``/`` typed into the query stays in the query)."""
+        if self.search_bar.input.has_focus:
+            raise SkipAction()
         self.search_bar.open()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -290,6 +336,7 @@ class LogView(NarrowKeys, Vertical):
     def on_search_bar_changed(self, event: SearchBar.Changed) -> None:
         event.stop()
         self._search.set_query(event.text, event.regex)
+        self._schedule_frame()  # indexing goes on frame by frame
         if event.submitted:
             if self._search.matches is not None:
                 self._search.restart()  # the first match at or after the view
@@ -318,7 +365,59 @@ class LogView(NarrowKeys, Vertical):
     def _show_match(self, line: int) -> None:
         self.follow = False
         lines = self.lines
-        lines.show_position(lines.view_map.rank(lines.stream_filter, line))
+        self.sections.reveal(line)
+        lines.show_position(lines.rank(line))
+
+    # -- sections (see ui/log/sections_control.py) -----------------------------------
+
+    def set_run_state(self, active: bool, failed: bool) -> None:
+        """Tell the sections how the run stands: the running one (while ``active``) and
+        the one it failed in (``failed``) are open."""
+        self.sections.set_run(active, failed)
+        self._dirty = True
+
+    def action_toggle_section(self) -> None:
+        """Fold or open the section at the top of the view."""
+        number = self.sections.current()
+        if number is None:
+            self.app.bell()
+            return
+        self.follow = False
+        self.sections.toggle(number)
+
+    def action_toggle_all_sections(self) -> None:
+        """Fold every section, or open them all."""
+        self.sections.toggle_all() if self.sections.count else self.app.bell()
+
+    def action_section_outline(self) -> None:
+        """List the sections; the one picked is opened and shown at the top."""
+        if not self.sections.count:
+            self.notify("This log has no sections yet.", title="Outline")
+            return
+        self.app.push_screen(self.sections.outline(), self._jump_to_section)
+
+    def _jump_to_section(self, number: int | None) -> None:
+        if number is not None:
+            self.follow = False
+            self.sections.show_header(number, open_it=True)
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self.lines)
+        if offset is None or (number := self.sections.header_on_row(offset.y)) is None:
+            return
+        event.stop()
+        self.follow = False
+        self.sections.toggle(number)
+
+    # -- links -----------------------------------------------------------------------
+
+    def action_open_link(self) -> None:
+        """Open a run's hyperlink (http, https or file) in the browser."""
+        target = self.lines.link_to_open()
+        if target is None:
+            self.notify("No link in view", timeout=3)
+            return
+        self.app.open_url(target)
 
     # -- save ------------------------------------------------------------------------
 

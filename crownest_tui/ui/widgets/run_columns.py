@@ -138,14 +138,20 @@ def mark_text(watched: bool, picked: bool) -> str:
     return (WATCH_GLYPH if watched else " ") + (PICK_GLYPH if picked else " ")
 
 
+def clock_texts(run: WorkspaceRun, now: datetime) -> tuple[str, str]:
+    """The cells that change with the clock: created (relative) and duration."""
+    return compact_age(run.created_at, now), run_duration(run, now)
+
+
 def cell_texts(run: WorkspaceRun, project: str, now: datetime) -> dict[str, str]:
     """The plain text of each data cell, by column key (the marks are added apart)."""
+    created, duration = clock_texts(run, now)
     return {
         "status": status_label(run.status),
         "id": run.id,
         "command": run.command,
-        "created": compact_age(run.created_at, now),
-        "duration": run_duration(run, now),
+        "created": created,
+        "duration": duration,
         "exit": "" if run.exit_code is None else str(run.exit_code),
         "project": project,
         "template": run.template_slug or "—",

@@ -10,6 +10,7 @@ priority; ``→``/``←`` shift the ones that do not fit into view (``run_column
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from functools import lru_cache
 
@@ -27,12 +28,13 @@ from textual.strip import Strip
 from ...api.models import WorkspaceRun, is_terminal
 from ...core.cursor import CursorAnchor
 from ...text.format import STATUS_CLASSES, absolute_time, format_count, metadata_chips, safe_line
-from ..messages import OpenSplit, WatchRun
+from ..messages import OpenCompare, OpenSplit, WatchRun
 from ..watch import WatchHost
 from .run_columns import (
     HINT_CELL,
     ColumnLayout,
     cell_texts,
+    clock_texts,
     header_texts,
     layout_columns,
     mark_text,
@@ -108,10 +110,23 @@ class RunsTable(ScrollView, can_focus=True):
             "w", "watch", "Watch", show=False, id="runs.watch", tooltip="Say when this run ends"
         ),
         Binding(
-            "space", "pick", "Mark", show=False, id="runs.pick", tooltip="Mark for the split tail"
+            "space",
+            "pick",
+            "Mark",
+            show=False,
+            id="runs.pick",
+            tooltip="Mark for the split tail or a bulk cancel",
         ),
         Binding(
             "t", "split", "Split tail", show=False, id="runs.split", tooltip="Tail the marked runs"
+        ),
+        Binding(
+            "equals_sign",
+            "compare",
+            "Compare",
+            show=False,
+            id="runs.compare",
+            tooltip="Compare with its last good run (or the two marked runs)",
         ),
     ]
 
@@ -126,6 +141,9 @@ class RunsTable(ScrollView, can_focus=True):
 
     class Highlighted(Message):
         """The cursor moved (the run under it may allow other actions)."""
+
+    class MarksChanged(Message):
+        """A run was marked or unmarked (``c`` then cancels the marked runs)."""
 
     class Selected(Message):
         """``enter`` (or a click on the selected row) on a run."""
@@ -176,11 +194,15 @@ class RunsTable(ScrollView, can_focus=True):
         else:
             del self._picked[run_id]
         self.refresh()
+        self.post_message(self.MarksChanged())
         return marked
 
-    def clear_picks(self) -> None:
-        self._picked.clear()
+    def clear_picks(self, run_ids: Iterable[str] | None = None) -> None:
+        """Unmark ``run_ids`` (every marked run when ``None``)."""
+        for run_id in list(self._picked) if run_ids is None else run_ids:
+            self._picked.pop(run_id, None)
         self.refresh()
+        self.post_message(self.MarksChanged())
 
     # -- data ----------------------------------------------------------------------
 
@@ -212,9 +234,12 @@ class RunsTable(ScrollView, can_focus=True):
     def show(self, runs: list[WorkspaceRun], projects: dict[str, str], now: datetime) -> None:
         """Show ``runs`` (the table keeps the list). The cursor goes where its anchor
         says (the top row, or the run it follows, which keeps its place on screen
-        when rows are added above it)."""
+        when rows are added above it). When nothing moved, only rows in view whose
+        run changed are repainted (a refresh that brought nothing new repaints none)."""
         offset = self.cursor_row - int(self.scroll_y)
-        if projects is not self._projects:
+        before, at = self._rows, (self.cursor_row, int(self.scroll_y))
+        same_projects = projects is self._projects
+        if not same_projects:
             self._cells.clear()
         self._now, self._projects = now, projects
         self._rows, self._index = runs, None
@@ -223,7 +248,29 @@ class RunsTable(ScrollView, can_focus=True):
         self.set_reactive(RunsTable.cursor_row, row)
         top = 0 if self.cursor_anchor.on_top else row - offset
         self._scroll_rows(top, row)
-        self.refresh()
+        if same_projects and at == (self.cursor_row, int(self.scroll_y)):
+            self._repaint_changed(before)
+        else:
+            self.refresh()
+
+    def _rows_in_view(self) -> range:
+        """Indexes of the rows the screen has room for (some may be past the end)."""
+        top = int(self.scroll_y)
+        return range(top, top + self.body_height)
+
+    def _repaint_changed(self, before: list[WorkspaceRun]) -> None:
+        """Repaint the rows in view whose run is new or changed."""
+        for row in self._rows_in_view():
+            run = self._rows[row] if row < len(self._rows) else None
+            old = before[row] if row < len(before) else None
+            if run is old:
+                continue
+            if run is not None and run == old:
+                cached = self._cells.get(run.id)
+                if cached is not None and cached[0] is old:
+                    self._cells[run.id] = (run, cached[1])  # the same run, a new copy
+                continue
+            self.refresh_line(row + 1)  # line 0 is the header
 
     def select_run(self, run_id: str) -> bool:
         """Put the cursor on ``run_id`` and follow it; False when it is not shown."""
@@ -264,10 +311,22 @@ class RunsTable(ScrollView, can_focus=True):
             self.refresh()
 
     def tick(self, now: datetime) -> None:
-        """Advance durations and relative times (only rows in view are ever drawn)."""
+        """Advance durations and relative times: only rows in view whose text changed
+        are repainted (a list of finished runs changes about once a minute)."""
         self._now = now
-        self._cells.clear()
-        self.refresh()
+        view = self._rows_in_view()
+        shown = self._rows[view.start : view.stop]
+        in_view = {run.id for run in shown}
+        for run_id in [run_id for run_id in self._cells if run_id not in in_view]:
+            del self._cells[run_id]  # drawn again with the new time when scrolled to
+        for row, run in enumerate(shown, start=view.start):
+            cached = self._cells.get(run.id)
+            if cached is None or cached[0] is not run:
+                continue  # not drawn yet
+            cells = cached[1]
+            if (cells["created"], cells["duration"]) != clock_texts(run, now):
+                del self._cells[run.id]
+                self.refresh_line(row + 1)  # line 0 is the header
 
     # -- drawing -------------------------------------------------------------------
 
@@ -409,6 +468,26 @@ class RunsTable(ScrollView, can_focus=True):
             self.notify(problem, title="Split tail", severity="warning", markup=False)
             return
         self.post_message(OpenSplit(run_ids))
+
+    def action_compare(self) -> None:
+        """``=``: the cursor run against its last good run, or the two marked runs
+        (one mark and the cursor row count as two)."""
+        picked, cursor = self.picked, self.selected_id
+        if len(picked) == 1 and cursor is not None and cursor != picked[0]:
+            picked = [picked[0], cursor]
+        if len(picked) > 2:
+            marked = format_count(len(picked), "run")
+            self.notify(
+                f"{marked} are marked: = compares two.",
+                title="Compare",
+                severity="warning",
+                markup=False,
+            )
+            return
+        if len(picked) == 2:
+            self.post_message(OpenCompare(picked[0], picked[1]))
+        elif cursor is not None:
+            self.post_message(OpenCompare(cursor))
 
     def on_click(self, event: events.Click) -> None:
         row = int(self.scroll_y) + event.y - 1

@@ -14,12 +14,13 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Label
 
 from ...api.client import CrowNestClient
-from ...api.models import WorkspaceRun
+from ...api.models import RunStatus, WorkspaceRun
 from ...core.save_folder import SaveFolder
 from ...text.format import safe_line
 from ..run_follower import FollowsRun, RunFollower
 from .connection_bar import ConnectionBar
 from .log_view import LogView
+from .quiet_badge import QuietBadge
 from .status_badge import StatusBadge
 
 
@@ -57,12 +58,17 @@ class TailPane(FollowsRun, Vertical):
             yield badge
             yield Label(self.run_id, classes="pane-id", markup=False)
             yield Label("", classes="pane-command", markup=False)
+            yield QuietBadge(classes="pane-quiet")
         yield ConnectionBar(classes="pane-connection").data_bind(status=TailPane.stream_status)
         yield LogView(save_name=self.run_id, save_directory=self.save_directory, run_id=self.run_id)
 
     def tick(self) -> None:
-        """Re-render the reconnect countdown (called every second by the screen)."""
-        self.query_one(ConnectionBar).tick()
+        """Re-render the quiet badge: every second while the run is active (a pane
+        of an ended run sleeps)."""
+        self.query_one(QuietBadge).show(self.run)
+
+    def on_mount(self) -> None:
+        self._ticker = self.set_interval(1.0, self.tick, pause=True)
 
     def reconnect(self) -> None:
         """Reconnect now (or restart a stream that failed)."""
@@ -74,6 +80,7 @@ class TailPane(FollowsRun, Vertical):
         message.stop()
         if message.output:
             self.log_view.append(message.output)
+        self.query_one(QuietBadge).saw(message.events)
         self.stream_status = message.status
         self.show_run()
 
@@ -88,6 +95,12 @@ class TailPane(FollowsRun, Vertical):
         if run is None or run is self._shown:
             return
         self._shown = run
+        self.log_view.set_run_state(not run.is_terminal, run.status == RunStatus.FAILED)
         self.query_one(StatusBadge).status = str(run.status)
         self.query_one(".pane-command", Label).update(safe_line(run.command))
         self.set_class(run.is_terminal, "-ended")
+        if run.status == RunStatus.RUNNING:
+            self._ticker.resume()
+        else:
+            self._ticker.pause()
+            self.tick()

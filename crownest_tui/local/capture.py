@@ -1,0 +1,154 @@
+"""How the backend receives a command's output: ``("stdout" | "stderr", bytes)`` to a sink.
+
+Under the reaper (Linux) the output comes as :mod:`.relay` frames on one pipe, the
+reaper's stdout, already in the order it was written; a second pipe, the reaper's own
+stderr, carries only what the reaper itself might say. Where no reaper runs, the
+command's own two pipes (or, in terminal mode, pseudo-terminals) are read directly,
+and their relative order is only as good as the event loop's reads.
+
+A pipe that floods is read every ``BUSY_PAUSE`` seconds, up to ``READS_PER_WAKE`` x
+``READ_BYTES`` at a time, instead of waking the server for every write the command
+makes; its buffer (``PIPE_BYTES``, and the relay's queue) holds what comes meanwhile
+without blocking the command.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import os
+from collections.abc import Callable
+
+from .channels import STDOUT, open_pty
+from .relay import HEADER
+
+OutputSink = Callable[[str, bytes], None]
+PIPE_BYTES = 1024 * 1024
+READ_BYTES = 1024 * 1024
+#: Reads a wake may take while they come back full (at most 4 MiB per pause).
+READS_PER_WAKE = 4
+#: A read at least this big means the command is flooding: pause reading that long.
+BUSY_READ_BYTES = 64 * 1024
+BUSY_PAUSE = 0.01
+
+
+class FrameDecoder:
+    """Turns the relay's frames, however the reads cut them, into sink calls."""
+
+    def __init__(self, sink: OutputSink) -> None:
+        self._sink = sink
+        self._rest = b""
+
+    def feed(self, data: bytes) -> None:
+        if self._rest:
+            data = self._rest + data
+        end, pos = len(data), 0
+        while end - pos >= HEADER.size:
+            stream, size = HEADER.unpack_from(data, pos)
+            start = pos + HEADER.size
+            if end - start < size:
+                break
+            self._sink("stdout" if stream == STDOUT else "stderr", data[start : start + size])
+            pos = start + size
+        self._rest = data[pos:]
+
+
+class PipeReader:
+    """Reads one pipe (or pty) from the event loop until its end, pausing while it floods."""
+
+    def __init__(
+        self, fd: int, on_data: Callable[[bytes], None], on_end: Callable[[], None]
+    ) -> None:
+        self._fd = fd
+        self._on_data = on_data
+        self._on_end = on_end
+        self._loop = asyncio.get_running_loop()
+        self._paused: asyncio.TimerHandle | None = None
+        self.open = True
+        os.set_blocking(fd, False)
+        self._loop.add_reader(fd, self._ready)
+
+    def _ready(self) -> None:
+        total = 0
+        for _ in range(READS_PER_WAKE):  # a full read: the writer may have more queued
+            try:
+                data = os.read(self._fd, READ_BYTES)
+            except (BlockingIOError, InterruptedError):
+                break
+            except OSError:  # EIO: a pty whose every writer is gone
+                data = b""
+            if not data:
+                self.close()
+                self._on_end()
+                return
+            self._on_data(data)
+            total += len(data)
+            if len(data) < READ_BYTES:
+                break
+        if total >= BUSY_READ_BYTES:
+            self._loop.remove_reader(self._fd)
+            self._paused = self._loop.call_later(BUSY_PAUSE, self._resume)
+
+    def _resume(self) -> None:
+        self._paused = None
+        if self.open:
+            self._loop.add_reader(self._fd, self._ready)
+
+    def close(self) -> None:
+        if not self.open:
+            return
+        self.open = False
+        if self._paused is not None:
+            self._paused.cancel()
+        self._loop.remove_reader(self._fd)
+        os.close(self._fd)
+
+
+def _pipe() -> tuple[int, int]:
+    """A pipe with a 1 MiB buffer, so a brief pause of ours never blocks the writer."""
+    read_fd, write_fd = os.pipe()
+    setsize = getattr(fcntl, "F_SETPIPE_SZ", None)
+    if setsize is not None:
+        with contextlib.suppress(OSError):
+            fcntl.fcntl(read_fd, setsize, PIPE_BYTES)
+    return read_fd, write_fd
+
+
+class Capture:
+    """The output of one spawned process: give it :attr:`child_fds` as stdout and
+    stderr, then call :meth:`start`; :attr:`ended` is done when every reader is."""
+
+    def __init__(self, sink: OutputSink, *, framed: bool, tty: bool = False) -> None:
+        self._sink = sink
+        self._framed = framed
+        opener = open_pty if tty and not framed else _pipe
+        out, err = opener(), opener()
+        self._ours = (out[0], err[0])
+        self.child_fds = (out[1], err[1])
+        self._readers: list[PipeReader] = []
+        self.ended: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def start(self) -> None:
+        """The process has its ends: close ours of them and read."""
+        for fd in self.child_fds:
+            os.close(fd)
+        stdout = FrameDecoder(self._sink).feed if self._framed else self._stream("stdout")
+        for fd, on_data in zip(self._ours, (stdout, self._stream("stderr")), strict=True):
+            self._readers.append(PipeReader(fd, on_data, self._reader_ended))
+
+    def _stream(self, name: str) -> Callable[[bytes], None]:
+        return lambda data: self._sink(name, data)
+
+    def _reader_ended(self) -> None:
+        if not any(reader.open for reader in self._readers) and not self.ended.done():
+            self.ended.set_result(None)
+
+    def close(self) -> None:
+        """Stop reading (and close every fd of ours, started or not)."""
+        if not self._readers:
+            for fd in (*self._ours, *self.child_fds):
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        for reader in self._readers:
+            reader.close()
