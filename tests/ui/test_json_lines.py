@@ -10,6 +10,7 @@ from rich.text import Text
 
 from crownest_tui.local.process import LocalBackendProcess
 from crownest_tui.text.sanitize import is_inert
+from crownest_tui.ui.log.json_line_screen import JsonLineScreen
 from crownest_tui.ui.log.json_lines import (
     LevelStyles,
     json_object,
@@ -17,7 +18,6 @@ from crownest_tui.ui.log.json_lines import (
     pretty,
     style_json_line,
 )
-from crownest_tui.ui.screens.json_line import JsonLineScreen
 from crownest_tui.ui.widgets.log_view import LogView
 from tests.ui.log_helpers import wait_until
 from tests.ui.test_detail import DetailHost, client_of, detail, start_run, stream_ended

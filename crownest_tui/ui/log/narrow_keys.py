@@ -19,6 +19,7 @@ from textual.widget import Widget
 
 from crownest_tui.ui.log.filter_bar import FilterBar
 from crownest_tui.ui.log.filters import FilterSet, LineFilter
+from crownest_tui.ui.log.json_line_screen import JsonLineScreen
 from crownest_tui.ui.log.json_lines import pretty
 from crownest_tui.ui.log.lines import LogLines
 from crownest_tui.ui.log.marks import Marks, copy_text, first_line_at_seq, reference
@@ -28,7 +29,6 @@ from crownest_tui.ui.log.transcript import Transcript
 
 from ...text.format import format_count
 from ...text.sanitize import plain_text
-from ..screens.json_line import JsonLineScreen
 
 MARK = "•"
 CURSOR = "\u203a"  # single right-pointing angle quotation mark
