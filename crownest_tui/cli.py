@@ -376,6 +376,7 @@ def _run_dashboard(
     open_run: tuple[str, int | None, int | None] | None = None,
     insights: str | None = None,
 ) -> int:
+    from .core.error_lines import ErrorMatcher
     from .ui.app import CrowNestApp
     from .ui.messages import OpenRun
 
@@ -410,6 +411,7 @@ def _run_dashboard(
         demo=getattr(args, "demo", False),
         concurrency=getattr(args, "concurrency", None) or view.concurrency,
         insights=insights,
+        error_matcher=ErrorMatcher(settings.errors.patterns, builtin=settings.errors.builtin),
     )
     app.run()
     debuglog.app_finished(app)

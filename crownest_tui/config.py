@@ -21,6 +21,10 @@ The file lives at ``<platformdirs user_config_dir>/crownest-tui/config.toml``;
     [keys]               # remap any binding by its id (see `?` in the app)
     "runs.refresh" = "f5"
 
+    [errors]             # what counts as an error line in a run's log (e / E)
+    patterns = ["^BUILD FAILED", "\\bOOPS\\b"]   # regexes added to the built-in table
+    builtin = true       # false: only these patterns
+
     [profiles.work]      # a named profile: overrides [api], [ui] and [keys]
     api_url = "https://api.crownest.dev"
     api_key_env = "WORK_CROWNEST_KEY"     # or api_key_file = "~/.config/crownest-tui/work.key"
@@ -49,6 +53,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .api.credentials import ConfigError
 from .api.ids import check_id
+from .core.error_lines import PatternError, check_patterns
 from .core.filters import check_status
 from .core.parse import parse_duration
 from .core.paths import config_dir
@@ -111,6 +116,25 @@ class UiSettings(BaseModel):
         return folder
 
 
+class ErrorSettings(BaseModel):
+    """``[errors]``: which log lines are error lines (marked, reached with ``e``/``E``)."""
+
+    model_config = ConfigDict(extra="forbid")
+    patterns: list[str] = Field(default_factory=list)
+    """Regular expressions (one line at a time; ``^``/``$`` at its ends) added to the
+    built-in table of core.error_lines. Patterns starting with plain text are fastest."""
+    builtin: bool = True
+    """Use the built-in table too."""
+
+    @field_validator("patterns")
+    @classmethod
+    def _patterns(cls, value: list[str]) -> list[str]:
+        try:
+            return check_patterns(value)
+        except PatternError as error:
+            raise ValueError(str(error)) from None
+
+
 class ProfileSettings(BaseModel):
     """``[profiles.NAME]``: one API and how to look at it; unset keys fall back to
     ``[api]``/``[ui]``/``[keys]``."""
@@ -159,6 +183,7 @@ class Settings(BaseModel):
     ui: UiSettings = Field(default_factory=UiSettings)
     keys: dict[str, str] = Field(default_factory=dict)
     """``[keys]``: binding id -> key(s), e.g. ``"runs.refresh" = "f5,r"``."""
+    errors: ErrorSettings = Field(default_factory=ErrorSettings)
     profiles: dict[str, ProfileSettings] = Field(default_factory=dict)
 
 

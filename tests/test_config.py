@@ -195,6 +195,9 @@ BROKEN: list[tuple[str, str, str]] = [
     ),
     ("bad-name", '[profiles."a b"]\n', "a profile name is up to 40"),
     ("relative-save-dir", "[ui]\nsave_dir = 'logs'\n", "ui.save_dir: must be an absolute"),
+    ("bad-error-pattern", "[errors]\npatterns = ['(oops']\n", "errors.patterns: '(oops' is not a"),
+    ("empty-error-pattern", "[errors]\npatterns = ['.*']\n", "every line would match"),
+    ("unknown-errors-key", "[errors]\npattern = ['x']\n", "known: patterns, builtin"),
 ]
 
 
@@ -294,6 +297,14 @@ def test_key_env_named_but_unset(
     err = _one_error_line(capsys)
     assert "the variable named by api_key_env is not set" in err
     assert "cn_live_abc123" not in err
+
+
+def test_error_patterns_are_read(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text("[errors]\npatterns = [\"^BUILD FAILED\", '\\bOOPS\\b']\nbuiltin = false\n")
+    errors = load_settings(path).errors
+    assert errors.patterns == ["^BUILD FAILED", r"\bOOPS\b"] and not errors.builtin
+    assert load_settings(tmp_path / "missing.toml").errors.builtin
 
 
 def test_load_settings_raises_config_error(tmp_path: Path) -> None:

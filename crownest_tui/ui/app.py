@@ -17,6 +17,7 @@ from textual.app import App
 from textual.binding import Binding
 
 from ..api.client import CrowNestClient
+from ..core.error_lines import ErrorMatcher
 from ..core.filters import RunFilters
 from ..core.insights import Window
 from ..core.memory import FrozenHeap
@@ -85,6 +86,7 @@ class CrowNestApp(SessionApp):
         demo: bool = False,
         concurrency: int | None = None,
         insights: str | None = None,
+        error_matcher: ErrorMatcher | None = None,
     ) -> None:
         """``open_run`` opens that run's detail screen over the list at start-up
         (``crownest-tui open``); ``bell`` rings when a followed run ends;
@@ -95,7 +97,9 @@ class CrowNestApp(SessionApp):
         backend ends with us, so quitting with runs active asks first. A running run
         that prints nothing for ``quiet_after`` seconds is shown as quiet (0: never).
         ``insights`` (a window: ``1h``, ``24h``, ``7d``) opens the Insights screen at
-        start-up; ``concurrency`` is the plan's sandboxes at once it compares with."""
+        start-up; ``concurrency`` is the plan's sandboxes at once it compares with.
+        ``error_matcher`` decides which log lines are error lines (default: the built-in
+        table)."""
         view = ProfileView(
             profile,
             filters or RunFilters(),
@@ -116,6 +120,7 @@ class CrowNestApp(SessionApp):
         self.quiet_after = quiet_after
         """Seconds of no output before a running run is quiet (0: never)."""
         self.demo = demo
+        self.error_matcher = error_matcher or ErrorMatcher()
         self.watchlist = Watchlist()
         self.frozen_heap = FrozenHeap()
         """The process's garbage-collection policy (``gc.freeze`` is process-wide)."""
@@ -179,6 +184,7 @@ class CrowNestApp(SessionApp):
                 bell=self.bell_on_end,
                 clock=self.clock,
                 save_directory=self.save_folder,
+                error_matcher=self.error_matcher,
                 project_names=dict(self.runs_screen.projects) if self.runs_screen else None,
             )
         )

@@ -80,7 +80,7 @@ MARKERS = re.compile(r"::group|::endgroup|section_(start|end)|::error|::warning"
 
 def rows(view: LogView) -> list[str]:
     """The log's rows, durations left out (they depend on the machine's speed)."""
-    shown = [re.sub(r" · [0-9.]+s\b", "", row).strip(" ▌") for row in screen_rows(view)]
+    shown = [re.sub(r" · [0-9.]+s\b", "", row).strip(" ▌✗➤") for row in screen_rows(view)]
     return [row for row in shown if row and "to follow" not in row]
 
 

@@ -26,6 +26,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from crownest_tui.core.chunk import StreamFilter
+from crownest_tui.core.error_lines import ErrorIndex
 from crownest_tui.ui.log.badge import log_badge
 from crownest_tui.ui.log.filters import FilteredLines, FilterIndex
 from crownest_tui.ui.log.folds import FoldedLines
@@ -132,6 +133,11 @@ class LogLines(ScrollView, can_focus=True):
         """Folded sections, stacked on the filters and stream filter (None: nothing folds)."""
         self.decorate: RowDecorator | None = None
         """Rows of its own for some lines (section headers, annotations)."""
+
+        self.errors: ErrorIndex | None = None
+        """Error lines to mark in the gutter (set by the view's error navigator)."""
+        self.current_error: int | None = None
+        """The error line jumped to last (``e``/``E``), marked apart."""
 
     def view_map(self, streams: StreamFilter | None = None) -> LineMap:
         """The map from view positions to transcript lines (under ``streams``, or the
@@ -416,13 +422,24 @@ class LogLines(ScrollView, can_focus=True):
             if self.show_times and row == 0:
                 origin = self.time_origin_ms
                 stamp = line_stamp(self.transcript, self.time_mode, index, line, origin)
-            prefix = self.renderer.prefix(line, row == 0, self.show_times, stamp, mark)
+            error = self._error_mark(position) if row == 0 else 0
+            prefix = self.renderer.prefix(line, row == 0, self.show_times, stamp, mark, error)
             strip = Strip.join([prefix, body])
             if strip.cell_length > width:
                 strip = strip.crop(0, width)
         if y == size.height - 1 and (badge := self.badge):
             strip = self._with_badge(strip, width, badge)
         return strip
+
+    def _error_mark(self, position: int) -> int:
+        """0: not an error line, 1: an error line, 2: the error line jumped to."""
+        errors = self.errors
+        if errors is None or not len(errors) or position >= self._committed:
+            return 0
+        index = self.view_map().select(position)  # through folds (and filters)
+        if index == self.current_error:
+            return 2
+        return 1 if index in errors else 0
 
     def _with_badge(self, strip: Strip, width: int, badge: str) -> Strip:
         label = f" {badge} "

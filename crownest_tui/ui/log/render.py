@@ -37,6 +37,8 @@ CELL_LIMIT = 10_000
 """Cells of one line shown (unwrapped, or in total when wrapped)."""
 STDERR_MARK = "▌"
 """Gutter mark of stderr lines, so they read without colour too."""
+ERROR_MARKS = ("", "✗", "➤")
+"""Second gutter cell: nothing, an error line, the error line jumped to (``e``/``E``)."""
 GUTTER_WIDTH = 2
 TIME_WIDTH = 13
 
@@ -172,11 +174,12 @@ class LineRenderer:
         show_time: bool,
         stamp: tuple[str, bool] | None = None,
         gutter: str = " ",
+        error: int = 0,
     ) -> Strip:
-        """The gutter (stream mark, then ``gutter``: a line mark) and, when shown, the
-        time column of one row (``stamp``: its text and whether it stands out, instead
-        of the event time)."""
-        key = (line.stream, line.time_ms if first_row else None, show_time, stamp, gutter)
+        """The gutter (stream mark, then ``gutter``: a line mark, else the error mark,
+        ``error`` indexing :data:`ERROR_MARKS`) and, when shown, the time column of one
+        row (``stamp``: its text and whether it stands out, instead of the event time)."""
+        key = (line.stream, line.time_ms if first_row else None, show_time, stamp, gutter, error)
         cached = self._prefixes.get(key)
         if cached is not None:
             return cached
@@ -189,6 +192,8 @@ class LineRenderer:
             segments = [Segment(STDERR_MARK, styles.stderr_mark), mark]
         else:
             segments = [Segment(" ", styles.base), mark]
+        if error and gutter == " ":  # a line mark (the user's) wins over the error mark
+            segments[1] = Segment(ERROR_MARKS[error], styles.stderr_mark)
         if show_time:
             text, slow = stamp if stamp is not None else (format_time(line.time_ms), False)
             text = text if first_row else " " * (TIME_WIDTH - 1)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -30,6 +30,8 @@ from crownest_tui.ui.log.spool import BLOCK, ENCODING, ERRORS, Spool
 
 STDOUT, STDERR = 0, 1
 SEPARATOR = "\x1f"
+LinesHook = Callable[[int, str], None]
+"""Called once a batch with the first new line's number and the new records."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +94,8 @@ class Transcript:
         self.indexers: list[RecordIndexer] = []
         """Indexes fed every batch of complete lines (sections, for one)."""
         self.pens = PenIndex()
+        self.on_lines: LinesHook | None = None
+        """Sees every batch of complete lines as it is stored (the error-line index)."""
 
     def close(self) -> None:
         """Release the spool file."""
@@ -152,6 +156,8 @@ class Transcript:
         data = "".join(records)
         self._index_blocks(before, total)
         self.pens.record(records, [(stream, lines) for stream, lines, _seq, _rest in runs])
+        if self.on_lines is not None:
+            self.on_lines(before, data)
         self.spool.append(data.encode(ENCODING, ERRORS), total)
         for indexer in self.indexers:
             indexer.scan(data, before, total)
@@ -203,6 +209,11 @@ class Transcript:
         if index is None:
             return self.pens.current[STDERR if stream == "stderr" else STDOUT]
         return self.pens.start_of(index, self._flags[index], self.spool.block, self._flags)
+
+    @property
+    def stderr_flags(self) -> bytearray:
+        """One byte per complete line: 1 for stderr (read-only for callers)."""
+        return self._flags
 
     def stream_of(self, index: int) -> Stream:
         """The stream of a complete line."""

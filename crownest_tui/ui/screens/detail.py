@@ -24,6 +24,7 @@ from ...api.errors import CrowNestError
 from ...api.http import is_retryable
 from ...api.models import RunStatus, WorkspaceRun
 from ...core.detail_state import RunDetailState
+from ...core.error_lines import ErrorMatcher
 from ...core.failures import (
     cancel_failure_text,
     cancel_refusal,
@@ -42,6 +43,7 @@ from ..widgets.artifacts_table import ArtifactsTable
 from ..widgets.connection_bar import ConnectionBar
 from ..widgets.context_bar import ContextBar
 from ..widgets.evidence_view import EvidenceView
+from ..widgets.failure_summary import FailureSummaryView
 from ..widgets.footer import Footer
 from ..widgets.log_view import LogView
 from ..widgets.quiet_badge import QuietBadge
@@ -50,6 +52,7 @@ from ..widgets.timeline_view import TimelineView
 from ..widgets.upload_bar import UploadBar
 from .artifact_download import save_artifact
 from .confirm_cancel import ConfirmCancelScreen
+from .failure_triage import FailureTriage
 from .rerunning import Rerun
 
 Clock = Callable[[], datetime]
@@ -117,6 +120,14 @@ class RunDetailScreen(FollowsRun, Screen[None]):
             tooltip="Show every field of the run, or the two summary rows",
         ),
         Binding(
+            "F",
+            "toggle_failure",
+            "Why it failed",
+            show=False,
+            id="detail.failure",
+            tooltip="Failure summary: every fact and error line, or one row",
+        ),
+        Binding(
             "R",
             "reconnect",
             "Reconnect",
@@ -175,8 +186,10 @@ class RunDetailScreen(FollowsRun, Screen[None]):
         clock: Clock | None = None,
         save_directory: Path | SaveFolder | None = None,
         project_names: Mapping[str, str] | None = None,
+        error_matcher: ErrorMatcher | None = None,
     ) -> None:
         super().__init__()
+        self.error_matcher = error_matcher or ErrorMatcher()
         self.project_names = project_names or {}
         self.client = client
         self.run_id = run_id
@@ -190,6 +203,7 @@ class RunDetailScreen(FollowsRun, Screen[None]):
         self._ended = False
         self._evidence_tries = 0
         self._load_retries = 0
+        self._failure_triage: FailureTriage | None = None
 
     @property
     def state(self) -> RunDetailState:
@@ -202,6 +216,7 @@ class RunDetailScreen(FollowsRun, Screen[None]):
         yield RunFollower(self.client, self.run_id, after_seq=self.after_seq)
         yield RunHeader(self.clock, project_names=self.project_names, id="header")
         yield QuietBadge(self.clock, id="quiet")
+        yield FailureSummaryView(id="failure")
         yield ConnectionBar(id="connection").data_bind(status=RunDetailScreen.stream_status)
         yield UploadBar(live_only=True, id="receiving")
         with TabbedContent(initial="log", id="tabs"):
@@ -211,6 +226,7 @@ class RunDetailScreen(FollowsRun, Screen[None]):
                     save_name=self.run_id,
                     save_directory=self.save_folder,
                     run_id=self.run_id,
+                    error_matcher=self.error_matcher,
                 )
             with TabPane("2 Events", id="events"):
                 yield LogView(
@@ -229,6 +245,15 @@ class RunDetailScreen(FollowsRun, Screen[None]):
                 yield ArtifactsTable(id="artifacts")
         yield Footer()
 
+    @property
+    def _triage(self) -> FailureTriage:
+        """The failure summary's feeder (made on first use: messages may come first)."""
+        if self._failure_triage is None:
+            log, view = self.query_one("#log-view", LogView), self.query_one(FailureSummaryView)
+            self._failure_triage = FailureTriage(log, view, self.clock)
+            self._failure_triage.header = self.query_one(RunHeader)
+        return self._failure_triage
+
     def on_mount(self) -> None:
         self.title = self.run_id
         # Durations count while the run is active; a finished run's screen sleeps.
@@ -238,11 +263,14 @@ class RunDetailScreen(FollowsRun, Screen[None]):
             self.query_one("#log-view", LogView).go_to_seq(self.at_seq)
 
     def _tick(self) -> None:
+        self._triage.refresh()
         self.query_one(RunHeader).tick()
         self.query_one(QuietBadge).show(self.state.run)
         self.query_one(TimelineView).tick()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "toggle_failure":
+            return self.query_one(FailureSummaryView).summary is not None
         if action == "cancel_run":  # hidden (and explained by on_key) when it cannot
             return why_no_cancel(self.state.run, self.read_only) is None
         if action == "rerun":
@@ -265,6 +293,7 @@ class RunDetailScreen(FollowsRun, Screen[None]):
         message.stop()
         if message.output:
             self.query_one("#log-view", LogView).append(message.output)
+            self._triage.output_arrived()
         self.query_one("#events-view", LogView).append(message.raw)
         self.query_one(QuietBadge).saw(message.events)
         self.stream_status = message.status
@@ -367,6 +396,7 @@ class RunDetailScreen(FollowsRun, Screen[None]):
         run = state.run
         self.query_one(RunHeader).run = run
         self.query_one(QuietBadge).show(run)
+        self._triage.run_shown(run)
         self.query_one(TimelineView).steps = tuple(state.timeline)
         for upload in self.query(UploadBar):
             upload.show_state(state)
@@ -446,6 +476,11 @@ class RunDetailScreen(FollowsRun, Screen[None]):
         """Run this run again (asks first); its detail screen opens over this one."""
         if not self.read_only:
             Rerun(self, self.client, self.run_id).start()
+
+    def action_toggle_failure(self) -> None:
+        """The failure summary: every fact, stderr and error line, or one row."""
+        summary = self.query_one(FailureSummaryView)
+        summary.expanded = not summary.expanded
 
     def action_toggle_header(self) -> None:
         """Every field of the run in the header, or only the two summary rows."""

@@ -24,7 +24,9 @@ from textual.reactive import reactive
 from textual.timer import Timer
 
 from crownest_tui.core.chunk import OutputChunk, StreamFilter
+from crownest_tui.core.error_lines import ErrorIndex, ErrorMatcher
 from crownest_tui.core.save_folder import SaveFolder
+from crownest_tui.ui.log.error_nav import ErrorNavigator
 from crownest_tui.ui.log.filter_bar import FilterBar
 from crownest_tui.ui.log.filter_chips import FilterChips
 from crownest_tui.ui.log.lines import LogLines
@@ -101,6 +103,22 @@ class LogView(NarrowKeys, Vertical):
             id="log.streams",
             tooltip="Show all streams, stdout only or stderr only",
         ),
+        Binding(
+            "e",
+            "next_error",
+            "Next error",
+            show=False,
+            id="log.next_error",
+            tooltip="Next error line (tracebacks, failed tests, compiler errors…)",
+        ),
+        Binding(
+            "E",
+            "previous_error",
+            "Prev error",
+            show=False,
+            id="log.previous_error",
+            tooltip="Previous error line",
+        ),
         Binding("ctrl+s", "save", "Save", show=False, id="log.save", tooltip="Save the transcript"),
         *SECTION_BINDINGS,
         Binding(
@@ -173,6 +191,7 @@ class LogView(NarrowKeys, Vertical):
         save_name: str = "transcript",
         spool_directory: Path | None = None,
         run_id: str | None = None,
+        error_matcher: ErrorMatcher | None = None,
         name: str | None = None,
         id: str | None = None,  # noqa: A002 (Textual's name)
         classes: str | None = None,
@@ -180,7 +199,8 @@ class LogView(NarrowKeys, Vertical):
         """``save_directory`` (a folder, or the app's rule; default: the downloads
         folder) receives ``ctrl+s`` files named ``<save_name>-<local time>.log``;
         ``spool_directory`` holds the temporary spool (default: the system temp dir);
-        ``run_id``: the run whose output this is (for ``Y`` references)."""
+        ``run_id``: the run whose output this is (for ``Y`` references); with
+        ``error_matcher``, error lines are found as they arrive (``e``/``E``)."""
         super().__init__(name=name, id=id, classes=classes)
         self.transcript = Transcript(spool_directory)
         self.save_folder = SaveFolder.of(save_directory)
@@ -194,6 +214,9 @@ class LogView(NarrowKeys, Vertical):
         # Held, not queried: a frame may come due while the view is being removed,
         # after its children have gone.
         self._lines = LogLines(self.transcript)
+        self._error_matcher = error_matcher
+        self._errors = ErrorNavigator(self.transcript, error_matcher) if error_matcher else None
+        self._error_scroll: float | None = None  # where show_error left the view
 
     @property
     def search_bar(self) -> SearchBar:
@@ -201,6 +224,8 @@ class LogView(NarrowKeys, Vertical):
         return self.query_one(SearchBar)
 
     def compose(self) -> ComposeResult:
+        if self._errors is not None:
+            self._errors.attach(self._lines)
         yield FilterChips()
         yield self._lines.data_bind(
             LogView.wrap,
@@ -326,6 +351,8 @@ class LogView(NarrowKeys, Vertical):
         self.search_bar.open()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("next_error", "previous_error"):
+            return self._error_matcher is not None  # not in the raw events view
         # escape closes an open search; otherwise it is the screen's (back).
         return action != "close_search" or self.search_bar.is_open
 
@@ -418,6 +445,61 @@ class LogView(NarrowKeys, Vertical):
             self.notify("No link in view", timeout=3)
             return
         self.app.open_url(target)
+
+    # -- error lines -----------------------------------------------------------------
+
+    @property
+    def error_lines(self) -> ErrorIndex | None:
+        """The error lines found so far (``None`` when this view does not look)."""
+        return None if self._errors is None else self._errors.index
+
+    def action_next_error(self) -> None:
+        """Go to the next error line."""
+        self._go_to_error(forward=True)
+
+    def action_previous_error(self) -> None:
+        """Go to the previous error line."""
+        self._go_to_error(forward=False)
+
+    def _go_to_error(self, forward: bool) -> None:
+        if self._errors is None:
+            return
+        self.flush()
+        line, wrapped = self._errors.step(forward)
+        if line is None:
+            self.notify("No error lines in this log (yet).", title="Errors", timeout=3)
+            return
+        if wrapped:
+            where = "first" if forward else "last"
+            self.notify(f"Wrapped to the {where} error line.", title="Errors", timeout=3)
+        self.show_error(line)
+
+    def show_first_error(self) -> bool:
+        """Go to the first error line (a failed run opens there); False if none (or
+        not yet: before the view is mounted)."""
+        if self._errors is None or not self.is_mounted:
+            return False
+        self.flush()
+        line = self._errors.first()
+        if line is not None:
+            self.show_error(line)
+        return line is not None
+
+    def show_error(self, line: int) -> None:
+        """Bring error line ``line`` into view and mark it as the current one."""
+        self.lines.current_error = line
+        self._show_match(line)
+        self.lines.refresh()
+        self._error_scroll = self.lines.scroll_y
+
+    def on_resize(self) -> None:
+        """The view got shorter (the failure summary expanded): the error line shown
+        stays in sight, unless the view was moved since."""
+        current, errors = self.lines.current_error, self._errors
+        if current is None or errors is None or self.lines.scroll_y != self._error_scroll:
+            return
+        if not errors.in_view(current):
+            self.show_error(current)
 
     # -- save ------------------------------------------------------------------------
 

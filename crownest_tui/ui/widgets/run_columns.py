@@ -20,6 +20,7 @@ from rich.segment import Segment
 from rich.style import Style
 
 from ...api.models import WorkspaceRun
+from ...core.run_outcome import why_cell
 from ...text.format import (
     compact_age,
     metadata_chips,
@@ -64,7 +65,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("command", "Command", 30, min_width=12, grows=True, essential=True),
     Column("created", "Age", 4, essential=True),
     Column("duration", "Duration", 8, essential=True),
-    Column("exit", "Exit", 4),
+    Column("exit", "Why", 15, min_width=5),  # "exit 1", "timeout 10m", "7m / 10m"
     Column("project", "Project", 15, min_width=10),
     Column("template", "Template", 11, min_width=8),
     Column("metadata", "Metadata", 24, min_width=10),
@@ -138,21 +139,22 @@ def mark_text(watched: bool, picked: bool) -> str:
     return (WATCH_GLYPH if watched else " ") + (PICK_GLYPH if picked else " ")
 
 
-def clock_texts(run: WorkspaceRun, now: datetime) -> tuple[str, str]:
-    """The cells that change with the clock: created (relative) and duration."""
-    return compact_age(run.created_at, now), run_duration(run, now)
+def clock_texts(run: WorkspaceRun, now: datetime) -> tuple[str, str, str]:
+    """The cells that change with the clock: created (relative), duration and why (a
+    running run's time against its timeout)."""
+    return compact_age(run.created_at, now), run_duration(run, now), why_cell(run, now).text
 
 
 def cell_texts(run: WorkspaceRun, project: str, now: datetime) -> dict[str, str]:
     """The plain text of each data cell, by column key (the marks are added apart)."""
-    created, duration = clock_texts(run, now)
+    created, duration, why = clock_texts(run, now)
     return {
         "status": status_label(run.status),
         "id": run.id,
         "command": run.command,
         "created": created,
         "duration": duration,
-        "exit": "" if run.exit_code is None else str(run.exit_code),
+        "exit": why,
         "project": project,
         "template": run.template_slug or "—",
         "metadata": metadata_chips(run.metadata),

@@ -27,6 +27,7 @@ from textual.strip import Strip
 
 from ...api.models import WorkspaceRun, is_terminal
 from ...core.cursor import CursorAnchor
+from ...core.run_outcome import Level, why_cell
 from ...text.format import STATUS_CLASSES, absolute_time, format_count, metadata_chips, safe_line
 from ..messages import OpenCompare, OpenSplit, WatchRun
 from ..watch import WatchHost
@@ -66,6 +67,8 @@ class RunsTable(ScrollView, can_focus=True):
         "runs-table--watched",
         "runs-table--picked",
         "runs-table--mark",
+        "runs-table--why-warning",
+        "runs-table--why-error",
         *STATUS_COMPONENTS,
     }
     DEFAULT_CSS = """
@@ -79,6 +82,8 @@ class RunsTable(ScrollView, can_focus=True):
         & > .runs-table--watched { text-style: italic; }
         & > .runs-table--picked { background: $accent 20%; }
         & > .runs-table--mark { color: $warning; text-style: bold; }
+        & > .runs-table--why-warning { color: $text-warning; text-style: bold; }
+        & > .runs-table--why-error { color: $text-error; }
         & > .runs-table--cursor {
             background: $block-cursor-blurred-background;
             color: $block-cursor-blurred-foreground;
@@ -324,7 +329,7 @@ class RunsTable(ScrollView, can_focus=True):
             if cached is None or cached[0] is not run:
                 continue  # not drawn yet
             cells = cached[1]
-            if (cells["created"], cells["duration"]) != clock_texts(run, now):
+            if (cells["created"], cells["duration"], cells["exit"]) != clock_texts(run, now):
                 del self._cells[run.id]
                 self.refresh_line(row + 1)  # line 0 is the header
 
@@ -372,7 +377,11 @@ class RunsTable(ScrollView, can_focus=True):
         status: Style = self.get_component_rich_style(status_component(run.status), partial=True)
         mark = self.get_component_rich_style("runs-table--mark", partial=True)
         cells = {"mark": mark_text(watched, picked), **self._row_cells(run)}
-        segments = render_cells(cells, layout, base, {"mark": mark, "status": status})
+        extra = {"mark": mark, "status": status}
+        level = why_cell(run, self._now).level
+        if level != Level.PLAIN:  # past 80% of the timeout, or why it failed
+            extra["exit"] = self.get_component_rich_style(f"runs-table--why-{level}", partial=True)
+        segments = render_cells(cells, layout, base, extra)
         return Strip(segments).crop_extend(0, width, base)
 
     def on_resize(self) -> None:
