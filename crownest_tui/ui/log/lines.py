@@ -156,6 +156,13 @@ class LogLines(ScrollView, can_focus=True):
             return list(self.transcript.partials_shown(streams))
         return self.narrowing.partials_shown(streams)
 
+    def passes(self, index: int, streams: StreamFilter) -> bool:
+        """Whether complete line ``index`` passes ``streams`` and the filters (folds
+        aside: a folded line is revealed, not skipped)."""
+        if self.narrowing is not None:
+            return self.narrowing.shows(streams, index)
+        return streams == "all" or self.transcript.stream_of(index) == streams
+
     def rank(self, index: int) -> int:
         """The view position of complete line ``index`` (of its fold, when folded)."""
         return self.view_map(self.stream_filter).rank(index)

@@ -186,10 +186,7 @@ class SearchController:
         self.show_status()
 
     def _shown(self, line: int) -> bool:
-        streams, narrowing = self.lines.stream_filter, self.lines.narrowing
-        if narrowing is not None:  # filters in force: only the lines they keep
-            return narrowing.shows(streams, line)
-        return streams == "all" or self.transcript.stream_of(line) == streams
+        return self.lines.passes(line, self.lines.stream_filter)
 
     def _stop_seeking(self) -> None:
         self._seeking = False
