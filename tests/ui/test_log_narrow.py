@@ -95,6 +95,12 @@ async def add_filter(pilot: Pilot[None], key: str, text: str) -> None:
     await pilot.pause()
 
 
+def body_rows(view: LogView) -> list[str]:
+    """The text on screen after the gutter (marks: the user's, error lines'), rows with any."""
+    width = view.lines.prefix_width
+    return [body for row in screen_rows(view) if (body := row[width:].strip())]
+
+
 def chips(view: LogView) -> str:
     return str(view.query_one(FilterChips).render())
 
@@ -110,7 +116,7 @@ async def test_filters_stack_take_context_and_say_what_they_hide(
         errors = [t for t in everything if "ERROR" in t]
         await wait_until(pilot, lambda: shown(view) == errors)
         assert "& error" in chips(view) and "160 lines hidden" in chips(view)
-        rows = [row.strip() for row in screen_rows(view) if row.strip()]
+        rows = body_rows(view)
         assert rows == errors[-len(rows) :]  # still following: the newest in sight
 
         await add_filter(pilot, "minus", "timeout")
@@ -167,7 +173,7 @@ async def test_following_goes_on_while_filtered(backend: LocalBackendProcess) ->
             await wait_until(pilot, lambda: len(shown(view)) == 130)
             assert view.follow
             await pilot.pause(0.1)
-            rows = [row.strip() for row in screen_rows(view) if row.strip()]
+            rows = body_rows(view)
             assert rows[-1] == "late 29 ERROR"
 
 
