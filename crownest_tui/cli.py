@@ -147,12 +147,44 @@ def _run_id(text: str) -> str:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+class _RunReference(argparse.Action):
+    """``wsr_…`` or ``wsr_…:N`` (as ``Y`` copies a line in the log): sets ``run_id``,
+    and ``at_seq`` when a seq is given."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        run_id, colon, seq = str(values).strip().partition(":")
+        try:
+            namespace.run_id = _run_id(run_id)
+            if colon:
+                namespace.at_seq = _after_seq(seq)
+        except argparse.ArgumentTypeError as error:
+            raise argparse.ArgumentError(self, str(error)) from None
+
+
 def build_open_parser() -> argparse.ArgumentParser:
-    """``crownest-tui open wsr_… [--after-seq N]``: straight to a run's detail screen."""
+    """``crownest-tui open wsr_… [--after-seq N] [--at-seq N]``: straight to a run's
+    detail screen (``wsr_…:N``, as ``Y`` copies it in the log, is ``--at-seq N``)."""
     parser = _Parser(prog="crownest-tui open", description=cli_help.SUMMARIES["open"])
-    parser.add_argument("run_id", metavar="wsr_…", type=_run_id, help="the run to open")
+    parser.add_argument(
+        "run_id",
+        metavar="wsr_…",
+        action=_RunReference,
+        help="the run to open (wsr_…:N opens the log at event N, like --at-seq N)",
+    )
     parser.add_argument(
         "--after-seq", metavar="N", type=_after_seq, help="show only events after seq N"
+    )
+    parser.add_argument(
+        "--at-seq",
+        metavar="N",
+        type=_after_seq,
+        help="open the log at the line of event N (Y in the log copies wsr_…:N)",
     )
     _add_api_choice(parser)
     parser.add_argument("--read-only", action="store_true", help="hide every cancel action")
@@ -207,7 +239,7 @@ def _run_subcommand(name: str, argv: list[str], settings: Settings) -> int:
         if status or not launched:
             return status
         return _run_dashboard(
-            connection, settings, RunFilters(), args, open_run=(launched[0], None)
+            connection, settings, RunFilters(), args, open_run=(launched[0], None, None)
         )
 
 
@@ -331,7 +363,7 @@ def _run_app(args: argparse.Namespace, settings: Settings, filters: RunFilters) 
 
             if status := run_can_be_opened(connection, run_id):
                 return status
-        opening = (run_id, args.after_seq) if run_id else None
+        opening = (run_id, args.after_seq, getattr(args, "at_seq", None)) if run_id else None
         return _run_dashboard(connection, settings, filters, args, open_run=opening)
 
 
@@ -341,7 +373,7 @@ def _run_dashboard(
     filters: RunFilters,
     args: argparse.Namespace,
     *,
-    open_run: tuple[str, int | None] | None = None,
+    open_run: tuple[str, int | None, int | None] | None = None,
     insights: str | None = None,
 ) -> int:
     from .core.error_lines import ErrorMatcher

@@ -179,6 +179,7 @@ class CrowNestApp(SessionApp):
                 self.client,
                 message.run_id,
                 after_seq=message.after_seq,
+                at_seq=message.at_seq,
                 read_only=self.read_only,
                 bell=self.bell_on_end,
                 clock=self.clock,

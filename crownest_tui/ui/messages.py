@@ -13,12 +13,16 @@ from ..core.filters import RunFilters
 
 class OpenRun(Message):
     """Ask the app to open a run's detail screen (``enter`` on a row, the palette,
-    ``crownest-tui open``), optionally resuming after an event ``seq``."""
+    ``crownest-tui open``), optionally resuming after an event ``seq``, or with the log
+    at the line of event ``at_seq``."""
 
-    def __init__(self, run_id: str, after_seq: int | None = None) -> None:
+    def __init__(
+        self, run_id: str, after_seq: int | None = None, at_seq: int | None = None
+    ) -> None:
         super().__init__()
         self.run_id = run_id
         self.after_seq = after_seq
+        self.at_seq = at_seq
 
 
 class LaunchStarting(Message):

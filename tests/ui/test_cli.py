@@ -70,6 +70,24 @@ def test_open_takes_a_run_and_a_resume_point() -> None:
     assert _filters(args) == RunFilters()
 
 
+def test_open_at_a_line_by_flag_or_by_the_reference_y_copies() -> None:
+    parse = build_open_parser().parse_args
+    args = parse(["wsr_abc", "--at-seq", "40"])
+    assert (args.run_id, args.at_seq, args.after_seq) == ("wsr_abc", 40, None)
+    args = parse(["wsr_abc:41"])
+    assert (args.run_id, args.at_seq) == ("wsr_abc", 41)
+    assert parse(["wsr_abc"]).at_seq is None
+
+
+@pytest.mark.parametrize("argv", [["open", "wsr_1:x"], ["open", "wsr_1:-3"], ["open", "prj_1:4"]])
+def test_a_bad_reference_gets_one_line_and_exit_2(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("crownest-tui: error: ") and err.count("\n") == 1
+
+
 def test_flags_become_filters() -> None:
     args = build_parser().parse_args(
         ["--project", "prj_abc", "--status", "active", "--metadata", "a=1", "--metadata", "b=2"]

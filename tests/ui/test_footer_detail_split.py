@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from textual.screen import Screen
+
 from crownest_tui.api import CrowNestClient
 from crownest_tui.core.filters import RunFilters
 from crownest_tui.local.process import LocalBackendProcess
@@ -129,5 +131,61 @@ async def test_the_split_tail_footer_fits_80_columns(backend: LocalBackendProces
             assert not screen.stacked
             await run_command(pilot, "side by side", "Panes side by side or stacked")
             assert screen.stacked and screen.has_class("-stacked")
+        for run_id in ids:
+            await client.cancel_run(run_id)
+
+
+NARROW_KEYS = {
+    "log.filter_include": ("&", "Show only lines matching (filters stack)"),
+    "log.filter_exclude": ("-", "Hide lines matching (filters stack)"),
+    "log.filter_context": ("C", "Lines of context around filter matches"),
+    "log.filter_drop": ("x", "Remove the last filter"),
+    "log.filter_clear": ("X", "Remove every filter"),
+    "log.mark": ("m", "Mark or unmark the line"),
+    "log.next_mark": ("'", "Go to the next marked line"),
+    "log.previous_mark": ('"', "Go to the previous marked line"),
+    "log.copy": ("y", "Copy the line, or the marked range, to the clipboard"),
+    "log.copy_reference": (
+        "Y",
+        "Copy a reference to the line (crownest-tui open RUN --at-seq N)",
+    ),
+    "log.times": ("t", "Time column: event time, since the start, since the previous line, off"),
+}
+
+
+async def test_the_find_and_narrow_keys_are_in_help_and_the_palette_not_the_footer(
+    backend: LocalBackendProcess,
+) -> None:
+    suite = new_suite()
+    async with client_for(backend) as client:
+        ids = await start_active_runs(client, suite, 2)
+        app = app_over(client, suite)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            screens: list[Screen[None]] = [
+                RunDetailScreen(client, ids[0]),
+                SplitTailScreen(client, ids),
+            ]
+            for screen in screens:
+                app.push_screen(screen)
+                await wait_until(pilot, lambda: app.screen in screens)
+                await pilot.pause()
+                entries = {e.binding_id: e for s in help_sections(screen) for e in s.entries}
+                for binding_id, (key, description) in NARROW_KEYS.items():
+                    assert (entries[binding_id].key, entries[binding_id].description) == (
+                        key,
+                        description,
+                    ), binding_id
+                shown = footer_keys(app)
+                assert not {"filter('include')", "mark", "copy_lines"} & set(shown)
+                await pilot.press("ampersand", *"started", "enter")
+                await pilot.pause()
+                assert_essentials(app, back="esc Back", follow="f Follow")
+                log = screen.query(LogView).first()
+                assert log._narrow.filters.active
+                await run_command(pilot, "remove every", "Remove every filter")
+                assert not log._narrow.filters.active
+                await pilot.press("escape")
+                await wait_until(pilot, lambda: app.screen not in screens)
         for run_id in ids:
             await client.cancel_run(run_id)

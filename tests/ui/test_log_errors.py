@@ -144,3 +144,15 @@ def test_excerpts_for_the_summary_are_inert_and_keep_indentation() -> None:
         assert all(is_inert(text) and "\x1b" not in text for text in tail)
     finally:
         transcript.close()
+
+
+async def test_e_skips_error_lines_the_filters_hide() -> None:
+    app = ErrorLogApp()
+    async with app.run_test(size=SIZE) as pilot:
+        view = await loaded(app, pilot)
+        await pilot.press("minus", *"Traceback", "enter")  # hide line 40
+        await pilot.pause()
+        await pilot.press("g", "e")
+        assert view.lines.current_error == 41  # the first error line still shown
+        await pilot.press("E")
+        assert view.lines.current_error == 150  # wrapped, past the hidden line 40

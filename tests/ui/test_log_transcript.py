@@ -127,3 +127,27 @@ def test_save_writes_the_transcript_without_escapes(tmp_path: Path) -> None:
     expected = "".join(plain_text(raw) + "\n" for raw in [*raw_lines, "partial \x9b1m"])
     assert path.read_text(encoding="utf-8") == expected
     assert "\x1b" not in expected and expected.startswith("line 0 done\n")
+
+
+def test_each_line_knows_the_seq_of_the_event_that_started_it() -> None:
+    from crownest_tui.ui.log import OutputChunk
+    from crownest_tui.ui.log.transcript import Transcript
+
+    transcript = Transcript()
+    try:
+        transcript.append(
+            [
+                OutputChunk("stdout", "a\nb\npart", 5),
+                OutputChunk("stderr", "err\n", 6),
+                OutputChunk("stdout", "ial\nc\n", 7),
+            ]
+        )
+        seqs = [transcript.line(n).seq for n in range(transcript.committed)]
+        texts = [transcript.line(n).raw for n in range(transcript.committed)]
+        assert list(zip(texts, seqs, strict=True)) == [
+            ("a", 5), ("b", 5), ("err", 6), ("partial", 5), ("c", 7)
+        ]  # fmt: skip
+        transcript.append([OutputChunk("stdout", "tail", 9)])
+        assert transcript.partials()[0].seq == 9
+    finally:
+        transcript.close()

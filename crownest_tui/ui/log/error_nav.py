@@ -39,7 +39,7 @@ class ErrorNavigator:
         self.index.add(first, records, flags, prefix_end=SEPARATOR)
 
     def _shown(self, line: int, streams: StreamFilter) -> bool:
-        return streams == "all" or self.transcript.stream_of(line) == streams
+        return self.lines.passes(line, streams)
 
     def in_view(self, line: int) -> bool:
         """Whether complete line ``line`` is on screen now."""

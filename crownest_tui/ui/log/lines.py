@@ -12,6 +12,7 @@ reactives its :class:`~crownest_tui.ui.widgets.log_view.LogView` binds down with
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from rich.cells import cell_len
@@ -27,12 +28,14 @@ from textual.strip import Strip
 from crownest_tui.core.chunk import StreamFilter
 from crownest_tui.core.error_lines import ErrorIndex
 from crownest_tui.ui.log.badge import log_badge
+from crownest_tui.ui.log.filters import FilteredLines, FilterIndex
 from crownest_tui.ui.log.folds import FoldedLines
 from crownest_tui.ui.log.line_map import LineMap, StreamLines
 from crownest_tui.ui.log.links import first_link, link_of
 from crownest_tui.ui.log.render import GUTTER_WIDTH, TIME_WIDTH, LineRenderer, LineStyles
 from crownest_tui.ui.log.search import MatchIndex
 from crownest_tui.ui.log.section_rows import RowDecorator
+from crownest_tui.ui.log.time_column import TimeMode, line_stamp
 from crownest_tui.ui.log.transcript import Line, Transcript
 
 BADGE_MARGIN = 1
@@ -49,6 +52,9 @@ class LogLines(ScrollView, can_focus=True):
         "log-lines--current-match",
         "log-lines--marker",
         "log-lines--badge",
+        "log-lines--warn",
+        "log-lines--debug",
+        "log-lines--json-key",
     }
     DEFAULT_CSS = """
     LogLines {
@@ -62,6 +68,9 @@ class LogLines(ScrollView, can_focus=True):
         & > .log-lines--current-match { background: $accent; color: $text; text-style: bold; }
         & > .log-lines--marker { color: $text-warning; text-style: italic; }
         & > .log-lines--badge { background: $warning; color: $text; text-style: bold; }
+        & > .log-lines--warn { color: $text-warning; }
+        & > .log-lines--debug { color: $text-muted; }
+        & > .log-lines--json-key { color: $text-primary; }
     }
     """
 
@@ -69,6 +78,9 @@ class LogLines(ScrollView, can_focus=True):
     """Wrap long lines to the width."""
     show_times: reactive[bool] = reactive(False, init=False)
     """Show each line's event time before it."""
+    time_mode: reactive[TimeMode] = reactive[TimeMode]("off", init=False)
+    """What the time column shows (when ``show_times``): event time, since the start,
+    or since the previous line."""
     stream_filter: reactive[StreamFilter] = reactive[StreamFilter]("all", init=False)
     """Which streams are shown."""
     following: reactive[bool] = reactive(True, init=False)
@@ -110,8 +122,15 @@ class LogLines(ScrollView, can_focus=True):
         self._layout: list[tuple[int, int]] | None = None
         self._programmatic = False
         self._line_styles: LineStyles | None = None
+        self.narrowing: FilterIndex | None = None
+        """The filters' index of the lines they keep (None: no filter)."""
+        self.gutter_mark: Callable[[int], str] | None = None
+        """A one-cell mark for a complete line after its stream mark (marks, cursor)."""
+        self.time_origin_ms: int | None = None
+        """When the run started, for the time column (default: the first line's time)."""
+        self._row_index: int | None = None  # the line of the rows _rows gave last
         self.folds: FoldedLines | None = None
-        """Folded sections, stacked on the stream filter (None: nothing folds)."""
+        """Folded sections, stacked on the filters and stream filter (None: nothing folds)."""
         self.decorate: RowDecorator | None = None
         """Rows of its own for some lines (section headers, annotations)."""
 
@@ -122,9 +141,27 @@ class LogLines(ScrollView, can_focus=True):
 
     def view_map(self, streams: StreamFilter | None = None) -> LineMap:
         """The map from view positions to transcript lines (under ``streams``, or the
-        filter last synced)."""
-        lower = StreamLines(self.transcript, streams or self._synced_filter)
+        filter last synced): the stream filter, the filters on it, the folds on top."""
+        streams = streams or self._synced_filter
+        lower: LineMap
+        if self.narrowing is None:
+            lower = StreamLines(self.transcript, streams)
+        else:
+            lower = FilteredLines(self.narrowing, streams)
         return lower if self.folds is None else self.folds.over(lower)
+
+    def partials_shown(self, streams: StreamFilter) -> list[Line]:
+        """The partial lines shown after the complete ones (the filters' choice)."""
+        if self.narrowing is None:
+            return list(self.transcript.partials_shown(streams))
+        return self.narrowing.partials_shown(streams)
+
+    def passes(self, index: int, streams: StreamFilter) -> bool:
+        """Whether complete line ``index`` passes ``streams`` and the filters (folds
+        aside: a folded line is revealed, not skipped)."""
+        if self.narrowing is not None:
+            return self.narrowing.shows(streams, index)
+        return streams == "all" or self.transcript.stream_of(index) == streams
 
     def rank(self, index: int) -> int:
         """The view position of complete line ``index`` (of its fold, when folded)."""
@@ -148,6 +185,9 @@ class LogLines(ScrollView, can_focus=True):
 
     def watch_show_times(self) -> None:
         self._relayout(self._top_line(self.wrap))
+
+    def watch_time_mode(self) -> None:
+        self.invalidate()
 
     def watch_stream_filter(self) -> None:
         self._relayout(self._top_line(self.wrap))
@@ -208,10 +248,10 @@ class LogLines(ScrollView, can_focus=True):
 
     def sync(self) -> None:
         """Catch up with the transcript: sizes, follow position, repaint. Once a frame."""
-        transcript, streams = self.transcript, self.stream_filter
+        streams = self.stream_filter
         self._synced_filter = streams
         self._committed = self.view_map(streams).count()
-        self._partials = list(transcript.partials_shown(streams))
+        self._partials = self.partials_shown(streams)
         self._count = self._committed + len(self._partials)
         self._layout = None
         width = self.size.width
@@ -307,6 +347,9 @@ class LogLines(ScrollView, can_focus=True):
             style("log-lines--current-match"),
             style("log-lines--marker"),
             style("log-lines--badge"),
+            warn=style("log-lines--warn"),
+            debug=style("log-lines--debug"),
+            json_key=style("log-lines--json-key"),
         )
         return self._line_styles
 
@@ -318,6 +361,7 @@ class LogLines(ScrollView, can_focus=True):
 
     def _rows(self, position: int) -> tuple[Line, list[Strip]]:
         index, line = self._line(position)
+        self._row_index = index
         if index is not None and self.decorate is not None:
             own = self.decorate(index, line, self._styles(), self.app.console)
             if own is not None:
@@ -379,8 +423,14 @@ class LogLines(ScrollView, can_focus=True):
             scroll_x = 0 if self.wrap else round(self.scroll_x)
             if scroll_x or body.cell_length != body_width:
                 body = body.crop_extend(scroll_x, scroll_x + body_width, base)
-            mark = self._error_mark(position) if row == 0 else 0
-            prefix = self.renderer.prefix(line, row == 0, self.show_times, mark)
+            index = self._row_index
+            mark = self.gutter_mark(index) if self.gutter_mark and index is not None else " "
+            stamp = None
+            if self.show_times and row == 0:
+                origin = self.time_origin_ms
+                stamp = line_stamp(self.transcript, self.time_mode, index, line, origin)
+            error = self._error_mark(position) if row == 0 else 0
+            prefix = self.renderer.prefix(line, row == 0, self.show_times, stamp, mark, error)
             strip = Strip.join([prefix, body])
             if strip.cell_length > width:
                 strip = strip.crop(0, width)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from rich.console import Console
@@ -22,6 +22,7 @@ from rich.text import Text
 from textual.cache import LRUCache
 from textual.strip import Strip
 
+from crownest_tui.ui.log.json_lines import LevelStyles, style_json_line
 from crownest_tui.ui.log.search import match_spans
 from crownest_tui.ui.log.transcript import Line
 
@@ -62,6 +63,10 @@ class LineStyles:
     current_match: Style
     marker: Style
     badge: Style
+    warn: Style = field(default_factory=Style)
+    """JSON lines whose level is a warning (errors take ``stderr``)."""
+    debug: Style = field(default_factory=Style)
+    json_key: Style = field(default_factory=Style)
 
 
 def body_text(
@@ -83,6 +88,9 @@ def body_text(
     text.style = styles.stderr if line.stream == "stderr" else styles.base
     if "\t" in raw:  # as tabs expanded by Rich draw: in the line's own style
         text.stylize_before(text.style)
+    if text.plain[:1] == "{":
+        level_styles = LevelStyles(styles.stderr, styles.warn, styles.debug, styles.json_key)
+        style_json_line(text, level_styles)
     if pattern is not None:
         for start, end in match_spans(pattern, text.plain):
             text.stylize(styles.match, start, end)
@@ -102,7 +110,7 @@ class LineRenderer:
         self.styles: LineStyles | None = None
         self.pattern: re.Pattern[str] | None = None
         self.wrap_width = 0
-        self._prefixes: dict[tuple[str, int | None, bool, int], Strip] = {}
+        self._prefixes: dict[tuple[object, ...], Strip] = {}
 
     def configure(
         self,
@@ -142,16 +150,7 @@ class LineRenderer:
         assert self.styles is not None
         styles = self.styles
         if current:
-            styles = LineStyles(
-                styles.base,
-                styles.stderr,
-                styles.stderr_mark,
-                styles.time,
-                styles.current_match,
-                styles.current_match,
-                styles.marker,
-                styles.badge,
-            )
+            styles = replace(styles, match=styles.current_match)
         text = body_text(line, styles, self.pattern, pen)
         strip = Strip(text.render(console), text.cell_len)
         width = self.wrap_width
@@ -168,10 +167,19 @@ class LineRenderer:
             self._cache[index] = rows
         return rows
 
-    def prefix(self, line: Line, first_row: bool, show_time: bool, error: int = 0) -> Strip:
-        """The gutter (stream mark, error mark) and, when shown, the time column of one
-        row; ``error`` indexes :data:`ERROR_MARKS`."""
-        key = (line.stream, line.time_ms if first_row else None, show_time, error)
+    def prefix(
+        self,
+        line: Line,
+        first_row: bool,
+        show_time: bool,
+        stamp: tuple[str, bool] | None = None,
+        gutter: str = " ",
+        error: int = 0,
+    ) -> Strip:
+        """The gutter (stream mark, then ``gutter``: a line mark, else the error mark,
+        ``error`` indexing :data:`ERROR_MARKS`) and, when shown, the time column of one
+        row (``stamp``: its text and whether it stands out, instead of the event time)."""
+        key = (line.stream, line.time_ms if first_row else None, show_time, stamp, gutter, error)
         cached = self._prefixes.get(key)
         if cached is not None:
             return cached
@@ -179,16 +187,18 @@ class LineRenderer:
             self._prefixes.clear()
         assert self.styles is not None
         styles = self.styles
+        mark = Segment(gutter, styles.marker if gutter != " " else styles.base)
         if line.stream == "stderr":
-            segments = [Segment(STDERR_MARK, styles.stderr_mark), Segment(" ", styles.base)]
+            segments = [Segment(STDERR_MARK, styles.stderr_mark), mark]
         else:
-            segments = [Segment(" " * GUTTER_WIDTH, styles.base)]
-        if error:
-            stream_cell = segments[0] if line.stream == "stderr" else Segment(" ", styles.base)
-            segments = [stream_cell, Segment(ERROR_MARKS[error], styles.stderr_mark)]
+            segments = [Segment(" ", styles.base), mark]
+        if error and gutter == " ":  # a line mark (the user's) wins over the error mark
+            segments[1] = Segment(ERROR_MARKS[error], styles.stderr_mark)
         if show_time:
-            stamp = format_time(line.time_ms) if first_row else " " * (TIME_WIDTH - 1)
-            segments += [Segment(stamp, styles.time), Segment(" ", styles.base)]
+            text, slow = stamp if stamp is not None else (format_time(line.time_ms), False)
+            text = text if first_row else " " * (TIME_WIDTH - 1)
+            segments += [Segment(text, styles.marker if slow else styles.time)]
+            segments += [Segment(" ", styles.base)]
         strip = Strip(segments, GUTTER_WIDTH + (TIME_WIDTH if show_time else 0))
         self._prefixes[key] = strip
         return strip

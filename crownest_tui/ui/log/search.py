@@ -12,14 +12,13 @@ import re
 from array import array
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
+from threading import Lock
 
-from crownest_tui.ui.log.spool import BLOCK, ENCODING, ERRORS
+from crownest_tui.ui.log.line_scan import LinePattern, matching_lines
+from crownest_tui.ui.log.spool import BLOCK
 from crownest_tui.ui.log.transcript import Transcript
 
-from ...text.sanitize import SPECIAL, plain_text
-
 REGEX_PREFIX = "re:"
-_HEADERS = re.compile(r"^[0-9a-f]*\x1f", re.MULTILINE)
 
 
 class SearchError(ValueError):
@@ -63,7 +62,9 @@ class MatchIndex:
 
     def __init__(self, query: Query) -> None:
         self.query = query
+        self._pattern = LinePattern(query.pattern)
         self.lines = array("q")
+        self._lock = Lock()
         self.scanned = 0
         """Complete lines scanned so far (lines ``0 .. scanned - 1``)."""
 
@@ -72,17 +73,19 @@ class MatchIndex:
         total = transcript.spool.line_count
         if self.scanned >= total:
             return True
-        end_line = min(self.scanned + max_blocks * BLOCK - self.scanned % BLOCK, total)
-        self.lines.extend(self.matching_lines(transcript, self.scanned, end_line))
-        self.scanned = end_line
+        start = self.scanned
+        end_line = min(start + max_blocks * BLOCK - start % BLOCK, total)
+        self.record(start, end_line, self.matching_lines(transcript, start, end_line))
         return end_line >= total
 
     def record(self, low: int, high: int, lines: list[int]) -> None:
         """Take the matches of lines ``low .. high - 1`` found by :meth:`matching_lines`
-        into the index, if they continue it (a seek that reads on from the index)."""
-        if low == self.scanned and high > low:
-            self.lines.extend(lines)
-            self.scanned = high
+        into the index, if they continue it (a seek that reads on from the index, or
+        the scan thread: whichever comes second drops its copy)."""
+        with self._lock:
+            if low == self.scanned and high > low:
+                self.lines.extend(lines)
+                self.scanned = high
 
     def matching_lines(self, transcript: Transcript, low: int, high: int) -> list[int]:
         """Matching complete lines in ``low .. high - 1``, read from the spool (the index
@@ -91,37 +94,9 @@ class MatchIndex:
         if low >= high:
             return []
         first, last = low // BLOCK, -(-high // BLOCK)
-        data = transcript.spool.read_blocks(first, last).decode(ENCODING, ERRORS)
-        text = _HEADERS.sub("", data)
-        if SPECIAL.search(text.replace("\n", "")) is not None:
-            text = "\n".join(plain_text(line) for line in text.split("\n"))
-        return self._find(text, first * BLOCK, low, high)
-
-    def _find(self, text: str, line: int, low: int, high: int) -> list[int]:
-        """Lines in ``low .. high - 1`` of ``text`` (whose first line is ``line``)."""
-        search = self.query.pattern.search
-        found: list[int] = []
-        position = 0
-        while True:
-            match = search(text, position)
-            if match is None:
-                return found
-            start = match.start()
-            line += text.count("\n", position, start)
-            if line >= high:
-                return found
-            line_start = text.rfind("\n", 0, start) + 1
-            line_end = text.find("\n", start)
-            line_end = len(text) if line_end < 0 else line_end
-            spans_lines = "\n" in match.group() or match.end() == match.start()
-            if line >= low and (
-                not spans_lines or match_spans(self.query.pattern, text[line_start:line_end])
-            ):
-                found.append(line)
-            position = line_end + 1
-            line += 1
-            if position > len(text):
-                return found
+        data = transcript.spool.read_blocks(first, last)
+        found = matching_lines(data, first * BLOCK, self._pattern)
+        return [line for line in found if low <= line < high]
 
     def next_after(self, line: int) -> int | None:
         """First matching line after ``line``."""

@@ -7,19 +7,22 @@ import time
 from collections.abc import Callable
 
 from crownest_tui.ui.log.lines import LogLines
+from crownest_tui.ui.log.scan_thread import THREAD_BACKLOG, THREAD_LINES, BackgroundScan
 from crownest_tui.ui.log.search import MatchIndex, SearchError, parse_query
 from crownest_tui.ui.log.search_bar import SearchBar
 from crownest_tui.ui.log.seek import Seek, seek_match
+from crownest_tui.ui.log.spool import BLOCK
 from crownest_tui.ui.log.transcript import Transcript
 
 from ...text.format import format_count
 
 SCAN_BUDGET = 0.004
-"""Seconds of search indexing per frame."""
+"""Seconds of search indexing per frame (for short backlogs; long ones go to a thread)."""
 SEEK_BUDGET = 0.02
 """Seconds a seek (``enter``, ``n``, ``N``) may take at once; longer ones go on in a
 worker, a slice per turn of the event loop, so keys stay responsive."""
 SEEK_GROUP = "log-search-seek"
+SCAN_GROUP = "log-search-scan"
 
 
 def count_matches(found: int, more: bool) -> str:
@@ -49,6 +52,8 @@ class SearchController:
         """Matching lines of the current query (None without a usable query)."""
         self._asked: tuple[str, bool] | None = None
         self._seeking = False
+        self._scan = BackgroundScan(bar, SCAN_GROUP)
+        self._status_at = -1  # lines scanned when the status was last shown
 
     def set_query(self, text: str, regex: bool) -> None:
         """Search for ``text`` (empty clears); an invalid regex shows its error.
@@ -57,6 +62,7 @@ class SearchController:
         if self.matches is not None and self._asked == (text, regex):
             return
         self._stop_seeking()
+        self._scan.stop()
         self._asked = (text, regex)
         self.matches = None
         self.lines.current_match = None
@@ -88,9 +94,20 @@ class SearchController:
         return self.matches is not None and self.matches.scanned < self.transcript.committed
 
     def on_frame(self) -> None:
-        """Keep indexing new lines, a little each frame."""
-        if self.indexing:
-            self.scan_for(SCAN_BUDGET)
+        """Keep indexing new lines: a little each frame, or a long way in a thread."""
+        matches = self.matches
+        if matches is None:
+            return
+        behind = self.transcript.committed - matches.scanned
+        if behind and not self._scan.running:
+            if behind > THREAD_BACKLOG:
+                transcript = self.transcript
+                self._scan.start(
+                    lambda: matches.scan(transcript, THREAD_LINES // BLOCK), "index the search"
+                )
+            else:
+                self.scan_for(SCAN_BUDGET)
+        if matches.scanned != self._status_at or behind:
             self.show_status()
 
     def show_status(self) -> None:
@@ -98,6 +115,7 @@ class SearchController:
         matches = self.matches
         if matches is None:
             return
+        self._status_at = matches.scanned
         found = len(matches.lines)
         more = matches.scanned < self.transcript.committed
         current = self.lines.current_match
@@ -168,8 +186,7 @@ class SearchController:
         self.show_status()
 
     def _shown(self, line: int) -> bool:
-        streams = self.lines.stream_filter
-        return streams == "all" or self.transcript.stream_of(line) == streams
+        return self.lines.passes(line, self.lines.stream_filter)
 
     def _stop_seeking(self) -> None:
         self._seeking = False

@@ -79,9 +79,10 @@ class Spool:
         self._lines += lines
 
     def _flush(self) -> None:
-        if self._flushed != self._size:
+        size = self._size  # read first: a scan thread may flush while lines are added
+        if self._flushed != size:
             self._file.flush()
-            self._flushed = self._size
+            self._flushed = size
 
     def block_count(self) -> int:
         """Number of blocks (the last one may be incomplete)."""

@@ -8,6 +8,8 @@ stream) stay in memory and are shown after the complete ones, growing as text ar
 
 Each stored record is ``<time>\\x1f<raw text>``: ``time`` is the event time (in hex
 milliseconds since the epoch, empty when unknown) of the chunk that started the line.
+The sequence number of that chunk is kept beside the spool, once per change of seq
+(about 12 bytes per chunk that ends lines).
 Memory per line is one stream flag byte plus the spool's sparse index.
 """
 
@@ -40,6 +42,8 @@ class Line:
     time_ms: int | None
     raw: str
     partial: bool = False
+    seq: int | None = None
+    """Sequence number of the event that started the line."""
 
 
 class RecordIndexer(Protocol):
@@ -53,11 +57,12 @@ class RecordIndexer(Protocol):
 class _Pending:
     """The partial line of one stream."""
 
-    __slots__ = ("order", "parts", "start")
+    __slots__ = ("order", "parts", "seq", "start")
 
     def __init__(self) -> None:
         self.parts: list[str] = []
         self.start: int | None = None
+        self.seq = 0
         self.order = 0
 
     def text(self) -> str:
@@ -84,6 +89,8 @@ class Transcript:
         self._stderr_total = 0
         self._pending = (_Pending(), _Pending())
         self._order = 0
+        self._seq_lines = array("I")  # first line of each run of lines of one seq
+        self._seqs = array("q")  # and that seq
         self.indexers: list[RecordIndexer] = []
         """Indexes fed every batch of complete lines (sections, for one)."""
         self.pens = PenIndex()
@@ -102,7 +109,7 @@ class Transcript:
     def append(self, chunks: Iterable[OutputChunk]) -> int:
         """Take a batch of chunks; return the number of lines it completed."""
         records: list[str] = []
-        runs: list[tuple[int, int]] = []
+        runs: list[tuple[int, int, int, int]] = []  # stream, lines, their seqs
         pending = self._pending
         last_time: datetime | None = None
         last_ms: int | None = None
@@ -117,40 +124,56 @@ class Transcript:
             newline = text.rfind("\n")
             if newline < 0:
                 if not partial.parts:
-                    partial.start = last_ms
+                    partial.start, partial.seq = last_ms, chunk.seq
                     self._order += 1
                     partial.order = self._order
                 partial.parts.append(text)
                 continue
             body = text[:newline]
             lines = body.count("\n") + 1
+            first_seq = partial.seq if partial.parts else chunk.seq
             first = _header(partial.start if partial.parts else last_ms) + partial.text()
             if lines > 1:
                 body = body.replace("\n", "\n" + _header(last_ms))
             records.append(first + body + "\n")
-            runs.append((stream, lines))
+            runs.append((stream, lines, first_seq, chunk.seq))
             rest = text[newline + 1 :]
             partial.parts = [rest] if rest else []
-            partial.start = last_ms
+            partial.start, partial.seq = last_ms, chunk.seq
             if rest:
                 self._order += 1
                 partial.order = self._order
         if not records:
             return 0
         total = 0
-        flags = self._flags
-        for stream, lines in runs:
+        flags, before = self._flags, self.spool.line_count
+        for stream, lines, first_seq, rest_seq in runs:
             flags.extend(b"\x01" * lines if stream else bytes(lines))
+            self._note_seq(before + total, first_seq)
+            if lines > 1:
+                self._note_seq(before + total + 1, rest_seq)
             total += lines
-        before, data = self.spool.line_count, "".join(records)
+        data = "".join(records)
         self._index_blocks(before, total)
-        self.pens.record(records, runs)
+        self.pens.record(records, [(stream, lines) for stream, lines, _seq, _rest in runs])
         if self.on_lines is not None:
             self.on_lines(before, data)
         self.spool.append(data.encode(ENCODING, ERRORS), total)
         for indexer in self.indexers:
             indexer.scan(data, before, total)
         return total
+
+    def _note_seq(self, line: int, seq: int) -> None:
+        """Lines from ``line`` on were started by event ``seq`` (until the next note)."""
+        seqs = self._seqs
+        if not seqs or seqs[-1] != seq:
+            self._seq_lines.append(line)
+            seqs.append(seq)
+
+    def seq_of(self, index: int) -> int | None:
+        """The seq of the event that started complete line ``index``."""
+        position = bisect_right(self._seq_lines, index) - 1
+        return self._seqs[position] if position >= 0 else None
 
     def _index_blocks(self, before: int, added: int) -> None:
         """Record the stderr count at each block start that the new lines cross."""
@@ -167,7 +190,7 @@ class Transcript:
     def partials(self) -> list[Line]:
         """The partial (still growing) lines, oldest first."""
         found = [
-            (p.order, Line("stderr" if i else "stdout", p.start, p.text(), partial=True))
+            (p.order, Line("stderr" if i else "stdout", p.start, p.text(), True, p.seq))
             for i, p in enumerate(self._pending)
             if p.parts
         ]
@@ -178,7 +201,7 @@ class Transcript:
         record = self.spool.record(index)
         head, _sep, raw = record.partition(SEPARATOR)
         stream: Stream = "stderr" if self._flags[index] else "stdout"
-        return Line(stream, int(head, 16) if head else None, raw)
+        return Line(stream, int(head, 16) if head else None, raw, False, self.seq_of(index))
 
     def start_pen(self, index: int | None, stream: Stream) -> Pen:
         """The pen (colours in force) a line starts with: complete line ``index``, or
@@ -195,6 +218,10 @@ class Transcript:
     def stream_of(self, index: int) -> Stream:
         """The stream of a complete line."""
         return "stderr" if self._flags[index] else "stdout"
+
+    def stream_flags(self, low: int, high: int) -> bytes:
+        """One byte per complete line ``low .. high - 1``: 1 for stderr, 0 for stdout."""
+        return bytes(self._flags[low:high])
 
     def last_stderr(self) -> int | None:
         """The last complete stderr line (None before any)."""

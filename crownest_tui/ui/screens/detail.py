@@ -180,6 +180,7 @@ class RunDetailScreen(FollowsRun, Screen[None]):
         run_id: str,
         *,
         after_seq: int | None = None,
+        at_seq: int | None = None,
         read_only: bool = False,
         bell: bool = False,
         clock: Clock | None = None,
@@ -193,6 +194,7 @@ class RunDetailScreen(FollowsRun, Screen[None]):
         self.client = client
         self.run_id = run_id
         self.after_seq = after_seq
+        self.at_seq = at_seq  # the log opens at this event's line (``open … --at-seq``)
         self.read_only = read_only
         self.bell = bell
         self.clock = clock or _utc_now
@@ -223,6 +225,7 @@ class RunDetailScreen(FollowsRun, Screen[None]):
                     id="log-view",
                     save_name=self.run_id,
                     save_directory=self.save_folder,
+                    run_id=self.run_id,
                     error_matcher=self.error_matcher,
                 )
             with TabPane("2 Events", id="events"):
@@ -256,6 +259,8 @@ class RunDetailScreen(FollowsRun, Screen[None]):
         # Durations count while the run is active; a finished run's screen sleeps.
         self._ticker = self.set_interval(1.0, self._tick, pause=True)
         self.set_focus(self.query_one("#log-view", LogView).lines)
+        if self.at_seq is not None:
+            self.query_one("#log-view", LogView).go_to_seq(self.at_seq)
 
     def _tick(self) -> None:
         self._triage.refresh()

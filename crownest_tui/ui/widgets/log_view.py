@@ -27,11 +27,17 @@ from crownest_tui.core.chunk import OutputChunk, StreamFilter
 from crownest_tui.core.error_lines import ErrorIndex, ErrorMatcher
 from crownest_tui.core.save_folder import SaveFolder
 from crownest_tui.ui.log.error_nav import ErrorNavigator
+from crownest_tui.ui.log.filter_bar import FilterBar
+from crownest_tui.ui.log.filter_chips import FilterChips
 from crownest_tui.ui.log.lines import LogLines
+from crownest_tui.ui.log.marks import Marks
+from crownest_tui.ui.log.narrow_control import NarrowController
+from crownest_tui.ui.log.narrow_keys import NarrowKeys
 from crownest_tui.ui.log.save import SavedLog, save_log
 from crownest_tui.ui.log.search_bar import SearchBar
 from crownest_tui.ui.log.search_control import SearchController
 from crownest_tui.ui.log.sections_control import SECTION_BINDINGS, SectionsControl
+from crownest_tui.ui.log.time_column import NEXT_MODE, TimeMode
 from crownest_tui.ui.log.transcript import Transcript
 
 from ...text.format import format_count
@@ -45,8 +51,9 @@ NEXT_STREAMS: dict[StreamFilter, StreamFilter] = {
 }
 
 
-class LogView(Vertical):
-    """The live transcript of a run: follow, search, wrap, times, stream filter, save."""
+class LogView(NarrowKeys, Vertical):
+    """The live transcript of a run: follow, search, wrap, times, stream filter, save;
+    filters, marks and copying come from :class:`NarrowKeys`."""
 
     DEFAULT_CSS = """
     LogView { height: 1fr; }
@@ -81,7 +88,12 @@ class LogView(Vertical):
             "w", "toggle_wrap", "Wrap", show=False, id="log.wrap", tooltip="Wrap long lines on/off"
         ),
         Binding(
-            "t", "toggle_times", "Times", show=False, id="log.times", tooltip="Show event times"
+            "t",
+            "toggle_times",
+            "Times",
+            show=False,
+            id="log.times",
+            tooltip="Time column: event time, since the start, since the previous line, off",
         ),
         Binding(
             "o",
@@ -127,7 +139,9 @@ class LogView(Vertical):
     wrap: reactive[bool] = reactive(False, init=False)
     """Wrap long lines (``w``)."""
     show_times: reactive[bool] = reactive(False, init=False)
-    """Show each line's event time (``t``)."""
+    """Show the time column (``t`` cycles :attr:`time_mode`; off hides it)."""
+    time_mode: reactive[TimeMode] = reactive[TimeMode]("off", init=False)
+    """What the time column shows: ``off`` → ``clock`` → ``since`` → ``delta``."""
     stream_filter: reactive[StreamFilter] = reactive[StreamFilter]("all", init=False)
     """Which streams are shown (``o`` cycles ``all`` → ``stdout`` → ``stderr``)."""
     new_lines: reactive[int] = reactive(0, init=False)
@@ -176,6 +190,7 @@ class LogView(Vertical):
         save_directory: Path | SaveFolder | None = None,
         save_name: str = "transcript",
         spool_directory: Path | None = None,
+        run_id: str | None = None,
         error_matcher: ErrorMatcher | None = None,
         name: str | None = None,
         id: str | None = None,  # noqa: A002 (Textual's name)
@@ -184,13 +199,17 @@ class LogView(Vertical):
         """``save_directory`` (a folder, or the app's rule; default: the downloads
         folder) receives ``ctrl+s`` files named ``<save_name>-<local time>.log``;
         ``spool_directory`` holds the temporary spool (default: the system temp dir);
-        with ``error_matcher``, error lines are found as they arrive (``e``/``E``)."""
+        ``run_id``: the run whose output this is (for ``Y`` references); with
+        ``error_matcher``, error lines are found as they arrive (``e``/``E``)."""
         super().__init__(name=name, id=id, classes=classes)
         self.transcript = Transcript(spool_directory)
         self.save_folder = SaveFolder.of(save_directory)
         self.save_name = save_name
         self._dirty = True
         self._paused_at = 0
+        self.run_id = run_id
+        self.marks = Marks()
+        self.cursor: int | None = None
         self._frame: Timer | None = None
         # Held, not queried: a frame may come due while the view is being removed,
         # after its children have gone.
@@ -200,11 +219,6 @@ class LogView(Vertical):
         self._error_scroll: float | None = None  # where show_error left the view
 
     @property
-    def lines(self) -> LogLines:
-        """The scrolling body."""
-        return self._lines
-
-    @property
     def search_bar(self) -> SearchBar:
         """The search input."""
         return self.query_one(SearchBar)
@@ -212,19 +226,26 @@ class LogView(Vertical):
     def compose(self) -> ComposeResult:
         if self._errors is not None:
             self._errors.attach(self._lines)
+        yield FilterChips()
         yield self._lines.data_bind(
             LogView.wrap,
             LogView.show_times,
+            LogView.time_mode,
             LogView.stream_filter,
             LogView.new_lines,
             following=LogView.follow,
         )
         yield SearchBar()
+        yield FilterBar()
 
     def on_mount(self) -> None:
         self._search = SearchController(
             self.transcript, self.lines, self.search_bar, show_match=self._show_match
         )
+        self._narrow = NarrowController(
+            self.transcript, self.lines, self.query_one(FilterChips), self
+        )
+        self.lines.gutter_mark = self.line_mark
         self.sections = SectionsControl(self.transcript, self.lines)
         self._schedule_frame()  # the first sync
 
@@ -252,7 +273,7 @@ class LogView(Vertical):
     def _on_frame(self) -> None:
         self._frame = None
         self._tick()
-        if self._search.indexing:  # a little more of the search index each frame
+        if self._search.indexing or self._narrow.scanning:  # a little more each frame
             self._schedule_frame()
 
     def on_log_lines_widened(self, event: LogLines.Widened) -> None:
@@ -263,6 +284,7 @@ class LogView(Vertical):
 
     def _tick(self) -> None:
         self._search.on_frame()
+        self.narrow_frame()
         if not self._dirty:
             return
         self._dirty = False
@@ -309,15 +331,16 @@ class LogView(Vertical):
         self.wrap = not self.wrap
 
     def action_toggle_times(self) -> None:
-        """Show or hide event times."""
-        self.show_times = not self.show_times
+        """Cycle the time column: event time, since the start, since the previous line, off."""
+        self.time_mode = NEXT_MODE[self.time_mode]
+        self.show_times = self.time_mode != "off"
 
     def action_cycle_streams(self) -> None:
         """Show stdout+stderr, then stdout only, then stderr only."""
         self.stream_filter = NEXT_STREAMS[self.stream_filter]
 
     def watch_stream_filter(self, stream_filter: StreamFilter) -> None:
-        self._paused_at = self.transcript.count(stream_filter)  # new lines count from here
+        self._paused_at = self.lines.view_map(stream_filter).count()  # new lines count from here
 
     # -- search ----------------------------------------------------------------------
 

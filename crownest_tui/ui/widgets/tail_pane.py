@@ -60,7 +60,7 @@ class TailPane(FollowsRun, Vertical):
             yield Label("", classes="pane-command", markup=False)
             yield QuietBadge(classes="pane-quiet")
         yield ConnectionBar(classes="pane-connection").data_bind(status=TailPane.stream_status)
-        yield LogView(save_name=self.run_id, save_directory=self.save_directory)
+        yield LogView(save_name=self.run_id, save_directory=self.save_directory, run_id=self.run_id)
 
     def tick(self) -> None:
         """Re-render the quiet badge: every second while the run is active (a pane

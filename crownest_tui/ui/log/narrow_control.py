@@ -1,0 +1,103 @@
+"""The filters of one log view: what is in force, scanning the spool, the chips.
+
+Setting filters starts a :class:`~crownest_tui.ui.log.filters.FilterIndex` from the
+first line: the first slice is scanned at once (first results show straight away),
+the rest in a thread, one slice per step, each handed to the event loop. New lines
+while following are scanned on the frame. The view maps its positions through the
+index (``LogLines.narrowing``) while any filter is in force.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from textual.widget import Widget
+
+from crownest_tui.ui.log.filter_chips import FilterChips
+from crownest_tui.ui.log.filters import FilterIndex, FilterSet, SliceFlags, scan_slice
+from crownest_tui.ui.log.lines import LogLines
+from crownest_tui.ui.log.scan_thread import THREAD_BACKLOG, THREAD_LINES, BackgroundScan, Step
+from crownest_tui.ui.log.transcript import Transcript
+
+FIRST_SLICE = THREAD_LINES
+"""Lines scanned at once when filters change (the first screen of results)."""
+FRAME_SLICE = 4_096
+"""Most new lines scanned on one frame while following."""
+SCAN_GROUP = "log-filter-scan"
+
+
+class NarrowController:
+    """Keeps the filters of one log view and the index they need."""
+
+    def __init__(
+        self, transcript: Transcript, lines: LogLines, chips: FilterChips, owner: Widget
+    ) -> None:
+        self.transcript, self.lines, self.chips = transcript, lines, chips
+        self.filters = FilterSet()
+        self.index: FilterIndex | None = None
+        self._scan = BackgroundScan(owner, SCAN_GROUP)
+
+    def set_filters(self, filters: FilterSet) -> None:
+        """Put ``filters`` in force (an empty set shows every line again)."""
+        lines = self.lines
+        top = lines.top_line()
+        self._scan.stop()
+        self.filters = filters
+        self.index = FilterIndex(filters, self.transcript) if filters.active else None
+        lines.narrowing = self.index
+        if self.index is not None:
+            self._scan_here(FIRST_SLICE)
+        lines.invalidate()
+        if not lines.following and top is not None:
+            lines.show_position(lines.rank(top))
+        self.on_frame()
+
+    @property
+    def scanning(self) -> bool:
+        """Lines are left to scan for the filters in force."""
+        return self.index is not None and self.index.scanned < self.transcript.committed
+
+    def on_frame(self) -> None:
+        """Scan what arrived: a slice now, or a long way in the thread."""
+        index = self.index
+        if index is None:
+            self.chips.show(self.filters, 0, None)
+            return
+        behind = self.transcript.committed - index.scanned
+        if behind and not self._scan.running:
+            if behind > THREAD_BACKLOG:
+                self._scan.start(self._thread_step(index), "filter the log")
+            else:
+                self._scan_here(FRAME_SLICE)
+        total = self.transcript.committed
+        scanning = index.scanned / total if index.scanned < total else None
+        self.chips.show(self.filters, index.hidden(), scanning)
+
+    def _scan_here(self, most: int) -> None:
+        index = self.index
+        assert index is not None
+        last = min(index.scanned + most, self.transcript.committed)
+        if last > index.scanned:
+            self._take(index, scan_slice(self.transcript, index.filters, index.scanned, last))
+
+    def _thread_step(self, index: FilterIndex) -> Step:
+        """A thread step: scan the next slice, hand it to the event loop without
+        waiting (slices arrive in order; one the index cannot take is dropped)."""
+        transcript, loop = self.transcript, asyncio.get_running_loop()
+        position = index.scanned
+
+        def step() -> bool:
+            nonlocal position
+            last = min(position + THREAD_LINES, transcript.committed)
+            if last <= position:
+                return True
+            flags = scan_slice(transcript, index.filters, position, last)
+            position = last
+            loop.call_soon_threadsafe(self._take, index, flags)
+            return False
+
+        return step
+
+    def _take(self, index: FilterIndex, flags: SliceFlags) -> None:
+        if index is self.index and self.lines.is_attached and index.add(flags):
+            self.lines.sync()
