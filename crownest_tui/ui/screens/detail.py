@@ -109,7 +109,7 @@ class RunDetailScreen(FollowsRun, Screen[None]):
             "Run again",
             show=False,
             id="detail.rerun",
-            tooltip="Run it again (same request, files packed anew)",
+            tooltip="Run it again, its files packed anew",
         ),
         Binding(
             "i",

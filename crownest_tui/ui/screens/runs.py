@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from ..launching import Launched
 
 
-INSIGHTS_TIP = "Insights: charts of the runs under these filters"
+INSIGHTS_TIP = "Charts of the runs under these filters"
 
 
 class RunsScreen(FilterBarScreen, RunsLoader):
@@ -80,7 +80,7 @@ class RunsScreen(FilterBarScreen, RunsLoader):
             "Run again",
             show=False,
             id="runs.rerun",
-            tooltip="Run it again (same request, files packed anew)",
+            tooltip="Run it again, its files packed anew",
         ),
         Binding("e", "error_details", "Error details", show=False, id="runs.error_details"),
         Binding("r", "refresh", "Refresh", show=False, id="runs.refresh"),

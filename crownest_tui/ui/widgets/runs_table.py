@@ -131,7 +131,7 @@ class RunsTable(ScrollView, can_focus=True):
             "Compare",
             show=False,
             id="runs.compare",
-            tooltip="Compare with its last good run (or the two marked runs)",
+            tooltip="Compare with its last good run (or 2 marked)",
         ),
     ]
 
