@@ -6,6 +6,7 @@ import asyncio
 from typing import Any
 
 from textual.app import App, ComposeResult
+from textual.pilot import Pilot
 
 from crownest_tui.api import CrowNestClient
 from crownest_tui.api.events import StdoutEvent
@@ -56,6 +57,20 @@ async def run_to_end(client: CrowNestClient, suite_name: str, failing: bool) -> 
     raise AssertionError(f"{run.id} did not end")
 
 
+async def press_compare(
+    pilot: Pilot[None], app: RecordingApp, run_id: str, marked: str | None = None
+) -> None:
+    """Once the list has loaded: mark ``marked`` if given, press ``=`` on ``run_id``."""
+    await settle(pilot)
+    table = runs_screen(app).table
+    if marked is not None:
+        table.move_cursor(table.shown_ids.index(marked))
+        await pilot.press("space")
+    table.move_cursor(table.shown_ids.index(run_id))
+    await pilot.press("equals_sign")
+    await wait_until(pilot, lambda: isinstance(app.screen, CompareScreen))
+
+
 async def test_equals_compares_a_failing_run_with_the_last_good_one(
     backend: LocalBackendProcess,
 ) -> None:
@@ -66,11 +81,7 @@ async def test_equals_compares_a_failing_run_with_the_last_good_one(
         bad = await run_to_end(client, name, failing=True)
         app = RecordingApp(client, refresh_interval=0, filters=only(name))
         async with app.run_test(size=(120, 40)) as pilot:
-            await settle(pilot)
-            table = runs_screen(app).table
-            table.move_cursor(table.shown_ids.index(bad))
-            await pilot.press("equals_sign")
-            await wait_until(pilot, lambda: isinstance(app.screen, CompareScreen))
+            await press_compare(pilot, app, bad)
             screen = app.screen
             assert isinstance(screen, CompareScreen)
             diff = screen.query_one(DiffView)
@@ -108,13 +119,7 @@ async def test_equals_with_two_marked_runs_compares_them(backend: LocalBackendPr
         second = await run_to_end(client, name, failing=True)
         app = RecordingApp(client, refresh_interval=0, filters=only(name))
         async with app.run_test(size=(120, 40)) as pilot:
-            await settle(pilot)
-            table = runs_screen(app).table
-            table.move_cursor(table.shown_ids.index(first))
-            await pilot.press("space")
-            table.move_cursor(table.shown_ids.index(second))
-            await pilot.press("equals_sign")
-            await wait_until(pilot, lambda: isinstance(app.screen, CompareScreen))
+            await press_compare(pilot, app, second, marked=first)
             await wait_until(pilot, lambda: "The logs are the same" in "\n".join(screen_text(app)))
             text = "\n".join(screen_text(app))
             assert f"- {first}" in text and f"+ {second}" in text  # the older one is the base
