@@ -9,8 +9,8 @@ from textual.pilot import Pilot
 async def run_command(pilot: Pilot[None], query: str, command: str) -> None:
     """Open the palette, type ``query`` and run the hit whose text is ``command``."""
     await pilot.press("ctrl+p")
-    for _ in range(500):
-        await pilot.pause()
+    for _ in range(500):  # up to 10 s: the palette's modules load on first use
+        await pilot.pause(0.02)
         if isinstance(pilot.app.screen, CommandPalette):
             break
     palette = pilot.app.screen
