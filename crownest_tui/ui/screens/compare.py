@@ -28,7 +28,7 @@ from ...core.compare import (
     unified_rows,
     work_metadata,
 )
-from ...text.format import format_count
+from ...text.format import format_count, safe_line, truncate
 from ..compare_log import ComparedLog, load_log
 from ..widgets.context_bar import ContextBar
 from ..widgets.diff_view import DiffView
@@ -39,12 +39,6 @@ BASELINE_SEARCH_LIMIT = 500
 
 FIELD_WIDTH = 14
 """The widest label of the facts table ("Archive sha256")."""
-
-
-def shorten(value: str, room: int) -> str:
-    """``value`` cut to ``room`` cells with an ellipsis (values are plain ids,
-    hashes and words: one cell per character)."""
-    return value if len(value) <= room else value[: room - 1] + "…"
 
 
 def order_pair(first: WorkspaceRun, second: WorkspaceRun) -> tuple[WorkspaceRun, WorkspaceRun]:
@@ -137,8 +131,9 @@ class CompareScreen(Screen[None]):
         if pair is None:
             return
         base, other = pair
+        command = safe_line(other.command)  # untrusted: inert on one line
         self.query_one("#compare-title", Static).update(
-            f"- {base.id} ({base.status})   + {other.id} ({other.status})   {other.command}"
+            f"- {base.id} ({base.status})   + {other.id} ({other.status})   {command}"
         )
         self._show_facts(base, other)
         started = time.monotonic()
@@ -195,8 +190,8 @@ class CompareScreen(Screen[None]):
         for difference in differences:
             table.add_row(
                 Text(difference.label),
-                Text(shorten(difference.base, room)),
-                Text(shorten(difference.other, room)),
+                Text(truncate(difference.base, room)),
+                Text(truncate(difference.other, room)),
             )
         if not differences:
             table.add_row(Text("(every field)"), Text("the same"), Text("the same"))
