@@ -16,10 +16,7 @@ from ..api.client import MAX_PAGE_LIMIT
 from ..api.events import RunEvent, StderrEvent, StdoutEvent
 from ..api.models import WorkspaceRun
 from ..core.compare import LogKeys
-from .log.spool import BLOCK, ENCODING, ERRORS, Spool
-
-READ_BLOCKS = 1024
-"""Spool blocks read at once by :meth:`ComparedLog.text` (64k lines)."""
+from .log.spool import ENCODING, ERRORS, Spool
 
 
 class ComparedLog:
@@ -75,22 +72,8 @@ class ComparedLog:
         self.stderr.extend(flags)
 
     def text(self, lines: Sequence[int]) -> list[str]:
-        """The raw (untrusted) text of these line numbers, in ascending order: the
-        spool is read in long stretches (one read and one decode per 64k lines), as a
-        diff asks for every ninth line of a log as easily as for one."""
-        texts: list[str] = []
-        at, count = 0, len(lines)
-        while at < count:
-            first = lines[at] // BLOCK
-            last = min(first + READ_BLOCKS, self.spool.block_count())
-            rows = self.spool.read_blocks(first, last).decode(ENCODING, ERRORS).split("\n")
-            start, end = first * BLOCK, last * BLOCK
-            while at < count and start <= lines[at] < end:
-                texts.append(rows[lines[at] - start])
-                at += 1
-            if at < count and lines[at] < start:
-                raise ValueError("line numbers must be in ascending order")
-        return texts
+        """The raw (untrusted) text of these line numbers, in ascending order."""
+        return self.spool.records(lines)
 
 
 async def load_log(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import tempfile
 from array import array
+from collections.abc import Sequence
 from itertools import accumulate, islice
 from pathlib import Path
 
@@ -18,6 +19,9 @@ from textual.cache import LRUCache
 
 BLOCK = 64
 """Lines per index block: reading any line reads at most this many."""
+
+READ_BLOCKS = 1024
+"""Blocks :meth:`Spool.records` reads (and decodes) at once: 64k lines."""
 
 ENCODING = "utf-8"
 ERRORS = "surrogatepass"
@@ -111,3 +115,21 @@ class Spool:
     def record(self, line: int) -> str:
         """One record by line number."""
         return self.block(line // BLOCK)[line % BLOCK]
+
+    def records(self, lines: Sequence[int]) -> list[str]:
+        """The records of these line numbers, in ascending order, read in long
+        stretches (one read and one decode per 64k lines, not one per block): a
+        diff asks for every ninth line of a log as easily as for one."""
+        texts: list[str] = []
+        at, count = 0, len(lines)
+        while at < count:
+            first = lines[at] // BLOCK
+            last = min(first + READ_BLOCKS, self.block_count())
+            rows = self.read_blocks(first, last).decode(ENCODING, ERRORS).split("\n")
+            start, end = first * BLOCK, last * BLOCK
+            while at < count and start <= lines[at] < end:
+                texts.append(rows[lines[at] - start])
+                at += 1
+            if at < count and lines[at] < start:
+                raise ValueError("line numbers must be in ascending order")
+        return texts
