@@ -152,6 +152,17 @@ async def search(pilot: Pilot[None], app: CrowNestApp, demo: DemoRuns) -> None:
     await pilot.pause(0.3)
 
 
+async def log_filters(pilot: Pilot[None], app: CrowNestApp, demo: DemoRuns) -> None:
+    await wait_until(pilot, "runs listed", lambda: _list_loaded(app))
+    app.post_message(OpenRun(demo.failed_tests.id))
+    await wait_until(pilot, "log loaded", lambda: _log_lines(app) > 20)
+    await pilot.press("minus", *"Deprecation", "enter")  # hide the warnings
+    await pilot.press("ampersand", *"FAILED", "enter")  # only the failures
+    await pilot.press("C", "1", "enter")  # with the line after each
+    await pilot.pause(0.5)
+    _log_lines(app)
+
+
 async def sections(pilot: Pilot[None], app: CrowNestApp, demo: DemoRuns) -> None:
     await wait_until(pilot, "runs listed", lambda: _list_loaded(app))
     app.post_message(OpenRun(demo.deploy.id))
@@ -247,6 +258,7 @@ SCENES: dict[str, tuple[str, Scene]] = {
     "filters": ("Failed runs, quick-filtered", filters),
     "live-tail": ("Live tail", live_tail),
     "search": ("Search in a log", search),
+    "log-filters": ("Log filters: only FAILED, one line of context", log_filters),
     "sections": ("CI sections, the failed one open", sections),
     "evidence": ("Evidence Bundle", evidence),
     "cancel-confirmation": ("Cancel confirmation", cancel_confirmation),
