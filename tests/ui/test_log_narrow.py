@@ -14,8 +14,8 @@ from crownest_tui.api import CrowNestClient
 from crownest_tui.core.chunk import OutputChunk
 from crownest_tui.local.process import LocalBackendProcess
 from crownest_tui.text.sanitize import plain_text
-from crownest_tui.ui.log.filter_bar import FilterBar
 from crownest_tui.ui.log.filter_chips import FilterChips
+from crownest_tui.ui.log.filter_prompt import FilterPrompt
 from crownest_tui.ui.screens.split_tail import SplitTailScreen
 from crownest_tui.ui.widgets.log_view import LogView
 from tests.local.support import make_archive, open_gate
@@ -148,13 +148,42 @@ async def test_a_bad_regex_filter_says_why_and_changes_nothing(
 ) -> None:
     async with finished_log(backend, 20) as (pilot, view, _run_id):
         await add_filter(pilot, "ampersand", "re:(unclosed")
-        bar = view.query_one(FilterBar)
+        bar = view.query_one(FilterPrompt)
         assert bar.is_open
         assert "Invalid regular expression" in str(bar.query_one("#log-filter-error").render())
         assert not view._narrow.filters.active and len(shown(view)) == 20
         await pilot.press("escape")
         await pilot.pause()
         assert not bar.is_open
+
+
+async def test_the_prompts_fill_their_bar_in_the_whole_app(backend: LocalBackendProcess) -> None:
+    """In the app, beside the runs list's own filter bar (whose input is 28 cells), the
+    log's filter prompt and search bar give their input the rest of the row."""
+    from crownest_tui.ui.log.prompt_bar import PromptBar
+    from crownest_tui.ui.log.search_bar import SearchBar
+    from crownest_tui.ui.messages import OpenRun
+
+    async with client_of(backend) as client:
+        run_id = await start_run(client, "python3 gen.py", {"gen.py": log_script(20)})
+        app = RecordingApp(client, refresh_interval=0)
+        async with app.run_test(size=(120, 30)) as pilot:
+            await settle(pilot)
+            app.post_message(OpenRun(run_id))
+            await wait_until(pilot, lambda: bool(app.screen.query("#log-view")))
+            view = await finished_detail(pilot, 20)
+            view.lines.focus()
+            bars: list[tuple[str, type[PromptBar]]] = [("C", FilterPrompt), ("slash", SearchBar)]
+            for key, bar_type in bars:
+                await pilot.press(key)
+                await pilot.pause()
+                bar = view.query_one(bar_type)
+                assert bar.is_open
+                field = bar.input
+                await wait_until(pilot, lambda: field.region.width > 0)  # noqa: B023 (awaited here)
+                assert field.region.width > bar.region.width * 0.8, bar_type
+                await pilot.press("escape")
+                await pilot.pause()
 
 
 async def test_following_goes_on_while_filtered(backend: LocalBackendProcess) -> None:

@@ -17,7 +17,7 @@ from typing import ClassVar
 from textual.binding import Binding, BindingType
 from textual.widget import Widget
 
-from crownest_tui.ui.log.filter_bar import FilterBar
+from crownest_tui.ui.log.filter_prompt import FilterPrompt
 from crownest_tui.ui.log.filters import FilterSet, LineFilter
 from crownest_tui.ui.log.json_line_screen import JsonLineScreen
 from crownest_tui.ui.log.json_lines import pretty
@@ -138,36 +138,36 @@ class NarrowKeys(Widget):
         return self._lines
 
     @property
-    def filter_bar(self) -> FilterBar:
-        return self.query_one(FilterBar)
+    def filter_prompt(self) -> FilterPrompt:
+        return self.query_one(FilterPrompt)
 
     # -- filters -----------------------------------------------------------------------
 
     def action_filter(self, kind: str) -> None:
         """Ask for a filter (``include``/``exclude``) or the context size."""
         if kind == "context":
-            self.filter_bar.open("context", str(self._narrow.filters.context or ""))
+            self.filter_prompt.open("context", str(self._narrow.filters.context or ""))
         elif kind in ("include", "exclude"):
-            self.filter_bar.open("include" if kind == "include" else "exclude")
+            self.filter_prompt.open("include" if kind == "include" else "exclude")
 
-    def on_filter_bar_submitted(self, event: FilterBar.Submitted) -> None:
+    def on_filter_prompt_submitted(self, event: FilterPrompt.Submitted) -> None:
         event.stop()
         filters = self._narrow.filters
         if event.kind == "context":
             try:
                 size = int(event.text or "0")
             except ValueError:
-                self.filter_bar.show_error("a number of lines")
+                self.filter_prompt.show_error("a number of lines")
                 return
             filters = filters.with_context(size)
         elif event.text:
             try:
                 query = parse_query(event.text, event.regex)
             except SearchError as error:
-                self.filter_bar.show_error(str(error))
+                self.filter_prompt.show_error(str(error))
                 return
             filters = filters.adding(LineFilter(event.kind, query))
-        self.filter_bar.action_close()
+        self.filter_prompt.action_close()
         self._set_filters(filters)
 
     def _set_filters(self, filters: FilterSet) -> None:
@@ -178,7 +178,7 @@ class NarrowKeys(Widget):
         """Catch up at the next frame (the log view's own way)."""
         raise NotImplementedError
 
-    def on_filter_bar_closed(self, event: FilterBar.Closed) -> None:
+    def on_filter_prompt_closed(self, event: FilterPrompt.Closed) -> None:
         event.stop()
         self.lines.focus()
 

@@ -27,8 +27,8 @@ from crownest_tui.core.chunk import OutputChunk, StreamFilter
 from crownest_tui.core.error_lines import ErrorIndex, ErrorMatcher
 from crownest_tui.core.save_folder import SaveFolder
 from crownest_tui.ui.log.error_nav import ErrorNavigator
-from crownest_tui.ui.log.filter_bar import FilterBar
 from crownest_tui.ui.log.filter_chips import FilterChips
+from crownest_tui.ui.log.filter_prompt import FilterPrompt
 from crownest_tui.ui.log.lines import LogLines
 from crownest_tui.ui.log.marks import Marks
 from crownest_tui.ui.log.narrow_control import NarrowController
@@ -236,7 +236,7 @@ class LogView(NarrowKeys, Vertical):
             following=LogView.follow,
         )
         yield SearchBar()
-        yield FilterBar()
+        yield FilterPrompt()
 
     def on_mount(self) -> None:
         self._search = SearchController(

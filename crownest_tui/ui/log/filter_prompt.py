@@ -18,7 +18,7 @@ PROMPTS: dict[PromptKind, tuple[str, str]] = {
 }
 
 
-class FilterBar(PromptBar):
+class FilterPrompt(PromptBar):
     """Asks for one filter or the context size; ``enter`` applies, ``escape`` closes."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
