@@ -11,12 +11,13 @@ from textual.pilot import Pilot
 
 from crownest_tui.local.process import LocalBackendProcess
 from crownest_tui.ui.help_sections import help_sections
+from crownest_tui.ui.log import OutputChunk
 from crownest_tui.ui.log.outline import SectionOutline
 from crownest_tui.ui.screens.split_tail import SplitTailScreen
 from crownest_tui.ui.widgets.log_view import LogView
 from tests.local.support import open_gate
 from tests.ui.conftest import RecordingApp
-from tests.ui.log_helpers import screen_rows, wait_until
+from tests.ui.log_helpers import LogApp, screen_rows, wait_until
 from tests.ui.palette import run_command
 from tests.ui.test_detail import DetailHost, client_of, detail, start_run, stream_ended
 from tests.ui.test_split_tail import ended
@@ -306,3 +307,23 @@ async def test_a_search_opens_the_sections_that_hide_its_match(
             "▾ Wheels  1 line",
             "built a.whl",
         ]
+
+
+async def test_the_run_ending_folds_its_sections_before_the_next_paint() -> None:
+    """The running group folds when the run ends; the rows painted right after (before
+    the next frame) are the folded ones, never lines the view no longer has."""
+    app = LogApp()
+    async with app.run_test(size=(60, 12)) as pilot:
+        view = app.log_view
+        view.set_run_state(active=True, failed=False)
+        text = "::group::Build\n" + "".join(f"step {n}\n" for n in range(8))
+        view.append([OutputChunk("stdout", text, 1)])
+        view.flush()
+        assert [row.strip() for row in screen_rows(view)][:2] == [
+            "▾ Build  8 lines · running",
+            "step 0",
+        ]
+        view.set_run_state(active=False, failed=False)
+        rows = [row.strip() for row in screen_rows(view)]  # no frame in between
+        assert rows[0].startswith("▸ Build") and "step 0" not in rows
+        await pilot.pause()

@@ -401,7 +401,11 @@ class LogView(NarrowKeys, Vertical):
         """Tell the sections how the run stands: the running one (while ``active``) and
         the one it failed in (``failed``) are open."""
         self.sections.set_run(active, failed)
+        # Now, not at the next frame: the folds changed, and a paint before the view
+        # has counted its lines again would ask for positions that are no longer there.
         self._dirty = True
+        if self.is_mounted:
+            self._tick()
 
     def action_toggle_section(self) -> None:
         """Fold or open the section at the top of the view."""
