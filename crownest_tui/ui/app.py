@@ -247,7 +247,12 @@ class CrowNestApp(SessionApp):
         from .screens.split_tail import SplitTailScreen
 
         self.push_screen(
-            SplitTailScreen(self.client, message.run_ids, save_directory=self.save_folder)
+            SplitTailScreen(
+                self.client,
+                message.run_ids,
+                save_directory=self.save_folder,
+                error_matcher=self.error_matcher,
+            )
         )
 
     async def action_quit(self) -> None:

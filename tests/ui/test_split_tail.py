@@ -299,3 +299,40 @@ async def test_search_in_a_narrow_pane_shows_the_query_and_escape_closes_it_firs
             assert app.screen is screen and not pane.log_view.search_bar.is_open
             await pilot.press("escape")
             assert isinstance(app.screen, RunsScreen)
+
+
+FAILING_SCRIPT = (
+    "import sys\n"
+    "for n in range(30):\n"
+    "    print(f'step {n} ok')\n"
+    "print('Traceback (most recent call last):')\n"
+    "print('  File \"app.py\", line 3, in <module>')\n"
+    "print('ValueError: boom')\n"
+    "sys.exit(1)\n"
+)
+
+
+async def test_e_goes_to_the_error_lines_in_each_pane(backend: LocalBackendProcess) -> None:
+    """The split tail finds error lines as the detail screen does (the app's matcher)."""
+    from crownest_tui.ui.messages import OpenSplit
+    from tests.ui.test_detail import start_run
+
+    async with client_for(backend) as client:
+        ids = [
+            await start_run(client, "python3 fail.py", {"fail.py": FAILING_SCRIPT}),
+            await start_run(client, "python3 fail.py", {"fail.py": FAILING_SCRIPT}),
+        ]
+        app = RecordingApp(client, refresh_interval=0)
+        async with app.run_test(size=(160, 40)) as pilot:
+            await settle(pilot)
+            app.post_message(OpenSplit(ids))
+            await wait_until(pilot, lambda: isinstance(app.screen, SplitTailScreen))
+            screen = split_screen(app)
+            await wait_until(pilot, lambda: len(screen.panes) == 2)
+            await wait_until(pilot, lambda: all(ended(p) for p in screen.panes))
+            first, second = (pane.log_view for pane in screen.panes)
+            await pilot.press("g", "e")
+            assert first.lines.current_error == 30  # the Traceback line
+            assert second.lines.current_error is None  # only the focused pane moves
+            await pilot.press("tab", "g", "e", "e")
+            assert second.lines.current_error == 32  # ValueError: boom

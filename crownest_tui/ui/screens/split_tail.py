@@ -14,6 +14,7 @@ from textual.containers import Container
 from textual.screen import Screen
 
 from ...api.client import CrowNestClient
+from ...core.error_lines import ErrorMatcher
 from ...core.save_folder import SaveFolder
 from ...text.format import format_count
 from ..messages import WatchRun
@@ -82,21 +83,27 @@ class SplitTailScreen(Screen[None]):
         *,
         stacked: bool = False,
         save_directory: Path | SaveFolder | None = None,
+        error_matcher: ErrorMatcher | None = None,
     ) -> None:
         """``run_ids``: the runs, left to right (top to bottom when ``stacked``); only
-        the first four are shown."""
+        the first four are shown. ``error_matcher``: each pane's error lines (``e``)."""
         super().__init__()
         self.client = client
         self.run_ids = list(dict.fromkeys(run_ids))[:MAX_PANES]
         self.stacked = stacked
         self.save_directory = save_directory
+        self.error_matcher = error_matcher
 
     def compose(self) -> ComposeResult:
         yield ContextBar()
         with Container(id="panes"):
             for index, run_id in enumerate(self.run_ids):
                 yield TailPane(
-                    self.client, run_id, save_directory=self.save_directory, id=f"pane-{index}"
+                    self.client,
+                    run_id,
+                    save_directory=self.save_directory,
+                    error_matcher=self.error_matcher,
+                    id=f"pane-{index}",
                 )
         yield Footer()
 

@@ -15,6 +15,7 @@ from textual.widgets import Label
 
 from ...api.client import CrowNestClient
 from ...api.models import RunStatus, WorkspaceRun
+from ...core.error_lines import ErrorMatcher
 from ...core.save_folder import SaveFolder
 from ...text.format import safe_line
 from ..run_follower import FollowsRun, RunFollower
@@ -33,12 +34,15 @@ class TailPane(FollowsRun, Vertical):
         run_id: str,
         *,
         save_directory: Path | SaveFolder | None = None,
+        error_matcher: ErrorMatcher | None = None,
         id: str | None = None,  # noqa: A002 (Textual's name)
     ) -> None:
+        """``error_matcher``: which lines are error lines (``e``/``E``; None: none)."""
         super().__init__(id=id, classes="tail-pane")
         self.client = client
         self.run_id = run_id
         self.save_directory = save_directory
+        self.error_matcher = error_matcher
         self._shown: WorkspaceRun | None = None
 
     @property
@@ -60,7 +64,12 @@ class TailPane(FollowsRun, Vertical):
             yield Label("", classes="pane-command", markup=False)
             yield QuietBadge(classes="pane-quiet")
         yield ConnectionBar(classes="pane-connection").data_bind(status=TailPane.stream_status)
-        yield LogView(save_name=self.run_id, save_directory=self.save_directory, run_id=self.run_id)
+        yield LogView(
+            save_name=self.run_id,
+            save_directory=self.save_directory,
+            run_id=self.run_id,
+            error_matcher=self.error_matcher,
+        )
 
     def tick(self) -> None:
         """Re-render the quiet badge: every second while the run is active (a pane
