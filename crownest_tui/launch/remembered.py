@@ -4,6 +4,8 @@
 ``--exclude`` patterns and the artifacts asked for, in ``launches.json`` under the
 state dir. The newest :data:`KEPT` launches are kept; a broken or unreadable file
 is taken as empty and writing is best effort (a read-only home only loses reruns).
+Two dashboards and a ``launch`` may remember at once: each read-change-write holds an
+exclusive lock on ``launches.json.lock``, so none of them drops another's launch.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
@@ -53,6 +56,27 @@ def recall(run_id: str, path: Path | None = None) -> LaunchSource | None:
     return _load(path or launches_path()).get(run_id)
 
 
+@contextmanager
+def _locked(target: Path) -> Iterator[None]:
+    """Hold ``target``'s lock file (where there is no ``fcntl``, or no lock can be
+    taken, go on unlocked: best effort, as the writing is)."""
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        yield
+        return
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(target.with_name(target.name + ".lock"), "a")  # noqa: SIM115
+    except OSError:
+        yield
+        return
+    with handle:
+        with suppress(OSError):
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        yield  # closing the file releases the lock
+
+
 def remember(
     run_id: str,
     folder: Path,
@@ -63,12 +87,18 @@ def remember(
 ) -> None:
     """Note that ``run_id`` was packed from ``folder`` (best effort)."""
     target = path or launches_path()
-    known = _load(target)
-    known.pop(run_id, None)
-    known[run_id] = LaunchSource(
+    source = LaunchSource(
         folder=str(folder.resolve()), excludes=list(excludes), artifacts=list(artifacts)
     )
-    kept = dict(list(known.items())[-KEPT:])
+    with _locked(target):
+        known = _load(target)
+        known.pop(run_id, None)
+        known[run_id] = source
+        _write(target, dict(list(known.items())[-KEPT:]))
+
+
+def _write(target: Path, kept: dict[str, LaunchSource]) -> None:
+    """Replace ``target`` in one step (a reader never sees half a file)."""
     text = json.dumps(
         {run: source.model_dump(mode="json", exclude_none=True) for run, source in kept.items()},
         indent=1,

@@ -133,3 +133,28 @@ def test_rerun_without_an_archive_says_where_to_launch_it_from(
     assert run(["rerun", bare, *cli_api]) == exitcodes.NOT_FOUND
     err = capfd.readouterr().err
     assert f"{gone}, the folder {bare} was launched from, is gone" in err
+
+
+def _remember_many(path: str, prefix: str, count: int, folder: str) -> None:
+    for n in range(count):
+        remember(f"{prefix}{n}", Path(folder), path=Path(path))
+
+
+def test_launches_remembered_at_once_by_two_processes_are_all_kept(tmp_path: Path) -> None:
+    """Two dashboards (or a dashboard and ``launch``) remembering at the same time:
+    no launch is lost to the other's write."""
+    import multiprocessing
+
+    store = tmp_path / "launches.json"
+    context = multiprocessing.get_context("spawn")
+    writers = [
+        context.Process(target=_remember_many, args=(str(store), name, 60, str(tmp_path)))
+        for name in ("wsr_a", "wsr_b")
+    ]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join(60)
+        assert writer.exitcode == 0
+    for name in ("wsr_a", "wsr_b"):
+        assert all(recall(f"{name}{n}", store) is not None for n in range(60)), name
