@@ -48,6 +48,8 @@ def test_the_texts_that_count() -> None:
         "2 reconnects, 0 lost, 3 back-filled, 2 duplicates dropped, 1,200 unreadable"
     )
     assert log_badge(False, 1, "all") == "+1 new line · f to follow"
+    assert log_badge(False, 0, "all") == "paused · f to follow"
+    assert log_badge(False, 0, "all", live=False) == "ended · f to the end"
     assert log_badge(False, 1234, "stderr") == (
         "stderr only · o to change · +1,234 new lines · f to follow"
     )

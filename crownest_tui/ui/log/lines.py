@@ -134,6 +134,8 @@ class LogLines(ScrollView, can_focus=True):
         self.decorate: RowDecorator | None = None
         """Rows of its own for some lines (section headers, annotations)."""
 
+        self.live = True
+        """Whether more output may come (False once the run has ended: the badge says so)."""
         self.errors: ErrorIndex | None = None
         """Error lines to mark in the gutter (set by the view's error navigator)."""
         self.current_error: int | None = None
@@ -202,7 +204,7 @@ class LogLines(ScrollView, can_focus=True):
     @property
     def badge(self) -> str:
         """What the bottom-right badge says (nothing while following everything)."""
-        return log_badge(self.following, self.new_lines, self.stream_filter)
+        return log_badge(self.following, self.new_lines, self.stream_filter, self.live)
 
     def _relayout(self, top: int | None) -> None:
         """Lay lines out again; when not following, keep line ``top`` in sight."""

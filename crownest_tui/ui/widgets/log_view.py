@@ -401,6 +401,7 @@ class LogView(NarrowKeys, Vertical):
         """Tell the sections how the run stands: the running one (while ``active``) and
         the one it failed in (``failed``) are open."""
         self.sections.set_run(active, failed)
+        self.lines.live = active
         # Now, not at the next frame: the folds changed, and a paint before the view
         # has counted its lines again would ask for positions that are no longer there.
         self._dirty = True
