@@ -37,11 +37,13 @@ class EveryOther:
         return self.lines()[position]
 
 
-def hidden_by_folds(index: SectionIndex, state: FoldState) -> set[int]:
+def hidden_by_folds(index: SectionIndex, state: FoldState, lower: EveryOther) -> set[int]:
+    """What folds hide: a folded section only while ``lower`` shows its header."""
     hidden = set(index.hidden_lines)
+    shown = set(lower.lines())
     for number, section in enumerate(index.sections):
         end = section.end(index.lines)
-        if state.folded(number):
+        if state.folded(number) and section.start in shown:
             hidden.update(range(section.start + 1, end + 1))
         elif section.marker:
             hidden.add(end)
@@ -50,7 +52,7 @@ def hidden_by_folds(index: SectionIndex, state: FoldState) -> set[int]:
 
 def check(folds: FoldedLines, lower: EveryOther, index: SectionIndex, state: FoldState) -> None:
     folds.over(lower).update()
-    hidden = hidden_by_folds(index, state)
+    hidden = hidden_by_folds(index, state, lower)
     visible = [line for line in lower.lines() if line not in hidden]
     assert folds.count() == len(visible)
     for position, line in enumerate(visible):

@@ -82,7 +82,7 @@ MARKERS = re.compile(r"::group|::endgroup|section_(start|end)|::error|::warning"
 def rows(view: LogView) -> list[str]:
     """The log's rows, durations left out (they depend on the machine's speed)."""
     shown = [re.sub(r" · [0-9.]+s\b", "", row).strip(" ▌✗➤") for row in screen_rows(view)]
-    return [row for row in shown if row and "to follow" not in row]
+    return [row for row in shown if row and "f to " not in row]  # not the badge
 
 
 async def ended_detail(pilot: Pilot[None]) -> LogView:
@@ -327,3 +327,29 @@ async def test_the_run_ending_folds_its_sections_before_the_next_paint() -> None
         rows = [row.strip() for row in screen_rows(view)]  # no frame in between
         assert rows[0].startswith("▸ Build") and "step 0" not in rows
         await pilot.pause()
+
+
+async def test_lines_a_filter_keeps_inside_a_folded_section_stay_in_sight() -> None:
+    """A folded section whose header a filter (or ``o``) leaves out is shown open: the
+    lines the filter keeps never vanish behind a header that is not there to unfold."""
+    app = LogApp()
+    async with app.run_test(size=(60, 12)) as pilot:
+        view = app.log_view
+        group = "::group::Build\n" + "".join(f"step {n}\n" for n in range(8))
+        view.append([OutputChunk("stdout", group, 1)])
+        view.append([OutputChunk("stderr", "warning: step 5 slow\n", 2)])
+        view.append([OutputChunk("stdout", "::endgroup::\nafter\n", 3)])
+        view.set_run_state(active=False, failed=False)
+        view.flush()
+        assert [row.strip() for row in screen_rows(view)][:2] == ["▸ Build  9 lines", "after"]
+        view.lines.focus()
+        await pilot.press("ampersand", *"step 3", "enter")
+        await wait_until(pilot, lambda: "step 3" in [r.strip() for r in screen_rows(view)])
+        await pilot.press("X")
+        await wait_until(pilot, lambda: screen_rows(view)[0].strip().startswith("▸ Build"))
+        await pilot.press("o")  # stdout only: the header is there, the section folded
+        view.flush()
+        assert screen_rows(view)[0].strip().startswith("▸ Build")
+        await pilot.press("o")  # stderr only: no header, so the stderr line is shown
+        view.flush()
+        assert any("warning: step 5 slow" in row for row in screen_rows(view))

@@ -3,7 +3,11 @@
 :class:`FoldedLines` sits on a lower :class:`~crownest_tui.ui.log.line_map.LineMap`
 (the stream filter, or any filter stacked on it) and hides, in transcript lines:
 the body of each folded section, the end marker of each open one and stray marker
-lines. Hidden lines are kept as sorted, disjoint intervals with the number of lower
+lines. A folded section whose header the lower map does not show (``o`` shows stderr
+only, or a filter leaves the header out) is laid out open: its lines that the lower
+map keeps must not vanish behind a header nobody can see, or unfold.
+
+Hidden lines are kept as sorted, disjoint intervals with the number of lower
 positions each one hides, so ``select`` and ``rank`` are two bisections whatever the
 size of the log; memory is a few numbers per hidden interval.
 
@@ -114,7 +118,7 @@ class FoldedLines:
             if section.start < covered:
                 continue
             end = section.end(lines)
-            if folded(number):
+            if folded(number) and self._shows(section.start):
                 if end > section.start:
                     found.append((section.start + 1, end + 1))
                 covered = end + 1
@@ -131,6 +135,13 @@ class FoldedLines:
             else:
                 merged.append((start, end))
         return merged
+
+    def _shows(self, line: int) -> bool:
+        """Whether the lower map shows ``line``."""
+        lower = self.lower
+        assert lower is not None
+        position = lower.rank(line)
+        return position < lower.count() and lower.select(position) == line
 
     # -- the map ---------------------------------------------------------------------
 
