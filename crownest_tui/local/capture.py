@@ -37,22 +37,42 @@ MIN_BUSY_PAUSE = BUSY_PAUSE / 8
 
 
 class FrameDecoder:
-    """Turns the relay's frames, however the reads cut them, into sink calls."""
+    """Turns the relay's frames, however the reads cut them, into sink calls.
+
+    Each byte is copied once: a frame within a read is sliced from it, one cut by
+    reads (most are: the relay's frames and our reads are both about 1 MiB) is joined
+    from views of them once it is whole.
+    """
 
     def __init__(self, sink: OutputSink) -> None:
         self._sink = sink
-        self._rest = b""
+        self._rest = b""  # a header cut by the last read (a few bytes)
+        self._parts: list[memoryview] = []  # the body so far of a frame cut by reads
+        self._stream = "stdout"  # that frame's
+        self._missing = 0  # how many bytes of its body are still to come
 
     def feed(self, data: bytes) -> None:
         if self._rest:
-            data = self._rest + data
+            data, self._rest = self._rest + data, b""
+        view = memoryview(data)
         end, pos = len(data), 0
+        if self._missing:
+            pos = min(self._missing, end)
+            self._parts.append(view[:pos])
+            self._missing -= pos
+            if self._missing:
+                return
+            body, self._parts = b"".join(self._parts), []
+            self._sink(self._stream, body)
         while end - pos >= HEADER.size:
             stream, size = HEADER.unpack_from(data, pos)
             start = pos + HEADER.size
+            name = "stdout" if stream == STDOUT else "stderr"
             if end - start < size:
-                break
-            self._sink("stdout" if stream == STDOUT else "stderr", data[start : start + size])
+                self._stream, self._missing = name, size - (end - start)
+                self._parts = [view[start:]]
+                return
+            self._sink(name, data[start : start + size])
             pos = start + size
         self._rest = data[pos:]
 
