@@ -10,8 +10,12 @@ reads the disk. A finished run leaves memory once its last batch is on disk.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
 import sqlite3
+import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -203,11 +207,27 @@ class EventHub:
         self._writer.close()
 
 
+#: How much nicer than the server the writer thread is (see :func:`_lower_priority`).
+WRITER_NICENESS = 10
+
+
+def _lower_priority() -> None:
+    """Make the calling thread (the writer) yield to the runs: a noisy run's batches
+    then wait for a core the run does not need instead of taking it from the run, as
+    a hosted service's store never competes with the sandbox. (Linux: niceness is per
+    thread; elsewhere this would change the whole process, so it is left alone.)"""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WRITER_NICENESS)
+
+
 class EventWriter:
     """The thread that writes event batches, with its own SQLite connection."""
 
     def __init__(self, path: Path) -> None:
-        self.executor = ThreadPoolExecutor(1, thread_name_prefix="event-writer")
+        self.executor = ThreadPoolExecutor(
+            1, thread_name_prefix="event-writer", initializer=_lower_priority
+        )
         self._path = path
         self._db: sqlite3.Connection | None = None
 
