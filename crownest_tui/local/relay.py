@@ -86,7 +86,7 @@ class Outbox:
     def __init__(self, fd: int) -> None:
         self.fd = fd
         self.lost = False  # the backend is gone: output is dropped
-        self._queue: list[bytes] = []
+        self._queue: list[bytes | memoryview] = []
         self._queued = 0
         os.set_blocking(fd, False)
 
@@ -99,7 +99,7 @@ class Outbox:
             return
         written = 0 if self._queue else self._write(parts)
         if written < sum(len(part) for part in parts):
-            self._queue.append(b"".join(parts)[written:])
+            self._queue.append(memoryview(b"".join(parts))[written:])  # one copy, not two
             self._queued += len(self._queue[-1])
             if self._queued > QUEUE_BYTES:
                 self.flush(wait=True)
@@ -121,7 +121,7 @@ class Outbox:
                 self._queue.pop(0)
                 written -= len(head)
 
-    def _write(self, parts: list[bytes] | list[bytes | memoryview]) -> int:
+    def _write(self, parts: list[bytes | memoryview]) -> int:
         try:
             return os.writev(self.fd, parts)
         except BlockingIOError:
