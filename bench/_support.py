@@ -118,11 +118,21 @@ async def start_script_run(
     return await client.start_run(run.id)
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds used so far by process ``pid`` (its own, not its children's)."""
+def _stat_seconds(pid: int, first: int) -> float:
+    """Fields ``first`` and ``first + 1`` (CPU ticks) of ``/proc/PID/stat``, in seconds."""
     stat = Path(f"/proc/{pid}/stat").read_text()
     fields = stat[stat.rindex(")") + 2 :].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime
+    return (int(fields[first]) + int(fields[first + 1])) / CLOCK_TICKS
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds used so far by process ``pid`` (its own, not its children's)."""
+    return _stat_seconds(pid, 11)  # utime, stime
+
+
+def children_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of the children process ``pid`` has waited for."""
+    return _stat_seconds(pid, 13)  # cutime, cstime
 
 
 def rss_mb(pid: int | None = None) -> float:

@@ -1,22 +1,23 @@
 """Throughput of the embedded local backend: capture of a noisy run, and replay.
 
-1. A command printing 1,000,000 lines runs with stdout to /dev/null and as a run of the
-   local backend (a real child process, sandboxed where the host allows). The command
-   times itself, so the ratio says how much the backend held it back. Two ways to write:
-
-   * ``buffered``: 8 KiB blocks, as python writes to a pipe without PYTHONUNBUFFERED
-     and as most programs do (C stdio, Go, Rust): what the capture itself costs
-     (goal: at most 1.20 x /dev/null; the issue's own figure was this workload).
-   * ``one write a line``: the python templates set PYTHONUNBUFFERED=1 (so that live
-     tails are live and the streams keep their order), which makes a million ``write``
-     calls; one into a pipe costs the kernel more than one into /dev/null, whatever
-     reads it. So this workload is also run into *a plain pipe read in bulk* (1 MiB
-     every 10 ms, the cheapest capture there is), and the goal is the backend's run
-     at most 1.20 x that; its ratio to /dev/null is printed too.
-
-   Each is the best of ``--rounds``, the three kinds alternating (the machine is
-   shared); the command's CPU time is printed beside its own wall time.
-2. The finished run is replayed to an SSE client (frames decoded), and so is a run of
+1. **The goal** (issue 14): a command printing 1,000,000 lines, run by the local
+   backend with the sandbox on, takes at most 1.20 x the same command writing to
+   /dev/null (same shell, python and environment as a run's). The command writes in
+   8 KiB blocks, as python does on a pipe without ``PYTHONUNBUFFERED`` and as most
+   programs do (C stdio, Go, Rust), and as the issue's own figure was measured; it
+   times itself, so the ratio says how much the backend held it back. This ratio,
+   best of ``--rounds`` each (the two alternating: the machine is shared), is the
+   capture goal that gates the exit status; a backend that cannot sandbox misses it.
+   Beside it, as figures only: the command's CPU time, the backend's CPU seconds during
+   the run (all its threads: the capture, the store's writer) and those of the relay
+   and sandbox processes it reaped.
+2. Figures only: the same command writing **one write a line**, as the python
+   templates' ``PYTHONUNBUFFERED=1`` makes it: a million ``write`` calls, each of which
+   costs the kernel more into any pipe than into /dev/null, whatever reads it; so it
+   also runs into *a plain pipe read in bulk* (1 MiB every 10 ms, the cheapest
+   capture there is), and its ratios to both are printed. Then the buffered command
+   again while a client follows the run live.
+3. The finished run is replayed to an SSE client (frames decoded), and so is a run of
    1,000,000 one-line events stored through the test hook (goal: >= 200k events/s).
 
 Prints its figures, writes them to ``bench/out/backend_throughput.json`` and exits 1
@@ -41,7 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-from _support import Figures  # bench/ is the script's directory
+from _support import Figures, children_cpu_seconds, cpu_seconds  # bench/: the script's
 
 from crownest_tui.api.sse import SSEDecoder
 from crownest_tui.local.process import LocalBackendProcess, start_local_backend
@@ -66,6 +67,9 @@ out.flush()
 print(f"ELAPSED {time.perf_counter() - start:.6f} {time.process_time() - cpu:.6f}", file=sys.stderr)
 """
 WAYS = {"buffered": "buffered", "one write a line": "lines"}
+#: The goal that gates the exit status (issue 14).
+GOAL = "1M-line run (8 KiB blocks, sandbox on) vs stdout to /dev/null"
+GOAL_RATIO = 1.2
 #: The plain pipe's reader: what it takes at a time, and how long it waits between.
 PIPE_READ_BYTES = 1 << 20
 PIPE_PAUSE = 0.01
@@ -133,13 +137,24 @@ async def replay(http: httpx.AsyncClient, run_id: str) -> tuple[int, int, float]
     return events, size, time.perf_counter() - started
 
 
+@dataclass(frozen=True)
+class Captured:
+    """One run of the command in the backend."""
+
+    timing: Timing  # the command's own
+    backend_cpu: float  # the backend's CPU seconds from the start to the end (all threads)
+    helpers_cpu: float  # those of the processes it reaped meanwhile: relay, shell, bwrap
+    final: dict[str, object]  # the terminal run, with ``_lines`` (stdout lines captured)
+
+
 async def captured_run(
-    http: httpx.AsyncClient, lines: int, how: str, *, follow: bool
-) -> tuple[Timing, dict[str, object]]:
-    """Run the command in the backend; (its own time, final run with ``_lines``).
+    http: httpx.AsyncClient, pid: int, lines: int, how: str, *, follow: bool
+) -> Captured:
+    """Run the command in the backend (process ``pid``).
 
     With ``follow`` a client reads the live stream while the run goes on (and shares
-    the machine's cores with it); without, the run is only polled.
+    the machine's cores with it, and its CPU seconds count that); without, the run is
+    only polled, and read back once it is over.
     """
     data = archive()
     command = f"python3 emit.py {lines} {how}"
@@ -151,6 +166,7 @@ async def captured_run(
     }
     url = f"/v1/workspace-runs/{run_id}"
     (await http.put(f"{url}/archive", content=data, headers=headers)).raise_for_status()
+    cpu = cpu_seconds(pid), children_cpu_seconds(pid)
     (await http.post(f"{url}/start")).raise_for_status()
     for _ in range(36_000 if not follow else 0):
         if (await http.get(url)).json()["workspaceRun"]["status"] in TERMINAL:
@@ -160,6 +176,7 @@ async def captured_run(
     stdout_lines = 0
     elapsed = Timing(-1.0, -1.0)
     final: dict[str, object] = {}
+    used = cpu_seconds(pid) - cpu[0], children_cpu_seconds(pid) - cpu[1]
     async with http.stream("GET", f"{url}/events", params={"stream": "true"}) as resp:
         async for chunk in resp.aiter_raw():
             for payload in decoder.feed(chunk):
@@ -170,56 +187,78 @@ async def captured_run(
                     elapsed = Timing.of(event["data"])
                 elif event["type"] == "terminal":
                     final = event["workspaceRun"]
+    if follow:
+        used = cpu_seconds(pid) - cpu[0], children_cpu_seconds(pid) - cpu[1]
     final["_lines"] = stdout_lines
-    return elapsed, final
+    return Captured(elapsed, *used, final)
 
 
 async def capture(
     http: httpx.AsyncClient,
+    pid: int,
     lines: int,
     how: str,
     way: str,
     rounds: int,
     workdir: Path,
     figures: Figures,
+    *,
+    sandboxed: bool,
 ) -> dict[str, object]:
-    """Figures and goal of one way of writing (see the module's docstring); the last
-    run, with ``_lines``."""
+    """Figures (and for ``buffered`` the goal) of one way of writing (see the module's
+    docstring); the fastest run, with ``_lines``."""
     piped = how == "lines"
     best: dict[str, Timing] = {}
-    final: dict[str, object] = {}
+    fastest: Captured | None = None
     for _ in range(rounds):  # alternating, best of each: this machine is shared, and noisy
         kinds = {"/dev/null": asyncio.to_thread(baseline, lines, how, workdir)}
         if piped:
             kinds["plain pipe"] = asyncio.to_thread(baseline, lines, how, workdir, pipe=True)
         for kind, job in kinds.items():
             best[kind] = min(best.get(kind, Timing(1e9, 1e9)), await job, key=_wall)
-        timing, final = await captured_run(http, lines, how, follow=False)
-        best["run"] = min(best.get("run", timing), timing, key=_wall)
-    run, devnull = best["run"], best["/dev/null"]
+        captured = await captured_run(http, pid, lines, how, follow=False)
+        if fastest is None or captured.timing.wall < fastest.timing.wall:
+            fastest = captured
+    assert fastest is not None
+    run, devnull, final = fastest.timing, best["/dev/null"], fastest.final
     duration = int(str(final.get("durationMs", 0))) / 1000
     report(f"{way}, stdout to /dev/null", f"{devnull} ({lines / devnull.wall:,.0f} lines/s)")
     if piped:
         report(f"{way}, into a plain pipe", f"{best['plain pipe']}")
     report(f"{way}, as a backend run", f"{run} (its run took {duration:.3f} s)")
-    captured = int(str(final["_lines"]))
+    captured_lines = int(str(final["_lines"]))
     report(
         f"{way}, lines captured",
-        f"{captured:,} of {lines:,} ({captured / run.wall:,.0f} lines/s), {final.get('status')}",
+        f"{captured_lines:,} of {lines:,} ({captured_lines / run.wall:,.0f} lines/s), "
+        f"{final.get('status')}",
     )
+    report(
+        f"{way}, CPU seconds of that run",
+        f"backend {fastest.backend_cpu:.2f} s, relay and sandbox {fastest.helpers_cpu:.2f} s, "
+        f"the command {run.cpu:.2f} s",
+    )
+    figures.add(f"{way}: the backend's CPU during the run", fastest.backend_cpu, "s")
+    figures.add(f"{way}: the relay's and sandbox's CPU", fastest.helpers_cpu, "s")
     ratio = run.wall / devnull.wall
     if not piped:
-        met = figures.at_most(f"slowdown, {way}, vs /dev/null", ratio, 1.2, "x")
-        report(f"{way}, slowdown", f"{ratio:.3f} x /dev/null (goal <= 1.20: {verdict(met)})")
+        if sandboxed:
+            met = figures.at_most(GOAL, ratio, GOAL_RATIO, "x")
+        else:  # the issue's figure is with the sandbox on
+            met = figures.holds(f"{GOAL}: bwrap runs here", False)
+        report(
+            "THE GOAL: run vs /dev/null",
+            f"{ratio:.3f} x (sandbox {'on' if sandboxed else 'OFF'}; "
+            f"goal <= {GOAL_RATIO:.2f}: {verdict(met)})",
+        )
         return final
     pipe = best["plain pipe"]
-    figures.add(f"slowdown, {way}, vs /dev/null", ratio, "x")
+    figures.add(f"{way}: a run vs /dev/null", ratio, "x")
+    figures.add(f"{way}: a run vs a plain pipe", run.wall / pipe.wall, "x")
     figures.add(f"{way}: a plain pipe vs /dev/null", pipe.wall / devnull.wall, "x")
-    met = figures.at_most(f"slowdown, {way}, vs a plain pipe", run.wall / pipe.wall, 1.2, "x")
     report(
-        f"{way}, slowdown",
-        f"{run.wall / pipe.wall:.3f} x a plain pipe (goal <= 1.20: {verdict(met)}), "
-        f"{ratio:.3f} x /dev/null (a plain pipe: {pipe.wall / devnull.wall:.3f} x)",
+        f"{way}, slowdown (no goal)",
+        f"{ratio:.3f} x /dev/null, {run.wall / pipe.wall:.3f} x a plain pipe "
+        f"(a plain pipe: {pipe.wall / devnull.wall:.3f} x /dev/null)",
     )
     return final
 
@@ -238,14 +277,22 @@ async def measure(
 ) -> None:
     headers = {"Authorization": f"Bearer {server.token}"}
     async with httpx.AsyncClient(base_url=server.url, headers=headers, timeout=None) as http:
-        report(f"best of {rounds} each way, {lines:,} lines", "")
+        info = server.info
+        sandboxed = info is not None and info.runs is not None and info.runs.sandboxed
+        headline = info.runs.headline() if info is not None and info.runs is not None else "?"
+        report(f"best of {rounds} each way, {lines:,} lines", headline)
         for way, how in WAYS.items():
-            final = await capture(http, lines, how, way, rounds, workdir, figures)
-        followed, _ = await captured_run(http, lines, "buffered", follow=True)
+            final = await capture(
+                http, server.pid, lines, how, way, rounds, workdir, figures, sandboxed=sandboxed
+            )
+        followed = await captured_run(http, server.pid, lines, "buffered", follow=True)
         devnull = await asyncio.to_thread(baseline, lines, "buffered", workdir)
-        live = followed.wall / devnull.wall
-        report("buffered, a client following live", f"{followed} (ratio {live:.3f})")
-        figures.add("slowdown, buffered, a client following live", live, "x")
+        live = followed.timing.wall / devnull.wall
+        report(
+            "buffered, a client following live",
+            f"{followed.timing} (ratio {live:.3f}; backend CPU {followed.backend_cpu:.2f} s)",
+        )
+        figures.add("buffered, a client following live: a run vs /dev/null", live, "x")
         count, size, seconds = await replay(http, str(final["id"]))
         report(
             "replay of that run",

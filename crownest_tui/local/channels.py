@@ -64,6 +64,7 @@ class Channel:
         self.tty = tty
         self.flood = not tty  # a terminal is neither: it is read as it comes
         self.switched = False  # to flood mode, and not read to the end since
+        self.capacity = PAGE  # bytes its pipe holds (in flood mode, what the kernel gave)
         self._window_start = time.monotonic()
         self._reads = self._bytes = 0
         self.last_read = float("-inf")
@@ -75,7 +76,7 @@ class Channel:
     def _order(self) -> None:
         """One write at a time (one page, packet mode)."""
         try:
-            fcntl.fcntl(self.read_fd, F_SETPIPE_SZ, PAGE)
+            self.capacity = fcntl.fcntl(self.read_fd, F_SETPIPE_SZ, PAGE)
             if O_DIRECT:
                 _set_flag(self.write_fd, O_DIRECT, True)
         except OSError:  # EBUSY: more than a page is waiting; not Linux
@@ -89,7 +90,7 @@ class Channel:
         try:
             if O_DIRECT:
                 _set_flag(self.write_fd, O_DIRECT, False)
-            fcntl.fcntl(self.read_fd, F_SETPIPE_SZ, FLOOD_PIPE_BYTES)
+            self.capacity = fcntl.fcntl(self.read_fd, F_SETPIPE_SZ, FLOOD_PIPE_BYTES)
         except OSError:  # over the user's pipe memory limit: a page, merged, will do
             pass
 

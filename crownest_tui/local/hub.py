@@ -10,8 +10,12 @@ reads the disk. A finished run leaves memory once its last batch is on disk.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
 import sqlite3
+import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -36,9 +40,10 @@ class RunChannel:
         self.closed = False  # the terminal event has been emitted
         self._waiter: asyncio.Future[None] | None = None
 
-    def append(self, seq: int, body: str) -> None:
-        self.window.append((seq, body))
-        self.last_seq = seq
+    def append(self, events: list[tuple[int, str]]) -> None:
+        """New (seq, body) events, in seq order."""
+        self.window += events
+        self.last_seq = events[-1][0]
         self.wake()
 
     def wake(self) -> None:
@@ -108,7 +113,7 @@ class EventHub:
         if channel is None:
             return self.channel(run_id).last_seq
         seq = channel.last_seq + 1
-        self._queue(channel, seq, event_json(kind, seq, fields))
+        self._queue(channel, [(seq, event_json(kind, seq, fields))])
         if kind == "terminal":
             channel.closed = True
             self.flush()
@@ -119,10 +124,17 @@ class EventHub:
         channel = self._open_channel(run_id, kind)
         if channel is None:
             return
+        if not datas:
+            return
         created = now_iso()
-        for data in datas:
-            seq = channel.last_seq + 1
-            self._queue(channel, seq, output_event_json(kind, seq, data, created))
+        first = channel.last_seq + 1
+        self._queue(
+            channel,
+            [
+                (seq, output_event_json(kind, seq, data, created))
+                for seq, data in enumerate(datas, first)
+            ],
+        )
 
     def _open_channel(self, run_id: str, kind: str) -> RunChannel | None:
         """The run's channel, or None once its terminal event is out (nothing follows it)."""
@@ -132,9 +144,10 @@ class EventHub:
             return None
         return channel
 
-    def _queue(self, channel: RunChannel, seq: int, body: str) -> None:
-        self._pending.append((channel.run_id, seq, body))
-        channel.append(seq, body)
+    def _queue(self, channel: RunChannel, events: list[tuple[int, str]]) -> None:
+        run_id = channel.run_id
+        self._pending += [(run_id, seq, body) for seq, body in events]
+        channel.append(events)
         if self._flusher is None:
             self._flusher = asyncio.get_running_loop().call_later(FLUSH_SECONDS, self.flush)
 
@@ -194,11 +207,27 @@ class EventHub:
         self._writer.close()
 
 
+#: How much nicer than the server the writer thread is (see :func:`_lower_priority`).
+WRITER_NICENESS = 10
+
+
+def _lower_priority() -> None:
+    """Make the calling thread (the writer) yield to the runs: a noisy run's batches
+    then wait for a core the run does not need instead of taking it from the run, as
+    a hosted service's store never competes with the sandbox. (Linux: niceness is per
+    thread; elsewhere this would change the whole process, so it is left alone.)"""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WRITER_NICENESS)
+
+
 class EventWriter:
     """The thread that writes event batches, with its own SQLite connection."""
 
     def __init__(self, path: Path) -> None:
-        self.executor = ThreadPoolExecutor(1, thread_name_prefix="event-writer")
+        self.executor = ThreadPoolExecutor(
+            1, thread_name_prefix="event-writer", initializer=_lower_priority
+        )
         self._path = path
         self._db: sqlite3.Connection | None = None
 

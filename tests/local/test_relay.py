@@ -5,6 +5,7 @@ and back once it calms; the relay reading on while the backend does not."""
 from __future__ import annotations
 
 import fcntl
+import functools
 import os
 import select
 import sys
@@ -211,3 +212,51 @@ def test_a_flood_alone_leaves_the_epoll_set_until_it_stops_or_the_other_stream_w
     os.close(out_w)
     reader.join(10)
     assert got == sent
+
+
+def _add(got: list[tuple[str, bytes]], stream: str, body: bytes) -> None:
+    got.append((stream, body))
+
+
+def test_frames_cut_anywhere_by_the_reads_give_the_same_output() -> None:
+    """A read may end inside a header or a body: every cut gives the same calls."""
+    sent = [(1, b"out\n"), (2, b""), (1, b"x" * 5000), (2, b"err\n"), (1, b"tail")]
+    data = b"".join(relay.frame(stream, body) for stream, body in sent)
+    want = [("stdout" if stream == relay.STDOUT else "stderr", body) for stream, body in sent]
+    for size in (1, 2, 3, 4, 5, 6, 7, 9, 4096, 4999, 5005, 5010, len(data)):
+        got: list[tuple[str, bytes]] = []
+        decoder = FrameDecoder(functools.partial(_add, got))
+        for start in range(0, len(data), size):
+            decoder.feed(data[start : start + size])
+        assert got == want, size
+        assert all(type(body) is bytes for _, body in got)
+
+
+def test_a_writer_that_fills_its_pipe_shortens_the_relay_s_pause() -> None:
+    """A fixed pause would cap a flood at a pipe per pause (1 MiB / 10 ms); a writer
+    held up by a full pipe makes the relay come back sooner."""
+    out_r, out_w = os.pipe()
+    stdout, _ = outputs = channels.open_channels(tty=False)
+    sender = relay.Relay(outputs, out_w)
+    assert sender.flood_pause == relay.FLOOD_PAUSE
+
+    def read_all() -> None:
+        while os.read(out_r, 1 << 20):
+            pass
+
+    reader = threading.Thread(target=read_all)
+    reader.start()
+    sender.start()
+    shortest = relay.FLOOD_PAUSE
+    block = b"y" * 65536
+    for _ in range(256):  # 16 MiB, blocking writes: each waits while the pipe is full
+        os.write(stdout.write_fd, block)
+        shortest = min(shortest, sender.flood_pause)
+    sender.finish(10.0)
+    os.close(out_w)
+    reader.join()
+    os.close(out_r)
+    for made in outputs:
+        made.close()
+    assert shortest <= relay.FLOOD_PAUSE / 2
+    assert sender.flood_pause >= relay.MIN_FLOOD_PAUSE
