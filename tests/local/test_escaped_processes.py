@@ -144,3 +144,17 @@ async def test_the_daemon_dies_with_the_backend(
     supervisor = parent_of(pid)
     server.kill()  # SIGKILL: the backend cleans nothing up
     await wait_until(lambda: not alive(pid) and not alive(supervisor))
+
+
+async def test_a_run_that_never_stops_writing_dies_with_the_backend(
+    make_backend: BackendFactory, mode_args: tuple[str, ...], daemons: list[int]
+) -> None:
+    """Its output never leaves the relay a quiet second: the backend's death must be
+    noticed all the same (the relay went on writing into a broken pipe for ever)."""
+    server = make_backend(extra_args=mode_args)
+    async with client_for(server) as http:
+        run = await start_run(http, escaping("while :; do echo tick; sleep 0.002; done"))
+        pid = await daemon_is_up(http, server, run["id"], daemons)
+    supervisor = parent_of(pid)
+    server.kill()  # SIGKILL: the backend cleans nothing up
+    await wait_until(lambda: not alive(pid) and not alive(supervisor))
