@@ -22,7 +22,7 @@ from .api.ids import check_id
 from .config import Settings, config_path, load_settings
 from .core.defaults import DEMO_SOURCE, local_source
 from .core.filters import FilterError, RunFilters, check_status, parse_metadata_pair
-from .local.process import LocalBackendError
+from .local.unavailable import LocalBackendError
 from .notice import notice
 from .profiles import (
     ProfileSwitcher,

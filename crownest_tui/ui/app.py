@@ -19,7 +19,6 @@ from textual.binding import Binding
 from ..api.client import CrowNestClient
 from ..core.error_lines import ErrorMatcher
 from ..core.filters import RunFilters
-from ..core.insights import Window
 from ..core.memory import FrozenHeap
 from ..core.quiet import DEFAULT_QUIET_AFTER
 from ..core.save_folder import SaveFolder
@@ -191,6 +190,7 @@ class CrowNestApp(SessionApp):
 
     def on_open_insights(self, message: OpenInsights) -> None:
         """Open the Insights screen over the list."""
+        from ..core.insights import Window
         from .screens.insights import InsightsScreen
 
         self.push_screen(
