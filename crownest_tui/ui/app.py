@@ -19,7 +19,7 @@ from textual.binding import Binding
 from ..api.client import CrowNestClient
 from ..core.error_lines import ErrorMatcher
 from ..core.filters import RunFilters
-from ..core.memory import FrozenHeap
+from ..core.memory import START_UP_PAUSE, FrozenHeap, resume_collection
 from ..core.quiet import DEFAULT_QUIET_AFTER
 from ..core.save_folder import SaveFolder
 from ..core.watchlist import Watchlist
@@ -142,6 +142,7 @@ class CrowNestApp(SessionApp):
             from .terminal import exit_on_signals
 
             self._stop_exiting_on_signals = exit_on_signals(self)
+        self.set_timer(START_UP_PAUSE, resume_collection)  # if the first load is late
         self.start_session()
         if not self.client.has_credential:
             return
