@@ -56,6 +56,11 @@ class FrozenHeap:
         self._frozen_after_full = 0
         self._run_ids: set[str] = set()
 
+    @property
+    def is_empty(self) -> bool:
+        """No load has frozen anything yet (the first is the start-up's)."""
+        return not self._run_ids
+
     def after_load(self, run_ids: Iterable[str]) -> bool:
         """A load brought these runs: collect and freeze if any is new here. Returns
         whether it did."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -228,10 +229,16 @@ class CrowNestApp(SessionApp):
     def on_runs_seen(self, message: RunsSeen) -> None:
         """The list loaded fresh copies: a watched run among them may have ended, and
         new runs are frozen out of garbage collections (after the rows are painted: a
-        full collection takes tens of milliseconds)."""
+        full collection takes tens of milliseconds; the first one, at start-up, once
+        the list's table has painted them)."""
         self.watcher.observe_all(message.runs)
         run_ids = [run.id for run in message.runs]
-        self.call_after_refresh(self.frozen_heap.after_load, run_ids)
+        after_load = partial(self.frozen_heap.after_load, run_ids)
+        screen = self.runs_screen
+        if self.frozen_heap.is_empty and screen is not None and screen.is_current:
+            screen.table.call_after_paint(after_load)
+        else:
+            self.call_after_refresh(after_load)
 
     def on_watch_run(self, message: WatchRun) -> None:
         """``w``: watch a run (or stop); the watcher says when it ends."""
