@@ -22,7 +22,8 @@ from .api.ids import check_id
 from .config import Settings, config_path, load_settings
 from .core.defaults import DEMO_SOURCE, local_source
 from .core.filters import FilterError, RunFilters, check_status, parse_metadata_pair
-from .local.process import LocalBackendError
+from .core.memory import resume_collection
+from .local.unavailable import LocalBackendError
 from .notice import notice
 from .profiles import (
     ProfileSwitcher,
@@ -480,6 +481,7 @@ def run(argv: Sequence[str]) -> int:
     if list(argv[:1]) == ["local"]:
         from .local.server import main as local_main
 
+        resume_collection()  # paused for the start-up (core/memory.py): the backend runs on
         return local_main(list(argv[1:]))
     with exit_deadline.signals_end_the_process():
         return _run_ours(argv)
@@ -500,8 +502,10 @@ def _run_ours(argv: Sequence[str]) -> int:
     try:
         name = _subcommand_name(argv)
         if name is not None:
+            resume_collection()  # only the dashboard resumes it later, once it has painted
             return _run_subcommand(name, list(argv[1:]), load_settings())
         if list(argv[:1]) == ["serve"]:
+            resume_collection()
             return _serve(build_serve_parser().parse_args(list(argv[1:])), load_settings())
         if list(argv[:1]) == ["open"]:
             args = build_open_parser().parse_args(list(argv[1:]))

@@ -14,7 +14,15 @@ from pydantic import BaseModel, ValidationError
 from .. import __version__
 from .credentials import Connection, Secret, resolve_connection
 from .errors import INVALID_RESPONSE, MISSING_CREDENTIAL, CrowNestError
-from .http import OriginBearerAuth, QueryList, Requester, SentCallback, Timeouts, decode_json
+from .http import (
+    LazyTLSTransport,
+    OriginBearerAuth,
+    QueryList,
+    Requester,
+    SentCallback,
+    Timeouts,
+    decode_json,
+)
 from .ids import check_id
 from .models import (
     ArchiveTransfer,
@@ -149,7 +157,7 @@ class CrowNestClient:
             auth=OriginBearerAuth(self.connection.credential, self.base_url),
             timeout=httpx.Timeout(timeout, connect=min(timeout, connect_timeout)),
             headers={"User-Agent": f"crownest-tui/{__version__}"},
-            transport=transport,
+            transport=transport or LazyTLSTransport(),
             follow_redirects=False,
         )
         timeouts = Timeouts(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import ssl
 import time
 from collections.abc import AsyncIterator, Callable, Generator, Mapping
 from dataclasses import dataclass
@@ -58,6 +59,34 @@ class OriginBearerAuth(httpx.Auth):
         else:
             request.headers.pop("Authorization", None)
         yield request
+
+
+class LazyTLSTransport(httpx.AsyncBaseTransport):
+    """httpx's own transport, with its TLS pool built at the first ``https://`` request.
+
+    httpx makes its SSL context (certifi's CA bundle, parsed) when a client is made,
+    whatever the origin: about a quarter of a minimal Textual app's whole start-up,
+    spent on every start even against the local backend on ``http://127.0.0.1``.
+    Plain ``http://`` requests go through a pool whose context holds no CA at all, so
+    it could never verify (or be used for) a TLS peer; ``https://`` ones through
+    :class:`httpx.AsyncHTTPTransport` with its defaults, exactly as before.
+    """
+
+    def __init__(self) -> None:
+        self._plain = httpx.AsyncHTTPTransport(verify=ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT))
+        self._tls: httpx.AsyncHTTPTransport | None = None
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.scheme != "https":
+            return await self._plain.handle_async_request(request)
+        if self._tls is None:
+            self._tls = httpx.AsyncHTTPTransport()
+        return await self._tls.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._plain.aclose()
+        if self._tls is not None:
+            await self._tls.aclose()
 
 
 def _snippet(text: str, limit: int = 120) -> str:

@@ -13,9 +13,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from ..api.events import RunEvent, StderrEvent, StdoutEvent
 from ..api.models import RunStatus, WorkspaceRun
+
+if TYPE_CHECKING:  # the event models load with the first stream, not at start-up
+    from ..api.events import RunEvent
 
 DEFAULT_QUIET_AFTER = 300.0
 
@@ -31,6 +34,8 @@ class QuietWatch:
         """Take a batch of events in seq order (``received`` stands in for a missing
         event time); True when it held output. Only its last output's time is read
         (times are parsed on first use, and batches can hold thousands)."""
+        from ..api.events import StderrEvent, StdoutEvent  # loaded by then: events came
+
         for event in reversed(events):
             if isinstance(event, StdoutEvent | StderrEvent):
                 when = event.created_at or received

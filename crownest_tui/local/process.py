@@ -24,14 +24,11 @@ from types import TracebackType
 from typing import IO, Any, ParamSpec, Self, TypeVar
 
 from .service_state import TOKEN_ENV, ServiceInfo, read_info
+from .unavailable import LocalBackendError
 
 READY_TIMEOUT = 30.0
 P = ParamSpec("P")
 R = TypeVar("R")
-
-
-class LocalBackendError(RuntimeError):
-    """The backend did not start (its log tail is in the message)."""
 
 
 class LocalBackendProcess:

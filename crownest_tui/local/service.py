@@ -31,7 +31,7 @@ import httpx
 from ..api.credentials import Connection, Secret
 from ..core.defaults import LOCAL_SOURCE, local_source
 from ..core.net import is_loopback
-from .process import LocalBackendError, environment_without, log_tail, popen_serve
+from .process import environment_without, log_tail, popen_serve
 from .service_state import (
     LOG_FILE,
     TOKEN_ENV,
@@ -45,6 +45,7 @@ from .service_state import (
     runs_our_server,
     unsandboxed_notice,
 )
+from .unavailable import LocalBackendError
 
 CONTROL_LOCK = "control.lock"
 LAST_PORT_FILE = "last-port"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,8 +20,7 @@ from textual.binding import Binding
 from ..api.client import CrowNestClient
 from ..core.error_lines import ErrorMatcher
 from ..core.filters import RunFilters
-from ..core.insights import Window
-from ..core.memory import FrozenHeap
+from ..core.memory import START_UP_PAUSE, FrozenHeap, resume_collection
 from ..core.quiet import DEFAULT_QUIET_AFTER
 from ..core.save_folder import SaveFolder
 from ..core.watchlist import Watchlist
@@ -143,6 +143,7 @@ class CrowNestApp(SessionApp):
             from .terminal import exit_on_signals
 
             self._stop_exiting_on_signals = exit_on_signals(self)
+        self.set_timer(START_UP_PAUSE, resume_collection)  # if the first load is late
         self.start_session()
         if not self.client.has_credential:
             return
@@ -191,6 +192,7 @@ class CrowNestApp(SessionApp):
 
     def on_open_insights(self, message: OpenInsights) -> None:
         """Open the Insights screen over the list."""
+        from ..core.insights import Window
         from .screens.insights import InsightsScreen
 
         self.push_screen(
@@ -227,10 +229,16 @@ class CrowNestApp(SessionApp):
     def on_runs_seen(self, message: RunsSeen) -> None:
         """The list loaded fresh copies: a watched run among them may have ended, and
         new runs are frozen out of garbage collections (after the rows are painted: a
-        full collection takes tens of milliseconds)."""
+        full collection takes tens of milliseconds; the first one, at start-up, once
+        the list's table has painted them)."""
         self.watcher.observe_all(message.runs)
         run_ids = [run.id for run in message.runs]
-        self.call_after_refresh(self.frozen_heap.after_load, run_ids)
+        after_load = partial(self.frozen_heap.after_load, run_ids)
+        screen = self.runs_screen
+        if self.frozen_heap.is_empty and screen is not None and screen.is_current:
+            screen.table.call_after_paint(after_load)
+        else:
+            self.call_after_refresh(after_load)
 
     def on_watch_run(self, message: WatchRun) -> None:
         """``w``: watch a run (or stop); the watcher says when it ends."""

@@ -33,12 +33,7 @@ from ..widgets.list_status import ListState, ListStatus
 from ..widgets.run_columns import LEFT_HINT, PICK_GLYPH, RIGHT_HINT, WATCH_GLYPH
 from ..widgets.runs_table import RunsTable
 from ..widgets.summary_line import SummaryLine
-from .bulk_cancel import BulkCancel
-from .confirm_bulk_cancel import ConfirmBulkCancelScreen
-from .confirm_cancel import ConfirmCancelScreen
-from .error_details import ErrorDetailsScreen
 from .filter_host import FilterBarScreen
-from .rerunning import Rerun
 from .runs_loading import Clock, RunsLoader
 
 ALL_MARKED_ENDED = "Every marked run has already ended; nothing to cancel."
@@ -382,6 +377,8 @@ class RunsScreen(FilterBarScreen, RunsLoader):
         if run is None:
             return
 
+        from .confirm_cancel import ConfirmCancelScreen  # the screens of actions load on use
+
         def confirmed(yes: bool | None) -> None:
             if yes:
                 self.cancel(run)
@@ -394,6 +391,8 @@ class RunsScreen(FilterBarScreen, RunsLoader):
         if not marked.active:
             self.notify(ALL_MARKED_ENDED, title="Nothing to cancel", markup=False)
             return
+        from .bulk_cancel import BulkCancel
+        from .confirm_bulk_cancel import ConfirmBulkCancelScreen
 
         def confirmed(yes: bool | None) -> None:
             if yes:
@@ -426,6 +425,7 @@ class RunsScreen(FilterBarScreen, RunsLoader):
         run_id = self.table.selected_id
         if self.read_only or run_id is None:
             return
+        from .rerunning import Rerun  # the launcher (packing, git): not at start-up
 
         def started(run: WorkspaceRun) -> None:
             self.select_when_shown(run.id)
@@ -437,6 +437,8 @@ class RunsScreen(FilterBarScreen, RunsLoader):
 
     def action_error_details(self) -> None:
         if self.failure is not None:
+            from .error_details import ErrorDetailsScreen
+
             self.app.push_screen(ErrorDetailsScreen(self.failure))
 
     def set_filters(self, filters: RunFilters) -> None:

@@ -6,14 +6,20 @@ the changes come in bursts: five in a row while the dashboard starts (the screen
 pushed and resumed, focus moves, the terminal reports focus). That was a fifth of
 the start-up time. Here a change asks for a recompose with ``refresh(recompose=True)``,
 which Textual does once, with the bindings as they are then, at the next refresh.
+
+Each key is also made with the footer's ``compact`` already set: Textual's keys start
+compact and are then bound to the footer's (not compact), so every key had the class
+added and removed again, each a restyle of the key and its parts, at every start.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer as TextualFooter
+from textual.widgets._footer import FooterKey
 
 
 class Footer(TextualFooter):
@@ -24,3 +30,13 @@ class Footer(TextualFooter):
         self._bindings_ready = True
         if screen.app.app_focus and self.is_attached and screen is self.screen:
             self.refresh(recompose=True)
+
+    def compose(self) -> ComposeResult:
+        # The keys as Textual makes them; those bound to the footer's ``compact`` start
+        # with the value the binding gives them (no class change when they mount). The
+        # palette's key is not bound: it stays compact.
+        for widget in super().compose():
+            bound = getattr(widget, "_reactive_connect", None) or {}
+            if isinstance(widget, FooterKey) and "compact" in bound:
+                widget.set_reactive(FooterKey.compact, self.compact)
+            yield widget

@@ -10,7 +10,7 @@ priority; ``→``/``←`` shift the ones that do not fit into view (``run_column
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from functools import lru_cache
 
@@ -19,7 +19,7 @@ from rich.style import Style
 from textual import events
 from textual.binding import Binding
 from textual.content import Content
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -168,6 +168,7 @@ class RunsTable(ScrollView, can_focus=True):
         self._picked: dict[str, None] = {}  # ordered: the split's panes follow it
         self.cursor_anchor = CursorAnchor()
         """What the cursor is tied to across refreshes (the top row, or a run)."""
+        self._after_paint: list[Callable[[], object]] = []
 
     def on_mount(self) -> None:
         app = self.app
@@ -350,6 +351,24 @@ class RunsTable(ScrollView, can_focus=True):
     def columns(self) -> ColumnLayout:
         """The columns shown at the current width and sideways offset."""
         return _layout(self.scrollable_content_region.width, self.column_offset)
+
+    def call_after_paint(self, callback: Callable[[], object]) -> None:
+        """Call ``callback`` once the rows handed to :meth:`show` have been painted
+        (the next time the table renders), or after the next refresh when no row will
+        be (no rows, hidden). ``call_after_refresh`` alone may run before the paint:
+        the screen can go idle before the table's repaint request reaches it."""
+        if not self._rows or not self.display:
+            self.call_after_refresh(callback)
+            return
+        self._after_paint.append(callback)
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        lines = super().render_lines(crop)
+        if self._after_paint:  # run once this frame is out, not inside it
+            callbacks, self._after_paint = self._after_paint, []
+            for callback in callbacks:
+                self.call_later(callback)
+        return lines
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
