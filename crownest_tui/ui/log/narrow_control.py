@@ -2,9 +2,10 @@
 
 Setting filters starts a :class:`~crownest_tui.ui.log.filters.FilterIndex` from the
 first line: the first slice is scanned at once (first results show straight away),
-the rest in a thread, one slice per step, each handed to the event loop. New lines
-while following are scanned on the frame. The view maps its positions through the
-index (``LogLines.narrowing``) while any filter is in force.
+the rest by the scan worker process (or in a thread, one slice per step), each
+answer handed to the event loop. New lines while following are scanned on the frame.
+The view maps its positions through the index (``LogLines.narrowing``) while any
+filter is in force.
 """
 
 from __future__ import annotations
@@ -14,9 +15,16 @@ import asyncio
 from textual.widget import Widget
 
 from crownest_tui.ui.log.filter_chips import FilterChips
-from crownest_tui.ui.log.filters import FilterIndex, FilterSet, SliceFlags, scan_slice
+from crownest_tui.ui.log.filters import FilterIndex, FilterSet, SliceFlags, scan_slice, slice_flags
 from crownest_tui.ui.log.lines import LogLines
-from crownest_tui.ui.log.scan_thread import THREAD_BACKLOG, THREAD_LINES, BackgroundScan, Step
+from crownest_tui.ui.log.scan_job import Flags
+from crownest_tui.ui.log.scan_thread import (
+    THREAD_BACKLOG,
+    THREAD_LINES,
+    BackgroundScan,
+    Offload,
+    Step,
+)
 from crownest_tui.ui.log.transcript import Transcript
 
 FIRST_SLICE = THREAD_LINES
@@ -66,12 +74,23 @@ class NarrowController:
         behind = self.transcript.committed - index.scanned
         if behind and not self._scan.running:
             if behind > THREAD_BACKLOG:
-                self._scan.start(self._thread_step(index), "filter the log")
+
+                def take(first: int, count: int, every: Flags, some: Flags) -> None:
+                    self._take(index, slice_flags(first, count, every, some))
+
+                offload = Offload(self.transcript.spool, index.scanned, index.filters.job, take)
+                self._scan.start(
+                    lambda: self._thread_step(index), "filter the log", offload, behind
+                )
             else:
                 self._scan_here(FRAME_SLICE)
         total = self.transcript.committed
         scanning = index.scanned / total if index.scanned < total else None
         self.chips.show(self.filters, index.hidden(), scanning)
+
+    def close(self) -> None:
+        """Stop scanning (the view is going away)."""
+        self._scan.stop()
 
     def _scan_here(self, most: int) -> None:
         index = self.index

@@ -7,7 +7,13 @@ import time
 from collections.abc import Callable
 
 from crownest_tui.ui.log.lines import LogLines
-from crownest_tui.ui.log.scan_thread import THREAD_BACKLOG, THREAD_LINES, BackgroundScan
+from crownest_tui.ui.log.scan_thread import (
+    THREAD_BACKLOG,
+    THREAD_LINES,
+    BackgroundScan,
+    Offload,
+    Step,
+)
 from crownest_tui.ui.log.search import MatchIndex, SearchError, parse_query
 from crownest_tui.ui.log.search_bar import SearchBar
 from crownest_tui.ui.log.seek import Seek, seek_match
@@ -102,13 +108,23 @@ class SearchController:
         if behind and not self._scan.running:
             if behind > THREAD_BACKLOG:
                 transcript = self.transcript
-                self._scan.start(
-                    lambda: matches.scan(transcript, THREAD_LINES // BLOCK), "index the search"
+
+                def make_step() -> Step:
+                    return lambda: matches.scan(transcript, THREAD_LINES // BLOCK)
+
+                offload = Offload(
+                    transcript.spool, matches.scanned, matches.job, matches.take_flags
                 )
+                self._scan.start(make_step, "index the search", offload, behind)
             else:
                 self.scan_for(SCAN_BUDGET)
         if matches.scanned != self._status_at or behind:
             self.show_status()
+
+    def close(self) -> None:
+        """Stop indexing (the view is going away)."""
+        self._stop_seeking()
+        self._scan.stop()
 
     def show_status(self) -> None:
         """Show ``k of n`` (``+`` while still indexing) in the search bar."""

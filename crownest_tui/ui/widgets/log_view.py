@@ -250,6 +250,8 @@ class LogView(NarrowKeys, Vertical):
         self._schedule_frame()  # the first sync
 
     def on_unmount(self) -> None:
+        self._search.close()
+        self._narrow.close()
         self.transcript.close()
 
     def append(self, chunks: Sequence[OutputChunk]) -> None:
