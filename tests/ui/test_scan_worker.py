@@ -17,10 +17,11 @@ from typing import Any
 import pytest
 
 from crownest_tui.core.chunk import OutputChunk
-from crownest_tui.ui.log import scan_process
+from crownest_tui.ui.log import scan_process, scan_split
 from crownest_tui.ui.log.filters import FilterSet, LineFilter
 from crownest_tui.ui.log.scan_job import Flags, ScanJob
 from crownest_tui.ui.log.scan_process import WorkerScan, live_workers
+from crownest_tui.ui.log.scan_split import SplitScan
 from crownest_tui.ui.log.search import MatchIndex, parse_query
 from crownest_tui.ui.log.transcript import Transcript
 from crownest_tui.ui.widgets.log_view import LogView
@@ -78,8 +79,11 @@ def gone(pid: int) -> bool:
     return state in ("Z", "X")
 
 
-async def worker_flags(spool_of: Transcript, first: int, job: ScanJob) -> tuple[Flags, Flags]:
-    """Run a real worker from line ``first``; its flags, joined, once it has ended."""
+async def worker_flags(
+    spool_of: Transcript, first: int, job: ScanJob, split: bool = False
+) -> tuple[Flags, Flags]:
+    """Run a real worker (or workers, ``split``) from line ``first``; the flags, joined,
+    once it has ended."""
     every: list[bytes] = []
     some: list[bytes] = []
     at = first
@@ -92,7 +96,8 @@ async def worker_flags(spool_of: Transcript, first: int, job: ScanJob) -> tuple[
         every.extend([all_of] if all_of is not None else [])
         some.extend([any_of] if any_of is not None else [])
 
-    scan = WorkerScan.start(spool_of.spool, first, job, take, ended.set_result)
+    starter = SplitScan.start if split else WorkerScan.start
+    scan = starter(spool_of.spool, first, job, take, ended.set_result)
     assert scan is not None
     assert await asyncio.wait_for(ended, 30) is True
     assert at == spool_of.committed
@@ -118,6 +123,23 @@ def test_the_worker_gives_the_flags_the_app_computes(
     for job in JOBS:
         expected = job.flags(data[skip:], lines)
         assert asyncio.run(worker_flags(transcript, first, job)) == expected, job
+    assert not live_workers()
+
+
+@pytest.mark.parametrize("first", [0, 70])
+def test_workers_sharing_a_scan_answer_in_line_order(
+    transcript: Transcript, first: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(scan_split, "PART_LINES", 1000)  # so two workers share 4000 lines
+    monkeypatch.setattr(scan_process, "WORKER_CHUNK_BYTES", 2000)  # answers in many pieces
+    monkeypatch.setattr(scan_split, "DRAIN_ANSWERS", 2)
+    assert scan_split.parts(transcript.committed - first) == 2
+    spool = transcript.spool
+    data = spool.read_blocks(0, spool.block_count())
+    skip = sum(len(record) + 1 for record in data.split(b"\n")[:first])
+    for job in JOBS:
+        expected = job.flags(data[skip:], transcript.committed - first)
+        assert asyncio.run(worker_flags(transcript, first, job, split=True)) == expected, job
     assert not live_workers()
 
 
@@ -266,6 +288,23 @@ async def test_removing_the_view_kills_its_workers(started: list[WorkerScan]) ->
         await wait_until(pilot, lambda: not live_workers())
         assert all(gone(pid) for pid in pids)
         assert app.is_running
+
+
+async def test_a_filter_shared_by_two_workers_keeps_what_one_keeps(
+    monkeypatch: pytest.MonkeyPatch, started: list[WorkerScan]
+) -> None:
+    """With context, so lines kept around a match may sit either side of the split."""
+    monkeypatch.setattr(scan_split, "PART_LINES", 100_000)
+    app = LogApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = app.log_view
+        long_log(view)
+        view.flush()
+        view._narrow.set_filters(warn_filter().with_context(1))
+        assert len(started) == 2
+        await wait_until(pilot, lambda: not view._narrow.scanning)
+        assert view.lines.view_count == 3 * LONG // 5  # each WARN line and its neighbours
+        await wait_until(pilot, lambda: not live_workers())
 
 
 async def test_where_no_worker_starts_the_thread_scans(

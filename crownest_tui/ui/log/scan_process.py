@@ -35,11 +35,14 @@ Take = Callable[[int, int, Flags, Flags], None]
 Ended = Callable[[bool], None]
 """Called once when the worker has finished: True when it answered for every line."""
 
-READ_BYTES = 1 << 20
+READ_BYTES = 1 << 18
 """Most bytes taken from the worker's pipe in one turn of the event loop."""
 PIPE_BYTES = 1 << 20
 """The pipe's buffer, when the system allows (the worker then rarely waits on it)."""
 REAP_SECONDS = 0.02
+WORKER_NICE = 5
+"""How much lower the worker's CPU priority is than the app's: when they contend for a
+core, the keys win."""
 WORKER_CHUNK_BYTES = CHUNK_BYTES
 """Bytes of records the worker scans at once (tests make it small)."""
 _BOOT = (
@@ -113,17 +116,25 @@ class WorkerScan:
 
     @classmethod
     def start(
-        cls, spool: Spool, first: int, job: ScanJob, take: Take, ended: Ended
+        cls,
+        spool: Spool,
+        first: int,
+        job: ScanJob,
+        take: Take,
+        ended: Ended,
+        last: int | None = None,
     ) -> WorkerScan | None:
-        """Scan the spool's lines from ``first`` to its end in a worker; None when no
-        worker can run here (or there is nothing to scan)."""
+        """Scan the spool's lines from ``first`` to ``last`` (its end now, if None) in a
+        worker; None when no worker can run here (or there is nothing to scan)."""
         if not cls.available or getattr(sys, "frozen", False):
             return None
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
             return None
-        start, end, _lines = spool.extent(first)
+        start, end, lines = spool.extent(first)
+        if last is not None and last < lines:
+            end = spool.extent(last)[0]
         if start >= end:
             return None
         request = {
@@ -132,6 +143,7 @@ class WorkerScan:
             "end": end,
             "first": first,
             "chunk": WORKER_CHUNK_BYTES,
+            "nice": WORKER_NICE,
             "job": job.to_json(),
         }
         try:

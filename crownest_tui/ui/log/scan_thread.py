@@ -1,7 +1,7 @@
 """Long scans of the spool (search, filters) off the event loop, so keys stay responsive.
 
-A long scan goes to the scan worker process when it can
-(:class:`~crownest_tui.ui.log.scan_process.WorkerScan`: its own GIL, the other core),
+A long scan goes to scan worker processes when it can
+(:class:`~crownest_tui.ui.log.scan_split.SplitScan`: GILs of their own, one per core),
 else to a thread. Each thread step is one bounded piece of C-level work (a slice of
 :data:`THREAD_LINES` lines: a few milliseconds holding the GIL), so the event loop gets
 its turn between steps. Short backlogs (new output while following) are scanned on the
@@ -17,7 +17,8 @@ from textual.widget import Widget
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from crownest_tui.ui.log.scan_job import ScanJob
-from crownest_tui.ui.log.scan_process import Take, WorkerScan
+from crownest_tui.ui.log.scan_process import Take
+from crownest_tui.ui.log.scan_split import SplitScan
 from crownest_tui.ui.log.spool import Spool
 
 THREAD_LINES = 8_192
@@ -49,7 +50,7 @@ class BackgroundScan:
     def __init__(self, owner: Widget, group: str) -> None:
         self.owner, self.group = owner, group
         self._worker: Worker[None] | None = None
-        self._process: WorkerScan | None = None
+        self._process: SplitScan | None = None
 
     @property
     def running(self) -> bool:
@@ -66,10 +67,10 @@ class BackgroundScan:
         offload: Offload | None = None,
         backlog: int = 0,
     ) -> None:
-        """Scan in the worker process (given ``offload``, for a ``backlog`` of at least
+        """Scan in worker processes (given ``offload``, for a ``backlog`` of at least
         :data:`WORKER_BACKLOG` lines) or else in a thread running ``make_step()``'s step
-        until it says it is done (or :meth:`stop`). Should the worker fail, the thread
-        goes on from wherever the results it gave have brought the scan."""
+        until it says it is done (or :meth:`stop`). Should a worker fail, the thread
+        goes on from wherever the answers handed over have brought the scan."""
         self.stop()
         if offload is not None and backlog >= WORKER_BACKLOG:
 
@@ -79,7 +80,7 @@ class BackgroundScan:
                     self._start_thread(make_step(), description)
 
             spool, job = offload.spool, offload.job
-            self._process = WorkerScan.start(spool, offload.first, job, offload.take, ended)
+            self._process = SplitScan.start(spool, offload.first, job, offload.take, ended)
             if self._process is not None:
                 return
         self._start_thread(make_step(), description)
@@ -103,7 +104,7 @@ class BackgroundScan:
         )
 
     def stop(self) -> None:
-        """Kill the worker process, or cancel the thread (it stops after its step)."""
+        """Kill the worker processes, or cancel the thread (it stops after its step)."""
         if self._process is not None:
             self._process.stop()
             self._process = None

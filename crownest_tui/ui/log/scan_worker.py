@@ -7,7 +7,7 @@ slow the scan too). A process of its own has its own GIL and the other core.
 :mod:`~crownest_tui.ui.log.scan_process` starts it with the spool's file descriptor
 inherited and writes one JSON request to its stdin: ``fd``, ``start`` and ``end`` (byte
 offsets of whole records, flushed), ``first`` (the line at ``start``), ``job`` and
-``chunk`` (bytes scanned at once, :data:`CHUNK_BYTES` unless given). It answers on
+``chunk`` (bytes scanned at once, :data:`CHUNK_BYTES` unless given) and ``nice``. It answers on
 stdout a chunk at a time: a :data:`HEADER` (first line, line count), then one flag
 byte per line for each non-empty group of the job; a header with count 0 ends the
 answer. When the app has gone its next write fails, and it stops. Imports only the
@@ -16,6 +16,7 @@ standard library and line_scan's own modules.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import struct
@@ -69,6 +70,8 @@ def main() -> int:
     out = sys.stdout.fileno()
     fd, start, end = int(request["fd"]), int(request["start"]), int(request["end"])
     chunk = int(request.get("chunk", CHUNK_BYTES))
+    with contextlib.suppress(OSError, AttributeError):  # (no nice on some systems)
+        os.nice(int(request.get("nice", 0)))
     try:
         for message in scan_file(fd, start, end, int(request["first"]), job, chunk):
             _write_all(out, message)
