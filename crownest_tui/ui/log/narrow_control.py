@@ -22,6 +22,7 @@ from crownest_tui.ui.log.scan_thread import (
     THREAD_BACKLOG,
     THREAD_LINES,
     BackgroundScan,
+    Every,
     Offload,
     Step,
 )
@@ -44,6 +45,8 @@ class NarrowController:
         self.filters = FilterSet()
         self.index: FilterIndex | None = None
         self._scan = BackgroundScan(owner, SCAN_GROUP)
+        self._progress = Every()
+        self._synced = True  # the view has been told of every slice taken
 
     def set_filters(self, filters: FilterSet) -> None:
         """Put ``filters`` in force (an empty set shows every line again)."""
@@ -55,6 +58,8 @@ class NarrowController:
         lines.narrowing = self.index
         if self.index is not None:
             self._scan_here(FIRST_SLICE)
+        self._sync()
+        self._progress.reset()
         lines.invalidate()
         if not lines.following and top is not None:
             lines.show_position(lines.rank(top))
@@ -86,7 +91,10 @@ class NarrowController:
                 self._scan_here(FRAME_SLICE)
         total = self.transcript.committed
         scanning = index.scanned / total if index.scanned < total else None
-        self.chips.show(self.filters, index.hidden(), scanning)
+        if scanning is None or self._progress.due():  # a long scan: now and then
+            if not self._synced:
+                self._sync()
+            self.chips.show(self.filters, index.hidden(), scanning)
 
     def close(self) -> None:
         """Stop scanning (the view is going away)."""
@@ -118,5 +126,14 @@ class NarrowController:
         return step
 
     def _take(self, index: FilterIndex, flags: SliceFlags) -> None:
+        """Take a slice in; the view learns of it now when it catches up with the end,
+        else at the next showing of progress (see :meth:`on_frame`)."""
         if index is self.index and self.lines.is_attached and index.add(flags):
+            self._synced = False
+            if index.scanned >= self.transcript.committed:
+                self._sync()
+
+    def _sync(self) -> None:
+        self._synced = True
+        if self.lines.is_attached:
             self.lines.sync()

@@ -10,6 +10,7 @@ frame instead.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -29,8 +30,30 @@ WORKER_BACKLOG = 32 * THREAD_LINES
 """Lines behind the end beyond which the worker is worth its start (about 0.1 s of
 CPU); shorter backlogs go to the thread."""
 
+PROGRESS_SECONDS = 0.25
+"""How often a long scan's progress is shown (counts, the view's size): each showing
+repaints the screen, and at every frame that would take the time keys need."""
+
 Step = Callable[[], bool]
 """Scans a little more; returns True when there is nothing left to scan."""
+
+
+class Every:
+    """Says yes at most once per :data:`PROGRESS_SECONDS` (until :meth:`reset`)."""
+
+    def __init__(self) -> None:
+        self._last = float("-inf")
+
+    def due(self) -> bool:
+        now = time.monotonic()
+        if now - self._last < PROGRESS_SECONDS:
+            return False
+        self._last = now
+        return True
+
+    def reset(self) -> None:
+        """The next :meth:`due` says yes."""
+        self._last = float("-inf")
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from crownest_tui.ui.log.scan_thread import (
     THREAD_BACKLOG,
     THREAD_LINES,
     BackgroundScan,
+    Every,
     Offload,
     Step,
 )
@@ -60,6 +61,7 @@ class SearchController:
         self._seeking = False
         self._scan = BackgroundScan(bar, SCAN_GROUP)
         self._status_at = -1  # lines scanned when the status was last shown
+        self._progress = Every()
 
     def set_query(self, text: str, regex: bool) -> None:
         """Search for ``text`` (empty clears); an invalid regex shows its error.
@@ -118,7 +120,9 @@ class SearchController:
                 self._scan.start(make_step, "index the search", offload, behind)
             else:
                 self.scan_for(SCAN_BUDGET)
-        if matches.scanned != self._status_at or behind:
+        if (matches.scanned != self._status_at or behind) and (
+            not self.indexing or self._progress.due()  # a long scan: now and then
+        ):
             self.show_status()
 
     def close(self) -> None:
