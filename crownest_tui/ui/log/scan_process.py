@@ -35,7 +35,7 @@ Take = Callable[[int, int, Flags, Flags], None]
 Ended = Callable[[bool], None]
 """Called once when the worker has finished: True when it answered for every line."""
 
-READ_BYTES = 1 << 18
+READ_BYTES = 1 << 16
 """Most bytes taken from the worker's pipe in one turn of the event loop."""
 PIPE_BYTES = 1 << 20
 """The pipe's buffer, when the system allows (the worker then rarely waits on it)."""
