@@ -394,6 +394,10 @@ def scan_starters(view: LogView) -> list[tuple[str, Callable[[], None], Callable
     def scanned_by_filters() -> int:
         return narrow.index.scanned if narrow.index is not None else 0
 
+    def search(text: str) -> None:
+        view._search.set_query(text, False)  # typed,
+        view._search.set_query(text, False)  # then enter
+
     def scanned_by_search() -> int:
         matches = view._search.matches
         return matches.scanned if matches is not None else 0
@@ -404,7 +408,7 @@ def scan_starters(view: LogView) -> list[tuple[str, Callable[[], None], Callable
     return [
         (
             "search re:module_4[0-2]/",
-            lambda: view._search.set_query("re:module_4[0-2]/", False),
+            lambda: search("re:module_4[0-2]/"),
             scanned_by_search,
         ),
         ("include filter & module_42/", filtering("include", "module_42/"), scanned_by_filters),

@@ -268,7 +268,14 @@ async def test_following_while_a_worker_filters_takes_every_new_line(
             long_log(view, start + 10_000, start)
             view.flush()
             await pilot.pause(0.01)
-        await wait_until(pilot, lambda: not view._narrow.scanning)
+        index = view._narrow.index
+        assert index is not None
+
+        def state() -> str:
+            scan = view._narrow._scan
+            return f"{index.scanned} of {view.transcript.committed}, running {scan.running}"
+
+        await wait_until(pilot, lambda: not view._narrow.scanning, explain=state)
         assert view.lines.view_count == (LONG + 100_000) // 5
         assert "400,000 lines hidden" in str(view._narrow.chips.render())
 
@@ -281,6 +288,7 @@ async def test_removing_the_view_kills_its_workers(started: list[WorkerScan]) ->
         view.flush()
         view._narrow.set_filters(warn_filter())
         view._search.set_query("step", False)
+        view._search.set_query("step", False)  # enter
         view._search.on_frame()  # as the next frame would
         pids = [scan._process.pid for scan in started]
         assert len(pids) == 2
@@ -305,6 +313,27 @@ async def test_a_filter_shared_by_two_workers_keeps_what_one_keeps(
         await wait_until(pilot, lambda: not view._narrow.scanning)
         assert view.lines.view_count == 3 * LONG // 5  # each WARN line and its neighbours
         await wait_until(pilot, lambda: not live_workers())
+
+
+async def test_a_query_being_typed_is_indexed_in_the_app_until_enter(
+    started: list[WorkerScan],
+) -> None:
+    """Not a worker started and killed at each key: the next frame's after ``enter``."""
+    app = LogApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = app.log_view
+        long_log(view)
+        view.flush()
+        search = view._search
+        for typed in ("s", "st", "ste"):
+            search.set_query(typed, False)
+            search.on_frame()
+        assert not started and search.indexing
+        search.set_query("ste", False)  # enter
+        search.on_frame()
+        assert len(started) == 1
+        await wait_until(pilot, lambda: not search.indexing)
+        assert search.matches is not None and len(search.matches.lines) == LONG
 
 
 async def test_where_no_worker_starts_the_thread_scans(

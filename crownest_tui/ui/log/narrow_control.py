@@ -89,12 +89,16 @@ class NarrowController:
                 )
             else:
                 self._scan_here(FRAME_SLICE)
+        if index.scanned >= self.transcript.committed or self._progress.due():
+            self._show(index)  # (a long scan: now and then)
+
+    def _show(self, index: FilterIndex) -> None:
+        """Tell the view of the slices taken, and the chips how far the scan is."""
+        if not self._synced:
+            self._sync()
         total = self.transcript.committed
         scanning = index.scanned / total if index.scanned < total else None
-        if scanning is None or self._progress.due():  # a long scan: now and then
-            if not self._synced:
-                self._sync()
-            self.chips.show(self.filters, index.hidden(), scanning)
+        self.chips.show(self.filters, index.hidden(), scanning)
 
     def close(self) -> None:
         """Stop scanning (the view is going away)."""
@@ -131,7 +135,7 @@ class NarrowController:
         if index is self.index and self.lines.is_attached and index.add(flags):
             self._synced = False
             if index.scanned >= self.transcript.committed:
-                self._sync()
+                self._show(index)
 
     def _sync(self) -> None:
         self._synced = True

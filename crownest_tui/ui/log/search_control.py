@@ -28,6 +28,9 @@ SCAN_BUDGET = 0.004
 SEEK_BUDGET = 0.02
 """Seconds a seek (``enter``, ``n``, ``N``) may take at once; longer ones go on in a
 worker, a slice per turn of the event loop, so keys stay responsive."""
+SETTLE_SECONDS = 0.2
+"""A query typed this recently is still being typed: it is indexed on the frame, and
+only gets worker processes once the typing pauses (not a start and a kill per key)."""
 SEEK_GROUP = "log-search-seek"
 SCAN_GROUP = "log-search-scan"
 
@@ -62,16 +65,19 @@ class SearchController:
         self._scan = BackgroundScan(bar, SCAN_GROUP)
         self._status_at = -1  # lines scanned when the status was last shown
         self._progress = Every()
+        self._asked_at = 0.0
 
     def set_query(self, text: str, regex: bool) -> None:
         """Search for ``text`` (empty clears); an invalid regex shows its error.
 
-        The same query again (``enter`` after typing) keeps the index built so far."""
+        The same query again (``enter`` after typing) keeps the index built so far, and
+        says the typing is over (see :data:`SETTLE_SECONDS`)."""
         if self.matches is not None and self._asked == (text, regex):
+            self._asked_at = 0.0
             return
         self._stop_seeking()
         self._scan.stop()
-        self._asked = (text, regex)
+        self._asked, self._asked_at = (text, regex), time.monotonic()
         self.matches = None
         self.lines.current_match = None
         if text:
@@ -107,8 +113,9 @@ class SearchController:
         if matches is None:
             return
         behind = self.transcript.committed - matches.scanned
+        settled = time.monotonic() - self._asked_at >= SETTLE_SECONDS
         if behind and not self._scan.running:
-            if behind > THREAD_BACKLOG:
+            if behind > THREAD_BACKLOG and settled:
                 transcript = self.transcript
 
                 def make_step() -> Step:
