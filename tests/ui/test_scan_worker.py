@@ -79,6 +79,16 @@ def gone(pid: int) -> bool:
     return state in ("Z", "X")
 
 
+def all_gone(pids: list[int], within: float = 20) -> bool:
+    """Whether these processes all end within ``within`` seconds."""
+    deadline = time.monotonic() + within
+    while not all(map(gone, pids)):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
 async def worker_flags(
     spool_of: Transcript, first: int, job: ScanJob, split: bool = False
 ) -> tuple[Flags, Flags]:
@@ -188,11 +198,7 @@ def test_a_worker_ends_when_its_app_dies(tmp_path: Path) -> None:
     app = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False
     )
-    pid = int(app.stdout.split()[0])
-    deadline = time.monotonic() + 20
-    while not gone(pid) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert gone(pid)
+    assert all_gone([int(app.stdout.split()[0])])
 
 
 def test_the_worker_loads_no_textual() -> None:
@@ -229,6 +235,13 @@ def warn_filter() -> FilterSet:
     return FilterSet((LineFilter("include", parse_query("warn")),))
 
 
+def filter_long_log(view: LogView, lines: int = LONG, context: int = 0) -> None:
+    """A long log in the view, then ``& warn`` (with ``context``) in force."""
+    long_log(view, lines)
+    view.flush()
+    view._narrow.set_filters(warn_filter().with_context(context))
+
+
 async def test_a_long_filter_and_search_run_in_workers_and_find_all(
     started: list[WorkerScan],
 ) -> None:
@@ -260,9 +273,7 @@ async def test_following_while_a_worker_filters_takes_every_new_line(
     app = LogApp()
     async with app.run_test(size=(80, 24)) as pilot:
         view = app.log_view
-        long_log(view)
-        view.flush()
-        view._narrow.set_filters(warn_filter())
+        filter_long_log(view)
         assert len(started) == 1
         for start in range(LONG, LONG + 100_000, 10_000):
             long_log(view, start + 10_000, start)
@@ -284,9 +295,7 @@ async def test_removing_the_view_kills_its_workers(started: list[WorkerScan]) ->
     app = LogApp()
     async with app.run_test(size=(80, 24)) as pilot:
         view = app.log_view
-        long_log(view, 1_000_000)
-        view.flush()
-        view._narrow.set_filters(warn_filter())
+        filter_long_log(view, 1_000_000)
         view._search.set_query("step", False)
         view._search.set_query("step", False)  # enter
         view._search.on_frame()  # as the next frame would
@@ -306,13 +315,21 @@ async def test_a_filter_shared_by_two_workers_keeps_what_one_keeps(
     app = LogApp()
     async with app.run_test(size=(80, 24)) as pilot:
         view = app.log_view
-        long_log(view)
-        view.flush()
-        view._narrow.set_filters(warn_filter().with_context(1))
+        filter_long_log(view, context=1)
         assert len(started) == 2
         await wait_until(pilot, lambda: not view._narrow.scanning)
         assert view.lines.view_count == 3 * LONG // 5  # each WARN line and its neighbours
         await wait_until(pilot, lambda: not live_workers())
+
+
+async def test_quitting_mid_scan_leaves_no_worker(started: list[WorkerScan]) -> None:
+    app = LogApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = app.log_view
+        filter_long_log(view, 1_000_000)
+        assert started and view._narrow.scanning
+        await pilot.press("ctrl+q")
+    assert all_gone([scan._process.pid for scan in started])
 
 
 async def test_a_query_being_typed_is_indexed_in_the_app_until_enter(
@@ -343,9 +360,7 @@ async def test_where_no_worker_starts_the_thread_scans(
     app = LogApp()
     async with app.run_test(size=(80, 24)) as pilot:
         view = app.log_view
-        long_log(view)
-        view.flush()
-        view._narrow.set_filters(warn_filter())
+        filter_long_log(view)
         assert not started and view._narrow._scan.running
         await wait_until(pilot, lambda: not view._narrow.scanning)
         assert view.lines.view_count == LONG // 5
@@ -360,9 +375,7 @@ async def test_a_worker_that_fails_hands_over_to_the_thread(
     app = LogApp()
     async with app.run_test(size=(80, 24)) as pilot:
         view = app.log_view
-        long_log(view)
-        view.flush()
-        view._narrow.set_filters(warn_filter())
+        filter_long_log(view)
         assert len(started) == 1
         await wait_until(pilot, lambda: not view._narrow.scanning)
         assert view.lines.view_count == LONG // 5
