@@ -126,8 +126,8 @@ class WorkerScan:
     ) -> WorkerScan | None:
         """Scan the spool's lines from ``first`` to ``last`` (its end now, if None) in a
         worker; None when no worker can run here (or there is nothing to scan)."""
-        if not cls.available or getattr(sys, "frozen", False):
-            return None
+        if not cls.available or getattr(sys, "frozen", False) or os.name != "posix":
+            return None  # (no interpreter to start; no inherited fds or add_reader)
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
