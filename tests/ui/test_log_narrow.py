@@ -341,3 +341,16 @@ async def test_a_long_filter_scan_keeps_keys_working_and_ends_with_its_view() ->
         await view.remove()
         await pilot.pause(0.3)
         assert app.is_running and app.return_code is None
+
+
+async def test_a_slash_typed_into_a_filter_stays_in_it() -> None:
+    """``/`` opens the search everywhere else, but ``& src/`` filters on a path."""
+    app = LogApp()
+    async with app.run_test(size=(80, 20)) as pilot:
+        view = app.log_view
+        view.transcript.append([OutputChunk("stdout", "src/a.c ok\nlib/src.c ok\nsrc/b.c\n", 1)])
+        view.flush()
+        await pilot.pause()
+        await add_filter(pilot, "ampersand", "src/")
+        assert not view.search_bar.is_open
+        assert shown(view) == ["src/a.c ok", "src/b.c"]

@@ -38,8 +38,12 @@ class FilterChips(Static):
     }
     """
 
+    _shown: Text | None = None
+
     def show(self, filters: FilterSet, hidden: int, scanning: float | None) -> None:
         """Say what is in force (hidden when no filter is)."""
         self.set_class(filters.active, "-active")
-        if filters.active:
-            self.update(chips_text(filters, hidden, scanning))
+        text = chips_text(filters, hidden, scanning) if filters.active else None
+        if text is not None and text != self._shown:  # (an update lays the screen out)
+            self._shown = text
+            self.update(text)

@@ -16,11 +16,12 @@ from array import array
 from bisect import bisect_right
 from collections.abc import Hashable
 from dataclasses import dataclass, field, replace
-from functools import reduce
+from functools import cached_property
 from typing import Literal
 
 from crownest_tui.core.chunk import StreamFilter
-from crownest_tui.ui.log.line_scan import LinePattern, line_flags
+from crownest_tui.ui.log.line_scan import LinePattern
+from crownest_tui.ui.log.scan_job import ScanJob, and_flags
 from crownest_tui.ui.log.search import Query
 from crownest_tui.ui.log.spool import BLOCK
 from crownest_tui.ui.log.transcript import Line, Transcript
@@ -72,6 +73,16 @@ class FilterSet:
     def with_context(self, lines: int) -> FilterSet:
         return replace(self, context=max(0, min(lines, MAX_CONTEXT)))
 
+    @cached_property
+    def job(self) -> ScanJob:
+        """The scan that finds what the filters match: ``all_of`` the includes,
+        ``any_of`` the excludes."""
+        patterns = (
+            [f.query.pattern for f in self.includes],
+            [f.query.pattern for f in self.excludes],
+        )
+        return ScanJob(tuple(patterns[0]), tuple(patterns[1]))
+
     @property
     def includes(self) -> list[LineFilter]:
         return [f for f in self.filters if f.kind == "include"]
@@ -100,16 +111,6 @@ class SliceFlags:
     """1 where the line matches some exclude filter."""
 
 
-def _and(left: bytes, right: bytes) -> bytes:
-    size = len(left)
-    return (int.from_bytes(left) & int.from_bytes(right)).to_bytes(size)
-
-
-def _or(left: bytes, right: bytes) -> bytes:
-    size = len(left)
-    return (int.from_bytes(left) | int.from_bytes(right)).to_bytes(size)
-
-
 def scan_slice(transcript: Transcript, filters: FilterSet, first: int, last: int) -> SliceFlags:
     """The flags of complete lines ``first .. last - 1`` (safe to call in a thread)."""
     block = first // BLOCK
@@ -121,13 +122,15 @@ def scan_slice(transcript: Transcript, filters: FilterSet, first: int, last: int
             end = data.index(b"\n", end) + 1
         data = data[:end]
 
-    def flags(line_filter: LineFilter) -> bytes:
-        return line_flags(data, lines, LinePattern(line_filter.query.pattern))[skip:]
+    every, some = filters.job.flags(data, lines)
+    return slice_flags(first, last - first, every and every[skip:], some and some[skip:])
 
-    count = last - first
-    hits = reduce(_and, map(flags, filters.includes), b"\x01" * count)
-    excluded = reduce(_or, map(flags, filters.excludes), bytes(count))
-    return SliceFlags(first, hits, excluded)
+
+def slice_flags(first: int, count: int, every: bytes | None, some: bytes | None) -> SliceFlags:
+    """The slice of ``count`` lines from ``first`` whose :class:`ScanJob` flags (of
+    :attr:`FilterSet.job`) are ``every`` and ``some`` (None: no include, no exclude)."""
+    hits = b"\x01" * count if every is None else every
+    return SliceFlags(first, hits, bytes(count) if some is None else some)
 
 
 def _dilate(hits: bytes, context: int) -> bytes:
@@ -165,14 +168,14 @@ class FilterIndex:
         if flags.first != self.scanned or not flags.hits:
             return False
         first, context = flags.first, self.filters.context
-        kept_here = _and(flags.hits, flags.excluded.translate(_FLIP))
+        kept_here = and_flags(flags.hits, flags.excluded.translate(_FLIP))
         hits = self._hits_tail + kept_here
         hits_start = first - len(self._hits_tail)
         excluded = self._excluded_tail + flags.excluded
         low = first - len(self._excluded_tail)  # earlier lines may gain context lines
         reach = max(0, low - context)
         kept = _dilate(hits[reach - hits_start :], context)[low - reach :]
-        kept = _and(kept, excluded.translate(_FLIP))
+        kept = and_flags(kept, excluded.translate(_FLIP))
         self.scanned = first + len(flags.hits)
         self._hits_tail = hits[-2 * context :] if context else b""
         self._excluded_tail = excluded[-context:] if context else b""
@@ -247,7 +250,7 @@ class FilterIndex:
         else:
             kept = bytes(self._kept[start:])
             stderr = self.transcript.stream_flags(start, start + len(kept))
-            kept = _and(kept, stderr if streams == "stderr" else stderr.translate(_FLIP))
+            kept = and_flags(kept, stderr if streams == "stderr" else stderr.translate(_FLIP))
             if self._shown is self._kept:
                 self._shown = bytearray(self._kept[:start])
             del self._shown[start:]

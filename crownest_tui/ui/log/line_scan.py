@@ -30,7 +30,7 @@ from functools import cached_property
 from itertools import compress
 
 from ...text.sanitize import TAB_SIZE, plain_text
-from .spool import ENCODING, ERRORS
+from .record_codec import ENCODING, ERRORS
 
 SEPARATOR = b"\x1f"
 _SGR = re.compile(rb"\x1b\[[0-9;]*m")

@@ -2,9 +2,10 @@
 
 Setting filters starts a :class:`~crownest_tui.ui.log.filters.FilterIndex` from the
 first line: the first slice is scanned at once (first results show straight away),
-the rest in a thread, one slice per step, each handed to the event loop. New lines
-while following are scanned on the frame. The view maps its positions through the
-index (``LogLines.narrowing``) while any filter is in force.
+the rest by the scan worker process (or in a thread, one slice per step), each
+answer handed to the event loop. New lines while following are scanned on the frame.
+The view maps its positions through the index (``LogLines.narrowing``) while any
+filter is in force.
 """
 
 from __future__ import annotations
@@ -14,9 +15,17 @@ import asyncio
 from textual.widget import Widget
 
 from crownest_tui.ui.log.filter_chips import FilterChips
-from crownest_tui.ui.log.filters import FilterIndex, FilterSet, SliceFlags, scan_slice
+from crownest_tui.ui.log.filters import FilterIndex, FilterSet, SliceFlags, scan_slice, slice_flags
 from crownest_tui.ui.log.lines import LogLines
-from crownest_tui.ui.log.scan_thread import THREAD_BACKLOG, THREAD_LINES, BackgroundScan, Step
+from crownest_tui.ui.log.scan_job import Flags
+from crownest_tui.ui.log.scan_thread import (
+    THREAD_BACKLOG,
+    THREAD_LINES,
+    BackgroundScan,
+    Every,
+    Offload,
+    Step,
+)
 from crownest_tui.ui.log.transcript import Transcript
 
 FIRST_SLICE = THREAD_LINES
@@ -36,6 +45,8 @@ class NarrowController:
         self.filters = FilterSet()
         self.index: FilterIndex | None = None
         self._scan = BackgroundScan(owner, SCAN_GROUP)
+        self._progress = Every()
+        self._synced = True  # the view has been told of every slice taken
 
     def set_filters(self, filters: FilterSet) -> None:
         """Put ``filters`` in force (an empty set shows every line again)."""
@@ -47,6 +58,8 @@ class NarrowController:
         lines.narrowing = self.index
         if self.index is not None:
             self._scan_here(FIRST_SLICE)
+        self._sync()
+        self._progress.reset()
         lines.invalidate()
         if not lines.following and top is not None:
             lines.show_position(lines.rank(top))
@@ -66,12 +79,30 @@ class NarrowController:
         behind = self.transcript.committed - index.scanned
         if behind and not self._scan.running:
             if behind > THREAD_BACKLOG:
-                self._scan.start(self._thread_step(index), "filter the log")
+
+                def take(first: int, count: int, every: Flags, some: Flags) -> None:
+                    self._take(index, slice_flags(first, count, every, some))
+
+                offload = Offload(self.transcript.spool, index.scanned, index.filters.job, take)
+                self._scan.start(
+                    lambda: self._thread_step(index), "filter the log", offload, behind
+                )
             else:
                 self._scan_here(FRAME_SLICE)
+        if index.scanned >= self.transcript.committed or self._progress.due():
+            self._show(index)  # (a long scan: now and then)
+
+    def _show(self, index: FilterIndex) -> None:
+        """Tell the view of the slices taken, and the chips how far the scan is."""
+        if not self._synced:
+            self._sync()
         total = self.transcript.committed
         scanning = index.scanned / total if index.scanned < total else None
         self.chips.show(self.filters, index.hidden(), scanning)
+
+    def close(self) -> None:
+        """Stop scanning (the view is going away)."""
+        self._scan.stop()
 
     def _scan_here(self, most: int) -> None:
         index = self.index
@@ -99,5 +130,14 @@ class NarrowController:
         return step
 
     def _take(self, index: FilterIndex, flags: SliceFlags) -> None:
+        """Take a slice in; the view learns of it now when it catches up with the end,
+        else at the next showing of progress (see :meth:`on_frame`)."""
         if index is self.index and self.lines.is_attached and index.add(flags):
+            self._synced = False
+            if index.scanned >= self.transcript.committed:
+                self._show(index)
+
+    def _sync(self) -> None:
+        self._synced = True
+        if self.lines.is_attached:
             self.lines.sync()

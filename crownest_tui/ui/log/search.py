@@ -12,9 +12,11 @@ import re
 from array import array
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
+from itertools import compress
 from threading import Lock
 
 from crownest_tui.ui.log.line_scan import LinePattern, matching_lines
+from crownest_tui.ui.log.scan_job import Flags, ScanJob
 from crownest_tui.ui.log.spool import BLOCK
 from crownest_tui.ui.log.transcript import Transcript
 
@@ -63,6 +65,8 @@ class MatchIndex:
     def __init__(self, query: Query) -> None:
         self.query = query
         self._pattern = LinePattern(query.pattern)
+        self.job = ScanJob(any_of=(query.pattern,))
+        """The scan the worker process does for this index (see :meth:`take_flags`)."""
         self.lines = array("q")
         self._lock = Lock()
         self.scanned = 0
@@ -80,12 +84,18 @@ class MatchIndex:
 
     def record(self, low: int, high: int, lines: list[int]) -> None:
         """Take the matches of lines ``low .. high - 1`` found by :meth:`matching_lines`
-        into the index, if they continue it (a seek that reads on from the index, or
-        the scan thread: whichever comes second drops its copy)."""
+        into the index, as far as they continue it (a seek that reads on from the index,
+        or the scan thread or worker: whichever comes second drops what it repeats)."""
         with self._lock:
-            if low == self.scanned and high > low:
-                self.lines.extend(lines)
+            scanned = self.scanned
+            if low <= scanned < high:
+                self.lines.extend(lines[bisect_left(lines, scanned) :] if low < scanned else lines)
                 self.scanned = high
+
+    def take_flags(self, first: int, count: int, _all_of: Flags, any_of: Flags) -> None:
+        """Take the scan worker's flags of ``count`` lines from ``first`` (of :attr:`job`)."""
+        assert any_of is not None
+        self.record(first, first + count, list(compress(range(first, first + count), any_of)))
 
     def matching_lines(self, transcript: Transcript, low: int, high: int) -> list[int]:
         """Matching complete lines in ``low .. high - 1``, read from the spool (the index

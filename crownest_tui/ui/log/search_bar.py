@@ -45,9 +45,13 @@ class SearchBar(PromptBar):
         """Show the bar, focused."""
         self.reveal()
 
+    _status: tuple[str, bool] = ("", False)
+
     def set_status(self, text: str, error: bool = False) -> None:
         """Show match counts, or an error message."""
-        self.set_note(text, error)
+        if (text, error) != self._status:  # (an update lays the screen out)
+            self._status = (text, error)
+            self.set_note(text, error)
 
     def watch_regex(self, regex: bool) -> None:
         super().watch_regex(regex)

@@ -7,7 +7,14 @@ import time
 from collections.abc import Callable
 
 from crownest_tui.ui.log.lines import LogLines
-from crownest_tui.ui.log.scan_thread import THREAD_BACKLOG, THREAD_LINES, BackgroundScan
+from crownest_tui.ui.log.scan_thread import (
+    THREAD_BACKLOG,
+    THREAD_LINES,
+    BackgroundScan,
+    Every,
+    Offload,
+    Step,
+)
 from crownest_tui.ui.log.search import MatchIndex, SearchError, parse_query
 from crownest_tui.ui.log.search_bar import SearchBar
 from crownest_tui.ui.log.seek import Seek, seek_match
@@ -21,6 +28,9 @@ SCAN_BUDGET = 0.004
 SEEK_BUDGET = 0.02
 """Seconds a seek (``enter``, ``n``, ``N``) may take at once; longer ones go on in a
 worker, a slice per turn of the event loop, so keys stay responsive."""
+SETTLE_SECONDS = 0.2
+"""A query typed this recently is still being typed: it is indexed on the frame, and
+only gets worker processes once the typing pauses (not a start and a kill per key)."""
 SEEK_GROUP = "log-search-seek"
 SCAN_GROUP = "log-search-scan"
 
@@ -54,16 +64,20 @@ class SearchController:
         self._seeking = False
         self._scan = BackgroundScan(bar, SCAN_GROUP)
         self._status_at = -1  # lines scanned when the status was last shown
+        self._progress = Every()
+        self._asked_at = 0.0
 
     def set_query(self, text: str, regex: bool) -> None:
         """Search for ``text`` (empty clears); an invalid regex shows its error.
 
-        The same query again (``enter`` after typing) keeps the index built so far."""
+        The same query again (``enter`` after typing) keeps the index built so far, and
+        says the typing is over (see :data:`SETTLE_SECONDS`)."""
         if self.matches is not None and self._asked == (text, regex):
+            self._asked_at = 0.0
             return
         self._stop_seeking()
         self._scan.stop()
-        self._asked = (text, regex)
+        self._asked, self._asked_at = (text, regex), time.monotonic()
         self.matches = None
         self.lines.current_match = None
         if text:
@@ -99,16 +113,29 @@ class SearchController:
         if matches is None:
             return
         behind = self.transcript.committed - matches.scanned
+        settled = time.monotonic() - self._asked_at >= SETTLE_SECONDS
         if behind and not self._scan.running:
-            if behind > THREAD_BACKLOG:
+            if behind > THREAD_BACKLOG and settled:
                 transcript = self.transcript
-                self._scan.start(
-                    lambda: matches.scan(transcript, THREAD_LINES // BLOCK), "index the search"
+
+                def make_step() -> Step:
+                    return lambda: matches.scan(transcript, THREAD_LINES // BLOCK)
+
+                offload = Offload(
+                    transcript.spool, matches.scanned, matches.job, matches.take_flags
                 )
+                self._scan.start(make_step, "index the search", offload, behind)
             else:
                 self.scan_for(SCAN_BUDGET)
-        if matches.scanned != self._status_at or behind:
+        if (matches.scanned != self._status_at or behind) and (
+            not self.indexing or self._progress.due()  # a long scan: now and then
+        ):
             self.show_status()
+
+    def close(self) -> None:
+        """Stop indexing (the view is going away)."""
+        self._stop_seeking()
+        self._scan.stop()
 
     def show_status(self) -> None:
         """Show ``k of n`` (``+`` while still indexing) in the search bar."""

@@ -17,15 +17,15 @@ from pathlib import Path
 
 from textual.cache import LRUCache
 
+from crownest_tui.ui.log.record_codec import ENCODING, ERRORS
+
 BLOCK = 64
 """Lines per index block: reading any line reads at most this many."""
 
 READ_BLOCKS = 1024
 """Blocks :meth:`Spool.records` reads (and decodes) at once: 64k lines."""
 
-ENCODING = "utf-8"
-ERRORS = "surrogatepass"
-"""Lone surrogates survive the round trip; the sanitizer removes them on display."""
+__all__ = ["BLOCK", "ENCODING", "ERRORS", "READ_BLOCKS", "Spool"]
 
 
 class Spool:
@@ -99,6 +99,25 @@ class Spool:
         end = offsets[last] if last < len(offsets) else self._size
         self._flush()
         return os.pread(self._fd, end - start, start)
+
+    @property
+    def fileno(self) -> int:
+        """The spool file's descriptor (for a process that reads it: see :meth:`extent`)."""
+        return self._fd
+
+    def extent(self, first: int) -> tuple[int, int, int]:
+        """(byte offset of line ``first``, bytes written, lines written), with all of it
+        flushed to the file: another process may read the records in between."""
+        self._flush()
+        size, lines = self._size, self._lines
+        if first >= lines:
+            return size, size, lines
+        block, skip = divmod(first, BLOCK)
+        data = self.read_blocks(block, block + 1) if skip else b""
+        within = 0
+        for _ in range(skip):
+            within = data.index(b"\n", within) + 1
+        return self._block_offsets[block] + within, size, lines
 
     def block(self, index: int) -> list[str]:
         """The decoded records of one block, without their newlines."""

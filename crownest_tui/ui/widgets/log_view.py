@@ -250,6 +250,8 @@ class LogView(NarrowKeys, Vertical):
         self._schedule_frame()  # the first sync
 
     def on_unmount(self) -> None:
+        self._search.close()
+        self._narrow.close()
         self.transcript.close()
 
     def append(self, chunks: Sequence[OutputChunk]) -> None:
@@ -345,8 +347,9 @@ class LogView(NarrowKeys, Vertical):
     # -- search ----------------------------------------------------------------------
 
     def action_search(self) -> None:
-        """Open the search bar (a ``/`` typed into the query stays in the query)."""
-        if self.search_bar.input.has_focus:
+        """Open the search bar (a ``/`` typed into the query, or into a filter, stays
+        there: ``& src/`` filters on a path)."""
+        if self.search_bar.input.has_focus or self.query_one(FilterPrompt).input.has_focus:
             raise SkipAction()
         self.search_bar.open()
 
