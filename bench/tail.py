@@ -57,6 +57,7 @@ from textual.app import App, ComposeResult
 from textual.events import Key
 from textual.strip import Strip
 
+from crownest_tui.core.memory import FrozenHeap
 from crownest_tui.ui.log import OutputChunk, Stream
 from crownest_tui.ui.log.filters import FilterKind, FilterSet, LineFilter
 from crownest_tui.ui.log.lines import LogLines
@@ -425,6 +426,11 @@ async def scans(total: int, figures: Figures) -> None:
             view.transcript.append(batch)
         view.flush()
         await pilot.pause()
+        # The dashboard collects and freezes its long-lived heap (Textual's own objects,
+        # the widgets) after its first load (CrowNestApp.on_runs_seen): so does this app,
+        # through the same policy, or full collections of that heap (55-97 ms each here)
+        # would stall keys that the dashboard does not stall.
+        FrozenHeap().after_load(["bench"])
         print(f"scans: {total:,} lines spooled in {time.perf_counter() - started:.1f} s")
         driver = app._driver
         assert driver is not None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import Static
+from textual.widget import Widget
 
 from crownest_tui.ui.log.filters import FilterSet
 
@@ -25,8 +25,13 @@ def chips_text(filters: FilterSet, hidden: int, scanning: float | None) -> Text:
     return text
 
 
-class FilterChips(Static):
-    """Shown while filters are in force (``x`` drops the last one, ``X`` clears)."""
+class FilterChips(Widget):
+    """Shown while filters are in force (``x`` drops the last one, ``X`` clears).
+
+    One row of a fixed size, so a new text repaints this row only: a ``Static``'s
+    ``update`` lays the whole screen out again, four times a second while a scan runs
+    (a full repaint that keys wait behind).
+    """
 
     DEFAULT_CSS = """
     FilterChips {
@@ -44,6 +49,9 @@ class FilterChips(Static):
         """Say what is in force (hidden when no filter is)."""
         self.set_class(filters.active, "-active")
         text = chips_text(filters, hidden, scanning) if filters.active else None
-        if text is not None and text != self._shown:  # (an update lays the screen out)
+        if text is not None and text != self._shown:
             self._shown = text
-            self.update(text)
+            self.refresh()
+
+    def render(self) -> Text:
+        return self._shown or Text()
