@@ -13,6 +13,7 @@ from textual.geometry import Region
 from textual.strip import Strip
 
 from crownest_tui.api import StreamState, StreamStatus
+from crownest_tui.core.filters import RunFilters
 from crownest_tui.local.process import LocalBackendProcess
 from crownest_tui.text.format import format_duration
 from crownest_tui.ui.widgets.connection_bar import ConnectionBar
@@ -165,6 +166,34 @@ async def test_a_refresh_repaints_only_the_runs_that_changed() -> None:
         await settle(pilot)
         assert set(painted) == {5}
         assert render_line(5).text == shown.replace(" 1    ", " 3    ", 1) != shown
+
+
+async def test_a_refresh_that_brings_the_same_bytes_changes_nothing(
+    backend: LocalBackendProcess,
+) -> None:
+    """Over real HTTP: an auto-refresh whose answer is byte for byte the last one
+    merges, diffs and repaints nothing; only "updated" is new (still "just now")."""
+    tag = (("idle", f"same{time.monotonic_ns()}"),)
+    async with client_of(backend) as client:
+        run_id = await start_run(client, "true", metadata=dict(tag))
+        async for _ in client.stream_events(run_id):
+            pass  # until it has ended: its state no longer changes
+        app = RecordingApp(client, filters=RunFilters(metadata=tag), refresh_interval=0)
+        async with app.run_test(size=(160, 20)) as pilot:
+            await settle(pilot)
+            screen = runs_screen(app)
+            assert screen.table.shown_ids == [run_id]
+            version, updated = screen.run_list.version, screen.last_success
+            painted, _ = record_painted_lines(screen.table)
+            await pilot.press("r")
+            await settle(pilot)
+            assert screen.last_success is not None and updated is not None
+            assert screen.last_success > updated
+            assert screen.run_list.version == version and painted == []
+            await start_run(client, "true", metadata=dict(tag))
+            await pilot.press("r")
+            await settle(pilot)
+            assert screen.run_list.version != version and len(screen.table.shown_ids) == 2
 
 
 async def test_the_reconnect_countdown_ticks_only_while_reconnecting() -> None:
