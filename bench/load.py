@@ -99,8 +99,8 @@ class Probe:
                 self.refresh_due = time.perf_counter()
             refresh_now()
 
-        def timed_loaded() -> None:
-            loaded()
+        def timed_loaded(*, changed: bool = True) -> None:
+            loaded(changed=changed)
             if self.refresh_due is not None:
                 self.refresh_latency.append(time.perf_counter() - self.refresh_due)
                 self.refresh_due = None

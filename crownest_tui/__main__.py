@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 
 from .core.memory import pause_collection, resume_collection
@@ -15,6 +16,12 @@ def main(argv: list[str] | None = None) -> int:
     # start-up for a CLI we never run (encode/httpx#3547). A None entry in sys.modules
     # makes that import fail, and httpx then defines a stub ``httpx.main`` instead.
     sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+    # httpcore tries ``import sniffio`` for every lock and event of every request; when
+    # it is not installed (anyio 4 no longer needs it) each try searches sys.path
+    # again (six a request: a list's auto-refresh paid them every 5 s). Marked
+    # missing once, the import fails at once and httpcore assumes asyncio, as then.
+    if "sniffio" not in sys.modules and importlib.util.find_spec("sniffio") is None:
+        sys.modules["sniffio"] = None  # type: ignore[assignment]
     from .cli import run
 
     try:

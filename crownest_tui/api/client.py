@@ -36,6 +36,7 @@ from .models import (
     WorkspaceRun,
 )
 from .retry import Backoff
+from .same_bytes import SameBytes
 from .summaries import RunSummary, summary_page_adapter
 
 if TYPE_CHECKING:  # imported where used: the runs list needs neither (start-up time)
@@ -44,6 +45,10 @@ if TYPE_CHECKING:  # imported where used: the runs list needs neither (start-up 
 
 M = TypeVar("M", bound=BaseModel)
 MAX_PAGE_LIMIT = 500
+#: Seconds an idle connection is kept for the next request: longer than the list's
+#: auto-refresh (5 s by default; httpx's own 5 s expired it just before each refresh,
+#: which then connected anew). A server that closes it sooner is noticed before reuse.
+KEEP_ALIVE = 30.0
 
 
 def new_idempotency_key() -> str:
@@ -157,7 +162,7 @@ class CrowNestClient:
             auth=OriginBearerAuth(self.connection.credential, self.base_url),
             timeout=httpx.Timeout(timeout, connect=min(timeout, connect_timeout)),
             headers={"User-Agent": f"crownest-tui/{__version__}"},
-            transport=transport or LazyTLSTransport(),
+            transport=transport or LazyTLSTransport(httpx.Limits(keepalive_expiry=KEEP_ALIVE)),
             follow_redirects=False,
         )
         timeouts = Timeouts(
@@ -168,6 +173,7 @@ class CrowNestClient:
             mutation_read=timeout,
         )
         self._requester = Requester(self._http, backoff or Backoff(), max_attempts, timeouts)
+        self._run_pages: SameBytes[Page[WorkspaceRun]] = SameBytes()
 
     def __repr__(self) -> str:
         return f"CrowNestClient(base_url={self.base_url!r}, credential=<hidden>)"
@@ -263,10 +269,21 @@ class CrowNestClient:
         limit: int | None = None,
         cursor: str | None = None,
     ) -> Page[WorkspaceRun]:
-        """One page of runs, newest first, filtered server-side."""
+        """One page of runs, newest first, filtered server-side. When the server sends
+        the same bytes as it did last time for this query (an auto-refresh while
+        nothing happens), the page parsed then is returned again, the same object:
+        pages are read-only."""
         params = _list_params(project_id, status, metadata, limit, cursor)
-        body = await self._get("/v1/workspace-runs", params)
-        return _parse(Page[WorkspaceRun], body, "run list")
+        self._require_credential()
+        response = await self._requester.send(
+            "GET", "/v1/workspace-runs", idempotent=True, params=params
+        )
+        query = tuple(params)
+        page = self._run_pages.get(query, response.content)
+        if page is None:
+            page = _parse(Page[WorkspaceRun], decode_json(response), "run list")
+            self._run_pages.put(query, response.content, page)
+        return page
 
     async def list_run_summaries(self, **query: Unpack[RunQuery]) -> Page[RunSummary]:
         """One page of the list (the query of :meth:`list_runs`) as :class:`RunSummary`

@@ -69,18 +69,23 @@ class LazyTLSTransport(httpx.AsyncBaseTransport):
     spent on every start even against the local backend on ``http://127.0.0.1``.
     Plain ``http://`` requests go through a pool whose context holds no CA at all, so
     it could never verify (or be used for) a TLS peer; ``https://`` ones through
-    :class:`httpx.AsyncHTTPTransport` with its defaults, exactly as before.
+    :class:`httpx.AsyncHTTPTransport` with its defaults, exactly as before. Both pools
+    keep connections by ``limits`` (a client's own ``limits`` do not reach a transport
+    it is given).
     """
 
-    def __init__(self) -> None:
-        self._plain = httpx.AsyncHTTPTransport(verify=ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT))
+    def __init__(self, limits: httpx.Limits | None = None) -> None:
+        self._limits = limits or httpx.Limits()
+        self._plain = httpx.AsyncHTTPTransport(
+            verify=ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT), limits=self._limits
+        )
         self._tls: httpx.AsyncHTTPTransport | None = None
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if request.url.scheme != "https":
             return await self._plain.handle_async_request(request)
         if self._tls is None:
-            self._tls = httpx.AsyncHTTPTransport()
+            self._tls = httpx.AsyncHTTPTransport(limits=self._limits)
         return await self._tls.handle_async_request(request)
 
     async def aclose(self) -> None:

@@ -21,10 +21,13 @@ class RunList:
     """Runs loaded so far for one set of filters, newest first, one entry per id."""
 
     def __init__(self, filters: RunFilters | None = None) -> None:
+        self.version = 0
+        """Counts the changes: equal numbers mean the same runs, state and pages."""
         self.reset(filters or RunFilters())
 
     def reset(self, filters: RunFilters) -> None:
         """Forget everything: new filters start from the first page."""
+        self.version += 1
         self.filters = filters
         self.runs: list[WorkspaceRun] = []
         self.next_cursor: str | None = None
@@ -38,6 +41,7 @@ class RunList:
         self._top: datetime | None = None  # creation time of the newest run seen
 
     def _changed(self) -> None:
+        self.version += 1
         self._index = {run.id: i for i, run in enumerate(self.runs)}
         self._hay, self._last, self._counts = None, None, None
 

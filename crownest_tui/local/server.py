@@ -87,6 +87,8 @@ LOG_CONFIG: dict[str, Any] = {
 
 
 LOG_ROTATE_BYTES = 8 * 1024 * 1024
+#: Seconds an idle keep-alive connection stays open (nginx's default; uvicorn's is 5).
+KEEP_ALIVE = 75
 """A detached service's ``server.log`` bigger than this becomes ``server.log.1``."""
 
 __all__ = ["default_state_dir", "main"]
@@ -217,6 +219,9 @@ async def _serve(args: argparse.Namespace, state_dir: Path, token: str) -> int:
         app,
         log_config=LOG_CONFIG,
         timeout_graceful_shutdown=2,
+        # Longer than a list's auto-refresh (5 s by default): uvicorn's own 5 s closed
+        # the idle connection just before each refresh, which then connected anew.
+        timeout_keep_alive=KEEP_ALIVE,
         loop="asyncio",
         http="h11",
         lifespan="on",

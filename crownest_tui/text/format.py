@@ -135,14 +135,28 @@ def relative_time(moment: datetime, now: datetime) -> str:
     return str(humanize.naturaltime(max(timedelta(0), now - moment)))
 
 
+def _age_unit(seconds: int) -> tuple[str, int]:
+    """The unit :func:`compact_age` shows an age of ``seconds`` in, and its size."""
+    for unit, size, below in (("s", 1, 60), ("m", 60, 3600), ("h", 3600, 48 * 3600)):
+        if seconds < below:
+            return unit, size
+    return "d", 86400
+
+
 def compact_age(moment: datetime, now: datetime) -> str:
     """Age in one unit, at most 4 cells for a decade (k9s-style): ``42s``, ``12m``,
     ``5h``, ``3d``; never in the future."""
     seconds = max(0, int((now - moment).total_seconds()))
-    for unit, size, below in (("s", 1, 60), ("m", 60, 3600), ("h", 3600, 48 * 3600)):
-        if seconds < below:
-            return f"{seconds // size}{unit}"
-    return f"{seconds // 86400}d"
+    unit, size = _age_unit(seconds)
+    return f"{seconds // size}{unit}"
+
+
+def compact_age_changes_at(moment: datetime, now: datetime) -> datetime:
+    """When :func:`compact_age` of ``moment`` next reads differently than at ``now``
+    (the next whole unit: a second while under a minute, then a minute…)."""
+    seconds = max(0, int((now - moment).total_seconds()))
+    _, size = _age_unit(seconds)
+    return moment + timedelta(seconds=(seconds // size + 1) * size)
 
 
 def absolute_time(moment: datetime) -> str:
@@ -150,9 +164,15 @@ def absolute_time(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S %Z").strip()
 
 
+#: Ages under this many seconds read "just now": a list refreshed every few seconds
+#: then keeps one text between refreshes instead of repainting it every second.
+JUST_NOW = 10
+
+
 def ago(seconds: float) -> str:
-    """Short "updated … ago" phrase: ``just now``, ``3 s ago``, ``2 min ago``."""
-    if seconds < 1:
+    """Short "updated … ago" phrase: ``just now`` (under 10 s), ``12 s ago``,
+    ``2 min ago``, ``3 h ago``."""
+    if seconds < JUST_NOW:
         return "just now"
     if seconds < 60:
         return f"{int(seconds)} s ago"

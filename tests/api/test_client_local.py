@@ -244,3 +244,43 @@ async def test_over_500_cuts_against_the_local_backend(backend: LocalBackendProc
     assert cuts >= 500, cuts
     assert got == truth
     assert stream.status.events_lost == 0 and stream.status.reconnects >= 500
+
+
+async def test_an_unchanged_list_page_is_not_parsed_again(api: CrowNestClient) -> None:
+    """An auto-refresh that gets the same bytes gets the same page back (the list then
+    sees by identity that nothing changed); any change in the answer parses anew."""
+    tag = {"tag": f"same{id(api)}"}
+
+    async def finished_run() -> None:
+        run_id = await launch(api, "true", metadata=tag)
+        assert [e async for e in api.stream_events(run_id)][-1].type == "terminal"
+
+    await finished_run()
+    first = await api.list_runs(metadata=tag, limit=10)
+    assert await api.list_runs(metadata=tag, limit=10) is first
+    other = await api.list_runs(metadata=tag, limit=5)  # another query: its own page
+    assert other is not first and other.data == first.data
+    assert await api.list_runs(metadata=tag, limit=10) is first  # still known
+    await finished_run()
+    changed = await api.list_runs(metadata=tag, limit=10)
+    assert changed is not first and changed.data[1:] == first.data
+    assert await api.list_runs(metadata=tag, limit=10) is changed
+
+
+async def test_one_connection_serves_requests_a_refresh_apart(
+    backend: LocalBackendProcess,
+) -> None:
+    """Neither the client nor the local backend drops the idle connection before the
+    list's next auto-refresh (5 s by default): a refresh does not connect anew."""
+    peers: list[object] = []
+
+    async def note_peer(response: httpx.Response) -> None:
+        stream = response.extensions["network_stream"]
+        peers.append(stream.get_extra_info("client_addr"))
+
+    async with CrowNestClient(backend.token, backend.url) as client:
+        client.http.event_hooks["response"].append(note_peer)
+        await client.list_runs(limit=1)
+        await asyncio.sleep(6)
+        await client.list_runs(limit=1)
+    assert len(peers) == 2 and peers[0] == peers[1]

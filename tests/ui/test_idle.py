@@ -7,10 +7,13 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from rich.color import Color
 from textual.app import App, ComposeResult
+from textual.geometry import Region
 from textual.strip import Strip
 
 from crownest_tui.api import StreamState, StreamStatus
+from crownest_tui.core.filters import RunFilters
 from crownest_tui.local.process import LocalBackendProcess
 from crownest_tui.text.format import format_duration
 from crownest_tui.ui.widgets.connection_bar import ConnectionBar
@@ -64,6 +67,88 @@ async def test_the_list_repaints_only_the_rows_whose_times_changed() -> None:
         assert duration in table.render_line(1).text
 
 
+def record_refreshed_regions(table: RunsTable) -> list[Region]:
+    """From now on, the regions of ``table`` asked to repaint (``[]`` when it all is)."""
+    regions: list[Region] = []
+    refresh = table.refresh
+
+    def recording(*asked: Region, **options: bool) -> RunsTable:
+        regions.extend(asked or [Region(0, 0, 0, 0)])
+        return refresh(*asked, **options)
+
+    table.refresh = recording  # type: ignore[method-assign]
+    return regions
+
+
+async def test_a_tick_repaints_only_the_cells_that_changed() -> None:
+    """Textual writes a repainted region's line only up to its end: a tick asks for
+    the duration cells, not the rows (fewer bytes to the terminal every second)."""
+    clock = Clock(FROZEN_NOW)
+    app = RecordingApp(FakeClient(), clock=clock, refresh_interval=0)
+    async with app.run_test(size=(160, 20)) as pilot:
+        await settle(pilot)
+        table = runs_screen(app).table
+        regions = record_refreshed_regions(table)
+        clock.now += timedelta(seconds=2)
+        await pilot.pause(1.3)
+        span = table.columns.span("duration")
+        assert span is not None
+        running = [row for row, run in enumerate(fixed_runs()) if run.status == "running"]
+        wanted = {Region(span[0], row + 1, span[1], 1) for row in running}
+        assert regions and set(regions) == wanted
+
+
+async def test_finished_runs_ages_move_on_the_minute() -> None:
+    """Finished rows are not looked at every second, yet their age is right to the
+    minute it shows."""
+    clock = Clock(FROZEN_NOW)
+    app = RecordingApp(FakeClient(), clock=clock, refresh_interval=0)
+    async with app.run_test(size=(160, 20)) as pilot:
+        await settle(pilot)
+        table = runs_screen(app).table
+        painted, render_line = record_painted_lines(table)
+        runs = fixed_runs()
+        clock.now += timedelta(seconds=59)
+        await pilot.pause(1.3)
+        running = {row + 1 for row, run in enumerate(runs) if run.status == "running"}
+        assert set(painted) <= running  # ages still read 3m, 10m, …
+        clock.now += timedelta(seconds=1)
+        await pilot.pause(1.3)
+        assert set(painted) == set(range(1, len(runs) + 1))
+        for row, run in enumerate(runs, start=1):
+            minutes = int((clock.now - run.created_at).total_seconds() // 60)
+            assert f"  {minutes}m " in render_line(row).text
+
+
+async def test_the_why_cell_turns_to_a_warning_even_when_its_text_stays() -> None:
+    """Past 80% of its timeout a running run's Why cell is a warning; over an hour its
+    text moves by the minute, so the colour can change on its own."""
+    started = FROZEN_NOW - timedelta(hours=1, minutes=41, seconds=30)
+    run = fixed_runs()[0].model_copy(
+        update={"started_at": started, "timeout_ms": 127 * 60_000}  # warning at 1h41m36s
+    )
+    clock = Clock(FROZEN_NOW)
+    app = RecordingApp(FakeClient([run]), clock=clock, refresh_interval=0)
+    async with app.run_test(size=(160, 20)) as pilot:
+        await settle(pilot)
+        table = runs_screen(app).table
+        app.set_focus(None)  # the plain row's colours, not the cursor's
+        await pilot.pause()
+        regions = record_refreshed_regions(table)
+        warning = table.get_component_rich_style("runs-table--why-warning", partial=True)
+
+        def why_colour() -> Color | None:
+            cell = next(s for s in table.render_line(1) if "1h41m / 2h07m" in s.text)
+            return None if cell.style is None else cell.style.color
+
+        assert why_colour() != warning.color
+        clock.now += timedelta(seconds=10)
+        await pilot.pause(1.3)
+        exit_span = table.columns.span("exit")
+        assert exit_span is not None and Region(exit_span[0], 1, exit_span[1], 1) in regions
+        assert why_colour() == warning.color
+
+
 async def test_a_refresh_repaints_only_the_runs_that_changed() -> None:
     client = FakeClient()
     app = RecordingApp(client, clock=Clock(FROZEN_NOW), refresh_interval=0)
@@ -81,6 +166,34 @@ async def test_a_refresh_repaints_only_the_runs_that_changed() -> None:
         await settle(pilot)
         assert set(painted) == {5}
         assert render_line(5).text == shown.replace(" 1    ", " 3    ", 1) != shown
+
+
+async def test_a_refresh_that_brings_the_same_bytes_changes_nothing(
+    backend: LocalBackendProcess,
+) -> None:
+    """Over real HTTP: an auto-refresh whose answer is byte for byte the last one
+    merges, diffs and repaints nothing; only "updated" is new (still "just now")."""
+    tag = (("idle", f"same{time.monotonic_ns()}"),)
+    async with client_of(backend) as client:
+        run_id = await start_run(client, "true", metadata=dict(tag))
+        async for _ in client.stream_events(run_id):
+            pass  # until it has ended: its state no longer changes
+        app = RecordingApp(client, filters=RunFilters(metadata=tag), refresh_interval=0)
+        async with app.run_test(size=(160, 20)) as pilot:
+            await settle(pilot)
+            screen = runs_screen(app)
+            assert screen.table.shown_ids == [run_id]
+            version, updated = screen.run_list.version, screen.last_success
+            painted, _ = record_painted_lines(screen.table)
+            await pilot.press("r")
+            await settle(pilot)
+            assert screen.last_success is not None and updated is not None
+            assert screen.last_success > updated
+            assert screen.run_list.version == version and painted == []
+            await start_run(client, "true", metadata=dict(tag))
+            await pilot.press("r")
+            await settle(pilot)
+            assert screen.run_list.version != version and len(screen.table.shown_ids) == 2
 
 
 async def test_the_reconnect_countdown_ticks_only_while_reconnecting() -> None:

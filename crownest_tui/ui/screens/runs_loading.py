@@ -56,6 +56,10 @@ class RunsLoader(Screen[None]):
         self._page_wanted = False  # the user asked for the next page; it has not come
         self._asleep = False  # another screen covers the list
         self._refresh_missed = False  # an auto-refresh fell due while asleep
+        # The first page last merged, and the list's version right after: the same
+        # page again (the client returns the very object for the same bytes) changes
+        # nothing while the list has not changed since.
+        self._merged: tuple[Page[WorkspaceRun], int] | None = None
 
     def show_runs(self) -> None:
         """Hand the current state down to the widgets (the subclass's job)."""
@@ -111,6 +115,7 @@ class RunsLoader(Screen[None]):
         page = await self._fetch(self.options.page_size, None)
         if generation == self._generation:
             self.run_list.set_first_page(page)
+            self._merged = (page, self.run_list.version)
             self._loaded()
 
     @work(exclusive=True, group="load", exit_on_error=False, description="next page of runs")
@@ -125,9 +130,18 @@ class RunsLoader(Screen[None]):
     async def refresh_runs(self, generation: int) -> None:
         asked = max(self.options.page_size, min(MAX_PAGE, len(self.run_list.runs)))
         page = await self._fetch(asked, None)
-        if generation == self._generation:
-            self.run_list.merge_refresh(page)
-            self._loaded()
+        if generation != self._generation:
+            return
+        if self._same_as_merged(page) and self.failure is None:
+            self._loaded(changed=False)  # nothing to merge, diff or repaint
+            return
+        self.run_list.merge_refresh(page)
+        self._merged = (page, self.run_list.version)
+        self._loaded()
+
+    def _same_as_merged(self, page: Page[WorkspaceRun]) -> bool:
+        """``page`` is the first page merged last, and the list is as it left it."""
+        return self._merged is not None and self._merged == (page, self.run_list.version)
 
     @work(group="projects", exit_on_error=False, description="list projects")
     async def load_projects(self) -> None:
@@ -154,14 +168,20 @@ class RunsLoader(Screen[None]):
             limit=limit,
             cursor=cursor,
         )
-        self.post_message(RunsSeen(page.data))
+        if not self._same_as_merged(page):  # else the app has seen these very runs
+            self.post_message(RunsSeen(page.data))
         return page
 
-    def _loaded(self) -> None:
+    def _loaded(self, *, changed: bool = True) -> None:
+        """A load succeeded; ``changed`` is False when it brought nothing new (only
+        the status line's "updated" then has something to say)."""
         self.last_success = self.clock()
         self.schedule.succeeded()
         self.failure = None
-        self.show_runs()
+        if changed:
+            self.show_runs()
+        else:
+            self.show_status()
         self._arm_refresh()
         # More now when a status group thinned the pages out, or when a page the user
         # asked for failed (the cursor waits at the end; it will not ask again).

@@ -25,7 +25,7 @@ class ListState:
 
 
 class ListStatus(Widget):
-    """E.g. ``100 loaded · more available · auto-refresh 5 s · updated 3 s ago``.
+    """E.g. ``100 loaded · more available · auto-refresh 5 s · updated just now``.
 
     Rendered (not ``Static.update``) so the ticking "updated" repaints without layout.
     """

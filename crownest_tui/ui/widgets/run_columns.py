@@ -19,10 +19,11 @@ from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 
-from ...api.models import WorkspaceRun
-from ...core.run_outcome import why_cell
+from ...api.models import WorkspaceRun, is_terminal
+from ...core.run_outcome import WhyCell, why_cell
 from ...text.format import (
     compact_age,
+    compact_age_changes_at,
     metadata_chips,
     run_duration,
     safe_line,
@@ -93,6 +94,15 @@ class ColumnLayout:
             left += width + column.gap
         return None
 
+    def span(self, key: str) -> tuple[int, int] | None:
+        """The first cell and the width of column ``key``, ``None`` when not shown."""
+        left = 0
+        for column, width in self.shown:
+            if column.key == key:
+                return left, width
+            left += width + column.gap
+        return None
+
     @property
     def keys(self) -> list[str]:
         return [column.key for column, _ in self.shown]
@@ -139,22 +149,38 @@ def mark_text(watched: bool, picked: bool) -> str:
     return (WATCH_GLYPH if watched else " ") + (PICK_GLYPH if picked else " ")
 
 
-def clock_texts(run: WorkspaceRun, now: datetime) -> tuple[str, str, str]:
-    """The cells that change with the clock: created (relative), duration and why (a
-    running run's time against its timeout)."""
-    return compact_age(run.created_at, now), run_duration(run, now), why_cell(run, now).text
+#: The columns whose text changes with the clock, in the order of :func:`clock_cells`.
+CLOCK_COLUMNS = ("created", "duration", "exit")
 
 
-def cell_texts(run: WorkspaceRun, project: str, now: datetime) -> dict[str, str]:
-    """The plain text of each data cell, by column key (the marks are added apart)."""
-    created, duration, why = clock_texts(run, now)
+def clock_cells(run: WorkspaceRun, now: datetime) -> tuple[str, str, WhyCell]:
+    """The cells that change with the clock (:data:`CLOCK_COLUMNS`): created
+    (relative), duration and why (a running run's time against its timeout, whose
+    level turns to a warning past 80%)."""
+    return compact_age(run.created_at, now), run_duration(run, now), why_cell(run, now)
+
+
+def clock_still_until(run: WorkspaceRun, now: datetime) -> datetime | None:
+    """Until when ``run``'s clock cells read as they do at ``now``: a finished run's
+    duration and why are fixed, so only its age moves (once a minute after the first);
+    ``None`` for a run whose cells may change any second."""
+    duration_ticks = run.duration_ms is None and run.finished_at is None
+    if not is_terminal(run.status) or (duration_ticks and run.started_at is not None):
+        return None
+    return compact_age_changes_at(run.created_at, now)
+
+
+def cell_texts(run: WorkspaceRun, project: str, clock: tuple[str, str, WhyCell]) -> dict[str, str]:
+    """The plain text of each data cell, by column key (the marks are added apart);
+    ``clock`` is :func:`clock_cells` at the time drawn."""
+    created, duration, why = clock
     return {
         "status": status_label(run.status),
         "id": run.id,
         "command": run.command,
         "created": created,
         "duration": duration,
-        "exit": why,
+        "exit": why.text,
         "project": project,
         "template": run.template_slug or "—",
         "metadata": metadata_chips(run.metadata),
@@ -176,20 +202,33 @@ def fit(text: str, width: int) -> str:
     return set_cell_size(line, width)
 
 
+Fitted = dict[tuple[str, int], tuple[str, str]]
+"""Cells already fitted: (column key, width) -> (the text, as fitted)."""
+
+
 def render_cells(
     cells: dict[str, str],
     layout: ColumnLayout,
     base: Style,
     styles: dict[str, Style] | None = None,
+    fitted: Fitted | None = None,
 ) -> list[Segment]:
     """One line of segments: each shown column's cell fitted to its width, then its
-    gap (but the last); ``styles`` adds a style to some columns (marks, status)."""
+    gap (but the last); ``styles`` adds a style to some columns (marks, status).
+    ``fitted`` keeps the cells fitted for one row, so that drawing it again fits only
+    the cells whose text changed."""
     styles = styles or {}
+    fitted = {} if fitted is None else fitted
     segments: list[Segment] = []
     plain = ""
     last = layout.shown[-1][0]
     for column, width in layout.shown:
-        text = fit(cells.get(column.key, ""), width) + " " * (0 if column is last else column.gap)
+        raw = cells.get(column.key, "")
+        known = fitted.get((column.key, width))
+        if known is None or known[0] != raw:
+            known = raw, fit(raw, width)
+            fitted[column.key, width] = known
+        text = known[1] + " " * (0 if column is last else column.gap)
         extra = styles.get(column.key)
         if extra is None:
             plain += text

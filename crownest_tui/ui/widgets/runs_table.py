@@ -11,6 +11,7 @@ priority; ``→``/``←`` shift the ones that do not fit into view (``run_column
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 
@@ -27,15 +28,18 @@ from textual.strip import Strip
 
 from ...api.models import WorkspaceRun, is_terminal
 from ...core.cursor import CursorAnchor
-from ...core.run_outcome import Level, why_cell
+from ...core.run_outcome import Level
 from ...text.format import STATUS_CLASSES, absolute_time, format_count, metadata_chips, safe_line
 from ..messages import OpenCompare, OpenSplit, WatchRun
 from ..watch import WatchHost
 from .run_columns import (
+    CLOCK_COLUMNS,
     HINT_CELL,
     ColumnLayout,
+    Fitted,
     cell_texts,
-    clock_texts,
+    clock_cells,
+    clock_still_until,
     header_texts,
     layout_columns,
     mark_text,
@@ -55,6 +59,18 @@ STATUS_COMPONENTS = {f"runs-table--{name}" for name in STATUS_CLASSES}
 @lru_cache(maxsize=64)
 def _layout(width: int, offset: int) -> ColumnLayout:
     return layout_columns(width, offset)
+
+
+@dataclass(slots=True)
+class _Drawn:
+    """One run's cells as last drawn, and the level that colours its "Why" cell."""
+
+    run: WorkspaceRun
+    cells: dict[str, str]
+    level: Level
+    still_until: datetime | None
+    """No tick before this moment can change the cells (``None``: any tick can)."""
+    fitted: Fitted = field(default_factory=dict)
 
 
 class RunsTable(ScrollView, can_focus=True):
@@ -161,7 +177,8 @@ class RunsTable(ScrollView, can_focus=True):
         super().__init__(id=id)
         self._rows: list[WorkspaceRun] = []
         self._index: dict[str, int] | None = None
-        self._cells: dict[str, tuple[WorkspaceRun, dict[str, str]]] = {}
+        self._cells: dict[str, _Drawn] = {}
+        self._styles: dict[tuple[bool | str, ...], Style] = {}
         self._projects: dict[str, str] = {}
         self._now = datetime.now(UTC)
         self._watched: frozenset[str] = frozenset()
@@ -273,8 +290,8 @@ class RunsTable(ScrollView, can_focus=True):
                 continue
             if run is not None and run == old:
                 cached = self._cells.get(run.id)
-                if cached is not None and cached[0] is old:
-                    self._cells[run.id] = (run, cached[1])  # the same run, a new copy
+                if cached is not None and cached.run is old:
+                    cached.run = run  # the same run, a new copy
                 continue
             self.refresh_line(row + 1)  # line 0 is the header
 
@@ -317,35 +334,60 @@ class RunsTable(ScrollView, can_focus=True):
             self.refresh()
 
     def tick(self, now: datetime) -> None:
-        """Advance durations and relative times: only rows in view whose text changed
-        are repainted (a list of finished runs changes about once a minute)."""
+        """Advance durations and relative times: only the cells in view whose text (or
+        colour) changed are repainted, so a tick writes a few cells to the terminal,
+        not whole lines (a list of finished runs changes about once a minute)."""
         self._now = now
         view = self._rows_in_view()
         shown = self._rows[view.start : view.stop]
         in_view = {run.id for run in shown}
         for run_id in [run_id for run_id in self._cells if run_id not in in_view]:
             del self._cells[run_id]  # drawn again with the new time when scrolled to
+        layout = self.columns
         for row, run in enumerate(shown, start=view.start):
-            cached = self._cells.get(run.id)
-            if cached is None or cached[0] is not run:
+            drawn = self._cells.get(run.id)
+            if drawn is None or drawn.run is not run:
                 continue  # not drawn yet
-            cells = cached[1]
-            if (cells["created"], cells["duration"], cells["exit"]) != clock_texts(run, now):
-                del self._cells[run.id]
-                self.refresh_line(row + 1)  # line 0 is the header
+            if drawn.still_until is not None and now < drawn.still_until:
+                continue
+            drawn.still_until = clock_still_until(run, now)
+            created, duration, why = clock_cells(run, now)
+            texts = (created, duration, why.text)
+            changed = [
+                key
+                for key, text in zip(CLOCK_COLUMNS, texts, strict=True)
+                if drawn.cells[key] != text or (key == "exit" and drawn.level != why.level)
+            ]
+            if changed:
+                drawn.cells.update(zip(CLOCK_COLUMNS, texts, strict=True))
+                drawn.level = why.level
+                self._refresh_cells(row + 1, changed, layout)  # line 0 is the header
+
+    def _refresh_cells(self, line: int, keys: list[str], layout: ColumnLayout) -> None:
+        """Repaint the cells of columns ``keys`` on virtual line ``line`` (Textual
+        renders the line again but writes only these cells to the terminal)."""
+        y = line - int(self.scroll_y)
+        for key in keys:
+            span = layout.span(key)
+            if span is not None:
+                self.refresh(Region(span[0], y, span[1], 1))
 
     # -- drawing -------------------------------------------------------------------
 
-    def _row_cells(self, run: WorkspaceRun) -> dict[str, str]:
-        """Cell texts, derived lazily for rows in view and kept until the run or the
-        clock tick changes."""
-        cached = self._cells.get(run.id)
-        if cached is not None and cached[0] is run:
-            return cached[1]
+    def _drawn(self, run: WorkspaceRun) -> _Drawn:
+        """Cell texts, derived lazily for rows in view and kept until the run changes
+        (a tick updates the ones the clock changes)."""
+        drawn = self._cells.get(run.id)
+        if drawn is not None and drawn.run is run:
+            return drawn
         project = self._projects.get(run.project_id, run.project_id)
-        cells = cell_texts(run, project, self._now)
-        self._cells[run.id] = (run, cells)
-        return cells
+        now = self._now
+        clock = clock_cells(run, now)
+        drawn = _Drawn(
+            run, cell_texts(run, project, clock), clock[2].level, clock_still_until(run, now)
+        )
+        self._cells[run.id] = drawn
+        return drawn
 
     @property
     def columns(self) -> ColumnLayout:
@@ -370,37 +412,57 @@ class RunsTable(ScrollView, can_focus=True):
                 self.call_later(callback)
         return lines
 
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles.clear()  # a new theme, focus, or CSS
+
+    def _style(self, *names: str, partial: bool = False) -> Style:
+        """The widget's style plus components ``names`` (each partial when ``partial``),
+        kept until the styles change: Textual drops its own cache on every refresh, and
+        a tick refreshes a few cells every second."""
+        key: tuple[bool | str, ...] = (partial, *names)
+        style = self._styles.get(key)
+        if style is None:
+            style = Style() if partial else self.rich_style
+            for name in names:
+                style += self.get_component_rich_style(name, partial=partial)
+            self._styles[key] = style
+        return style
+
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
-        layout = self.columns
+        layout = _layout(width, self.column_offset)
         if y == 0:
-            base = self.get_component_rich_style("runs-table--header")
+            base = self._style("runs-table--header")
             header = render_cells(header_texts(layout), layout, base)
             if layout.hidden_right:  # in the cells the layout kept for it
                 header.append(Segment(HINT_CELL, base))
             return Strip(header).crop_extend(0, width, base)
         row = int(self.scroll_y) + y - 1
         if row >= len(self._rows):
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, self._style())
         run = self._rows[row]
         watched, picked = run.id in self._watched, run.id in self._picked
-        base = self.rich_style
+        layers: list[str] = []
         if row % 2 == 0 and row != self.cursor_row:
-            base += self.get_component_rich_style("runs-table--even-row")
+            layers.append("runs-table--even-row")
         if watched:
-            base += self.get_component_rich_style("runs-table--watched")
+            layers.append("runs-table--watched")
         if picked:
-            base += self.get_component_rich_style("runs-table--picked")
+            layers.append("runs-table--picked")
         if row == self.cursor_row:
-            base += self.get_component_rich_style("runs-table--cursor")
-        status: Style = self.get_component_rich_style(status_component(run.status), partial=True)
-        mark = self.get_component_rich_style("runs-table--mark", partial=True)
-        cells = {"mark": mark_text(watched, picked), **self._row_cells(run)}
-        extra = {"mark": mark, "status": status}
-        level = why_cell(run, self._now).level
+            layers.append("runs-table--cursor")
+        base = self._style(*layers)
+        drawn = self._drawn(run)
+        cells = {"mark": mark_text(watched, picked), **drawn.cells}
+        extra = {
+            "mark": self._style("runs-table--mark", partial=True),
+            "status": self._style(status_component(run.status), partial=True),
+        }
+        level = drawn.level
         if level != Level.PLAIN:  # past 80% of the timeout, or why it failed
-            extra["exit"] = self.get_component_rich_style(f"runs-table--why-{level}", partial=True)
-        segments = render_cells(cells, layout, base, extra)
+            extra["exit"] = self._style(f"runs-table--why-{level}", partial=True)
+        segments = render_cells(cells, layout, base, extra, drawn.fitted)
         return Strip(segments).crop_extend(0, width, base)
 
     def on_resize(self) -> None:
