@@ -28,10 +28,9 @@ Chunk = TypeVar("Chunk", str, bytes)
 Sink = Callable[[str, list[str] | list[bytes]], None]
 
 
-def split_chunks(text: Chunk, max_chars: int) -> tuple[list[Chunk], Chunk]:
-    """Cut ``text`` into full chunks of at most ``max_chars``; return (chunks, rest)."""
+def split_chunks(text: Chunk, max_chars: int, start: int = 0) -> tuple[list[Chunk], Chunk]:
+    """Cut ``text[start:]`` into full chunks of at most ``max_chars``; return (chunks, rest)."""
     chunks: list[Chunk] = []
-    start = 0
     end = len(text)
     newline = "\n" if isinstance(text, str) else b"\n"
     while end - start >= max_chars:
@@ -147,7 +146,26 @@ def _joined(held: list[str] | list[bytes]) -> str | bytes:
 def _split_held(
     held: list[str] | list[bytes], max_chars: int
 ) -> tuple[list[str] | list[bytes], str | bytes]:
-    joined = _joined(held)
-    if isinstance(joined, bytes):
-        return split_chunks(joined, max_chars)
-    return split_chunks(joined, max_chars)
+    """:func:`split_chunks` of the joined ``held``, without joining its last piece (a
+    read of up to 1 MiB) to what came before it (less than a chunk)."""
+    if len(held) == 1:
+        return _split(held[0], max_chars, 0)
+    before = _joined(held[:-1])
+    if len(before) >= max_chars:  # (never: held is cut once it reaches a chunk)
+        return _split(_joined(held), max_chars, 0)
+    last = held[-1]
+    head = before + last[: max_chars - len(before)]  # type: ignore[operator]
+    first, _ = _split(head, max_chars, 0)  # head is one chunk long: one cut
+    skip = len(first[0]) - len(before)
+    if skip < 0:  # the cut fell inside what came before
+        return _split(_joined(held), max_chars, 0)
+    chunks, rest = _split(last, max_chars, skip)
+    return cast("list[str] | list[bytes]", [first[0], *chunks]), rest
+
+
+def _split(
+    text: str | bytes, max_chars: int, start: int
+) -> tuple[list[str] | list[bytes], str | bytes]:
+    if isinstance(text, bytes):
+        return split_chunks(text, max_chars, start)
+    return split_chunks(text, max_chars, start)
