@@ -41,7 +41,7 @@ class FrameDecoder:
 
     Each byte is copied once: a frame within a read is sliced from it, one cut by
     reads (most are: the relay's frames and our reads are both about 1 MiB) is joined
-    from views of them once it is whole.
+    from views of them once it is whole; a header cut by reads is joined alone.
     """
 
     def __init__(self, sink: OutputSink) -> None:
@@ -52,14 +52,23 @@ class FrameDecoder:
         self._missing = 0  # how many bytes of its body are still to come
 
     def feed(self, data: bytes) -> None:
-        if self._rest:
-            data, self._rest = self._rest + data, b""
         view = memoryview(data)
         end, pos = len(data), 0
+        if self._rest:  # the header cut by the last read: only it is joined
+            pos = HEADER.size - len(self._rest)
+            if end < pos:
+                self._rest += data
+                return
+            stream, self._missing = HEADER.unpack(self._rest + data[:pos])
+            self._rest, self._parts = b"", []
+            self._stream = "stdout" if stream == STDOUT else "stderr"
+            if not self._missing:
+                self._sink(self._stream, b"")
         if self._missing:
-            pos = min(self._missing, end)
-            self._parts.append(view[:pos])
-            self._missing -= pos
+            take = min(self._missing, end - pos)
+            self._parts.append(view[pos : pos + take])
+            self._missing -= take
+            pos += take
             if self._missing:
                 return
             body, self._parts = b"".join(self._parts), []

@@ -182,8 +182,26 @@ def output_event_json(kind: str, seq: int, data: str, created_at: str) -> str:
     return f'{{"type":"{kind}","seq":{seq},"createdAt":"{created_at}","data":{json_string(data)}}}'
 
 
+def output_event_bytes(kind: str, seq: int, data: bytes, created_at: str) -> bytes:
+    """:func:`output_event_json` of ASCII ``data``, as UTF-8 bytes, made from the bytes
+    as read: plain output (the usual build log) is never decoded to text and encoded
+    back; what needs escaping takes :func:`json_string`."""
+    head = f'{{"type":"{kind}","seq":{seq},"createdAt":"{created_at}","data":'.encode()
+    if data.translate(None, _PLAIN_JSON):
+        return head + json_string(data.decode("ascii")).encode() + b"}"
+    return b"".join((head, b'"', data.replace(b"\n", b"\\n"), b'"}'))
+
+
 def sse_frame(seq: int, payload: str) -> str:
     return f"id: {seq}\ndata: {payload}\n\n"
+
+
+def sse_frames(events: list[tuple[int, bytes]]) -> bytes:
+    """:func:`sse_frame` of each (seq, UTF-8 payload), joined, as bytes."""
+    parts: list[bytes] = []
+    for seq, payload in events:
+        parts += (b"id: %d\ndata: " % seq, payload, b"\n\n")
+    return b"".join(parts)
 
 
 def heartbeat_frame(last_seq: int) -> bytes:

@@ -1,7 +1,8 @@
 """The event hub: seq numbering, batched writes to SQLite, and live fan-out from memory.
 
 Every stored event of a run goes through :meth:`EventHub.emit`, which gives it the next
-seq, serialises it once, keeps it in the run's in-memory window and queues it for the
+seq, serialises it once (as UTF-8 bytes: ASCII output is never text on its way from the
+pipe to SQLite and the streams), keeps it in the run's in-memory window and queues it for the
 next batched write (every ``FLUSH_SECONDS``, or at once for a ``terminal`` event), done
 by a writer thread. Live subscribers read the window; one that has fallen behind it
 reads the disk. A finished run leaves memory once its last batch is on disk.
@@ -20,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from .contract import FLUSH_SECONDS, event_json, now_iso, output_event_json
+from .contract import FLUSH_SECONDS, event_json, now_iso, output_event_bytes, output_event_json
 from .store import Store, connect
 
 log = logging.getLogger("crownest_tui.local")
@@ -36,11 +37,11 @@ class RunChannel:
         self.run_id = run_id
         self.last_seq = last_seq
         self.flushed_seq = last_seq
-        self.window: list[tuple[int, str]] = []  # contiguous seqs, all unflushed included
+        self.window: list[tuple[int, bytes]] = []  # contiguous seqs, all unflushed included
         self.closed = False  # the terminal event has been emitted
         self._waiter: asyncio.Future[None] | None = None
 
-    def append(self, events: list[tuple[int, str]]) -> None:
+    def append(self, events: list[tuple[int, bytes]]) -> None:
         """New (seq, body) events, in seq order."""
         self.window += events
         self.last_seq = events[-1][0]
@@ -51,7 +52,7 @@ class RunChannel:
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
 
-    def after(self, cursor: int, limit: int) -> list[tuple[int, str]] | None:
+    def after(self, cursor: int, limit: int) -> list[tuple[int, bytes]] | None:
         """Events with seq > cursor from memory; None when they are only on disk."""
         if cursor >= self.last_seq:
             return []
@@ -83,7 +84,7 @@ class EventHub:
     def __init__(self, store: Store) -> None:
         self.store = store
         self._channels: dict[str, RunChannel] = {}
-        self._pending: list[tuple[str, int, str]] = []
+        self._pending: list[tuple[str, int, bytes]] = []
         self._flusher: asyncio.TimerHandle | None = None
         self._writes: list[asyncio.Future[None]] = []
         # Batches are written by one thread with its own connection, in order, so a
@@ -113,14 +114,15 @@ class EventHub:
         if channel is None:
             return self.channel(run_id).last_seq
         seq = channel.last_seq + 1
-        self._queue(channel, [(seq, event_json(kind, seq, fields))])
+        self._queue(channel, [(seq, event_json(kind, seq, fields).encode())])
         if kind == "terminal":
             channel.closed = True
             self.flush()
         return seq
 
-    def emit_many(self, run_id: str, kind: str, datas: list[str]) -> None:
-        """Several output events (``stdout`` or ``stderr``) of one kind at once."""
+    def emit_many(self, run_id: str, kind: str, datas: list[str] | list[bytes]) -> None:
+        """Several output events (``stdout`` or ``stderr``) of one kind at once: text,
+        or bytes that are all ASCII."""
         channel = self._open_channel(run_id, kind)
         if channel is None:
             return
@@ -128,13 +130,17 @@ class EventHub:
             return
         created = now_iso()
         first = channel.last_seq + 1
-        self._queue(
-            channel,
-            [
-                (seq, output_event_json(kind, seq, data, created))
-                for seq, data in enumerate(datas, first)
-            ],
-        )
+        if isinstance(datas[0], bytes):
+            events = [
+                (seq, output_event_bytes(kind, seq, data, created))
+                for seq, data in enumerate(datas, first)  # ASCII output
+            ]
+        else:
+            events = [
+                (seq, output_event_json(kind, seq, text, created).encode())
+                for seq, text in enumerate(datas, first)
+            ]
+        self._queue(channel, events)
 
     def _open_channel(self, run_id: str, kind: str) -> RunChannel | None:
         """The run's channel, or None once its terminal event is out (nothing follows it)."""
@@ -144,7 +150,7 @@ class EventHub:
             return None
         return channel
 
-    def _queue(self, channel: RunChannel, events: list[tuple[int, str]]) -> None:
+    def _queue(self, channel: RunChannel, events: list[tuple[int, bytes]]) -> None:
         run_id = channel.run_id
         self._pending += [(run_id, seq, body) for seq, body in events]
         channel.append(events)
@@ -164,7 +170,7 @@ class EventHub:
         self._writes.append(future)
         future.add_done_callback(lambda done: self._written(done, batch))
 
-    def _written(self, future: asyncio.Future[None], batch: list[tuple[str, int, str]]) -> None:
+    def _written(self, future: asyncio.Future[None], batch: list[tuple[str, int, bytes]]) -> None:
         self._writes.remove(future)
         if future.cancelled() or future.exception() is not None:
             log.error("writing %d events failed: %r", len(batch), future.exception())
@@ -221,6 +227,11 @@ def _lower_priority() -> None:
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WRITER_NICENESS)
 
 
+#: Bodies are UTF-8 bytes; the cast stores them as TEXT, as they always were (it only
+#: relabels the bytes: SQLite keeps text as UTF-8).
+INSERT_EVENT = "INSERT INTO events (run_id, seq, body) VALUES (?, ?, CAST(? AS TEXT))"
+
+
 class EventWriter:
     """The thread that writes event batches, with its own SQLite connection."""
 
@@ -231,12 +242,12 @@ class EventWriter:
         self._path = path
         self._db: sqlite3.Connection | None = None
 
-    def write(self, rows: list[tuple[str, int, str]]) -> None:
+    def write(self, rows: list[tuple[str, int, bytes]]) -> None:
         if self._db is None:
             self._db = connect(self._path)
         self._db.execute("BEGIN")
         try:
-            self._db.executemany("INSERT INTO events (run_id, seq, body) VALUES (?, ?, ?)", rows)
+            self._db.executemany(INSERT_EVENT, rows)
         except BaseException:
             self._db.execute("ROLLBACK")
             raise

@@ -16,7 +16,7 @@ from starlette.responses import Response, StreamingResponse
 
 from ..api.models import is_terminal
 from .backend import Backend
-from .contract import EVENTS_LIMIT_DEFAULT, heartbeat_frame, sse_frame
+from .contract import EVENTS_LIMIT_DEFAULT, heartbeat_frame, sse_frames
 from .endpoint import Call, json_response
 from .routes_runs import run_id_of
 from .validation import int_param, page_limit
@@ -58,7 +58,7 @@ async def live_frames(backend: Backend, run_id: str, after: int) -> AsyncIterato
                 await channel.wait(backend.settings.heartbeat)
             continue
         if events:
-            yield "".join([sse_frame(seq, body) for seq, body in events]).encode()
+            yield sse_frames(events)
             cursor = events[-1][0]
             continue
         if channel.closed:

@@ -12,6 +12,11 @@ from crownest_tui.local.contract import event_json, json_string, output_event_js
 from crownest_tui.local.output import OutputCoalescer, split_chunks
 
 
+def as_text(chunk: str | bytes) -> str:
+    """A chunk the coalescer sent (ASCII output comes as bytes) as text."""
+    return chunk if isinstance(chunk, str) else chunk.decode("ascii")
+
+
 def test_split_prefers_line_ends_and_bounds_size() -> None:
     text = "".join(f"line {i:05d}\n" for i in range(2000))
     chunks, rest = split_chunks(text, 1000)
@@ -28,7 +33,9 @@ def test_split_cuts_a_long_line_at_the_bound() -> None:
 
 async def test_coalescer_keeps_order_bounds_and_utf8() -> None:
     got: list[tuple[str, str]] = []
-    out = OutputCoalescer(lambda s, chunks: got.extend((s, c) for c in chunks), max_chars=64)
+    out = OutputCoalescer(
+        lambda s, chunks: got.extend((s, as_text(c)) for c in chunks), max_chars=64
+    )
     snow = "☃".encode()
     out.feed("stdout", b"a" * 10 + snow[:1])
     out.feed("stdout", snow[1:] + b"b\n")
@@ -43,7 +50,7 @@ async def test_coalescer_keeps_order_bounds_and_utf8() -> None:
 
 async def test_small_writes_coalesce_within_the_window() -> None:
     got: list[str] = []
-    out = OutputCoalescer(lambda s, chunks: got.extend(chunks), window=0.05)
+    out = OutputCoalescer(lambda s, chunks: got.extend(map(as_text, chunks)), window=0.05)
     for i in range(100):
         out.feed("stdout", f"{i}\n".encode())
     assert got == []
@@ -54,7 +61,7 @@ async def test_small_writes_coalesce_within_the_window() -> None:
 
 async def test_a_partial_line_waits_one_window_for_its_end() -> None:
     got: list[str] = []
-    out = OutputCoalescer(lambda s, chunks: got.extend(chunks), window=0.03)
+    out = OutputCoalescer(lambda s, chunks: got.extend(map(as_text, chunks)), window=0.03)
     out.feed("stdout", b"done 1\nprogress: 5")
     await asyncio.sleep(0.045)
     assert got == ["done 1\n"]
