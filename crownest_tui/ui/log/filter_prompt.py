@@ -54,7 +54,7 @@ class FilterPrompt(PromptBar):
         field.type = "integer" if kind == "context" else "text"
         field.placeholder = PROMPTS[kind][1]
         field.value = value
-        self.show_error("")
+        self.set_note("")  # no error (yet) for the new prompt
         self.show_mode()
         self.reveal()
 
