@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 
 from .core.memory import pause_collection, resume_collection
@@ -22,6 +23,11 @@ def main(argv: list[str] | None = None) -> int:
     # missing once, the import fails at once and httpcore assumes asyncio, as then.
     if "sniffio" not in sys.modules and importlib.util.find_spec("sniffio") is None:
         sys.modules["sniffio"] = None  # type: ignore[assignment]
+    # pydantic looks for plugins (observers of every validation, e.g. tracing) in the
+    # entry points of every installed distribution when it builds its first validator:
+    # a scan of all the venv's metadata at each start-up, for plugins the dashboard has
+    # no use for. Setting the variable yourself (to a list, or empty) restores the scan.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     from .cli import run
 
     try:

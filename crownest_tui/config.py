@@ -71,17 +71,23 @@ _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _PROFILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,39}\Z")
 
 
-class ApiSettings(BaseModel):
+class _Section(BaseModel):
+    """Base of the settings models: unknown keys refused; validators built when a file
+    is first read (not at every start-up: with no file, the defaults are taken
+    as they are, see :func:`default_settings`)."""
+
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+
+class ApiSettings(_Section):
     """``[api]``: where the API is (below the flag and the environment)."""
 
-    model_config = ConfigDict(extra="forbid")
     url: str | None = None
 
 
-class UiSettings(BaseModel):
+class UiSettings(_Section):
     """``[ui]``: how the dashboard behaves."""
 
-    model_config = ConfigDict(extra="forbid")
     refresh: float = Field(default=5.0, ge=0, le=3600)
     read_only: bool = False
     theme: str = "crownest"
@@ -116,10 +122,9 @@ class UiSettings(BaseModel):
         return folder
 
 
-class ErrorSettings(BaseModel):
+class ErrorSettings(_Section):
     """``[errors]``: which log lines are error lines (marked, reached with ``e``/``E``)."""
 
-    model_config = ConfigDict(extra="forbid")
     patterns: list[str] = Field(default_factory=list)
     """Regular expressions (one line at a time; ``^``/``$`` at its ends) added to the
     built-in table of core.error_lines. Patterns starting with plain text are fastest."""
@@ -135,11 +140,10 @@ class ErrorSettings(BaseModel):
             raise ValueError(str(error)) from None
 
 
-class ProfileSettings(BaseModel):
+class ProfileSettings(_Section):
     """``[profiles.NAME]``: one API and how to look at it; unset keys fall back to
     ``[api]``/``[ui]``/``[keys]``."""
 
-    model_config = ConfigDict(extra="forbid")
     api_url: str | None = None
     api_key_env: str | None = None
     """The name of the environment variable holding the credential."""
@@ -174,17 +178,22 @@ class ProfileSettings(BaseModel):
         return None if value is None else check_status(value)
 
 
-class Settings(BaseModel):
+class Settings(_Section):
     """Everything configurable, with documented sections (see the module docstring)."""
 
-    model_config = ConfigDict(extra="forbid")
     default_profile: str | None = None
-    api: ApiSettings = Field(default_factory=ApiSettings)
-    ui: UiSettings = Field(default_factory=UiSettings)
+    api: ApiSettings = Field(default_factory=ApiSettings.model_construct)
+    ui: UiSettings = Field(default_factory=UiSettings.model_construct)
     keys: dict[str, str] = Field(default_factory=dict)
     """``[keys]``: binding id -> key(s), e.g. ``"runs.refresh" = "f5,r"``."""
-    errors: ErrorSettings = Field(default_factory=ErrorSettings)
+    errors: ErrorSettings = Field(default_factory=ErrorSettings.model_construct)
     profiles: dict[str, ProfileSettings] = Field(default_factory=dict)
+
+
+def default_settings() -> Settings:
+    """The settings without a file: every default, taken as it is (each is valid, as a
+    test checks), so a start-up without a config file builds no validator."""
+    return Settings.model_construct()
 
 
 def config_path(environ: Mapping[str, str] | None = None) -> Path:
@@ -207,7 +216,7 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
     try:
         text = path.read_bytes().decode("utf-8")
     except FileNotFoundError:
-        return Settings()
+        return default_settings()
     except OSError as exc:
         raise ConfigError(f"cannot read config {path}: {exc.strerror}") from None
     except UnicodeDecodeError:

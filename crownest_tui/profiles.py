@@ -68,7 +68,7 @@ def select_profile(settings: Settings, requested: str | None) -> str | None:
 
 def _profile(settings: Settings, name: str | None) -> ProfileSettings:
     if name is None:
-        return ProfileSettings()
+        return ProfileSettings.model_construct()  # the defaults: valid as they are
     if name not in settings.profiles:
         raise ConfigError(f"unknown profile {name!r} (known: {known_profiles(settings)})")
     return settings.profiles[name]

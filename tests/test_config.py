@@ -10,7 +10,7 @@ import pytest
 
 from crownest_tui.api.credentials import ConfigError
 from crownest_tui.cli import run
-from crownest_tui.config import Settings, load_settings
+from crownest_tui.config import ProfileSettings, Settings, load_settings
 from crownest_tui.core.filters import RunFilters
 from crownest_tui.local.process import LocalBackendProcess
 from crownest_tui.profiles import profile_connection, profile_view, select_profile
@@ -313,3 +313,16 @@ def test_load_settings_raises_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="default_profile"):
         load_settings(path)
     assert load_settings(tmp_path / "missing.toml") == Settings()
+
+
+def test_the_defaults_without_a_file_are_the_validated_defaults(tmp_path: Path) -> None:
+    """A start-up without a config file takes the defaults as they are (no validator is
+    built): they must be exactly what validating an empty file gives, section by
+    section, and a profile's too."""
+    unvalidated = load_settings(tmp_path / "missing.toml")
+    validated = Settings.model_validate({})
+    assert unvalidated == validated
+    for section in ("api", "ui", "errors", "keys", "profiles", "default_profile"):
+        assert getattr(unvalidated, section) == getattr(validated, section)
+    assert ProfileSettings.model_construct() == ProfileSettings.model_validate({})
+    assert profile_view(unvalidated, None) == profile_view(validated, None)

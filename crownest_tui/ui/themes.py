@@ -163,8 +163,27 @@ def status_backgrounds(variables: Mapping[str, str]) -> list[Color]:
     return [background, *rows]
 
 
+#: The theme variables the ``$status-*`` ones are derived from.
+_STATUS_INPUTS = (
+    "background",
+    "surface",
+    "surface-lighten-1",
+    *dict.fromkeys([source for source, _ in ROW_TINTS] + list(STATUS_SOURCES.values())),
+)
+_derived: dict[tuple[str, ...], dict[str, str]] = {}
+
+
 def status_variables(variables: Mapping[str, str]) -> dict[str, str]:
-    """``$status-*`` CSS variables for a theme's resolved variables."""
+    """``$status-*`` CSS variables for a theme's resolved variables (worked out once
+    per theme: Textual asks for the variables at every parse of the stylesheets, and
+    the contrast search takes milliseconds)."""
+    key = tuple(variables.get(name, "") for name in _STATUS_INPUTS)
+    if key not in _derived:
+        _derived[key] = _derive_status_variables(variables)
+    return dict(_derived[key])
+
+
+def _derive_status_variables(variables: Mapping[str, str]) -> dict[str, str]:
     backgrounds = status_backgrounds(variables)
     result: dict[str, str] = {}
     for name, source in STATUS_SOURCES.items():

@@ -20,6 +20,7 @@ from crownest_tui.core import memory
 from crownest_tui.local.process import LocalBackendProcess
 from crownest_tui.ui.screens.runs import RunsScreen
 from crownest_tui.ui.widgets.error_banner import ErrorBanner
+from crownest_tui.ui.widgets.runs_table import AFTER_PAINT_DELAY
 from tests.faultproxy import FaultPlan, FaultProxy
 from tests.local.support import client_for as http_for
 from tests.local.support import start_run, wait_for
@@ -233,6 +234,7 @@ async def test_a_refresh_that_brings_nothing_new_freezes_nothing(
     try:
         async with app.run_test(size=(160, 40)) as pilot:
             await settle(pilot)
+            await pilot.pause(AFTER_PAINT_DELAY * 2)  # the first page's rows are out
             frozen = gc.get_freeze_count()
             assert frozen > 0  # the first page froze what was alive
             for _ in range(3):

@@ -10,10 +10,16 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
+from collections.abc import Iterable
+
+from textual.geometry import Region
+from textual.strip import Strip
 
 from crownest_tui.local.process import LocalBackendProcess
+from crownest_tui.ui.widgets.runs_table import AFTER_PAINT_DELAY
 
-from .conftest import suite_runs
+from .conftest import runs_screen, settle, suite_app, suite_runs
 
 #: Loaded when first used, never by the runs list's first paint.
 NOT_AT_START = (
@@ -114,3 +120,35 @@ asyncio.run(main())
     out = done.stdout.strip()
     assert out.startswith("refused: connection_error"), out
     assert out.endswith("ca: 1"), out  # certifi's bundle, loaded for that request
+
+
+async def test_the_first_collection_waits_until_the_first_rows_are_out(
+    backend: LocalBackendProcess,
+) -> None:
+    """The start-up's full collection (tens of ms holding the GIL) runs a while after
+    the table paints its first rows, so the writer thread can put them on the terminal
+    first; it used to run in the loop's next turn, with the frame still unwritten."""
+    app = suite_app(backend, 3)
+    events: list[tuple[str, float]] = []
+    async with app.run_test(size=(120, 30)) as pilot:
+        table = runs_screen(app).table
+        render_lines = table.render_lines
+
+        def recording(crop: Region) -> list[Strip]:
+            if table.shown_ids and not any(name == "painted" for name, _ in events):
+                events.append(("painted", time.perf_counter()))
+            return render_lines(crop)
+
+        table.render_lines = recording  # type: ignore[method-assign]
+        after_load = app.frozen_heap.after_load
+
+        def collecting(run_ids: Iterable[str]) -> bool:
+            events.append(("collected", time.perf_counter()))
+            return after_load(run_ids)
+
+        app.frozen_heap.after_load = collecting  # type: ignore[method-assign]
+        await settle(pilot)
+        await pilot.pause(AFTER_PAINT_DELAY * 2)
+    names = [name for name, _ in events]
+    assert names[:2] == ["painted", "collected"], names
+    assert events[1][1] - events[0][1] >= AFTER_PAINT_DELAY * 0.9

@@ -51,6 +51,11 @@ from .run_columns import (
 NEAR_END_ROWS = 20
 #: How many runs the split tail follows at once.
 SPLIT_MIN, SPLIT_MAX = 2, 4
+#: Seconds from painting rows to a :meth:`RunsTable.call_after_paint` callback. The
+#: frame is written by Textual's writer thread, which needs the GIL: a callback run
+#: at once (the start-up's full garbage collection, tens of milliseconds in one C
+#: call) would hold the finished frame off the terminal until it returned.
+AFTER_PAINT_DELAY = 0.05
 #: The status cells' colours: set by the app's stylesheet (styles/app.tcss), where each
 #: status's rule colours its badge class and these components alike.
 STATUS_COMPONENTS = {f"runs-table--{name}" for name in STATUS_CLASSES}
@@ -396,9 +401,10 @@ class RunsTable(ScrollView, can_focus=True):
 
     def call_after_paint(self, callback: Callable[[], object]) -> None:
         """Call ``callback`` once the rows handed to :meth:`show` have been painted
-        (the next time the table renders), or after the next refresh when no row will
-        be (no rows, hidden). ``call_after_refresh`` alone may run before the paint:
-        the screen can go idle before the table's repaint request reaches it."""
+        and written (:data:`AFTER_PAINT_DELAY` after the table renders them), or after
+        the next refresh when no row will be (no rows, hidden). ``call_after_refresh``
+        alone may run before the paint: the screen can go idle before the table's
+        repaint request reaches it."""
         if not self._rows or not self.display:
             self.call_after_refresh(callback)
             return
@@ -409,7 +415,7 @@ class RunsTable(ScrollView, can_focus=True):
         if self._after_paint:  # run once this frame is out, not inside it
             callbacks, self._after_paint = self._after_paint, []
             for callback in callbacks:
-                self.call_later(callback)
+                self.set_timer(AFTER_PAINT_DELAY, callback)
         return lines
 
     def notify_style_update(self) -> None:
