@@ -280,6 +280,32 @@ async def test_cycling_times_keeps_rendered_lines_and_the_scrollbar_follows_the_
         assert lines.max_scroll_x == 0
 
 
+async def test_wrapped_lines_wrap_again_when_the_time_column_comes_and_goes() -> None:
+    """Kept rows are for one body width: wrapped, the time column narrows it."""
+    app = LogApp()
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.log_view
+        text = "".join(f"{n:02d}" for n in range(50))  # 100 cells
+        view.append([OutputChunk("stdout", text + "\nend\n", 1)])
+        await pilot.press("w")
+        await settle(pilot, view)
+
+        def shown() -> list[str]:
+            rows = [row.strip() for row in screen_rows(view)]
+            return rows[: rows.index(next(r for r in rows if r.endswith("end"))) + 1]
+
+        body_width = SIZE[0] - 2
+        unwrapped = shown()
+        assert [len(row) for row in unwrapped[:-1]] == [body_width, 100 - body_width]
+        await pilot.press("t")
+        await settle(pilot, view)
+        timed = shown()
+        assert len(timed) == 4 and "".join(row.strip() for row in timed[:-1]) == text
+        await pilot.press("t", "t", "t")
+        await settle(pilot, view)
+        assert view.time_mode == "off" and shown() == unwrapped
+
+
 async def test_stream_filter_cycles_with_o() -> None:
     app = LogApp()
     async with app.run_test(size=SIZE) as pilot:
