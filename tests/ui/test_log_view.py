@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from rich.segment import Segment
 from textual.pilot import Pilot
 
 from crownest_tui.text.sanitize import plain_text
@@ -234,6 +235,75 @@ async def test_times_show_each_lines_event_time() -> None:
         rows = body(screen_rows(view))
         assert rows[0] == f"  {stamp} timed"
         assert rows[1] == f"  {' ' * len(stamp)} untimed"
+
+
+async def test_cycling_times_keeps_rendered_lines_and_the_scrollbar_follows_the_width() -> None:
+    """The time column is a prefix of its own: ``t`` keeps the rendered bodies of the
+    lines, and the screen is laid out again only when the column makes a line wider
+    than the view (a horizontal scrollbar comes), or narrower again (it goes)."""
+    app = LogApp()
+    async with app.run_test(size=SIZE) as pilot:
+        view, lines = app.log_view, app.log_view.lines
+        view.append(numbered(30))
+        await settle(pilot, view)
+        line = view.transcript.line(29)
+
+        def kept() -> list[Segment]:  # the same objects while the rendered line is kept
+            return [*lines.renderer.rows(29, line, app.console, current=False)[0]]
+
+        rendered = kept()
+        for mode in ("clock", "since", "delta", "off"):
+            await pilot.press("t")
+            await settle(pilot, view)
+            assert view.time_mode == mode
+            assert all(a is b for a, b in zip(kept(), rendered, strict=True))
+            assert not lines.show_horizontal_scrollbar
+            assert lines.max_scroll_x == 0
+        wide = "w" * (SIZE[0] - 10)  # fits beside the gutter, not beside the times too
+        view.append([OutputChunk("stdout", wide + "\n", 40)])
+        await settle(pilot, view)
+        await pilot.pause()
+        assert not lines.show_horizontal_scrollbar
+        await pilot.press("t")
+        for _ in range(3):  # synced, laid out with the scrollbar
+            await settle(pilot, view)
+        assert lines.show_horizontal_scrollbar
+        assert lines.max_scroll_x > 0
+        assert lines.scroll_y == lines.max_scroll_y  # the last line still in sight
+        assert any(row.endswith("w" * 20) for row in body(screen_rows(view)))
+        for _ in range(3):
+            await pilot.press("t")
+        for _ in range(3):
+            await settle(pilot, view)
+        assert view.time_mode == "off"
+        assert not lines.show_horizontal_scrollbar
+        assert lines.max_scroll_x == 0
+
+
+async def test_wrapped_lines_wrap_again_when_the_time_column_comes_and_goes() -> None:
+    """Kept rows are for one body width: wrapped, the time column narrows it."""
+    app = LogApp()
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.log_view
+        text = "".join(f"{n:02d}" for n in range(50))  # 100 cells
+        view.append([OutputChunk("stdout", text + "\nend\n", 1)])
+        await pilot.press("w")
+        await settle(pilot, view)
+
+        def shown() -> list[str]:
+            rows = [row.strip() for row in screen_rows(view)]
+            return rows[: rows.index(next(r for r in rows if r.endswith("end"))) + 1]
+
+        body_width = SIZE[0] - 2
+        unwrapped = shown()
+        assert [len(row) for row in unwrapped[:-1]] == [body_width, 100 - body_width]
+        await pilot.press("t")
+        await settle(pilot, view)
+        timed = shown()
+        assert len(timed) == 4 and "".join(row.strip() for row in timed[:-1]) == text
+        await pilot.press("t", "t", "t")
+        await settle(pilot, view)
+        assert view.time_mode == "off" and shown() == unwrapped
 
 
 async def test_stream_filter_cycles_with_o() -> None:

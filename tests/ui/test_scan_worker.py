@@ -5,6 +5,7 @@ the thread where it cannot run), and no worker outlives its scan, its view or it
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import subprocess
 import sys
@@ -199,6 +200,36 @@ def test_a_worker_ends_when_its_app_dies(tmp_path: Path) -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False
     )
     assert all_gone([int(app.stdout.split()[0])])
+
+
+@pytest.mark.skipif(not hasattr(os, "SCHED_IDLE"), reason="no SCHED_IDLE here (nice instead)")
+def test_a_worker_runs_only_on_time_the_app_does_not_want() -> None:
+    """SCHED_IDLE, so keys and repaints win a core over the scan at once (Linux)."""
+    transcript = Transcript()
+    text = "".join(f"{n} some output line\n" for n in range(400_000))
+    transcript.append([OutputChunk("stdout", text, 1)])
+
+    async def scheduler_of_a_running_worker() -> int:
+        job = ScanJob(any_of=(parse_query("line").pattern,))
+        scan = WorkerScan.start(transcript.spool, 0, job, lambda *_: None, lambda _ok: None)
+        assert scan is not None
+        scan._loop.remove_reader(scan._out)  # read nothing: it waits on the full pipe
+        pid = scan._process.pid
+        try:
+            for _ in range(250):  # it lowers itself once it has read its request
+                policy = os.sched_getscheduler(pid)
+                if policy == os.SCHED_IDLE:
+                    break
+                await asyncio.sleep(0.02)
+            return policy
+        finally:
+            scan.stop()
+
+    try:
+        assert asyncio.run(scheduler_of_a_running_worker()) == os.SCHED_IDLE
+        assert os.sched_getscheduler(0) != os.SCHED_IDLE  # (the app's own is untouched)
+    finally:
+        transcript.close()
 
 
 def test_the_worker_loads_no_textual() -> None:

@@ -12,7 +12,7 @@ reactives its :class:`~crownest_tui.ui.widgets.log_view.LogView` binds down with
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import ClassVar
 
 from rich.cells import cell_len
@@ -186,10 +186,12 @@ class LogLines(ScrollView, can_focus=True):
         self._relayout(self._top_line(was_wrapped))
 
     def watch_show_times(self) -> None:
-        self._relayout(self._top_line(self.wrap))
+        # Rows keep their bodies (the time column is a prefix of its own): unwrapped,
+        # they do not change; wrapped, the renderer drops them as the width changes.
+        self._relayout(self._top_line(self.wrap), rows=False)
 
     def watch_time_mode(self) -> None:
-        self.invalidate()
+        self.refresh()  # only the prefixes change
 
     def watch_stream_filter(self) -> None:
         self._relayout(self._top_line(self.wrap))
@@ -206,9 +208,14 @@ class LogLines(ScrollView, can_focus=True):
         """What the bottom-right badge says (nothing while following everything)."""
         return log_badge(self.following, self.new_lines, self.stream_filter, self.live)
 
-    def _relayout(self, top: int | None) -> None:
-        """Lay lines out again; when not following, keep line ``top`` in sight."""
-        self.invalidate()
+    def _relayout(self, top: int | None, rows: bool = True) -> None:
+        """Lay lines out again; when not following, keep line ``top`` in sight.
+        ``rows``: the rendered rows may have changed too (else they are kept)."""
+        if rows:
+            self.invalidate()
+        else:
+            self._layout = None
+            self.sync()
         if not self.following and top is not None:
             self.show_position(self.rank(top))
 
@@ -265,10 +272,27 @@ class LogLines(ScrollView, can_focus=True):
         else:
             size = Size(self._widest + self.prefix_width, self._count)
         if size != self.virtual_size:
-            self.virtual_size = size
+            self._set_virtual_size(size)
         if self.following:
             self.scroll_programmatically(self.max_scroll_y)
         self.refresh()
+
+    def _set_virtual_size(self, size: Size) -> None:
+        """Set the scrollable size without a layout of the whole screen: what a layout
+        would do for this widget (Textual's own ``_size_updated(layout=False)``: the
+        scrollbars and scroll offsets updated), and no more. The lines' region does not
+        change with what they hold; a scrollbar that appears or goes asks for a layout
+        itself. Each key or progress step of a filter scan that changes the count would
+        otherwise arrange every widget on the screen and repaint it all."""
+        if not self.container_size:  # not laid out yet: the first layout is to come
+            self.virtual_size = size
+            return
+        self.set_reactive(LogLines.virtual_size, size)
+        self._programmatic = True  # offsets clamped to a smaller size: not the user
+        try:
+            self._scroll_update(size)
+        finally:
+            self._programmatic = False
 
     def scroll_programmatically(self, y: float) -> None:
         """Scroll without it counting as the user scrolling."""
@@ -423,8 +447,6 @@ class LogLines(ScrollView, can_focus=True):
                 self._widest = body.cell_length
                 self.post_message(self.Widened())  # the scroll width grows at the next sync
             scroll_x = 0 if self.wrap else round(self.scroll_x)
-            if scroll_x or body.cell_length != body_width:
-                body = body.crop_extend(scroll_x, scroll_x + body_width, base)
             index = self._row_index
             mark = self.gutter_mark(index) if self.gutter_mark and index is not None else " "
             stamp = None
@@ -433,12 +455,28 @@ class LogLines(ScrollView, can_focus=True):
                 stamp = line_stamp(self.transcript, self.time_mode, index, line, origin)
             error = self._error_mark(position) if row == 0 else 0
             prefix = self.renderer.prefix(line, row == 0, self.show_times, stamp, mark, error)
-            strip = Strip.join([prefix, body])
+            strip = self._row_strip(prefix, body, scroll_x, body_width, base)
             if strip.cell_length > width:
                 strip = strip.crop(0, width)
         if y == size.height - 1 and (badge := self.badge):
             strip = self._with_badge(strip, width, badge)
         return strip
+
+    def _row_strip(
+        self, prefix: Sequence[Segment], body: Strip, scroll_x: int, body_width: int, base: Style
+    ) -> Strip:
+        """One screen row: the prefix, then the body cut or padded to ``body_width``.
+
+        Built afresh, never cached: the row is Textual's to cache until the next repaint.
+        (``body.crop_extend`` would keep the result in the body's own cache, for as long
+        as the renderer keeps the body: long-lived objects every full collection walks.)
+        """
+        if scroll_x or body.cell_length > body_width:  # (a copy: its crop not kept)
+            body = Strip(body, body.cell_length).crop(scroll_x, scroll_x + body_width)
+        segments = [*prefix, *body]
+        if (pad := body_width - body.cell_length) > 0:
+            segments.append(Segment(" " * pad, base))
+        return Strip(segments, self.prefix_width + body_width)
 
     def _error_mark(self, position: int) -> int:
         """0: not an error line, 1: an error line, 2: the error line jumped to."""

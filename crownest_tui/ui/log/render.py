@@ -41,6 +41,8 @@ ERROR_MARKS = ("", "✗", "➤")
 """Second gutter cell: nothing, an error line, the error line jumped to (``e``/``E``)."""
 GUTTER_WIDTH = 2
 TIME_WIDTH = 13
+PREFIXES_KEPT = 512
+"""Distinct row prefixes kept (a few screens' worth: each holds a line's time)."""
 
 
 def format_time(time_ms: int | None) -> str:
@@ -100,17 +102,35 @@ def body_text(
     return text
 
 
+Row = tuple[tuple[Segment, ...], int]
+"""One body row as kept: its segments and its cell length."""
+
+
+def _kept(strips: Sequence[Strip]) -> tuple[Row, ...]:
+    return tuple((tuple(strip), strip.cell_length) for strip in strips)
+
+
+def _strips(rows: tuple[Row, ...]) -> list[Strip]:
+    return [Strip(segments, length) for segments, length in rows]
+
+
 class LineRenderer:
-    """Renders and caches the body rows of lines for one set of view settings."""
+    """Renders and caches the body rows of lines for one set of view settings.
+
+    Rows are kept as segments, and made Strips again when asked for: a Strip carries
+    seven caches of its own, so a few thousand kept Strips are tens of thousands of
+    long-lived objects for every full collection to walk (a stall of several
+    milliseconds, in the middle of a key), where their segments are a few each. The
+    Strips given out live until the next repaint."""
 
     def __init__(self, cache_size: int = 2048) -> None:
-        self._cache: LRUCache[int, Sequence[Strip]] = LRUCache(cache_size)
-        self._partial: dict[tuple[str, int, bool, Pen], Sequence[Strip]] = {}
+        self._cache: LRUCache[int, tuple[Row, ...]] = LRUCache(cache_size)
+        self._partial: dict[tuple[str, int, bool, Pen], tuple[Row, ...]] = {}
         self._key: tuple[object, ...] = ()
         self.styles: LineStyles | None = None
         self.pattern: re.Pattern[str] | None = None
         self.wrap_width = 0
-        self._prefixes: dict[tuple[object, ...], Strip] = {}
+        self._prefixes: dict[tuple[object, ...], tuple[Segment, ...]] = {}
 
     def configure(
         self,
@@ -143,10 +163,10 @@ class LineRenderer:
         if index is not None and not current:
             cached = self._cache.get(index)
             if cached is not None:
-                return cached
+                return _strips(cached)
         partial_key = (line.stream, len(line.raw), current, pen)
         if index is None and (cached := self._partial.get(partial_key)) is not None:
-            return cached
+            return _strips(cached)
         assert self.styles is not None
         styles = self.styles
         if current:
@@ -162,9 +182,9 @@ class LineRenderer:
         if index is None:
             if len(self._partial) > 8:
                 self._partial.clear()
-            self._partial[partial_key] = rows
+            self._partial[partial_key] = _kept(rows)
         elif not current:
-            self._cache[index] = rows
+            self._cache[index] = _kept(rows)
         return rows
 
     def prefix(
@@ -175,15 +195,19 @@ class LineRenderer:
         stamp: tuple[str, bool] | None = None,
         gutter: str = " ",
         error: int = 0,
-    ) -> Strip:
+    ) -> tuple[Segment, ...]:
         """The gutter (stream mark, then ``gutter``: a line mark, else the error mark,
         ``error`` indexing :data:`ERROR_MARKS`) and, when shown, the time column of one
-        row (``stamp``: its text and whether it stands out, instead of the event time)."""
+        row (``stamp``: its text and whether it stands out, instead of the event time):
+        :data:`GUTTER_WIDTH` cells, and :data:`TIME_WIDTH` more with the time.
+
+        Segments, not a Strip: the row is joined from them and the body each repaint,
+        and a Strip kept here would carry caches of its own for every line and mode."""
         key = (line.stream, line.time_ms if first_row else None, show_time, stamp, gutter, error)
         cached = self._prefixes.get(key)
         if cached is not None:
             return cached
-        if len(self._prefixes) > 512:
+        if len(self._prefixes) > PREFIXES_KEPT:
             self._prefixes.clear()
         assert self.styles is not None
         styles = self.styles
@@ -199,6 +223,5 @@ class LineRenderer:
             text = text if first_row else " " * (TIME_WIDTH - 1)
             segments += [Segment(text, styles.marker if slow else styles.time)]
             segments += [Segment(" ", styles.base)]
-        strip = Strip(segments, GUTTER_WIDTH + (TIME_WIDTH if show_time else 0))
-        self._prefixes[key] = strip
-        return strip
+        prefix = self._prefixes[key] = tuple(segments)
+        return prefix

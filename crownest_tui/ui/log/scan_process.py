@@ -27,7 +27,7 @@ from typing import ClassVar
 
 import crownest_tui
 from crownest_tui.ui.log.scan_job import Flags, ScanJob
-from crownest_tui.ui.log.scan_worker import CHUNK_BYTES, HEADER
+from crownest_tui.ui.log.scan_worker import CHUNK_BYTES, HEADER, make_idle
 from crownest_tui.ui.log.spool import Spool
 
 Take = Callable[[int, int, Flags, Flags], None]
@@ -41,8 +41,9 @@ PIPE_BYTES = 1 << 20
 """The pipe's buffer, when the system allows (the worker then rarely waits on it)."""
 REAP_SECONDS = 0.02
 WORKER_NICE = 5
-"""How much lower the worker's CPU priority is than the app's: when they contend for a
-core, the keys win."""
+"""How much lower the worker's CPU priority is than the app's where it cannot run at
+``SCHED_IDLE`` (see :func:`~crownest_tui.ui.log.scan_worker.lower_priority`): when they
+contend for a core, the keys win."""
 WORKER_CHUNK_BYTES = CHUNK_BYTES
 """Bytes of records the worker scans at once (tests make it small)."""
 _BOOT = (
@@ -159,6 +160,7 @@ class WorkerScan:
             cls.available = False
             return None
         _live.add(process)
+        make_idle(process.pid)  # at once: its interpreter's start-up is no key's wait
         scan = cls(process, loop, take, ended, job)
         try:
             assert process.stdin is not None

@@ -7,7 +7,8 @@ slow the scan too). A process of its own has its own GIL and the other core.
 :mod:`~crownest_tui.ui.log.scan_process` starts it with the spool's file descriptor
 inherited and writes one JSON request to its stdin: ``fd``, ``start`` and ``end`` (byte
 offsets of whole records, flushed), ``first`` (the line at ``start``), ``job`` and
-``chunk`` (bytes scanned at once, :data:`CHUNK_BYTES` unless given) and ``nice``. It answers on
+``chunk`` (bytes scanned at once, :data:`CHUNK_BYTES` unless given) and ``nice`` (see
+:func:`lower_priority`). It answers on
 stdout a chunk at a time: a :data:`HEADER` (first line, line count), then one flag
 byte per line for each non-empty group of the job; a header with count 0 ends the
 answer. When the app has gone its next write fails, and it stops. Imports only the
@@ -57,6 +58,34 @@ def scan_file(
     yield HEADER.pack(line, 0)
 
 
+def make_idle(pid: int) -> bool:
+    """Put process ``pid`` (0: this one) on ``SCHED_IDLE``; False where there is none."""
+    try:
+        os.sched_setscheduler(pid, os.SCHED_IDLE, os.sched_param(0))
+    except (AttributeError, OSError):
+        return False
+    return True
+
+
+def lower_priority(nice: int) -> str:
+    """Give this process the lowest CPU priority there is, so the app it answers wins a
+    core whenever it wants one: ``SCHED_IDLE`` where there is one (Linux: it runs only on
+    time no ordinary process wants), else ``nice`` steps lower. Returns what it did:
+    ``"idle"``, ``"nice"`` or ``""``.
+
+    Why not a nice level alone: at nice +5 a worker still has a third of the app's
+    weight, so on a machine with as many workers as cores the app lost about a quarter
+    of its core to the worker beside it, in slices of milliseconds, while it handled
+    keys and repainted. The cost: while other programs keep every core busy, an idle
+    worker waits for them, and the scan takes longer than at a nice level."""
+    if make_idle(0):
+        return "idle"
+    with contextlib.suppress(AttributeError, OSError):  # (no nice on some systems)
+        os.nice(nice)
+        return "nice"
+    return ""
+
+
 def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
@@ -70,8 +99,7 @@ def main() -> int:
     out = sys.stdout.fileno()
     fd, start, end = int(request["fd"]), int(request["start"]), int(request["end"])
     chunk = int(request.get("chunk", CHUNK_BYTES))
-    with contextlib.suppress(OSError, AttributeError):  # (no nice on some systems)
-        os.nice(int(request.get("nice", 0)))
+    lower_priority(int(request.get("nice", 0)))
     try:
         for message in scan_file(fd, start, end, int(request["first"]), job, chunk):
             _write_all(out, message)

@@ -134,17 +134,19 @@ class LogView(NarrowKeys, Vertical):
         ),
     ]
 
-    follow: reactive[bool] = reactive(True, init=False)
+    # The view draws nothing itself (its lines, bound to these, repaint what changes):
+    # repainting it too would redraw the whole screen behind them at each change.
+    follow: reactive[bool] = reactive(True, init=False, repaint=False)
     """Keep the newest line in sight. Scrolling up turns it off; ``f``/``end``/``G`` on."""
-    wrap: reactive[bool] = reactive(False, init=False)
+    wrap: reactive[bool] = reactive(False, init=False, repaint=False)
     """Wrap long lines (``w``)."""
-    show_times: reactive[bool] = reactive(False, init=False)
+    show_times: reactive[bool] = reactive(False, init=False, repaint=False)
     """Show the time column (``t`` cycles :attr:`time_mode`; off hides it)."""
-    time_mode: reactive[TimeMode] = reactive[TimeMode]("off", init=False)
+    time_mode: reactive[TimeMode] = reactive[TimeMode]("off", init=False, repaint=False)
     """What the time column shows: ``off`` → ``clock`` → ``since`` → ``delta``."""
-    stream_filter: reactive[StreamFilter] = reactive[StreamFilter]("all", init=False)
+    stream_filter: reactive[StreamFilter] = reactive[StreamFilter]("all", init=False, repaint=False)
     """Which streams are shown (``o`` cycles ``all`` → ``stdout`` → ``stderr``)."""
-    new_lines: reactive[int] = reactive(0, init=False)
+    new_lines: reactive[int] = reactive(0, init=False, repaint=False)
     """Lines that arrived while not following (the ``+N new lines`` badge)."""
 
     class FollowChanged(Message):
