@@ -214,8 +214,7 @@ class LogLines(ScrollView, can_focus=True):
         if rows:
             self.invalidate()
         else:
-            self._layout = None
-            self.sync()
+            self.lay_out_again()
         if not self.following and top is not None:
             self.show_position(self.rank(top))
 
@@ -252,6 +251,11 @@ class LogLines(ScrollView, can_focus=True):
         """Forget rendered rows (after a change of wrap, times, filter or search)."""
         self.renderer.clear()
         self._widest = 0
+        self.lay_out_again()
+
+    def lay_out_again(self) -> None:
+        """Lay the lines out again, keeping their rendered rows (the time column came
+        or went: a prefix of its own)."""
         self._layout = None
         self.sync()
 

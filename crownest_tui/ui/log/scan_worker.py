@@ -67,23 +67,19 @@ def make_idle(pid: int) -> bool:
     return True
 
 
-def lower_priority(nice: int) -> str:
+def lower_priority(nice: int) -> None:
     """Give this process the lowest CPU priority there is, so the app it answers wins a
     core whenever it wants one: ``SCHED_IDLE`` where there is one (Linux: it runs only on
-    time no ordinary process wants), else ``nice`` steps lower. Returns what it did:
-    ``"idle"``, ``"nice"`` or ``""``.
+    time no ordinary process wants), else ``nice`` steps lower.
 
     Why not a nice level alone: at nice +5 a worker still has a third of the app's
     weight, so on a machine with as many workers as cores the app lost about a quarter
     of its core to the worker beside it, in slices of milliseconds, while it handled
     keys and repainted. The cost: while other programs keep every core busy, an idle
     worker waits for them, and the scan takes longer than at a nice level."""
-    if make_idle(0):
-        return "idle"
-    with contextlib.suppress(AttributeError, OSError):  # (no nice on some systems)
-        os.nice(nice)
-        return "nice"
-    return ""
+    if not make_idle(0):
+        with contextlib.suppress(AttributeError, OSError):  # (no nice on some systems)
+            os.nice(nice)
 
 
 def _write_all(fd: int, data: bytes) -> None:
