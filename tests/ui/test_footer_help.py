@@ -4,6 +4,7 @@ cancel; help is ordered by task with the list's legend (issue 12, point 17)."""
 from __future__ import annotations
 
 from textual.widgets import Static
+from textual.widgets._footer import FooterKey
 
 from crownest_tui.api import CrowNestError
 from crownest_tui.core.filters import RunFilters
@@ -12,6 +13,7 @@ from crownest_tui.ui.help_sections import help_sections
 from crownest_tui.ui.screens.detail import RunDetailScreen
 from crownest_tui.ui.screens.help import HelpScreen
 from crownest_tui.ui.screens.runs import RunsScreen
+from crownest_tui.ui.widgets.footer import Footer
 from crownest_tui.ui.widgets.run_columns import PICK_GLYPH, WATCH_GLYPH
 
 from .conftest import RecordingApp, footer_keys, runs_screen, settle, suite_app
@@ -57,6 +59,24 @@ async def test_c_is_offered_only_for_a_run_it_would_cancel() -> None:
         await pilot.press("home")
         await pilot.pause()
         assert "cancel_run" in footer_keys(app)
+
+
+async def test_the_footer_keeps_its_keys_while_the_bindings_stay_the_same() -> None:
+    app = app_over()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        footer = app.screen.query_one(Footer)
+        keys = list(footer.query(FooterKey))
+        assert "cancel_run" in footer_keys(app)
+        await pilot.press("down")  # another running run: the bindings are checked again
+        await settle(pilot)
+        footer.bindings_changed(app.screen)  # as Textual signals a change
+        await settle(pilot)
+        assert list(footer.query(FooterKey)) == keys  # the same widgets, not made again
+        await pilot.press("down", "down")  # a finished run: no c
+        await settle(pilot)
+        assert "cancel_run" not in footer_keys(app)
+        assert not set(footer.query(FooterKey)) & set(keys)
 
 
 async def test_e_without_an_error_says_there_is_none() -> None:
