@@ -66,7 +66,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("command", "Command", 30, min_width=12, grows=True, essential=True),
     Column("created", "Age", 4, essential=True),
     Column("duration", "Duration", 8, essential=True),
-    Column("exit", "Why", 15, min_width=11),  # "exit 1", "timeout 10m", "7m / 10m"
+    Column("exit", "Why", 15, min_width=12),  # "exit 1", "timeout 1.5s", "7m / 10m"
     Column("project", "Project", 15, min_width=10),
     Column("template", "Template", 11, min_width=8),
     Column("metadata", "Metadata", 24, min_width=10),
